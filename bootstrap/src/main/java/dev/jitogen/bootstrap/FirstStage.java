@@ -1,0 +1,108 @@
+package dev.jitogen.bootstrap;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.File;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.zip.Inflater;
+
+/**
+ * The first stage: the only class a target JVM loads from disk.
+ *
+ * <p>Run as {@code java -cp DIR dev.jitogen.bootstrap.FirstStage NAME DIR MIN_JAVA}. It deletes DIR at once, checks the
+ * JVM's version, prints the readiness token, reads the compressed core bundle and the context's config from stdin,
+ * and hands over to {@code dev.jitogen.core.ChildMain}. The class is compiled for Java 8 so that an older
+ * JVM reaches the version check and says what is wrong instead of failing with a class-version error.
+ *
+ * <p>It is also the child's one class loader: bundle classes are defined lazily from {@link #classes}, and a class
+ * missing there is asked of {@link #fetcher}, which the child main sets to fetch from the parent. Its parent is the
+ * platform loader, never the application class path. Parallel-capable, so a thread waiting for a class from the
+ * master never blocks another thread loading an unrelated class.
+ */
+public final class FirstStage extends ClassLoader {
+    /** Printed on stdout once the JVM runs and is new enough; the parent then sends the bundle. */
+    public static final String READY = "JGBOOT00";
+
+    static {
+        registerAsParallelCapable();
+    }
+
+    /** Class bytes not yet defined, by binary name. Written by the bundle reader and by the child's class fetcher. */
+    public final Map<String, byte[]> classes = new ConcurrentHashMap<String, byte[]>();
+    /** Fetches a class's bytes from the parent, or returns null; set once by the child main. */
+    public volatile Function<String, byte[]> fetcher;
+
+    private FirstStage(ClassLoader parent) {
+        super(parent);
+    }
+
+    @Override
+    protected Class<?> findClass(String name) throws ClassNotFoundException {
+        byte[] bytes = classes.remove(name);
+        Function<String, byte[]> f = fetcher;
+        if (bytes == null && f != null) bytes = f.apply(name);
+        if (bytes == null) throw new ClassNotFoundException(name);
+        return defineClass(name, bytes, 0, bytes.length);
+    }
+
+    public static void main(String[] args) throws Exception {
+        deleteTree(new File(args[1]));
+        String spec = System.getProperty("java.specification.version");
+        int feature = Integer.parseInt(spec.startsWith("1.") ? spec.substring(2) : spec.replaceAll("\\..*", ""));
+        int needed = Integer.parseInt(args[2]);
+        if (feature < needed) {
+            System.err.println("jitogen: this JVM is Java " + spec + " (" + System.getProperty("java.home")
+                    + "); Jitogen needs Java " + needed + " or newer on the target: install it or pass a java path");
+            System.exit(3);
+        }
+        OutputStream out = new FileOutputStream(FileDescriptor.out);
+        out.write(READY.getBytes("US-ASCII"));
+        out.flush();
+
+        InputStream in = System.in;
+        DataInputStream data = new DataInputStream(in);
+        byte[] packed = new byte[data.readInt()];
+        data.readFully(packed);
+        byte[] config = new byte[data.readInt()];
+        data.readFully(config);
+
+        ClassLoader platform = (ClassLoader) ClassLoader.class.getMethod("getPlatformClassLoader").invoke(null);
+        FirstStage loader = new FirstStage(platform);
+        DataInputStream bundle = new DataInputStream(new java.io.ByteArrayInputStream(inflate(packed)));
+        for (int n = bundle.readInt(); n > 0; n--) {
+            String name = bundle.readUTF();
+            byte[] bytes = new byte[bundle.readInt()];
+            bundle.readFully(bytes);
+            loader.classes.put(name, bytes);
+        }
+        Class<?> main = loader.loadClass("dev.jitogen.core.ChildMain");
+        main.getMethod("main", ClassLoader.class, String.class, InputStream.class, OutputStream.class, byte[].class)
+                .invoke(null, loader, args[0], in, out, config);
+    }
+
+    private static byte[] inflate(byte[] packed) throws Exception {
+        Inflater inflater = new Inflater();
+        inflater.setInput(packed);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(packed.length * 3);
+        byte[] buf = new byte[65536];
+        while (!inflater.finished()) {
+            int n = inflater.inflate(buf);
+            if (n == 0 && inflater.needsInput()) throw new java.io.EOFException("truncated core bundle");
+            out.write(buf, 0, n);
+        }
+        inflater.end();
+        return out.toByteArray();
+    }
+
+    private static void deleteTree(File f) {
+        File[] children = f.listFiles();
+        if (children != null) for (File c : children) deleteTree(c);
+        f.delete();
+    }
+}

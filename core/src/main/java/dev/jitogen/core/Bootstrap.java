@@ -1,0 +1,62 @@
+package dev.jitogen.core;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * Builds the one shell command that starts a context on any POSIX target: write the first-stage class from base64
+ * into a fresh temporary directory, check that java exists, and exec it. The first stage deletes the directory as
+ * soon as it runs, so nothing stays on the target's disk.
+ */
+final class Bootstrap {
+    static final int MIN_JAVA = 17;
+    static final String CHILD_READY = "JGREADY0";
+    private static final String FIRST_STAGE = "dev/jitogen/bootstrap/FirstStage.class";
+    private static final String FIRST_STAGE_BASE64 = Base64.getEncoder().encodeToString(firstStageBytes());
+
+    private Bootstrap() {}
+
+    private static byte[] firstStageBytes() {
+        try (InputStream in = Bootstrap.class.getClassLoader().getResourceAsStream(FIRST_STAGE)) {
+            if (in == null) throw new IllegalStateException(FIRST_STAGE + " is not on the class path (jitogen-bootstrap missing)");
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static int firstStageSize() {
+        return Base64.getDecoder().decode(FIRST_STAGE_BASE64).length;
+    }
+
+    /** {@code sh -c SCRIPT} for a local child. */
+    static List<String> command(LocalOptions o) {
+        return List.of("/bin/sh", "-c", script(o.javaPath(), o.jvmFlags(), o.remoteName()));
+    }
+
+    /** The POSIX sh script that starts the first stage; other connection methods run it on their targets. */
+    static String script(List<String> javaPath, List<String> jvmFlags, String remoteName) {
+        List<String> java = new ArrayList<>(javaPath);
+        java.addAll(jvmFlags);
+        StringBuilder exec = new StringBuilder();
+        for (String w : java) exec.append(quote(w)).append(' ');
+        String j0 = quote(javaPath.get(0));
+        return "d=$(mktemp -d \"${TMPDIR:-/tmp}/jitogen.XXXXXX\") || exit 1; "
+                + "mkdir -p \"$d/dev/jitogen/bootstrap\" && echo " + FIRST_STAGE_BASE64
+                + " | base64 -d > \"$d/" + FIRST_STAGE + "\" || { rm -rf \"$d\"; echo \"jitogen: cannot write the first"
+                + " stage into $d (is base64 installed?)\" >&2; exit 1; }; "
+                + "command -v " + j0 + " >/dev/null 2>&1 || { rm -rf \"$d\"; echo \"jitogen: java not found on the"
+                + " target: \"" + j0 + "\" (set the java path)\" >&2; exit 127; }; "
+                + "exec " + exec + "-cp \"$d\" dev.jitogen.bootstrap.FirstStage " + quote(remoteName) + " \"$d\" "
+                + MIN_JAVA;
+    }
+
+    /** Single-quotes {@code s} for POSIX sh. */
+    static String quote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+}

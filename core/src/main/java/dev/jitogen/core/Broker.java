@@ -1,0 +1,57 @@
+package dev.jitogen.core;
+
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The threads a router runs on (Mitogen's Broker). Jitogen uses blocking I/O: each stream has its own reader thread
+ * made here; besides those the broker keeps one timer thread (connect timeouts, shutdown grace) and a small pool of
+ * service threads (class serving), so that nothing slow runs on a reader thread. All threads are daemons: a
+ * forgotten router never keeps the JVM alive, and its children exit when the JVM does.
+ *
+ * <p>Created and closed by its {@link Router}; any thread may call its methods.
+ */
+public final class Broker implements AutoCloseable {
+    private final AtomicInteger serial = new AtomicInteger();
+    private final ThreadFactory threads = r -> {
+        Thread t = new Thread(r, "jitogen-" + serial.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+    };
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(named("jitogen-timer"));
+    private final ExecutorService services = Executors.newFixedThreadPool(2, named("jitogen-service"));
+
+    Broker() {}
+
+    private ThreadFactory named(String name) {
+        return r -> {
+            Thread t = threads.newThread(r);
+            t.setName(name + "-" + serial.get());
+            return t;
+        };
+    }
+
+    /** Makes daemon threads; used for stream readers. */
+    public ThreadFactory threads() {
+        return threads;
+    }
+
+    /** One thread for deadlines. Tasks on it must be short and must not block. */
+    public ScheduledExecutorService timer() {
+        return timer;
+    }
+
+    /** Threads for work that may do I/O or take time but never runs user code: class serving. */
+    public ExecutorService services() {
+        return services;
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        services.shutdownNow();
+    }
+}

@@ -1,0 +1,11 @@
+package dev.jitogen.core;
+
+/**
+ * The other side of a channel is gone: the context died, its stream was closed or corrupted, or it was shut down
+ * while a reply was awaited. Raised by {@link Receiver#get} when a dead message arrives.
+ */
+public class ChannelError extends JitogenError {
+    public ChannelError(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,44 @@
+package dev.jitogen.core;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** What a parent tells a new child after the core bundle: who it is and its limits. */
+record ChildConfig(int id, String name, List<Integer> parentIds, int maxMessageSize, String logLevel, boolean debug) {
+    byte[] encode() {
+        try {
+            ByteArrayOutputStream buf = new ByteArrayOutputStream();
+            DataOutputStream out = new DataOutputStream(buf);
+            out.writeInt(id);
+            out.writeUTF(name);
+            out.writeInt(parentIds.size());
+            for (int p : parentIds) out.writeInt(p);
+            out.writeInt(maxMessageSize);
+            out.writeUTF(logLevel);
+            out.writeBoolean(debug);
+            out.close();
+            return buf.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static ChildConfig decode(byte[] data) {
+        try {
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
+            int id = in.readInt();
+            String name = in.readUTF();
+            List<Integer> parents = new ArrayList<>();
+            for (int n = in.readInt(); n > 0; n--) parents.add(in.readInt());
+            return new ChildConfig(id, name, parents, in.readInt(), in.readUTF(), in.readBoolean());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

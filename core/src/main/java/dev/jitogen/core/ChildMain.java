@@ -1,0 +1,139 @@
+package dev.jitogen.core;
+
+import dev.jitogen.core.classload.ClassFetcher;
+import dev.jitogen.core.stream.Stream;
+import dev.jitogen.core.wire.Handles;
+import dev.jitogen.core.wire.Message;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Function;
+import java.util.logging.Level;
+
+/**
+ * The runtime's entry point in a child, called by the first stage on the JVM's main thread. Sets up the router on
+ * the parent stream, fetches missing classes from the parent, forwards stdout, stderr and logging to the master, and
+ * then runs calls, one at a time in arrival order, on the main thread.
+ *
+ * <p>Threads: the main thread runs calls (user code); the parent stream's reader thread routes and never runs user
+ * code; SHUTDOWN or the loss of the parent ends the process from a separate thread, even while a call is hung.
+ */
+public final class ChildMain {
+    private static final Message EXIT = new Message(0, 0, 0, 0, 0, null);
+
+    private static final LinkedBlockingQueue<Message> calls = new LinkedBlockingQueue<>();
+    private static volatile Router router;
+    private static volatile LogForwarder.Lines stdout, stderr;
+
+    private ChildMain() {}
+
+    /** Called reflectively by {@code dev.jitogen.bootstrap.FirstStage}. Not for users. */
+    @SuppressWarnings("unchecked")
+    public static void main(ClassLoader loader, String remoteName, InputStream in, OutputStream out, byte[] configBytes)
+            throws Exception {
+        ChildConfig config = ChildConfig.decode(configBytes);
+        System.setIn(new ByteArrayInputStream(new byte[0]));
+        Stream parent = new Stream("parent", in, out, config.maxMessageSize());
+        Router r = new Router(config.id(), config.name(), config.parentIds(), parent, loader, config.maxMessageSize());
+        router = r;
+
+        Map<String, byte[]> classes = (Map<String, byte[]>) loader.getClass().getField("classes").get(loader);
+        ClassFetcher fetcher = new ClassFetcher(classes, name -> r.send(new Message(0, r.myId(), r.myId(),
+                Handles.GET_CLASS, Handles.NO_REPLY, name.getBytes(StandardCharsets.UTF_8))));
+        loader.getClass().getField("fetcher").set(loader, (Function<String, byte[]>) fetcher);
+        r.addHandler(Handles.LOAD_CLASS, m -> fetcher.onLoadClass(m.data), -1, true);
+        r.addHandler(Handles.CALL_FUNCTION, calls::add, -1, true);
+        r.addHandler(Handles.SHUTDOWN, m -> {
+            if (r.isParentChain(m.authId)) exit("shutdown requested");
+        }, -1, true);
+
+        String env = System.getenv("JITOGEN_LOG_LEVEL");
+        Level level = Router.parseLevel(env != null && !env.isBlank() ? env : config.logLevel());
+        LogForwarder.install(r, config.debug() ? Level.FINE : level);
+        stdout = new LogForwarder.Lines(r, "stdout");
+        stderr = new LogForwarder.Lines(r, "stderr");
+        System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
+
+        out.write(Bootstrap.CHILD_READY.getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        r.attachParent();
+        Thread.currentThread().setName("jitogen-main");
+        while (true) {
+            Message m = calls.take();
+            if (m == EXIT) return;
+            run(r, loader, m);
+        }
+    }
+
+    private static void run(Router r, ClassLoader loader, Message m) {
+        if (!r.isParentChain(m.authId)) {
+            Router.LOG.warning("refused CALL_FUNCTION from context " + m.authId + ": only the parent chain may call");
+            if (m.replyTo != Handles.NO_REPLY) {
+                r.send(Message.deadReplyTo(m, r.myId(), "context " + r.myName() + " refuses calls from context "
+                        + m.authId + ": not in its parent chain"));
+            }
+            return;
+        }
+        Object result;
+        boolean ok;
+        try {
+            result = ((CallSpec) r.decode(m.data)).invoke(loader);
+            ok = true;
+        } catch (Throwable t) {
+            result = RemoteFailure.of(t);
+            ok = false;
+            if (m.replyTo == Handles.NO_REPLY) Router.LOG.log(Level.WARNING, "call with no reply failed", t);
+        }
+        stdout.flushLine();
+        stderr.flushLine();
+        if (m.replyTo == Handles.NO_REPLY) return;
+        byte[] data;
+        try {
+            data = r.encode(ok ? Receiver.VALUE : Receiver.FAILURE, result);
+            if (data.length > r.maxMessageSize()) {
+                data = r.encode(Receiver.FAILURE, RemoteFailure.of(JitogenError.class.getName(), "the result is "
+                        + data.length + " bytes, over the max message size " + r.maxMessageSize()));
+            }
+        } catch (RuntimeException e) {
+            String type = result == null ? "null" : result.getClass().getName();
+            data = r.encode(Receiver.FAILURE, RemoteFailure.of(e.getClass().getName(), "cannot send a value of type "
+                    + type + " back from " + r.myName() + ": " + e.getMessage()));
+        }
+        r.send(new Message(m.src, r.myId(), r.myId(), m.replyTo, Handles.NO_REPLY, data));
+    }
+
+    /** The parent stream ended: nobody can use this context any more. Called on the reader thread. */
+    static void parentGone(Throwable cause) {
+        exit(cause == null ? "parent disconnected" : "parent stream failed: " + cause.getMessage());
+    }
+
+    /**
+     * Ends the process from a fresh thread, even if a call is hung on the main thread; halts if shutdown hooks take
+     * more than a second.
+     */
+    static void exit(String why) {
+        Thread t = new Thread(() -> {
+            Thread halt = new Thread(() -> {
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException ignored) {
+                    // halting anyway
+                }
+                Runtime.getRuntime().halt(0);
+            }, "jitogen-halt");
+            halt.setDaemon(true);
+            halt.start();
+            if (stdout != null) stdout.flushLine();
+            if (stderr != null) stderr.flushLine();
+            System.exit(0);
+        }, "jitogen-exit: " + why);
+        t.setDaemon(true);
+        t.start();
+    }
+}

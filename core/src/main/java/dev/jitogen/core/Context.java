@@ -1,0 +1,217 @@
+package dev.jitogen.core;
+
+import dev.jitogen.core.wire.Handles;
+import dev.jitogen.core.wire.Message;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A handle on another context: call functions in it, shut it down. Calls to one context run there one at a time,
+ * in the order they arrive, on its main thread; routing, class serving and shutdown run on other threads, so a long
+ * or hung call never blocks them.
+ *
+ * <p>Threads: any thread may call any method. {@code call} blocks the calling thread until the reply; never call
+ * it from a handler or other I/O-thread callback.
+ */
+public final class Context {
+    private static final int LOG_LINES = 500;
+
+    private final Router router;
+    private final int id;
+    private final String name;
+    private final String method;
+    private final Process process;
+    private final CountDownLatch gone = new CountDownLatch(1);
+    private volatile Throwable disconnectCause;
+    /** Last forwarded log lines, newest last; guarded by itself. */
+    private final ArrayDeque<String> recentLog = new ArrayDeque<>();
+
+    Context(Router router, int id, String name, String method, Process process) {
+        this.router = router;
+        this.id = id;
+        this.name = name;
+        this.method = method;
+        this.process = process;
+    }
+
+    public int id() {
+        return id;
+    }
+
+    /** The name used in logs and errors, e.g. {@code local}. */
+    public String name() {
+        return name;
+    }
+
+    /** The connection method that started it, e.g. {@code local}. */
+    public String method() {
+        return method;
+    }
+
+    /** The child's process id as seen from the master, or -1 if the master has no process for it. */
+    public long pid() {
+        return process == null ? -1 : process.pid();
+    }
+
+    /** False once its stream is gone. */
+    public boolean isConnected() {
+        return gone.getCount() > 0;
+    }
+
+    public Router router() {
+        return router;
+    }
+
+    /** Up to the last 500 log lines the context forwarded ({@code stdout: ...}, {@code stderr: ...}, loggers). */
+    public List<String> recentLog() {
+        synchronized (recentLog) {
+            return List.copyOf(recentLog);
+        }
+    }
+
+    // ---- calls ----------------------------------------------------------------------------------------------------
+
+    /** Runs {@code fn} in this context and returns its result. */
+    public <T> T call(RemoteCallable<T> fn) {
+        return callAsync(fn).get();
+    }
+
+    public void call(RemoteRunnable fn) {
+        callAsync(fn).get();
+    }
+
+    public <A, R> R call(RemoteFunction<A, R> fn, A arg) {
+        return callAsync(fn, arg).get();
+    }
+
+    public <A, B, R> R call(RemoteBiFunction<A, B, R> fn, A a, B b) {
+        return callAsync(fn, a, b).get();
+    }
+
+    /** Calls the public static method {@code className.methodName(args)} in this context. */
+    public <T> T callStatic(String className, String methodName, Object... args) {
+        return this.<T>callStaticAsync(className, methodName, args).get();
+    }
+
+    /** Starts {@code fn} and returns at once; the receiver yields its result or failure. */
+    public <T> Receiver<T> callAsync(RemoteCallable<T> fn) {
+        return start(CallSpec.of(fn), true);
+    }
+
+    public Receiver<Void> callAsync(RemoteRunnable fn) {
+        return start(CallSpec.of(fn), true);
+    }
+
+    public <A, R> Receiver<R> callAsync(RemoteFunction<A, R> fn, A arg) {
+        return start(CallSpec.of(fn, arg), true);
+    }
+
+    public <A, B, R> Receiver<R> callAsync(RemoteBiFunction<A, B, R> fn, A a, B b) {
+        return start(CallSpec.of(fn, a, b), true);
+    }
+
+    public <T> Receiver<T> callStaticAsync(String className, String methodName, Object... args) {
+        return start(CallSpec.ofStatic(className, methodName, args), true);
+    }
+
+    /** Sends {@code fn} and forgets it; a failure is logged by the context, not reported here. */
+    public void callNoReply(RemoteRunnable fn) {
+        start(CallSpec.of(fn), false);
+    }
+
+    public void callNoReply(RemoteCallable<?> fn) {
+        start(CallSpec.of(fn), false);
+    }
+
+    private <T> Receiver<T> start(CallSpec spec, boolean reply) {
+        byte[] payload;
+        try {
+            payload = router.encode(Receiver.VALUE, spec);
+        } catch (RuntimeException e) {
+            throw new CallError(name, e.getClass().getName(), "cannot send the call to " + name
+                    + ": its function or a captured value cannot be serialized: " + e.getMessage(), List.of(), null);
+        }
+        if (payload.length > router.maxMessageSize()) {
+            throw new CallError(name, JitogenError.class.getName(), "the call is " + payload.length
+                    + " bytes, over the max message size " + router.maxMessageSize(), List.of(), null);
+        }
+        Receiver<T> receiver = reply ? new Receiver<>(router, this, false) : null;
+        router.send(new Message(id, router.myId(), router.myId(), Handles.CALL_FUNCTION,
+                reply ? receiver.handle() : Handles.NO_REPLY, payload));
+        return receiver;
+    }
+
+    // ---- lifetime -------------------------------------------------------------------------------------------------
+
+    /**
+     * Asks the context to exit and waits for it; works while a call in it is hung. A context that has not exited
+     * within the router's grace period is killed. Waiters on its calls get {@link ChannelError}.
+     */
+    public void shutdown() {
+        sendShutdown();
+        awaitExit(2, TimeUnit.SECONDS);
+        kill();
+    }
+
+    void sendShutdown() {
+        if (isConnected()) router.send(new Message(id, router.myId(), router.myId(), Handles.SHUTDOWN, 0, null));
+    }
+
+    void awaitExit(long time, TimeUnit unit) {
+        try {
+            if (process != null) process.waitFor(time, unit);
+            else gone.await(time, unit);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Kills the process if it is still there and waits until it is. */
+    void kill() {
+        if (process == null) return;
+        if (process.isAlive()) process.destroyForcibly();
+        try {
+            process.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Called by the router (on an I/O thread) when the stream is gone. */
+    void disconnected(Throwable cause) {
+        disconnectCause = cause;
+        gone.countDown();
+        if (process != null && process.isAlive()) {
+            // its stdin is closed, so it exits by itself; make sure of it
+            router.broker().timer().schedule(() -> {
+                if (process.isAlive()) process.destroyForcibly();
+            }, 2, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Waits until the context's stream is gone. Returns false on timeout. */
+    public boolean awaitDisconnect(Duration timeout) throws InterruptedException {
+        return gone.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** Why the stream ended, or null for a clean end (or if it has not). */
+    public Throwable disconnectCause() {
+        return disconnectCause;
+    }
+
+    void recordLog(String line) {
+        synchronized (recentLog) {
+            if (recentLog.size() == LOG_LINES) recentLog.removeFirst();
+            recentLog.addLast(line);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Context(" + id + ", " + name + ")";
+    }
+}

@@ -1,0 +1,91 @@
+package dev.jitogen.core;
+
+import dev.jitogen.core.classload.ClassFinder;
+import dev.jitogen.core.classload.ConstantPool;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.zip.Deflater;
+import java.util.zip.DeflaterOutputStream;
+
+/**
+ * The classes every child receives over stdin before anything else: the closure of what {@link ChildMain} refers
+ * to, found by reading constant pools (JDK classes excluded), so that the child's runtime, and Kryo with it, never
+ * has to fetch a class while a stream reader needs it. Built once per master JVM, compressed with deflate.
+ *
+ * <p>Format before compression: {@code int count}, then per class {@code UTF name, int length, bytes}.
+ */
+final class CoreBundle {
+    private static volatile CoreBundle instance;
+
+    private final byte[] compressed;
+    private final Set<String> names;
+    private final int rawSize;
+
+    private CoreBundle(byte[] compressed, Set<String> names, int rawSize) {
+        this.compressed = compressed;
+        this.names = names;
+        this.rawSize = rawSize;
+    }
+
+    static CoreBundle get() {
+        CoreBundle b = instance;
+        if (b == null) {
+            synchronized (CoreBundle.class) {
+                if (instance == null) instance = build();
+                b = instance;
+            }
+        }
+        return b;
+    }
+
+    byte[] compressed() {
+        return compressed;
+    }
+
+    Set<String> names() {
+        return names;
+    }
+
+    int rawSize() {
+        return rawSize;
+    }
+
+    private static CoreBundle build() {
+        ClassFinder finder = new ClassFinder(CoreBundle.class.getClassLoader());
+        Map<String, byte[]> classes = new LinkedHashMap<>();
+        ArrayDeque<String> queue = new ArrayDeque<>();
+        queue.add(ChildMain.class.getName());
+        while (!queue.isEmpty()) {
+            String name = queue.poll();
+            if (classes.containsKey(name)) continue;
+            ClassFinder.Found f = finder.find(name);
+            if (f == null || f.jdk()) continue;
+            classes.put(name, f.bytes());
+            for (String ref : ConstantPool.referencedClasses(f.bytes())) if (!classes.containsKey(ref)) queue.add(ref);
+        }
+        try {
+            ByteArrayOutputStream buf = new ByteArrayOutputStream();
+            DeflaterOutputStream z = new DeflaterOutputStream(buf, new Deflater(Deflater.BEST_COMPRESSION), 65536);
+            DataOutputStream out = new DataOutputStream(z);
+            out.writeInt(classes.size());
+            int raw = 0;
+            for (Map.Entry<String, byte[]> e : classes.entrySet()) {
+                out.writeUTF(e.getKey());
+                out.writeInt(e.getValue().length);
+                out.write(e.getValue());
+                raw += e.getValue().length;
+            }
+            out.close();
+            return new CoreBundle(buf.toByteArray(), Set.copyOf(classes.keySet()), raw);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

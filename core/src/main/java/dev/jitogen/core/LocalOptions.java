@@ -1,0 +1,146 @@
+package dev.jitogen.core;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * How to start a context with {@link Router#local(LocalOptions)}: Mitogen's {@code local()} parameters in Java
+ * form. Immutable; copy and change with {@link #newBuilder()}. Any thread.
+ *
+ * <pre>{@code
+ * router.local(LocalOptions.builder().remoteName("worker").javaPath("env", "java").build());
+ * }</pre>
+ */
+public final class LocalOptions {
+    /** Flags every child JVM gets unless {@link Builder#jvmFlags} replaces them: quick start, small footprint. */
+    public static final List<String> DEFAULT_JVM_FLAGS = List.of(
+            "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Xshare:auto", "-Xss1m");
+
+    private final String name;
+    private final String remoteName;
+    private final List<String> javaPath;
+    private final List<String> jvmFlags;
+    private final boolean debug;
+    private final Duration connectTimeout;
+
+    private LocalOptions(Builder b) {
+        this.name = b.name;
+        this.remoteName = b.remoteName != null ? b.remoteName : defaultRemoteName();
+        this.javaPath = b.javaPath != null ? b.javaPath
+                : List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        this.jvmFlags = b.jvmFlags;
+        this.debug = b.debug;
+        this.connectTimeout = b.connectTimeout;
+    }
+
+    public static LocalOptions defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder newBuilder() {
+        Builder b = new Builder();
+        b.name = name;
+        b.remoteName = remoteName;
+        b.javaPath = javaPath;
+        b.jvmFlags = jvmFlags;
+        b.debug = debug;
+        b.connectTimeout = connectTimeout;
+        return b;
+    }
+
+    /** Mitogen's default: {@code jitogen:USER@HOST:PID} of the master. */
+    static String defaultRemoteName() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            host = "localhost";
+        }
+        return "jitogen:" + System.getProperty("user.name") + "@" + host + ":" + ProcessHandle.current().pid();
+    }
+
+    /** Name of the context in logs and errors; default: the method's name, made unique. */
+    public String name() {
+        return name;
+    }
+
+    /** Shown in the child's command line ({@code ps}), as {@code jitogen:NAME}. */
+    public String remoteName() {
+        return remoteName;
+    }
+
+    public List<String> javaPath() {
+        return javaPath;
+    }
+
+    public List<String> jvmFlags() {
+        return jvmFlags;
+    }
+
+    public boolean debug() {
+        return debug;
+    }
+
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /** Not thread-safe. */
+    public static final class Builder {
+        private String name;
+        private String remoteName;
+        private List<String> javaPath;
+        private List<String> jvmFlags = DEFAULT_JVM_FLAGS;
+        private boolean debug;
+        private Duration connectTimeout = Duration.ofSeconds(30);
+
+        private Builder() {}
+
+        public Builder name(String name) {
+            this.name = name;
+            return this;
+        }
+
+        /** Text after {@code jitogen:} in the child's command line; default {@code USER@HOST:PID} of the master. */
+        public Builder remoteName(String remoteName) {
+            this.remoteName = remoteName.startsWith("jitogen:") ? remoteName : "jitogen:" + remoteName;
+            return this;
+        }
+
+        /** The java command, as one path or several words ({@code "env", "java"}). Default: the master's java. */
+        public Builder javaPath(String... command) {
+            if (command.length == 0) throw new IllegalArgumentException("javaPath needs at least one word");
+            this.javaPath = List.of(command);
+            return this;
+        }
+
+        /** Replaces the child JVM's flags (default {@link #DEFAULT_JVM_FLAGS}). */
+        public Builder jvmFlags(List<String> flags) {
+            this.jvmFlags = List.copyOf(flags);
+            return this;
+        }
+
+        /** Also log the child's Jitogen internals at debug level (FINE). */
+        public Builder debug(boolean debug) {
+            this.debug = debug;
+            return this;
+        }
+
+        /** How long to wait for the child to start; default 30 s. */
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = timeout;
+            return this;
+        }
+
+        public LocalOptions build() {
+            return new LocalOptions(this);
+        }
+    }
+
+}

@@ -1,0 +1,115 @@
+package dev.jitogen.core;
+
+import dev.jitogen.core.wire.Handles;
+import dev.jitogen.core.wire.Message;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.logging.Formatter;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogManager;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
+
+/**
+ * A child's {@code java.util.logging} handler (and so {@code System.Logger}'s, whose default backend it is) that
+ * sends records to the master as FORWARD_LOG: {@code int level, UTF logger, UTF text}. {@link Lines} does the same
+ * for {@code System.out} and {@code System.err}, a line at a time. Publishing may happen on any thread; it only
+ * writes a frame.
+ */
+final class LogForwarder extends Handler {
+    private static final int MAX_TEXT = 16 * 1024;
+    private final Router router;
+    private final Formatter formatter = new SimpleFormatter();
+
+    private LogForwarder(Router router) {
+        this.router = router;
+    }
+
+    static void install(Router router, Level level) {
+        LogManager.getLogManager().reset();
+        Logger root = Logger.getLogger("");
+        LogForwarder h = new LogForwarder(router);
+        h.setLevel(level);
+        root.addHandler(h);
+        root.setLevel(level);
+    }
+
+    @Override
+    public void publish(LogRecord record) {
+        if (!isLoggable(record)) return;
+        String text = formatter.formatMessage(record);
+        if (record.getThrown() != null) {
+            java.io.StringWriter w = new java.io.StringWriter();
+            record.getThrown().printStackTrace(new java.io.PrintWriter(w));
+            text = text + "\n" + w;
+        }
+        send(router, record.getLevel(), record.getLoggerName() == null ? "" : record.getLoggerName(), text);
+    }
+
+    static void send(Router router, Level level, String logger, String text) {
+        if (text.length() > MAX_TEXT) text = text.substring(0, MAX_TEXT) + "... (truncated)";
+        try {
+            ByteArrayOutputStream buf = new ByteArrayOutputStream(text.length() + 32);
+            DataOutputStream out = new DataOutputStream(buf);
+            out.writeInt(level.intValue());
+            out.writeUTF(logger);
+            out.writeUTF(text);
+            router.send(new Message(0, router.myId(), router.myId(), Handles.FORWARD_LOG, Handles.NO_REPLY,
+                    buf.toByteArray()));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void close() {}
+
+    /** An output stream that forwards each complete line as a log record of logger {@code stdout}/{@code stderr}. */
+    static final class Lines extends OutputStream {
+        private final Router router;
+        private final String stream;
+        /** Guarded by this. */
+        private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+
+        Lines(Router router, String stream) {
+            this.router = router;
+            this.stream = stream;
+        }
+
+        @Override
+        public synchronized void write(int b) {
+            if (b == '\n') {
+                emit();
+            } else {
+                line.write(b);
+                if (line.size() >= MAX_TEXT) emit();
+            }
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) {
+            for (int i = off; i < off + len; i++) write(b[i]);
+        }
+
+        /** Sends a partial line, if any: called after each call so output is not held back. */
+        synchronized void flushLine() {
+            if (line.size() > 0) emit();
+        }
+
+        private void emit() {
+            String text = line.toString(StandardCharsets.UTF_8);
+            line.reset();
+            if (text.endsWith("\r")) text = text.substring(0, text.length() - 1);
+            send(router, Level.INFO, stream, text);
+        }
+    }
+}

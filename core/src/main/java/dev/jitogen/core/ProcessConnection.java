@@ -1,0 +1,154 @@
+package dev.jitogen.core;
+
+import dev.jitogen.bootstrap.FirstStage;
+import dev.jitogen.core.stream.Stream;
+
+import java.io.BufferedReader;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+
+/**
+ * Starts a child process running the bootstrap command and takes it through the handshake:
+ * <ol>
+ *   <li>the first stage prints {@link FirstStage#READY};</li>
+ *   <li>we send the compressed core bundle and the child's config;</li>
+ *   <li>the child main prints {@link Bootstrap#CHILD_READY}; from then on stdin/stdout carry frames.</li>
+ * </ol>
+ * Whatever the process prints on stderr before readiness is kept for the error message; after it, each line is
+ * logged as {@code [name] stderr: ...}. The connect timeout kills the process.
+ *
+ * <p>Runs on the calling thread (blocking until ready or failed), plus one stderr reader thread per child.
+ */
+final class ProcessConnection {
+    private static final int STDERR_KEEP = 16 * 1024;
+
+    private ProcessConnection() {}
+
+    static Context connect(Router router, String method, String requestedName, Duration timeout, List<String> prefix,
+                           List<String> command) {
+        int id = router.allocateContextId();
+        String name = router.uniqueName(requestedName, method, id);
+        List<String> argv = new ArrayList<>(prefix);
+        argv.addAll(command);
+        Process process;
+        try {
+            process = new ProcessBuilder(argv).start();
+        } catch (IOException e) {
+            throw new StreamError("could not start context " + name + ": cannot run " + argv.get(0) + ": "
+                    + e.getMessage(), e);
+        }
+        StderrCollector stderr = new StderrCollector(name, process.getErrorStream());
+        router.broker().threads().newThread(stderr).start();
+        AtomicBoolean timedOut = new AtomicBoolean();
+        ScheduledFuture<?> watchdog = router.broker().timer().schedule(() -> {
+            timedOut.set(true);
+            process.destroyForcibly();
+        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            InputStream in = process.getInputStream();
+            OutputStream out = process.getOutputStream();
+            expect(in, FirstStage.READY, "the first stage");
+            CoreBundle bundle = CoreBundle.get();
+            byte[] config = new ChildConfig(id, name, List.of(router.myId()), router.maxMessageSize(),
+                    Router.childLogLevel().getName(), false).encode();
+            DataOutputStream data = new DataOutputStream(out);
+            data.writeInt(bundle.compressed().length);
+            data.write(bundle.compressed());
+            data.writeInt(config.length);
+            data.write(config);
+            data.flush();
+            expect(in, Bootstrap.CHILD_READY, "the child runtime");
+            watchdog.cancel(false);
+            Context context = new Context(router, id, name, method, process);
+            stderr.context = context;
+            router.attach(context, new Stream(name, in, out, router.maxMessageSize()));
+            return context;
+        } catch (IOException | RuntimeException e) {
+            watchdog.cancel(false);
+            process.destroyForcibly();
+            String why = timedOut.get() ? "it did not start within the connect timeout of " + timeout
+                    : e.getMessage();
+            try {
+                process.waitFor(5, TimeUnit.SECONDS);
+                stderr.awaitEnd();
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            }
+            String exit = !timedOut.get() && !process.isAlive() ? " (exit status " + process.exitValue() + ")" : "";
+            String err = stderr.text().strip();
+            throw new StreamError("could not start context " + name + ": " + why + exit
+                    + (err.isEmpty() ? "; it printed nothing on stderr" : "; stderr:\n" + err), e);
+        }
+    }
+
+    private static void expect(InputStream in, String token, String what) throws IOException {
+        byte[] want = token.getBytes(StandardCharsets.US_ASCII);
+        byte[] got = in.readNBytes(want.length);
+        if (!Arrays.equals(want, got)) {
+            if (got.length < want.length) throw new IOException(what + " exited before it was ready");
+            byte[] more = new byte[Math.min(in.available(), 200)];
+            int n = in.read(more);
+            throw new IOException("unexpected output instead of the readiness token of " + what + ": \""
+                    + new String(got, StandardCharsets.UTF_8) + (n > 0 ? new String(more, 0, n, StandardCharsets.UTF_8) : "")
+                    + "\"");
+        }
+    }
+
+    /** Reads a child's stderr: kept until ready, logged afterwards. Runs on its own thread until EOF. */
+    private static final class StderrCollector implements Runnable {
+        private final String name;
+        private final InputStream err;
+        private final StringBuilder early = new StringBuilder();
+        private final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        volatile Context context;
+
+        StderrCollector(String name, InputStream err) {
+            this.name = name;
+            this.err = err;
+        }
+
+        @Override
+        public void run() {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(err, StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    Context c = context;
+                    if (c == null) {
+                        synchronized (early) {
+                            if (early.length() < STDERR_KEEP) early.append(line).append('\n');
+                        }
+                    } else {
+                        Router.LOG.log(Level.WARNING, "[" + name + "] stderr: " + line);
+                        c.recordLog("stderr: " + line);
+                    }
+                }
+            } catch (IOException ignored) {
+                // the process is gone
+            } finally {
+                done.countDown();
+            }
+        }
+
+        String text() {
+            synchronized (early) {
+                return early.toString();
+            }
+        }
+
+        void awaitEnd() throws InterruptedException {
+            done.await(2, TimeUnit.SECONDS);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package dev.jitogen.core;
+
+import dev.jitogen.core.serial.Codec;
+import dev.jitogen.core.serial.RefusedClassException;
+import dev.jitogen.core.wire.Message;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Receives the messages sent to one handle of its router: the reply of a {@link Context#callAsync} call, or whatever
+ * a remote sender sends. Values are decoded on the thread that calls {@link #get}, never on an I/O thread.
+ *
+ * <p>Threads: the router's reader thread enqueues (never blocks); any thread may call {@link #get}. If the context
+ * it waits on disconnects, a dead message is enqueued and {@code get} throws {@link ChannelError}.
+ *
+ * @param <T> the type of value expected
+ */
+public final class Receiver<T> implements AutoCloseable {
+    static final int VALUE = 0, FAILURE = 1;
+
+    private final Router router;
+    private final int handle;
+    private final Context respondent;
+    private final LinkedBlockingQueue<Message> queue = new LinkedBlockingQueue<>();
+
+    Receiver(Router router, Context respondent, boolean persist) {
+        this.router = router;
+        this.respondent = respondent;
+        this.handle = router.addHandler(queue::add, respondent == null ? -1 : respondent.id(), persist);
+    }
+
+    /** The handle messages for this receiver are addressed to. */
+    public int handle() {
+        return handle;
+    }
+
+    /** Waits with no deadline. */
+    public T get() {
+        return get(null);
+    }
+
+    /**
+     * Waits for the next value.
+     *
+     * @throws TimeoutError  if nothing arrives in time
+     * @throws CallError     if the remote function failed, or its result is refused by the data allow-list
+     * @throws ChannelError  if the context is gone
+     */
+    public T get(Duration timeout) {
+        Message m;
+        try {
+            m = timeout == null ? queue.take() : queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new JitogenError("interrupted while waiting for a reply from " + who(), e);
+        }
+        if (m == null) throw new TimeoutError("no reply from " + who() + " within " + timeout);
+        return decode(m);
+    }
+
+    @SuppressWarnings("unchecked")
+    private T decode(Message m) {
+        if (m.isDead()) throw new ChannelError(m.deadReason());
+        String name = respondent != null ? respondent.name() : "context " + m.src;
+        Object value;
+        try {
+            value = router.decode(m.data);
+        } catch (RuntimeException e) {
+            RefusedClassException refused = Codec.refusalIn(e);
+            if (refused != null) {
+                throw new CallError(name, RefusedClassException.class.getName(),
+                        "the reply of " + name + " was refused: " + refused.getMessage(), List.of(), null);
+            }
+            throw new CallError(name, e.getClass().getName(), "cannot decode the reply of " + name + ": " + e,
+                    List.of(), null);
+        }
+        if (m.data.length > 0 && m.data[0] == FAILURE) throw ((RemoteFailure) value).toCallError(name);
+        return (T) value;
+    }
+
+    private String who() {
+        return respondent != null ? respondent.name() : "handle " + handle;
+    }
+
+    /** Stops receiving; later messages to this handle get a dead reply. */
+    @Override
+    public void close() {
+        router.removeHandler(handle);
+    }
+}

@@ -1,0 +1,13 @@
+package dev.jitogen.core;
+
+import java.io.Serializable;
+
+/**
+ * A function of two arguments. Serializable, so a lambda or method reference of this type can be sent to a context and run there:
+ * the child fetches its capturing class from the master and rebuilds it; captured values travel with the call.
+ * Capture only values that can be sent (see the serialization rules in the API guide).
+ */
+@FunctionalInterface
+public interface RemoteBiFunction<T, U, R> extends Serializable {
+    R apply(T t, U u) throws Exception;
+}

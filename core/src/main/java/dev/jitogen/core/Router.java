@@ -1,0 +1,449 @@
+package dev.jitogen.core;
+
+import dev.jitogen.core.classload.ClassFinder;
+import dev.jitogen.core.classload.ClassServer;
+import dev.jitogen.core.serial.Codec;
+import dev.jitogen.core.serial.DataAllowList;
+import dev.jitogen.core.stream.Stream;
+import dev.jitogen.core.wire.Handles;
+import dev.jitogen.core.wire.Message;
+
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Routes messages between this context's handlers and the streams to other contexts, and is the entry point of the
+ * public API: {@code Router.create()}, then {@link #local()} (and, with plugins, other connection methods).
+ *
+ * <pre>
+ *   stream reader thread ──frame──▶ route(): source check ──▶ dst is me? ──▶ handler (enqueue, never block)
+ *                                                         └──▶ else ──▶ stream toward dst (or dead reply)
+ * </pre>
+ *
+ * <p>Threads: any thread may call public methods. Handlers run on the reader thread of the stream a message
+ * arrived on and must not block; replies are decoded by the thread that waits for them ({@link Receiver#get}).
+ * Class requests are answered on the broker's service threads. {@code routes}, {@code handlers} and
+ * {@code contexts} are concurrent maps; no lock is held while sending.
+ */
+public final class Router implements AutoCloseable {
+    static final Logger LOG = Logger.getLogger("dev.jitogen.core");
+    private static final int MASTER_ID = 0;
+
+    private final int myId;
+    private final String myName;
+    private final Broker broker = new Broker();
+    private final ClassLoader classLoader;
+    private final int maxMessageSize;
+    private final Duration shutdownGrace;
+    /** Null in the master; the stream to our parent in a child, and the route of last resort. */
+    private final Stream parent;
+    /** Context ids allowed to make calls here: the parent chain, master first. Empty in the master. */
+    private final List<Integer> parentIds;
+    private final Codec sendCodec;
+    private final Codec receiveCodec;
+    /** Master only: answers GET_CLASS. */
+    private final ClassServer classServer;
+
+    private final Map<Integer, Stream> routes = new ConcurrentHashMap<>();
+    private final Map<Integer, Registration> handlers = new ConcurrentHashMap<>();
+    private final Map<Integer, Context> contexts = new ConcurrentHashMap<>();
+    /** Per stream, the classes already sent down it: never send one twice. */
+    private final Map<Stream, Set<String>> sentClasses = new ConcurrentHashMap<>();
+    private final AtomicInteger nextHandle = new AtomicInteger(Handles.FIRST_USER_HANDLE);
+    private final AtomicInteger nextContextId = new AtomicInteger(1);
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private record Registration(Handler handler, int respondent, boolean persist) {}
+
+    /** Receives messages for one handle, on an I/O thread: must not block. */
+    @FunctionalInterface
+    interface Handler {
+        void handle(Message m);
+    }
+
+    private Router(Builder b) {
+        this.myId = MASTER_ID;
+        this.myName = "master";
+        this.classLoader = b.classLoader != null ? b.classLoader : defaultLoader();
+        this.maxMessageSize = b.maxMessageSize;
+        this.shutdownGrace = b.shutdownGrace;
+        this.parent = null;
+        this.parentIds = List.of();
+        this.classServer = new ClassServer(new ClassFinder(classLoader), b.policy);
+        this.sendCodec = new Codec(classLoader, null, CallSpec.class, RemoteFailure.class);
+        this.receiveCodec = new Codec(classLoader, new DataAllowList(classServer::served),
+                CallSpec.class, RemoteFailure.class);
+        addHandler(Handles.GET_CLASS, this::onGetClass, -1, true);
+        addHandler(Handles.FORWARD_LOG, this::onForwardLog, -1, true);
+    }
+
+    /** A child's router: everything it cannot route itself goes to {@code parent}. */
+    Router(int myId, String myName, List<Integer> parentIds, Stream parent, ClassLoader loader, int maxMessageSize) {
+        this.myId = myId;
+        this.myName = myName;
+        this.classLoader = loader;
+        this.maxMessageSize = maxMessageSize;
+        this.shutdownGrace = Duration.ofSeconds(1);
+        this.parent = parent;
+        this.parentIds = List.copyOf(parentIds);
+        this.classServer = null;
+        this.sendCodec = new Codec(loader, null, CallSpec.class, RemoteFailure.class);
+        this.receiveCodec = new Codec(loader, null, CallSpec.class, RemoteFailure.class);
+    }
+
+    private static ClassLoader defaultLoader() {
+        ClassLoader l = Thread.currentThread().getContextClassLoader();
+        return l != null ? l : Router.class.getClassLoader();
+    }
+
+    /** A master router with default settings: permissive class policy, 128 MiB messages. */
+    public static Router create() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Starts a child JVM on this host with default options. */
+    public Context local() {
+        return local(LocalOptions.defaults());
+    }
+
+    /** Starts a child JVM on this host (Mitogen's {@code Router.local}). Blocks until it is ready or failed. */
+    public Context local(LocalOptions options) {
+        requireMaster("local()");
+        return ProcessConnection.connect(this, "local", options.name(), options.connectTimeout(),
+                List.of(), Bootstrap.command(options));
+    }
+
+    /** Class-serving counters (Mitogen's {@code get_stats()}). */
+    public Stats stats() {
+        requireMaster("stats()");
+        return classServer.stats();
+    }
+
+    /** Where classes served to children come from; add a {@link ClassFinder.ClassSource} here. */
+    public ClassFinder classFinder() {
+        requireMaster("classFinder()");
+        return classServer.finder();
+    }
+
+    /** The contexts this router started, in order of creation, live or not. */
+    public List<Context> contexts() {
+        List<Context> all = new ArrayList<>(contexts.values());
+        all.sort((a, b) -> Integer.compare(a.id(), b.id()));
+        return Collections.unmodifiableList(all);
+    }
+
+    /** This context's id: 0 in the master. */
+    public int myId() {
+        return myId;
+    }
+
+    public String myName() {
+        return myName;
+    }
+
+    public Broker broker() {
+        return broker;
+    }
+
+    int maxMessageSize() {
+        return maxMessageSize;
+    }
+
+    ClassLoader classLoader() {
+        return classLoader;
+    }
+
+    private void requireMaster(String what) {
+        if (parent != null) throw new UnsupportedOperationException(what + " is available in the master only (for now)");
+        if (closed.get()) throw new IllegalStateException("router is closed");
+    }
+
+    // ---- contexts -------------------------------------------------------------------------------------------------
+
+    int allocateContextId() {
+        return nextContextId.getAndIncrement();
+    }
+
+    /** A default name for a context of {@code method}: the method's name, made unique. */
+    String uniqueName(String requested, String method, int id) {
+        if (requested != null) return requested;
+        for (Context c : contexts.values()) if (c.name().equals(method)) return method + "." + id;
+        return method;
+    }
+
+    /** Attaches a started child's stream and begins reading it. */
+    void attach(Context context, Stream stream) {
+        stream.remoteId(context.id());
+        contexts.put(context.id(), context);
+        routes.put(context.id(), stream);
+        sentClasses.put(stream, ConcurrentHashMap.newKeySet());
+        sentClasses.get(stream).addAll(CoreBundle.get().names());
+        stream.start(new Stream.Listener() {
+            @Override
+            public void onMessage(Stream s, Message m) {
+                route(m, s);
+            }
+
+            @Override
+            public void onClose(Stream s, Throwable cause) {
+                onStreamClosed(s, cause);
+            }
+        }, broker.threads());
+    }
+
+    void attachParent() {
+        routes.put(parentIds.get(parentIds.size() - 1), parent);
+        parent.start(new Stream.Listener() {
+            @Override
+            public void onMessage(Stream s, Message m) {
+                route(m, s);
+            }
+
+            @Override
+            public void onClose(Stream s, Throwable cause) {
+                ChildMain.parentGone(cause);
+            }
+        }, broker.threads());
+    }
+
+    private void onStreamClosed(Stream stream, Throwable cause) {
+        sentClasses.remove(stream);
+        List<Integer> lost = new ArrayList<>();
+        routes.entrySet().removeIf(e -> {
+            if (e.getValue() != stream) return false;
+            lost.add(e.getKey());
+            return true;
+        });
+        String why = cause == null ? "its stream ended" : cause.getMessage();
+        for (int id : lost) {
+            Context c = contexts.get(id);
+            String name = c != null ? c.name() : "context " + id;
+            if (cause != null) LOG.log(Level.WARNING, "[" + name + "] stream closed: " + why);
+            else LOG.log(Level.FINE, "[" + name + "] disconnected");
+            if (c != null) c.disconnected(cause);
+            String reason = "context " + name + " disconnected: " + why;
+            handlers.forEach((handle, reg) -> {
+                if (reg.respondent == id) {
+                    handlers.remove(handle);
+                    reg.handler.handle(new Message(myId, id, id, handle, Handles.IS_DEAD,
+                            reason.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                }
+            });
+        }
+    }
+
+    // ---- handlers and routing -------------------------------------------------------------------------------------
+
+    /** Registers {@code h} on a new handle; {@code respondent} (or -1) is the context whose loss kills it. */
+    int addHandler(Handler h, int respondent, boolean persist) {
+        int handle = nextHandle.getAndIncrement();
+        addHandler(handle, h, respondent, persist);
+        return handle;
+    }
+
+    void addHandler(int handle, Handler h, int respondent, boolean persist) {
+        handlers.put(handle, new Registration(h, respondent, persist));
+        if (respondent >= 0 && respondent != myId && !routes.containsKey(respondent) && parent == null) {
+            // the respondent is already gone: say so at once rather than let a waiter hang
+            Registration r = handlers.remove(handle);
+            if (r != null) h.handle(new Message(myId, respondent, respondent, handle, Handles.IS_DEAD,
+                    ("context " + respondent + " is not connected").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
+    }
+
+    void removeHandler(int handle) {
+        handlers.remove(handle);
+    }
+
+    /** Sends a message originating here. */
+    void send(Message m) {
+        route(m, null);
+    }
+
+    private Stream streamFor(int id) {
+        Stream s = routes.get(id);
+        return s != null ? s : parent;
+    }
+
+    /** Delivers or forwards {@code m}; {@code from} is the stream it arrived on, or null if it originated here. */
+    void route(Message m, Stream from) {
+        if (from != null && streamFor(m.authId) != from) {
+            LOG.warning("dropped " + m + " from " + from.name() + ": auth_id " + m.authId
+                    + " does not route back over that stream (forged source?)");
+            return;
+        }
+        if (m.dst == myId) {
+            deliver(m);
+            return;
+        }
+        Stream s = streamFor(m.dst);
+        if (s == null || s == from || !s.send(m)) {
+            if (!m.isDead() && m.replyTo != Handles.NO_REPLY) {
+                route(Message.deadReplyTo(m, myId, "no route from " + myName + " to context " + m.dst), null);
+            } else if (!m.isDead()) {
+                LOG.fine("dropped " + m + ": no route to context " + m.dst);
+            }
+        }
+    }
+
+    private void deliver(Message m) {
+        Registration r = handlers.get(m.handle);
+        if (r == null) {
+            if (!m.isDead() && m.replyTo != Handles.NO_REPLY) {
+                route(Message.deadReplyTo(m, myId, "no handler for handle " + m.handle + " in " + myName), null);
+            } else if (!m.isDead()) {
+                LOG.fine("dropped " + m + ": no handler for handle " + m.handle);
+            }
+            return;
+        }
+        if (!r.persist) handlers.remove(m.handle);
+        try {
+            r.handler.handle(m);
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "handler for " + m.handle + " failed on " + m, e);
+        }
+    }
+
+    boolean isParentChain(int contextId) {
+        return parentIds.contains(contextId);
+    }
+
+    // ---- codecs ---------------------------------------------------------------------------------------------------
+
+    byte[] encode(int tag, Object value) {
+        return sendCodec.encode(tag, value);
+    }
+
+    Object decode(byte[] data) {
+        return receiveCodec.decode(data);
+    }
+
+    // ---- master services ------------------------------------------------------------------------------------------
+
+    private void onGetClass(Message m) {
+        Stream stream = routes.get(m.authId);
+        Set<String> sent = stream == null ? null : sentClasses.get(stream);
+        if (sent == null) return;
+        String name = new String(m.data, java.nio.charset.StandardCharsets.UTF_8);
+        broker.services().execute(() -> {
+            byte[] answer;
+            synchronized (sent) {
+                answer = classServer.serve(name, sent);
+            }
+            send(new Message(m.src, myId, myId, Handles.LOAD_CLASS, Handles.NO_REPLY, answer));
+        });
+    }
+
+    private void onForwardLog(Message m) {
+        Context c = contexts.get(m.src);
+        String name = c != null ? c.name() : "context " + m.src;
+        try {
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(m.data));
+            Level level = Level.parse(Integer.toString(in.readInt()));
+            String logger = in.readUTF();
+            String text = in.readUTF();
+            Logger.getLogger("dev.jitogen.ctx." + name).log(level, "[" + name + "] " + logger + ": " + text);
+            if (c != null) c.recordLog(logger + ": " + text);
+        } catch (IOException | IllegalArgumentException e) {
+            LOG.warning("[" + name + "] sent a malformed log record: " + e);
+        }
+    }
+
+    /** The level children log at: {@code JITOGEN_LOG_LEVEL} if set, else that of the master's Jitogen logger. */
+    static Level childLogLevel() {
+        String env = System.getenv("JITOGEN_LOG_LEVEL");
+        if (env != null && !env.isBlank()) return parseLevel(env);
+        for (Logger l = Logger.getLogger("dev.jitogen"); l != null; l = l.getParent()) {
+            if (l.getLevel() != null) return l.getLevel();
+        }
+        return Level.INFO;
+    }
+
+    static Level parseLevel(String s) {
+        switch (s.trim().toUpperCase()) {
+            case "DEBUG": return Level.FINE;
+            case "TRACE": case "IO": return Level.FINEST;
+            case "WARN": return Level.WARNING;
+            case "ERROR": return Level.SEVERE;
+            default:
+                try {
+                    return Level.parse(s.trim().toUpperCase());
+                } catch (IllegalArgumentException e) {
+                    return Level.INFO;
+                }
+        }
+    }
+
+    // ---- shutdown -------------------------------------------------------------------------------------------------
+
+    /**
+     * Shuts every context down: SHUTDOWN first, then, after the grace period, the processes that remain are killed.
+     * Returns once no child process is left.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) return;
+        List<Context> all = contexts();
+        for (Context c : all) c.sendShutdown();
+        long deadline = System.nanoTime() + shutdownGrace.toNanos();
+        for (Context c : all) c.awaitExit(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        for (Context c : all) c.kill();
+        for (Stream s : new ArrayList<>(routes.values())) s.close(null);
+        broker.close();
+    }
+
+    /** Master router settings. Not thread-safe; build once. */
+    public static final class Builder {
+        private ClassLoader classLoader;
+        private ClassPolicy policy = ClassPolicy.permissive();
+        private int maxMessageSize = Message.DEFAULT_MAX_SIZE;
+        private Duration shutdownGrace = Duration.ofSeconds(2);
+
+        private Builder() {}
+
+        /** Where served classes are looked up; default: the creating thread's context class loader. */
+        public Builder classLoader(ClassLoader loader) {
+            this.classLoader = loader;
+            return this;
+        }
+
+        public Builder classPolicy(ClassPolicy policy) {
+            this.policy = policy;
+            return this;
+        }
+
+        /** Largest message accepted or sent, in bytes; children inherit it. Default 128 MiB. */
+        public Builder maxMessageSize(int bytes) {
+            if (bytes < 1024) throw new IllegalArgumentException("max message size must be at least 1024 bytes");
+            this.maxMessageSize = bytes;
+            return this;
+        }
+
+        /** How long {@link Router#close()} lets contexts exit after SHUTDOWN before killing them. Default 2 s. */
+        public Builder shutdownGrace(Duration grace) {
+            this.shutdownGrace = grace;
+            return this;
+        }
+
+        public Router build() {
+            return new Router(this);
+        }
+    }
+}

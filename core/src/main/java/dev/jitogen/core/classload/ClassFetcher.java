@@ -1,0 +1,114 @@
+package dev.jitogen.core.classload;
+
+import dev.jitogen.core.ClassDeniedByPolicyError;
+import dev.jitogen.core.stream.Stream;
+
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The child's side of class serving (Mitogen's Importer): asks the parent for a class it lacks (GET_CLASS) and waits
+ * for the LOAD_CLASS answer, keeping classes preloaded with it for later. Remembers classes the master lacks or
+ * refuses, so each costs one round trip at most.
+ *
+ * <p>Threads: {@link #apply} runs on whatever thread loads a class (the child's main thread, running user code) and
+ * blocks until the answer arrives; on a reader thread it throws instead, since that thread delivers the answer.
+ * {@link #onLoadClass} runs on the reader thread and never blocks.
+ */
+public final class ClassFetcher implements Function<String, byte[]> {
+    private final Map<String, byte[]> classes;
+    private final Consumer<String> request;
+    private final Map<String, CompletableFuture<byte[]>> pending = new ConcurrentHashMap<>();
+    private final Set<String> missing = ConcurrentHashMap.newKeySet();
+    private final Map<String, String> denied = new ConcurrentHashMap<>();
+
+    /**
+     * @param classes the loader's map of class bytes not yet defined; preloaded classes go there
+     * @param request sends GET_CLASS for a name
+     */
+    public ClassFetcher(Map<String, byte[]> classes, Consumer<String> request) {
+        this.classes = classes;
+        this.request = request;
+    }
+
+    @Override
+    public byte[] apply(String name) {
+        if (missing.contains(name)) return null;
+        String refusal = denied.get(name);
+        if (refusal != null) throw new ClassDeniedByPolicyError(refusal);
+        if (Stream.isReaderThread()) {
+            throw new IllegalStateException("class " + name + " was needed on a stream reader thread, which must "
+                    + "never wait for the master: it is missing from the core bundle (a Jitogen bug)");
+        }
+        CompletableFuture<byte[]> f = new CompletableFuture<>();
+        CompletableFuture<byte[]> earlier = pending.putIfAbsent(name, f);
+        if (earlier != null) {
+            f = earlier;
+        } else {
+            byte[] preloaded = classes.remove(name);
+            if (preloaded != null) {
+                pending.remove(name);
+                return preloaded;
+            }
+            request.accept(name);
+        }
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ClassDeniedByPolicyError d) throw new ClassDeniedByPolicyError(d.getMessage());
+            throw new IllegalStateException("fetching class " + name + " failed", e.getCause());
+        }
+    }
+
+    /** Takes a LOAD_CLASS payload (see {@link ClassServer}). */
+    public void onLoadClass(byte[] payload) {
+        try {
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload));
+            for (int n = in.readInt(); n > 0; n--) {
+                byte kind = in.readByte();
+                String name = in.readUTF();
+                CompletableFuture<byte[]> f;
+                switch (kind) {
+                    case ClassServer.CLASS -> {
+                        byte[] bytes = new byte[in.readInt()];
+                        in.readFully(bytes);
+                        f = pending.remove(name);
+                        if (f != null) f.complete(bytes);
+                        else classes.put(name, bytes);
+                    }
+                    case ClassServer.MISSING -> {
+                        in.readUTF();
+                        missing.add(name);
+                        f = pending.remove(name);
+                        if (f != null) f.complete(null);
+                    }
+                    case ClassServer.DENIED -> {
+                        String reason = in.readUTF();
+                        denied.put(name, reason);
+                        f = pending.remove(name);
+                        if (f != null) f.completeExceptionally(new ClassDeniedByPolicyError(reason));
+                    }
+                    case ClassServer.ALREADY_SENT -> {
+                        f = pending.remove(name);
+                        if (f != null) f.complete(classes.remove(name));
+                    }
+                    default -> throw new IOException("unknown LOAD_CLASS entry kind " + kind);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("malformed LOAD_CLASS message", e);
+        }
+    }
+}

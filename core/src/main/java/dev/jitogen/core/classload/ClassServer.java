@@ -1,0 +1,141 @@
+package dev.jitogen.core.classload;
+
+import dev.jitogen.core.ClassPolicy;
+import dev.jitogen.core.Stats;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The master's answer to GET_CLASS (Mitogen's ModuleResponder): finds the class, applies the {@link ClassPolicy},
+ * and with it preloads every class it refers to, transitively, that comes from the same jar or directory and was
+ * not yet sent down that stream, so a call touching N classes of one project costs one round trip, not N.
+ *
+ * <p>LOAD_CLASS payload: {@code int count}, then per entry {@code byte kind, UTF name} and for {@link #CLASS}
+ * {@code int length, bytes}, for {@link #MISSING} and {@link #DENIED} {@code UTF reason}.
+ *
+ * <p>Thread-safe. {@link #serve} does file I/O: run it on a service thread, never a stream's reader thread.
+ */
+public final class ClassServer {
+    public static final byte CLASS = 0, MISSING = 1, DENIED = 2, ALREADY_SENT = 3;
+    /** Preloading stops adding classes to one answer past this many bytes. */
+    private static final int PRELOAD_BYTES = 4 << 20;
+
+    private final ClassFinder finder;
+    private volatile ClassPolicy policy;
+    private final Set<String> served = ConcurrentHashMap.newKeySet();
+    private final AtomicLong requests = new AtomicLong(), nanos = new AtomicLong(), classes = new AtomicLong(),
+            bytes = new AtomicLong(), refusals = new AtomicLong(), notFound = new AtomicLong();
+
+    public ClassServer(ClassFinder finder, ClassPolicy policy) {
+        this.finder = finder;
+        this.policy = policy;
+    }
+
+    public ClassFinder finder() {
+        return finder;
+    }
+
+    public void policy(ClassPolicy policy) {
+        this.policy = policy;
+    }
+
+    /** True if {@code name} was served to some child and the policy still allows it: its data may come back. */
+    public boolean served(String name) {
+        return served.contains(name) && policy.refusal(name) == null;
+    }
+
+    /**
+     * Builds the LOAD_CLASS answer for {@code name}, asked on a stream that already has {@code sent} (updated here).
+     */
+    public byte[] serve(String name, Set<String> sent) {
+        long start = System.nanoTime();
+        requests.incrementAndGet();
+        try {
+            Answer a = new Answer();
+            if (sent.contains(name)) {
+                a.entry(ALREADY_SENT, name);
+                return a.bytes();
+            }
+            String refusal = policy.refusal(name);
+            ClassFinder.Found found = refusal == null ? finder.find(name) : null;
+            if (refusal != null) {
+                refusals.incrementAndGet();
+                a.entry(DENIED, name).writeUTF(refusal);
+            } else if (found == null || found.jdk()) {
+                notFound.incrementAndGet();
+                a.entry(MISSING, name).writeUTF(found == null
+                        ? "the master has no class " + name + " on its class path"
+                        : name + " is a JDK class the child's own JVM lacks (a newer JDK on the master?)");
+            } else {
+                a.add(name, found.bytes(), sent);
+                preload(found, a, sent);
+            }
+            return a.bytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            nanos.addAndGet(System.nanoTime() - start);
+        }
+    }
+
+    private void preload(ClassFinder.Found root, Answer a, Set<String> sent) throws IOException {
+        ArrayDeque<byte[]> queue = new ArrayDeque<>();
+        queue.add(root.bytes());
+        while (!queue.isEmpty() && a.size < PRELOAD_BYTES) {
+            for (String ref : ConstantPool.referencedClasses(queue.poll())) {
+                if (sent.contains(ref) || policy.refusal(ref) != null) continue;
+                ClassFinder.Found f = finder.find(ref);
+                if (f == null || f.jdk() || !root.origin().equals(f.origin())) continue;
+                a.add(ref, f.bytes(), sent);
+                queue.add(f.bytes());
+            }
+        }
+    }
+
+    public Stats stats() {
+        return new Stats(requests.get(), nanos.get() / 1e9, classes.get(), bytes.get(), refusals.get(), notFound.get());
+    }
+
+    /** One LOAD_CLASS payload under construction. */
+    private final class Answer {
+        final ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        final DataOutputStream out = new DataOutputStream(buf);
+        int count, size;
+
+        DataOutputStream entry(byte kind, String name) throws IOException {
+            count++;
+            out.writeByte(kind);
+            out.writeUTF(name);
+            return out;
+        }
+
+        void add(String name, byte[] classFile, Set<String> sent) throws IOException {
+            entry(CLASS, name).writeInt(classFile.length);
+            out.write(classFile);
+            size += classFile.length;
+            sent.add(name);
+            served.add(name);
+            classes.incrementAndGet();
+            bytes.addAndGet(classFile.length);
+        }
+
+        byte[] bytes() throws IOException {
+            out.flush();
+            byte[] body = buf.toByteArray();
+            byte[] all = new byte[4 + body.length];
+            all[0] = (byte) (count >>> 24);
+            all[1] = (byte) (count >>> 16);
+            all[2] = (byte) (count >>> 8);
+            all[3] = (byte) count;
+            System.arraycopy(body, 0, all, 4, body.length);
+            return all;
+        }
+    }
+}

@@ -1,0 +1,147 @@
+package dev.jitogen.core.serial;
+
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.KryoException;
+import com.esotericsoftware.kryo.Registration;
+import com.esotericsoftware.kryo.io.Input;
+import com.esotericsoftware.kryo.io.Output;
+import com.esotericsoftware.kryo.serializers.ClosureSerializer;
+import com.esotericsoftware.kryo.serializers.ImmutableCollectionsSerializers;
+import com.esotericsoftware.kryo.util.DefaultClassResolver;
+import com.esotericsoftware.kryo.util.DefaultInstantiatorStrategy;
+import com.esotericsoftware.kryo.util.IntMap;
+import com.esotericsoftware.kryo.util.MapReferenceResolver;
+import com.esotericsoftware.kryo.util.ObjectMap;
+import com.esotericsoftware.kryo.util.Pool;
+import org.objenesis.strategy.StdInstantiatorStrategy;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Objects to bytes and back with Kryo, one direction of one router. A codec that reads data from a child has a
+ * {@link ClassFilter} (the {@link DataAllowList}) checked by name before any class is loaded, and refuses lambdas; a
+ * codec for what a parent sends trusts it (code flows down).
+ *
+ * <p>Thread-safe: Kryo instances are pooled, one per concurrent caller. Decoding may load classes through the
+ * codec's class loader, which in a child can mean a round trip to the master: never decode on an I/O thread.
+ */
+public final class Codec {
+    /** Says whether a class, by binary name, may be instantiated from data; null means yes. */
+    public interface ClassFilter {
+        String refusal(String className);
+    }
+
+    /** Registrations both sides make in the same order, so common types travel as small ids, not names. */
+    private static final Class<?>[] REGISTERED = {
+            Object[].class, byte[].class, int[].class, long[].class, String[].class, ArrayList.class, HashMap.class,
+            LinkedHashMap.class, HashSet.class, LinkedHashSet.class, TreeMap.class, TreeSet.class,
+    };
+    private static final int MAX_DEPTH = 512;
+
+    private final Pool<Kryo> pool;
+
+    /**
+     * @param loader  loads the classes named in data
+     * @param filter  null to trust the data (it came from a parent), else checked for every class named
+     * @param extra   further classes to register, identically on both sides
+     */
+    public Codec(ClassLoader loader, ClassFilter filter, Class<?>... extra) {
+        this.pool = new Pool<>(true, false, 16) {
+            @Override
+            protected Kryo create() {
+                Kryo kryo = new Kryo(filter == null ? new DefaultClassResolver() : new FilteringClassResolver(filter),
+                        new MapReferenceResolver());
+                kryo.setRegistrationRequired(false);
+                kryo.setMaxDepth(MAX_DEPTH);
+                kryo.setClassLoader(loader);
+                kryo.setInstantiatorStrategy(new DefaultInstantiatorStrategy(new StdInstantiatorStrategy()));
+                ImmutableCollectionsSerializers.addDefaultSerializers(kryo);
+                int id = 20;
+                kryo.register(ClosureSerializer.Closure.class, new LambdaSerializer(filter == null), id++);
+                for (Class<?> c : REGISTERED) kryo.register(c, id++);
+                for (Class<?> c : extra) kryo.register(c, id++);
+                return kryo;
+            }
+        };
+    }
+
+    /** Writes {@code tag} then {@code value}. */
+    public byte[] encode(int tag, Object value) {
+        Kryo kryo = pool.obtain();
+        try {
+            Output out = new Output(256, -1);
+            out.writeByte(tag);
+            kryo.writeClassAndObject(out, value);
+            return out.toBytes();
+        } finally {
+            pool.free(kryo);
+        }
+    }
+
+    /** Reads the value after the one-byte tag of {@code data}. */
+    public Object decode(byte[] data) {
+        Kryo kryo = pool.obtain();
+        try {
+            Input in = new Input(data, 1, data.length - 1);
+            return kryo.readClassAndObject(in);
+        } finally {
+            pool.free(kryo);
+        }
+    }
+
+    /** Finds the allow-list refusal behind a Kryo failure, if that is what it was. */
+    public static RefusedClassException refusalIn(Throwable t) {
+        for (; t != null; t = t.getCause()) if (t instanceof RefusedClassException r) return r;
+        return null;
+    }
+
+    /** Kryo's stock resolver loads a class before anything can refuse it; this one checks the name first. */
+    private static final class FilteringClassResolver extends DefaultClassResolver {
+        private final ClassFilter filter;
+
+        FilteringClassResolver(ClassFilter filter) {
+            this.filter = filter;
+        }
+
+        @Override
+        protected Registration readName(Input input) {
+            int nameId = input.readVarInt(true);
+            if (nameIdToClass == null) nameIdToClass = new IntMap<>();
+            Class<?> type = nameIdToClass.get(nameId);
+            if (type == null) {
+                String className = input.readString();
+                type = getTypeByName(className);
+                if (type == null) {
+                    check(className);
+                    try {
+                        type = Class.forName(className, false, kryo.getClassLoader());
+                    } catch (ClassNotFoundException e) {
+                        throw new KryoException("Unable to find class: " + className, e);
+                    }
+                    if (nameToClass == null) nameToClass = new ObjectMap<>();
+                    nameToClass.put(className, type);
+                }
+                nameIdToClass.put(nameId, type);
+            }
+            return kryo.getRegistration(type);
+        }
+
+        /** Also covers types Kryo reaches without a name: declared field types of an allowed class. */
+        @Override
+        public Registration registerImplicit(Class type) {
+            check(type.getName());
+            return super.registerImplicit(type);
+        }
+
+        private void check(String className) {
+            String refusal = filter.refusal(className);
+            if (refusal != null) throw new RefusedClassException(className, refusal);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package dev.jitogen.core.serial;
+
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * The classes a parent lets data from a child instantiate: JDK value types, boxed primitives, strings, arrays,
+ * the common collections, {@code Optional}, {@code java.time}, and classes the master itself served to its children
+ * under its class policy (records, enums and plain classes of the user's own code). Everything else is refused by
+ * name before any class is loaded. Stateless apart from the served-class predicate; any thread.
+ */
+public final class DataAllowList implements Codec.ClassFilter {
+    private static final Set<String> JDK = Set.of(
+            "java.lang.Boolean", "java.lang.Byte", "java.lang.Character", "java.lang.Short", "java.lang.Integer",
+            "java.lang.Long", "java.lang.Float", "java.lang.Double", "java.lang.String", "java.lang.Void",
+            "java.lang.StringBuilder", "java.lang.StringBuffer", "java.lang.Object",
+            "java.math.BigInteger", "java.math.BigDecimal", "java.util.UUID", "java.net.URI", "java.net.URL",
+            "java.util.Date", "java.util.Locale", "java.util.Currency", "java.util.concurrent.TimeUnit",
+            "java.util.ArrayList", "java.util.LinkedList", "java.util.ArrayDeque", "java.util.HashMap",
+            "java.util.LinkedHashMap", "java.util.TreeMap", "java.util.HashSet", "java.util.LinkedHashSet",
+            "java.util.TreeSet", "java.util.EnumMap", "java.util.RegularEnumSet", "java.util.JumboEnumSet",
+            "java.util.EnumSet", "java.util.PriorityQueue",
+            "java.util.concurrent.ConcurrentHashMap", "java.util.concurrent.CopyOnWriteArrayList",
+            "java.util.concurrent.ConcurrentSkipListMap",
+            "java.util.Arrays$ArrayList", "java.util.Collections$EmptyList", "java.util.Collections$EmptyMap",
+            "java.util.Collections$EmptySet", "java.util.Collections$SingletonList", "java.util.Collections$SingletonMap",
+            "java.util.Collections$SingletonSet", "java.util.ImmutableCollections$List12",
+            "java.util.ImmutableCollections$ListN", "java.util.ImmutableCollections$Set12",
+            "java.util.ImmutableCollections$SetN", "java.util.ImmutableCollections$Map1",
+            "java.util.ImmutableCollections$MapN", "java.util.ImmutableCollections$SubList",
+            "java.util.Optional", "java.util.OptionalInt", "java.util.OptionalLong", "java.util.OptionalDouble");
+
+    private final Predicate<String> served;
+
+    /** @param served true for a class the master served to a child and its policy allows */
+    public DataAllowList(Predicate<String> served) {
+        this.served = served;
+    }
+
+    @Override
+    public String refusal(String className) {
+        String element = className;
+        while (element.startsWith("[")) element = element.substring(1);
+        if (element.length() == 1) return null; // primitive array
+        if (element.startsWith("L") && element.endsWith(";")) element = element.substring(1, element.length() - 1);
+        if (JDK.contains(element) || element.startsWith("java.time.") || served.test(element)) return null;
+        return "type " + className + " is not allowed in data from a child: a parent accepts only JDK value types, "
+                + "strings, arrays, common collections, Optional, java.time, and the records, enums and classes of "
+                + "your own code that the master serves; return one of those instead";
+    }
+}

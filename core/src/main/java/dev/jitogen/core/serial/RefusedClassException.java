@@ -1,0 +1,17 @@
+package dev.jitogen.core.serial;
+
+import com.esotericsoftware.kryo.KryoException;
+
+/** Data named a class outside the allow-list; nothing of that class was loaded or instantiated. */
+public final class RefusedClassException extends KryoException {
+    private final String className;
+
+    public RefusedClassException(String className, String reason) {
+        super(reason);
+        this.className = className;
+    }
+
+    public String className() {
+        return className;
+    }
+}
