@@ -9,13 +9,13 @@ import java.util.TreeMap;
  * Which classes the master serves to children (Mitogen's {@code ImportPolicy}). Rules name packages or classes by
  * prefix ({@code "com.acme"} covers {@code com.acme.Foo} and {@code com.acme.deep.Bar}); the longest matching rule
  * wins; with no matching rule a class is served unless the policy was built with {@link Builder#denyByDefault()}.
- * Jitogen's own runtime ({@code dev.jitogen.core}, Kryo and its dependencies) is always served, and JDK classes never
- * are: a child uses its own JDK.
+ * Jitogen's own runtime ({@code dev.jitogen.core}, Kryo and its dependencies) is allowed by built-in rules that only a
+ * longer (more specific) rule overrides, and JDK classes are never served: a child uses its own JDK.
  *
  * <p>Immutable; any thread.
  */
 public final class ClassPolicy {
-    private static final List<String> RUNTIME = List.of("dev.jitogen.core", "com.esotericsoftware", "org.objenesis");
+    private static final List<String> RUNTIME = List.of("dev.jitogen.core", "dev.jitogen.bootstrap", "com.esotericsoftware", "org.objenesis");
     private static final ClassPolicy PERMISSIVE = new ClassPolicy(new TreeMap<>(), false);
 
     private final TreeMap<String, Boolean> rules;
@@ -40,14 +40,22 @@ public final class ClassPolicy {
      * override that would allow it.
      */
     public String refusal(String className) {
-        for (String r : RUNTIME) if (covers(r, className)) return null;
         String rule = null;
-        for (Map.Entry<String, Boolean> e : rules.entrySet()) {
-            if (covers(e.getKey(), className) && (rule == null || e.getKey().length() > rule.length())) rule = e.getKey();
+        boolean allowed = !denyByDefault;
+        for (String r : RUNTIME) {
+            if (covers(r, className)) {
+                rule = r;
+                allowed = true;
+            }
         }
-        boolean allowed = rule == null ? !denyByDefault : rules.get(rule);
+        for (Map.Entry<String, Boolean> e : rules.entrySet()) {
+            if (covers(e.getKey(), className) && (rule == null || e.getKey().length() > rule.length())) {
+                rule = e.getKey();
+                allowed = e.getValue();
+            }
+        }
         if (allowed) return null;
-        String why = rule == null ? "the policy denies by default" : "the policy denies \"" + rule + "\"";
+        String why = rules.containsKey(rule) ? "the policy denies \"" + rule + "\"" : "the policy denies by default";
         return "class " + className + " is refused by the master's class policy (" + why + "); to serve it, add "
                 + "ClassPolicy.builder()...allow(\"" + packageOf(className) + "\") to the router";
     }

@@ -173,7 +173,7 @@ public final class Context {
     /** Kills the process if it is still there and waits until it is. */
     void kill() {
         if (process == null) return;
-        if (process.isAlive()) process.destroyForcibly();
+        if (process.isAlive()) process.toHandle().destroyForcibly();
         try {
             process.waitFor(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -187,9 +187,13 @@ public final class Context {
         gone.countDown();
         if (process != null && process.isAlive()) {
             // its stdin is closed, so it exits by itself; make sure of it
-            router.broker().timer().schedule(() -> {
-                if (process.isAlive()) process.destroyForcibly();
-            }, 2, TimeUnit.SECONDS);
+            try {
+                router.broker().timer().schedule(() -> {
+                    if (process.isAlive()) process.toHandle().destroyForcibly();
+                }, 2, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                process.toHandle().destroyForcibly(); // the router is closing: no grace left
+            }
         }
     }
 

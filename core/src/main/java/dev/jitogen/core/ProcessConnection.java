@@ -54,7 +54,7 @@ final class ProcessConnection {
         AtomicBoolean timedOut = new AtomicBoolean();
         ScheduledFuture<?> watchdog = router.broker().timer().schedule(() -> {
             timedOut.set(true);
-            process.destroyForcibly();
+            process.toHandle().destroyForcibly();
         }, timeout.toMillis(), TimeUnit.MILLISECONDS);
         try {
             InputStream in = process.getInputStream();
@@ -77,7 +77,7 @@ final class ProcessConnection {
             return context;
         } catch (IOException | RuntimeException e) {
             watchdog.cancel(false);
-            process.destroyForcibly();
+            process.toHandle().destroyForcibly();
             String why = timedOut.get() ? "it did not start within the connect timeout of " + timeout
                     : e.getMessage();
             try {

@@ -1,0 +1,235 @@
+package dev.jitogen.core;
+
+import dev.jitogen.core.fixtures.Disk;
+import dev.jitogen.core.fixtures.Shouter;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Calls into one real child JVM, shared by the tests of this class. */
+class LocalContextTest {
+    static Router router;
+    static Context local;
+
+    @BeforeAll
+    static void start() {
+        router = Router.create();
+        local = router.local();
+    }
+
+    @AfterAll
+    static void stop() {
+        router.close();
+    }
+
+    @Test
+    void callReturnsTheChildsOwnPid() {
+        long pid = local.call(() -> ProcessHandle.current().pid());
+        assertEquals(local.pid(), pid);
+        assertNotEquals(ProcessHandle.current().pid(), pid);
+    }
+
+    @Test
+    void callAsyncYieldsTheResultThroughAReceiver() {
+        Receiver<String> r = local.callAsync(() -> System.getProperty("java.version"));
+        assertEquals(System.getProperty("java.version"), r.get(Duration.ofSeconds(5)));
+    }
+
+    @Test
+    void childStdoutAppearsInTheMastersLogWithTheContextName() throws Exception {
+        try (LogCapture log = new LogCapture()) {
+            local.callNoReply(() -> System.out.println("hello"));
+            assertTrue(log.await("[local] stdout: hello", Duration.ofSeconds(5)), log.lines().toString());
+        }
+    }
+
+    @Test
+    void childLoggingIsForwardedToTheMaster() throws Exception {
+        try (LogCapture log = new LogCapture()) {
+            local.call(() -> System.getLogger("app.audit").log(System.Logger.Level.WARNING, "disk {0} low", "/var"));
+            assertTrue(log.await("[local] app.audit: disk /var low", Duration.ofSeconds(5)), log.lines().toString());
+        }
+    }
+
+    @Test
+    void remoteExceptionArrivesAsCallErrorWithRemoteClassAndStack() {
+        CallError e = assertThrows(CallError.class,
+                () -> local.call(() -> Files.readString(Path.of("/nonexistent"))));
+        assertEquals("java.nio.file.NoSuchFileException", e.remoteClassName());
+        assertEquals("/nonexistent", e.remoteMessage());
+        assertEquals("local", e.contextName());
+        StackTraceElement[] remote = e.remoteStackTrace();
+        assertTrue(remote.length > 3);
+        assertTrue(List.of(remote).stream().anyMatch(f -> f.getClassName().equals("java.nio.file.Files")));
+        assertTrue(e.getStackTrace().length > remote.length, "the caller's own frames follow the remote ones");
+        assertTrue(e.getMessage().contains("NoSuchFileException"));
+    }
+
+    @Test
+    void remoteCauseChainIsKept() {
+        CallError e = assertThrows(CallError.class, () -> local.call(() -> {
+            throw new IllegalStateException("outer", new ArithmeticException("inner"));
+        }));
+        assertEquals("java.lang.IllegalStateException", e.remoteClassName());
+        assertNotNull(e.getCause());
+        assertEquals("java.lang.ArithmeticException", e.getCause().remoteClassName());
+        assertEquals("inner", e.getCause().remoteMessage());
+    }
+
+    @Test
+    void userClassesAreFetchedFromTheMasterOnDemandWithWhatTheyReferToInOneAnswer() {
+        try (Router fresh = Router.create()) {
+            Context c = fresh.local();
+            assertEquals(0, fresh.stats().classesSent(), "a new child has only the core bundle");
+            assertEquals("HI!", c.call(() -> Shouter.shout("hi")));
+            Stats s = fresh.stats();
+            // this test class, which the lambda lives in, and Shouter, which it refers to, arrive together
+            assertTrue(s.classesSent() >= 2, s.toString());
+            assertEquals(1, s.requests(), s.toString());
+            assertTrue(s.bytesSent() > 0 && s.seconds() > 0, s.toString());
+        }
+    }
+
+    @Test
+    void userRecordsComeBackAsData() {
+        String path = "/";
+        Disk d = local.call(() -> new Disk(path, new java.io.File(path).getFreeSpace() >> 20));
+        assertEquals("/", d.mount());
+        assertTrue(d.freeMb() > 0);
+    }
+
+    @Test
+    void thirdPartyLibraryClassesTheMasterHasAreServed() {
+        // opentest4j comes with JUnit on the master's class path; the child has never seen it
+        String msg = local.call(() -> new org.opentest4j.AssertionFailedError("from a library").getMessage());
+        assertEquals("from a library", msg);
+    }
+
+    @Test
+    void functionsTakeArguments() {
+        assertEquals(7, local.call((Integer x) -> x + 2, 5));
+        assertEquals("ab", local.call((String a, String b) -> a + b, "a", "b"));
+        RemoteFunction<String, String> ref = Shouter::shout;
+        assertEquals("YO!", local.call(ref, "yo"));
+    }
+
+    @Test
+    void staticMethodsCanBeCalledByName() {
+        int sum = local.callStatic(Shouter.class.getName(), "add", 2, 3);
+        assertEquals(5, sum);
+        long max = local.callStatic("java.lang.Math", "max", 3L, 9L);
+        assertEquals(9L, max);
+        CallError e = assertThrows(CallError.class, () -> local.callStatic("java.lang.Math", "nope"));
+        assertEquals("java.lang.NoSuchMethodException", e.remoteClassName());
+    }
+
+    @Test
+    void collectionsAndJdkValuesTravelBothWays() {
+        Map<String, List<Integer>> m = local.call(() -> Map.of("a", List.of(1, 2), "b", new ArrayList<>(List.of(3))));
+        assertEquals(Map.of("a", List.of(1, 2), "b", List.of(3)), m);
+        assertEquals(Optional.of(java.time.Duration.ofSeconds(3)), local.call(() -> Optional.of(Duration.ofSeconds(3))));
+        byte[] back = local.call((byte[] b) -> b, new byte[]{1, 2, 3});
+        assertArrayEquals(new byte[]{1, 2, 3}, back);
+    }
+
+    @Test
+    void callsRunInArrivalOrderOnTheMainThread() {
+        List<Receiver<String>> rs = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            int n = i;
+            rs.add(local.callAsync(() -> Thread.currentThread().getName() + ":" + Order.next(n)));
+        }
+        for (int i = 0; i < 50; i++) assertEquals("jitogen-main:" + i, rs.get(i).get(Duration.ofSeconds(10)));
+    }
+
+    /** Child-side state: each call checks it runs after the one before it. */
+    static final class Order {
+        static int expected;
+
+        static int next(int n) {
+            if (n == 0) expected = 0;
+            if (n != expected) throw new IllegalStateException("call " + n + " ran out of order, expected " + expected);
+            return expected++;
+        }
+    }
+
+    @Test
+    void receiverTimesOut() {
+        Receiver<Integer> r = local.callAsync(() -> {
+            Thread.sleep(1500);
+            return 1;
+        });
+        assertThrows(TimeoutError.class, () -> r.get(Duration.ofMillis(100)));
+        assertEquals(1, r.get(Duration.ofSeconds(5)));
+    }
+
+    @Test
+    void resultOutsideTheAllowListIsRefusedByNameAndTheContextStaysUsable() {
+        CallError e = assertThrows(CallError.class, () -> local.call(() -> new java.awt.Point(1, 2)));
+        assertTrue(e.getMessage().contains("java.awt.Point"), e.getMessage());
+        assertEquals(4, local.call(() -> 2 + 2));
+    }
+
+    @Test
+    void unserializableResultGivesAClearError() {
+        CallError e = assertThrows(CallError.class, () -> local.call(() -> Thread.currentThread()));
+        assertTrue(e.getMessage().contains("java.lang.Thread"), e.getMessage());
+        assertEquals(4, local.call(() -> 2 + 2));
+    }
+
+    @Test
+    void capturedValueThatCannotBeSentIsNamed() {
+        Object lock = new Thread();
+        CallError e = assertThrows(CallError.class, () -> local.call(() -> lock.hashCode()));
+        assertTrue(e.getMessage().contains("cannot send the call"), e.getMessage());
+    }
+
+    @Test
+    void childHasNoClassPathToTheMastersJarsAndLeavesNothingOnDisk() throws Exception {
+        String cp = local.call(() -> System.getProperty("java.class.path"));
+        assertFalse(cp.contains(".jar"), cp);
+        assertFalse(Files.exists(Path.of(cp)), "the first stage's directory " + cp + " should be gone");
+        String loader = local.call(() -> Shouter.class.getClassLoader().getClass().getName());
+        assertEquals("dev.jitogen.bootstrap.FirstStage", loader);
+    }
+
+    @Test
+    void childCommandLineShowsTheRemoteName() {
+        List<String> args = List.of(ProcessHandle.of(local.pid()).orElseThrow().info().arguments().orElseThrow());
+        String expected = "jitogen:" + System.getProperty("user.name") + "@";
+        assertTrue(args.stream().anyMatch(a -> a.startsWith(expected)), args.toString());
+    }
+
+    @Test
+    void childLogLevelFollowsTheMaster() throws Exception {
+        Logger jitogen = Logger.getLogger("dev.jitogen");
+        Logger forwarded = Logger.getLogger("dev.jitogen.ctx");
+        Level old = jitogen.getLevel();
+        jitogen.setLevel(Level.WARNING);
+        forwarded.setLevel(Level.ALL); // the master would print whatever arrives: only the child may filter
+        try (Router r = Router.create(); LogCapture log = new LogCapture()) {
+            Context quiet = r.local();
+            quiet.call(() -> {
+                Logger.getLogger("app").info("chatty");
+                Logger.getLogger("app").warning("important");
+            });
+            assertTrue(log.await("app: important", Duration.ofSeconds(5)));
+            assertTrue(log.lines().stream().noneMatch(l -> l.contains("chatty")), log.lines().toString());
+        } finally {
+            jitogen.setLevel(old);
+            forwarded.setLevel(null);
+        }
+    }
+}

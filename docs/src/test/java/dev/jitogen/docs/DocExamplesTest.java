@@ -1,0 +1,110 @@
+package dev.jitogen.docs;
+
+import org.junit.jupiter.api.Test;
+
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The docs' Java examples are code: every {@code ```java} block of every page compiles against the project, and
+ * the programs among them (those with a {@code main}) run and print what the page says.
+ */
+class DocExamplesTest {
+    private static final Pattern BLOCK = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL);
+    private static final Pattern CLASS = Pattern.compile("public class (\\w+)");
+
+    record Example(String page, int index, String source) {}
+
+    static List<Example> examples(String page) throws Exception {
+        List<Example> out = new ArrayList<>();
+        Matcher m = BLOCK.matcher(Files.readString(Path.of(page)));
+        for (int i = 0; m.find(); i++) out.add(new Example(page, i, m.group(1)));
+        return out;
+    }
+
+    /** Compiles an example (a whole class, or statements wrapped in one) and returns a loader for it. */
+    static URLClassLoader compile(Example e, Path dir) throws Exception {
+        String source = e.source();
+        Matcher c = CLASS.matcher(source);
+        String name;
+        if (c.find()) {
+            name = c.group(1);
+        } else {
+            name = "Snippet" + e.index();
+            source = "import dev.jitogen.core.*;\nimport java.util.*;\nimport java.time.*;\n"
+                    + "class " + name + " { static void run() throws Exception {\n" + source + "\n} }\n";
+        }
+        Path file = dir.resolve(name + ".java");
+        Files.writeString(file, source);
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int rc = javac.run(null, null, err, "-d", dir.toString(), "-cp", System.getProperty("java.class.path"),
+                file.toString());
+        assertEquals(0, rc, e.page() + " example " + e.index() + " does not compile:\n" + err + "\n" + source);
+        return new URLClassLoader(new URL[]{dir.toUri().toURL()}, DocExamplesTest.class.getClassLoader());
+    }
+
+    @Test
+    void everyJavaExampleCompiles() throws Exception {
+        for (String page : List.of("getting-started.md", "how-it-works.md")) {
+            for (Example e : examples(page)) {
+                Path dir = Files.createTempDirectory("doc-example");
+                compile(e, dir).close();
+            }
+        }
+    }
+
+    @Test
+    void gettingStartedFirstExampleRunsAndDoesWhatThePageSays() throws Exception {
+        Example first = examples("getting-started.md").get(0);
+        List<String> log = new CopyOnWriteArrayList<>();
+        Handler h = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                log.add(r.getMessage());
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        Logger jitogen = Logger.getLogger("dev.jitogen"); // held: JUL keeps loggers only weakly
+        jitogen.addHandler(h);
+        PrintStream oldOut = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Thread t = Thread.currentThread();
+        ClassLoader oldLoader = t.getContextClassLoader();
+        try (URLClassLoader loader = compile(first, Files.createTempDirectory("doc-example"))) {
+            System.setOut(new PrintStream(out, true));
+            t.setContextClassLoader(loader); // the router serves the example's classes from here
+            loader.loadClass("FirstContext").getMethod("main", String[].class).invoke(null, (Object) new String[0]);
+        } finally {
+            System.setOut(oldOut);
+            t.setContextClassLoader(oldLoader);
+            jitogen.removeHandler(h);
+        }
+        String printed = out.toString();
+        assertTrue(printed.contains("failed remotely with java.nio.file.NoSuchFileException"), printed);
+        assertTrue(printed.matches("(?s).*child \\d+ runs Java " + Pattern.quote(System.getProperty("java.version")) + ".*"),
+                printed);
+        assertTrue(log.contains("[local] stdout: hello"), log.toString());
+    }
+}
