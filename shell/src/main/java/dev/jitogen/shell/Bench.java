@@ -1,0 +1,55 @@
+package dev.jitogen.shell;
+
+import dev.jitogen.core.Context;
+import dev.jitogen.core.Router;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code ./jitogen bench [--runs N]}: medians (with min and max) of the core runtime's costs on this machine.
+ * Each metric is measured with a warm master: one context is started and called before timing begins.
+ * Runs on the calling thread; starts and closes its own routers.
+ */
+final class Bench {
+    private Bench() {}
+
+    static void main(String[] args) {
+        int runs = 15;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--runs")) runs = Integer.parseInt(args[++i]);
+            else throw new IllegalArgumentException("unknown option " + args[i] + " (usage: bench [--runs N])");
+        }
+        try (Router warm = Router.create()) {
+            Context c = warm.local();
+            for (int i = 0; i < 2000; i++) c.call(() -> null);
+        }
+        List<Double> cold = new ArrayList<>();
+        List<Double> rtt = new ArrayList<>();
+        for (int r = 0; r < runs; r++) {
+            try (Router router = Router.create()) {
+                long t0 = System.nanoTime();
+                Context c = router.local();
+                c.call(() -> null);
+                cold.add((System.nanoTime() - t0) / 1e6);
+                for (int i = 0; i < 2000; i++) c.call(() -> null);
+                int n = 5000;
+                long t1 = System.nanoTime();
+                for (int i = 0; i < n; i++) c.call(() -> null);
+                rtt.add((System.nanoTime() - t1) / 1e3 / n);
+            }
+        }
+        System.out.printf(Locale.ROOT, "%-28s %10s %10s %10s%n", "metric", "min", "median", "max");
+        row("cold_start_first_call_ms", cold);
+        row("noop_call_rtt_us", rtt);
+    }
+
+    private static void row(String name, List<Double> xs) {
+        List<Double> s = new ArrayList<>(xs);
+        Collections.sort(s);
+        double median = s.size() % 2 == 1 ? s.get(s.size() / 2) : (s.get(s.size() / 2 - 1) + s.get(s.size() / 2)) / 2;
+        System.out.printf(Locale.ROOT, "%-28s %10.1f %10.1f %10.1f%n", name, s.get(0), median, s.get(s.size() - 1));
+    }
+}
