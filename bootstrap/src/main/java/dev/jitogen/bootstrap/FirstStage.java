@@ -1,6 +1,6 @@
 package dev.jitogen.bootstrap;
 
-import java.io.ByteArrayOutputStream;
+import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.File;
 import java.io.FileDescriptor;
@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.zip.Inflater;
+import java.util.zip.InflaterInputStream;
 
 /**
  * The first stage: the only class a target JVM loads from disk.
@@ -52,11 +53,12 @@ public final class FirstStage extends ClassLoader {
     }
 
     public static void main(String[] args) throws Exception {
-        deleteTree(new File(args[1]));
+        // DIR holds exactly dev/jitogen/bootstrap/FirstStage.class: remove it, then each parent up to DIR
+        File f = new File(args[1], "dev/jitogen/bootstrap/FirstStage.class");
+        for (int i = 0; i < 5; i++, f = f.getParentFile()) f.delete();
         String spec = System.getProperty("java.specification.version");
-        int feature = Integer.parseInt(spec.startsWith("1.") ? spec.substring(2) : spec.replaceAll("\\..*", ""));
         int needed = Integer.parseInt(args[2]);
-        if (feature < needed) {
+        if (Integer.parseInt(spec.startsWith("1.") ? spec.substring(2) : spec) < needed) {
             System.err.println("jitogen: this JVM is Java " + spec + " (" + System.getProperty("java.home")
                     + "); Jitogen needs Java " + needed + " or newer on the target: install it or pass a java path");
             System.exit(3);
@@ -72,37 +74,17 @@ public final class FirstStage extends ClassLoader {
         byte[] config = new byte[data.readInt()];
         data.readFully(config);
 
-        ClassLoader platform = (ClassLoader) ClassLoader.class.getMethod("getPlatformClassLoader").invoke(null);
-        FirstStage loader = new FirstStage(platform);
-        DataInputStream bundle = new DataInputStream(new java.io.ByteArrayInputStream(inflate(packed)));
+        FirstStage loader = new FirstStage(
+                (ClassLoader) ClassLoader.class.getMethod("getPlatformClassLoader").invoke(null));
+        DataInputStream bundle = new DataInputStream(new InflaterInputStream(new ByteArrayInputStream(packed), new Inflater(), 65536));
         for (int n = bundle.readInt(); n > 0; n--) {
             String name = bundle.readUTF();
             byte[] bytes = new byte[bundle.readInt()];
             bundle.readFully(bytes);
             loader.classes.put(name, bytes);
         }
-        Class<?> main = loader.loadClass("dev.jitogen.core.ChildMain");
-        main.getMethod("main", ClassLoader.class, String.class, InputStream.class, OutputStream.class, byte[].class)
+        loader.loadClass("dev.jitogen.core.ChildMain")
+                .getMethod("main", ClassLoader.class, String.class, InputStream.class, OutputStream.class, byte[].class)
                 .invoke(null, loader, args[0], in, out, config);
-    }
-
-    private static byte[] inflate(byte[] packed) throws Exception {
-        Inflater inflater = new Inflater();
-        inflater.setInput(packed);
-        ByteArrayOutputStream out = new ByteArrayOutputStream(packed.length * 3);
-        byte[] buf = new byte[65536];
-        while (!inflater.finished()) {
-            int n = inflater.inflate(buf);
-            if (n == 0 && inflater.needsInput()) throw new java.io.EOFException("truncated core bundle");
-            out.write(buf, 0, n);
-        }
-        inflater.end();
-        return out.toByteArray();
-    }
-
-    private static void deleteTree(File f) {
-        File[] children = f.listFiles();
-        if (children != null) for (File c : children) deleteTree(c);
-        f.delete();
     }
 }

@@ -36,8 +36,8 @@ final class ProcessConnection {
 
     private ProcessConnection() {}
 
-    static Context connect(Router router, String method, String requestedName, Duration timeout, List<String> prefix,
-                           List<String> command) {
+    static Context connect(Router router, String method, String requestedName, Duration timeout, boolean debug,
+                           List<String> prefix, List<String> command) {
         int id = router.allocateContextId();
         String name = router.uniqueName(requestedName, method, id);
         List<String> argv = new ArrayList<>(prefix);
@@ -62,7 +62,7 @@ final class ProcessConnection {
             expect(in, FirstStage.READY, "the first stage");
             CoreBundle bundle = CoreBundle.get();
             byte[] config = new ChildConfig(id, name, List.of(router.myId()), router.maxMessageSize(),
-                    Router.childLogLevel().getName(), false).encode();
+                    Router.childLogLevel().getName(), debug).encode();
             DataOutputStream data = new DataOutputStream(out);
             data.writeInt(bundle.compressed().length);
             data.write(bundle.compressed());

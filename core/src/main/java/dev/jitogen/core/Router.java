@@ -126,8 +126,13 @@ public final class Router implements AutoCloseable {
     /** Starts a child JVM on this host (Mitogen's {@code Router.local}). Blocks until it is ready or failed. */
     public Context local(LocalOptions options) {
         requireMaster("local()");
-        return ProcessConnection.connect(this, "local", options.name(), options.connectTimeout(),
+        return ProcessConnection.connect(this, "local", options.name(), options.connectTimeout(), options.debug(),
                 List.of(), Bootstrap.command(options));
+    }
+
+    /** Size in bytes of the compressed runtime every new child receives on its stdin. */
+    public static int coreBundleBytes() {
+        return CoreBundle.get().compressed().length;
     }
 
     /** Class-serving counters (Mitogen's {@code get_stats()}). */

@@ -1,6 +1,7 @@
 package dev.jitogen.core;
 
 import dev.jitogen.core.fixtures.Disk;
+import dev.jitogen.core.fixtures.LogLevelMain;
 import dev.jitogen.core.fixtures.Shouter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -210,6 +211,19 @@ class LocalContextTest {
         List<String> args = List.of(ProcessHandle.of(local.pid()).orElseThrow().info().arguments().orElseThrow());
         String expected = "jitogen:" + System.getProperty("user.name") + "@";
         assertTrue(args.stream().anyMatch(a -> a.startsWith(expected)), args.toString());
+    }
+
+    @Test
+    void environmentVariableOverridesTheChildLogLevel() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), LogLevelMain.class.getName());
+        pb.environment().put("JITOGEN_LOG_LEVEL", "WARNING");
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), out);
+        assertTrue(out.contains("forwarded [local] app: warning-line"), out);
+        assertFalse(out.contains("info-line"), out);
     }
 
     @Test

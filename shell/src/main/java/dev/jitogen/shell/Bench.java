@@ -42,6 +42,7 @@ final class Bench {
             }
         }
         System.out.printf(Locale.ROOT, "%-28s %10s %10s %10s%n", "metric", "min", "median", "max");
+        System.out.printf(Locale.ROOT, "%-28s %10d bytes%n", "core_bundle_compressed", Router.coreBundleBytes());
         row("cold_start_first_call_ms", cold);
         row("noop_call_rtt_us", rtt);
     }
