@@ -55,7 +55,7 @@ public final class ClassPolicy {
             }
         }
         if (allowed) return null;
-        String why = rules.containsKey(rule) ? "the policy denies \"" + rule + "\"" : "the policy denies by default";
+        String why = rule != null && rules.containsKey(rule) ? "the policy denies \"" + rule + "\"" : "the policy denies by default";
         return "class " + className + " is refused by the master's class policy (" + why + "); to serve it, add "
                 + "ClassPolicy.builder()...allow(\"" + packageOf(className) + "\") to the router";
     }

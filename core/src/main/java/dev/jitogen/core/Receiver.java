@@ -2,6 +2,7 @@ package dev.jitogen.core;
 
 import dev.jitogen.core.serial.Codec;
 import dev.jitogen.core.serial.RefusedClassException;
+import dev.jitogen.core.stream.Stream;
 import dev.jitogen.core.wire.Message;
 
 import java.time.Duration;
@@ -50,6 +51,10 @@ public final class Receiver<T> implements AutoCloseable {
      * @throws ChannelError  if the context is gone
      */
     public T get(Duration timeout) {
+        if (Stream.isReaderThread()) {
+            throw new IllegalStateException("Receiver.get() called on a stream reader thread: the reply could only "
+                    + "arrive on that same thread, so this would deadlock. Wait on your own thread instead.");
+        }
         Message m;
         try {
             m = timeout == null ? queue.take() : queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);

@@ -112,6 +112,48 @@ class LocalContextTest {
     }
 
     @Test
+    void userEnumsAndJdkEnumsComeBackAsData() {
+        assertEquals(dev.jitogen.core.fixtures.Color.GREEN, local.call(() -> dev.jitogen.core.fixtures.Color.GREEN));
+        assertEquals(java.util.concurrent.TimeUnit.SECONDS, local.call(() -> java.util.concurrent.TimeUnit.SECONDS));
+    }
+
+    @Test
+    void codeNeverFlowsFromChildToParent() {
+        CallError e = assertThrows(CallError.class,
+                () -> local.call(() -> (RemoteCallable<Integer>) () -> 42));
+        assertTrue(e.getMessage().contains("may not send code"), e.getMessage());
+        assertEquals(1, local.call(() -> 1));
+    }
+
+    @Test
+    void waitingForAReplyOnAStreamReaderThreadThrowsInsteadOfDeadlocking() throws Exception {
+        var seen = new java.util.concurrent.CompletableFuture<Throwable>();
+        var toReader = new java.io.PipedOutputStream();
+        var stream = new dev.jitogen.core.stream.Stream("test", new java.io.PipedInputStream(toReader, 65536),
+                java.io.OutputStream.nullOutputStream(), 1 << 20);
+        stream.start(new dev.jitogen.core.stream.Stream.Listener() {
+            @Override
+            public void onMessage(dev.jitogen.core.stream.Stream s, dev.jitogen.core.wire.Message m) {
+                try {
+                    local.call(() -> 1); // a handler waiting for the network: must refuse
+                    seen.complete(null);
+                } catch (Throwable t) {
+                    seen.complete(t);
+                }
+            }
+
+            @Override
+            public void onClose(dev.jitogen.core.stream.Stream s, Throwable cause) {}
+        }, Thread::new);
+        new dev.jitogen.core.wire.Message(0, 1, 1, 1000, 0, null).writeTo(toReader);
+        toReader.flush();
+        Throwable t = seen.get(5, java.util.concurrent.TimeUnit.SECONDS);
+        assertInstanceOf(IllegalStateException.class, t);
+        assertTrue(t.getMessage().contains("reader thread"), t.getMessage());
+        stream.close(null);
+    }
+
+    @Test
     void thirdPartyLibraryClassesTheMasterHasAreServed() {
         // opentest4j comes with JUnit on the master's class path; the child has never seen it
         String msg = local.call(() -> new org.opentest4j.AssertionFailedError("from a library").getMessage());

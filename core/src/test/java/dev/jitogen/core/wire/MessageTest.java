@@ -1,0 +1,85 @@
+package dev.jitogen.core.wire;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Frames survive any split of the byte stream, and bad ones are refused before allocation. */
+class MessageTest {
+    /** Delivers one byte per read call: the way frames arrive in pieces on a slow pipe. */
+    static final class OneByteAtATime extends FilterInputStream {
+        OneByteAtATime(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            return super.read(b, off, Math.min(len, 1));
+        }
+    }
+
+    private static byte[] frames(Message... ms) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (Message m : ms) m.writeTo(out);
+        return out.toByteArray();
+    }
+
+    @Test
+    void framesReadBackWholeEvenOneByteAtATime() throws IOException {
+        Message a = new Message(1, 2, 3, 1000, 1001, "hello".getBytes());
+        Message b = new Message(0, 7, 7, Handles.FORWARD_LOG, 0, new byte[70_000]);
+        Message c = new Message(5, 0, 0, Handles.SHUTDOWN, 0, null);
+        DataInputStream in = new DataInputStream(new OneByteAtATime(new ByteArrayInputStream(frames(a, b, c))));
+        List<Message> got = new ArrayList<>();
+        for (Message m; (m = Message.readFrom(in, Message.DEFAULT_MAX_SIZE)) != null; ) got.add(m);
+        assertEquals(3, got.size());
+        assertEquals(a.toString(), got.get(0).toString());
+        assertEquals("hello", new String(got.get(0).data));
+        assertEquals(70_000, got.get(1).data.length);
+        assertEquals(Handles.SHUTDOWN, got.get(2).handle);
+        assertEquals(0, got.get(2).data.length);
+    }
+
+    @Test
+    void badMagicIsRefusedWithThePrintableBytes() {
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream("Welcome to Ubuntu 22.04 LTS!!".getBytes()));
+        BadFrameException e = assertThrows(BadFrameException.class, () -> Message.readFrom(in, 1024));
+        assertTrue(e.getMessage().contains("Welcome to Ubuntu"), e.getMessage());
+    }
+
+    @Test
+    void lengthOverTheLimitIsRefusedBeforeReadingTheData() throws IOException {
+        byte[] f = frames(new Message(1, 0, 0, 1000, 0, new byte[2048]));
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(f));
+        BadFrameException e = assertThrows(BadFrameException.class, () -> Message.readFrom(in, 1024));
+        assertTrue(e.getMessage().contains("length 2048 is over the max message size 1024"), e.getMessage());
+    }
+
+    @Test
+    void streamEndingInsideAFrameIsAnError() throws IOException {
+        byte[] f = frames(new Message(1, 0, 0, 1000, 0, new byte[100]));
+        byte[] cut = java.util.Arrays.copyOf(f, f.length - 10);
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(cut));
+        assertThrows(EOFException.class, () -> Message.readFrom(in, 1024));
+    }
+
+    @Test
+    void deadReplyGoesBackToTheSendersReplyHandle() {
+        Message call = new Message(4, 0, 0, Handles.CALL_FUNCTION, 1234, null);
+        Message dead = Message.deadReplyTo(call, 4, "gone");
+        assertEquals(0, dead.dst);
+        assertEquals(1234, dead.handle);
+        assertTrue(dead.isDead());
+        assertEquals("gone", dead.deadReason());
+    }
+}
