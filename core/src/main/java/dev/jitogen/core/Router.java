@@ -200,22 +200,17 @@ public final class Router implements AutoCloseable {
         routes.put(context.id(), stream);
         sentClasses.put(stream, ConcurrentHashMap.newKeySet());
         sentClasses.get(stream).addAll(CoreBundle.get().names());
-        stream.start(new Stream.Listener() {
-            @Override
-            public void onMessage(Stream s, Message m) {
-                route(m, s);
-            }
-
-            @Override
-            public void onClose(Stream s, Throwable cause) {
-                onStreamClosed(s, cause);
-            }
-        }, broker.threads());
+        stream.start(routing(this::onStreamClosed), broker.threads());
     }
 
     void attachParent() {
         routes.put(parentIds.get(parentIds.size() - 1), parent);
-        parent.start(new Stream.Listener() {
+        parent.start(routing((s, cause) -> ChildMain.parentGone(cause)), broker.threads());
+    }
+
+    /** A stream listener that routes every frame and calls {@code onClose} when the stream ends. */
+    private Stream.Listener routing(java.util.function.BiConsumer<Stream, Throwable> onClose) {
+        return new Stream.Listener() {
             @Override
             public void onMessage(Stream s, Message m) {
                 route(m, s);
@@ -223,9 +218,9 @@ public final class Router implements AutoCloseable {
 
             @Override
             public void onClose(Stream s, Throwable cause) {
-                ChildMain.parentGone(cause);
+                onClose.accept(s, cause);
             }
-        }, broker.threads());
+        };
     }
 
     private void onStreamClosed(Stream stream, Throwable cause) {
