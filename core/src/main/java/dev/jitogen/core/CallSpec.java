@@ -13,6 +13,8 @@ final class CallSpec {
     String className;
     String methodName;
     Object[] args;
+    /** Static fields to set before the call: class name, field name, value, repeated. Null when none. */
+    Object[] statics;
 
     private CallSpec() {}
 
@@ -34,6 +36,12 @@ final class CallSpec {
     /** Runs the call in this context, on the calling (main) thread. */
     @SuppressWarnings({"unchecked", "rawtypes"})
     Object invoke(ClassLoader loader) throws Throwable {
+        if (statics != null) {
+            for (int i = 0; i < statics.length; i += 3) {
+                Class.forName((String) statics[i], true, loader).getField((String) statics[i + 1])
+                        .set(null, statics[i + 2]);
+            }
+        }
         if (function instanceof RemoteCallable f) return f.call();
         if (function instanceof RemoteRunnable f) {
             f.run();

@@ -29,6 +29,11 @@ public final class ChildMain {
     private static final LinkedBlockingQueue<Message> calls = new LinkedBlockingQueue<>();
     private static volatile Router router;
     private static volatile LogForwarder.Lines stdout, stderr;
+    /** Guards {@link #running}: a CANCEL interrupts the main thread only while the call it names runs. */
+    private static final Object RUNNING_LOCK = new Object();
+    /** Reply handle of the call running on the main thread, or 0. */
+    private static int running;
+    private static Thread mainThread;
 
     private ChildMain() {}
 
@@ -48,6 +53,14 @@ public final class ChildMain {
         loader.getClass().getField("fetcher").set(loader, (Function<String, byte[]>) fetcher);
         r.addHandler(Handles.LOAD_CLASS, m -> fetcher.onLoadClass(m.data), -1, true);
         r.addHandler(Handles.CALL_FUNCTION, calls::add, -1, true);
+        mainThread = Thread.currentThread();
+        r.addHandler(Handles.CANCEL, m -> {
+            if (!r.isParentChain(m.authId) || m.data.length != 4) return;
+            int handle = java.nio.ByteBuffer.wrap(m.data).getInt();
+            synchronized (RUNNING_LOCK) {
+                if (handle != 0 && handle == running) mainThread.interrupt();
+            }
+        }, -1, true);
         r.addHandler(Handles.SHUTDOWN, m -> {
             if (r.isParentChain(m.authId)) exit("shutdown requested");
         }, -1, true);
@@ -82,6 +95,9 @@ public final class ChildMain {
         }
         Object result;
         boolean ok;
+        synchronized (RUNNING_LOCK) {
+            running = m.replyTo;
+        }
         try {
             result = ((CallSpec) r.decode(m.data)).invoke(loader);
             ok = true;
@@ -89,6 +105,11 @@ public final class ChildMain {
             result = RemoteFailure.of(t);
             ok = false;
             if (m.replyTo == Handles.NO_REPLY) Router.LOG.log(Level.WARNING, "call with no reply failed", t);
+        } finally {
+            synchronized (RUNNING_LOCK) {
+                running = 0;
+                Thread.interrupted(); // a late CANCEL must not leak into the next call
+            }
         }
         stdout.flushLine();
         stderr.flushLine();

@@ -128,10 +128,30 @@ public final class Context {
     }
 
     private <T> Receiver<T> start(CallSpec spec, boolean reply) {
+        List<StaticState.FieldValue> statics = spec.function == null ? List.of()
+                : router.staticState().valuesFor(spec.function);
+        if (!statics.isEmpty()) {
+            spec.statics = new Object[statics.size() * 3];
+            for (int i = 0; i < statics.size(); i++) {
+                StaticState.FieldValue v = statics.get(i);
+                spec.statics[3 * i] = v.className();
+                spec.statics[3 * i + 1] = v.fieldName();
+                spec.statics[3 * i + 2] = v.value();
+            }
+        }
         byte[] payload;
         try {
             payload = router.encode(Receiver.VALUE, spec);
         } catch (RuntimeException e) {
+            for (StaticState.FieldValue v : statics) {
+                try {
+                    router.encode(Receiver.VALUE, v.value());
+                } catch (RuntimeException unsendable) {
+                    throw new CallError(name, unsendable.getClass().getName(), "cannot send variable " + v.variable()
+                            + " (" + v.value().getClass().getName() + ") to " + name + ": its value cannot be "
+                            + "serialized: " + unsendable.getMessage(), List.of(), null);
+                }
+            }
             throw new CallError(name, e.getClass().getName(), "cannot send the call to " + name
                     + ": its function or a captured value cannot be serialized: " + e.getMessage(), List.of(), null);
         }
@@ -155,6 +175,13 @@ public final class Context {
         sendShutdown();
         awaitExit(2, TimeUnit.SECONDS);
         kill();
+    }
+
+    /** Asks the context to interrupt the call whose reply goes to {@code replyHandle}, if it is running. */
+    void cancel(int replyHandle) {
+        if (!isConnected()) return;
+        byte[] data = java.nio.ByteBuffer.allocate(4).putInt(replyHandle).array();
+        router.send(new Message(id, router.myId(), router.myId(), Handles.CANCEL, Handles.NO_REPLY, data));
     }
 
     void sendShutdown() {

@@ -60,7 +60,9 @@ public final class Receiver<T> implements AutoCloseable {
             m = timeout == null ? queue.take() : queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new JitogenError("interrupted while waiting for a reply from " + who(), e);
+            if (respondent != null) respondent.cancel(handle);
+            throw new JitogenError("interrupted while waiting for a reply from " + who()
+                    + "; the remote call was asked to stop (its thread is interrupted)", e);
         }
         if (m == null) throw new TimeoutError("no reply from " + who() + " within " + timeout);
         return decode(m);

@@ -48,6 +48,7 @@ public final class Router implements AutoCloseable {
     private final ClassLoader classLoader;
     private final int maxMessageSize;
     private final Duration shutdownGrace;
+    private final StaticState staticState;
     /** Null in the master; the stream to our parent in a child, and the route of last resort. */
     private final Stream parent;
     /** Context ids allowed to make calls here: the parent chain, master first. Empty in the master. */
@@ -80,6 +81,7 @@ public final class Router implements AutoCloseable {
         this.classLoader = b.classLoader != null ? b.classLoader : defaultLoader();
         this.maxMessageSize = b.maxMessageSize;
         this.shutdownGrace = b.shutdownGrace;
+        this.staticState = b.staticState;
         this.parent = null;
         this.parentIds = List.of();
         this.classServer = new ClassServer(new ClassFinder(classLoader), b.policy);
@@ -97,6 +99,7 @@ public final class Router implements AutoCloseable {
         this.classLoader = loader;
         this.maxMessageSize = maxMessageSize;
         this.shutdownGrace = Duration.ofSeconds(1);
+        this.staticState = StaticState.NONE;
         this.parent = parent;
         this.parentIds = List.copyOf(parentIds);
         this.classServer = null;
@@ -173,6 +176,10 @@ public final class Router implements AutoCloseable {
 
     ClassLoader classLoader() {
         return classLoader;
+    }
+
+    StaticState staticState() {
+        return staticState;
     }
 
     private void requireMaster(String what) {
@@ -415,8 +422,15 @@ public final class Router implements AutoCloseable {
         private ClassPolicy policy = ClassPolicy.permissive();
         private int maxMessageSize = Message.DEFAULT_MAX_SIZE;
         private Duration shutdownGrace = Duration.ofSeconds(2);
+        private StaticState staticState = StaticState.NONE;
 
         private Builder() {}
+
+        /** Static field values to ship with each call (the shell's top-level variables). Default: none. */
+        public Builder staticState(StaticState state) {
+            this.staticState = state;
+            return this;
+        }
 
         /** Where served classes are looked up; default: the creating thread's context class loader. */
         public Builder classLoader(ClassLoader loader) {

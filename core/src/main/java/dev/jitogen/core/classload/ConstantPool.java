@@ -2,43 +2,55 @@ package dev.jitogen.core.classload;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
- * Reads the class names a class file refers to: its CONSTANT_Class entries and every type named in descriptors and
- * signatures (field types, method parameters, annotations, generics). Used to preload, with a requested class, the
- * classes it will need next. Pure function; any thread.
+ * Reads what a class file refers to from its constant pool: the classes it names (CONSTANT_Class entries and every
+ * type in descriptors and signatures: field types, method parameters, annotations, generics), used to preload a
+ * requested class's neighbours; and the fields it reads or writes, used by the shell to find the top-level
+ * variables a lambda reads. Pure functions; any thread.
  */
 public final class ConstantPool {
-    private ConstantPool() {}
+    private static final int UTF8 = 1, CLASS = 7, FIELDREF = 9;
 
-    /** Binary names ({@code a.b.C$D}) referred to by {@code classFile}; JDK classes included, arrays unwrapped. */
-    public static Set<String> referencedClasses(byte[] classFile) {
-        Set<String> out = new LinkedHashSet<>();
+    /** A field a class file refers to: its owner's binary name and the field's name. */
+    public record FieldRef(String owner, String name) {}
+
+    /** The parsed pool: per entry its tag, its first and second index operands, and its text if UTF-8. */
+    private final int[] tags, first, second;
+    private final String[] utf8;
+
+    private ConstantPool(byte[] classFile) {
         ByteBuffer b = ByteBuffer.wrap(classFile);
-        if (b.getInt() != 0xCAFEBABE) throw new IllegalArgumentException("not a class file");
+        if (classFile.length < 10 || b.getInt() != 0xCAFEBABE) throw new IllegalArgumentException("not a class file");
         b.getShort();
         b.getShort();
         int count = b.getShort() & 0xffff;
-        String[] utf8 = new String[count];
-        int[] classIndex = new int[count];
-        int classes = 0;
+        tags = new int[count];
+        first = new int[count];
+        second = new int[count];
+        utf8 = new String[count];
         for (int i = 1; i < count; i++) {
-            int tag = b.get() & 0xff;
+            int tag = tags[i] = b.get() & 0xff;
             switch (tag) {
-                case 1 -> {
+                case UTF8 -> {
                     int len = b.getShort() & 0xffff;
                     utf8[i] = new String(classFile, b.position(), len, StandardCharsets.UTF_8);
                     b.position(b.position() + len);
                 }
-                case 7 -> classIndex[classes++] = b.getShort() & 0xffff;
-                case 8, 16, 19, 20 -> b.getShort();
+                case CLASS, 8, 16, 19, 20 -> first[i] = b.getShort() & 0xffff;
                 case 15 -> {
                     b.get();
                     b.getShort();
                 }
-                case 3, 4, 9, 10, 11, 12, 17, 18 -> b.getInt();
+                case FIELDREF, 10, 11, 12, 17, 18 -> {
+                    first[i] = b.getShort() & 0xffff;
+                    second[i] = b.getShort() & 0xffff;
+                }
+                case 3, 4 -> b.getInt();
                 case 5, 6 -> {
                     b.getLong();
                     i++;
@@ -46,16 +58,36 @@ public final class ConstantPool {
                 default -> throw new IllegalArgumentException("bad constant pool tag " + tag + " at entry " + i);
             }
         }
-        for (int c = 0; c < classes; c++) {
-            String name = utf8[classIndex[c]];
+    }
+
+    /** Binary names ({@code a.b.C$D}) referred to by {@code classFile}; JDK classes included, arrays unwrapped. */
+    public static Set<String> referencedClasses(byte[] classFile) {
+        ConstantPool p = new ConstantPool(classFile);
+        Set<String> out = new LinkedHashSet<>();
+        for (int i = 1; i < p.tags.length; i++) {
+            if (p.tags[i] != CLASS) continue;
+            String name = p.utf8[p.first[i]];
             if (name == null) continue;
             if (name.startsWith("[")) addDescriptorTypes(name, out);
             else out.add(name.replace('/', '.'));
         }
-        for (String s : utf8) {
+        for (String s : p.utf8) {
             if (s != null && (s.startsWith("(") || s.startsWith("L") || s.startsWith("[") || s.startsWith("<"))) {
                 addDescriptorTypes(s, out);
             }
+        }
+        return out;
+    }
+
+    /** The fields {@code classFile} reads or writes (CONSTANT_Fieldref entries), in pool order. */
+    public static List<FieldRef> fieldRefs(byte[] classFile) {
+        ConstantPool p = new ConstantPool(classFile);
+        List<FieldRef> out = new ArrayList<>();
+        for (int i = 1; i < p.tags.length; i++) {
+            if (p.tags[i] != FIELDREF) continue;
+            String owner = p.utf8[p.first[p.first[i]]];
+            String name = p.utf8[p.first[p.second[i]]];
+            out.add(new FieldRef(owner.replace('/', '.'), name));
         }
         return out;
     }

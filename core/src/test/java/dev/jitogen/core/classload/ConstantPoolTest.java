@@ -17,16 +17,15 @@ class ConstantPoolTest {
     static final class Referrer {
         Disk field;
         Map<String, List<Shouter>> generic;
+        static int counter;
+
+        int bump() {
+            return ++counter;
+        }
 
         @Deprecated
         Object make() {
             return new StringBuilder(Shouter.shout("x"));
-        }
-    }
-
-    private static byte[] bytesOf(Class<?> c) throws Exception {
-        try (InputStream in = c.getResourceAsStream(c.getSimpleName().replace('.', '$') + ".class")) {
-            return in.readAllBytes();
         }
     }
 
@@ -43,6 +42,16 @@ class ConstantPoolTest {
         assertTrue(refs.contains("java.util.Map"), refs.toString());
         assertTrue(refs.contains("java.lang.Deprecated"), refs.toString());
         assertTrue(refs.contains(ConstantPoolTest.class.getName()), refs.toString());
+    }
+
+    @Test
+    void findsTheFieldsAClassReads() throws Exception {
+        byte[] b;
+        try (InputStream in = Referrer.class.getResourceAsStream("ConstantPoolTest$Referrer.class")) {
+            b = in.readAllBytes();
+        }
+        List<ConstantPool.FieldRef> refs = ConstantPool.fieldRefs(b);
+        assertTrue(refs.contains(new ConstantPool.FieldRef(Referrer.class.getName(), "counter")), refs.toString());
     }
 
     @Test

@@ -1,0 +1,64 @@
+package dev.jitogen.core;
+
+import dev.jitogen.core.fixtures.Holder;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The hook the shell uses to make top-level variables visible in children, and cancellation of a remote call. */
+class StaticStateTest {
+    @Test
+    void staticValuesSuppliedForACallAreSetInTheChildBeforeItRuns() {
+        StaticState state = fn -> List.of(new StaticState.FieldValue(Holder.class.getName(), "value", "value", Holder.value));
+        try (Router router = Router.builder().staticState(state).build()) {
+            Context c = router.local();
+            Holder.value = "first";
+            assertEquals("first", c.call(() -> Holder.value));
+            Holder.value = "second";
+            assertEquals("second", c.call(() -> Holder.value), "the child sees the master's current value");
+        }
+    }
+
+    @Test
+    void aValueThatCannotBeSentIsNamedWithItsType() {
+        Holder.unsendable = new Thread();
+        StaticState state = fn -> List.of(new StaticState.FieldValue(Holder.class.getName(), "unsendable", "worker",
+                Holder.unsendable));
+        try (Router router = Router.builder().staticState(state).build()) {
+            Context c = router.local();
+            CallError e = assertThrows(CallError.class, () -> c.call(() -> Holder.unsendable.hashCode()));
+            assertTrue(e.getMessage().contains("cannot send variable worker (java.lang.Thread)"), e.getMessage());
+        } finally {
+            Holder.unsendable = null;
+        }
+    }
+
+    @Test
+    void interruptingTheWaitingThreadInterruptsTheRemoteCall() throws Exception {
+        try (Router router = Router.create()) {
+            Context c = router.local();
+            var failure = new java.util.concurrent.atomic.AtomicReference<Throwable>();
+            Thread caller = new Thread(() -> {
+                try {
+                    c.call(() -> {
+                        Thread.sleep(60_000);
+                        return "slept";
+                    });
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            });
+            caller.start();
+            Thread.sleep(500);
+            caller.interrupt();
+            caller.join(1000);
+            assertFalse(caller.isAlive(), "the caller returns at once");
+            assertInstanceOf(JitogenError.class, failure.get());
+            // the child's main thread was interrupted too, so the next call runs now, not in a minute
+            assertEquals(1, c.callAsync(() -> 1).get(Duration.ofSeconds(5)));
+        }
+    }
+}
