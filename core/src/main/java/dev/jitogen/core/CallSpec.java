@@ -38,8 +38,10 @@ final class CallSpec {
     Object invoke(ClassLoader loader) throws Throwable {
         if (statics != null) {
             for (int i = 0; i < statics.length; i += 3) {
-                Class.forName((String) statics[i], true, loader).getField((String) statics[i + 1])
-                        .set(null, statics[i + 2]);
+                java.lang.reflect.Field f = Class.forName((String) statics[i], true, loader)
+                        .getDeclaredField((String) statics[i + 1]);
+                f.setAccessible(true);
+                f.set(null, statics[i + 2]);
             }
         }
         if (function instanceof RemoteCallable f) return f.call();

@@ -46,6 +46,7 @@ public final class ChildMain {
         Stream parent = new Stream("parent", in, out, config.maxMessageSize());
         Router r = new Router(config.id(), config.name(), config.parentIds(), parent, loader, config.maxMessageSize());
         router = r;
+        Router.current(r);
 
         Map<String, byte[]> classes = (Map<String, byte[]>) loader.getClass().getField("classes").get(loader);
         ClassFetcher fetcher = new ClassFetcher(classes, name -> r.send(new Message(0, r.myId(), r.myId(),

@@ -40,6 +40,7 @@ import java.util.logging.Logger;
  */
 public final class Router implements AutoCloseable {
     static final Logger LOG = Logger.getLogger("dev.jitogen.core");
+    private static volatile Router childRouter;
     private static final int MASTER_ID = 0;
 
     private final int myId;
@@ -148,6 +149,26 @@ public final class Router implements AutoCloseable {
     public ClassFinder classFinder() {
         requireMaster("classFinder()");
         return classServer.finder();
+    }
+
+    /** The router of this JVM's context when it runs as a child; null in a master (which may have several). */
+    public static Router current() {
+        return childRouter;
+    }
+
+    static void current(Router r) {
+        childRouter = r;
+    }
+
+    /**
+     * The routing table: for each context id with a route, the name of the stream its messages take. In a child,
+     * id {@code -1} names the default route, up to the parent.
+     */
+    public java.util.SortedMap<Integer, String> routes() {
+        java.util.SortedMap<Integer, String> table = new java.util.TreeMap<>();
+        routes.forEach((id, stream) -> table.put(id, stream.name()));
+        if (parent != null) table.put(-1, parent.name() + " (default)");
+        return table;
     }
 
     /** The contexts this router started, in order of creation, live or not. */

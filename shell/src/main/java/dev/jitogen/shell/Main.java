@@ -1,21 +1,72 @@
 package dev.jitogen.shell;
 
-import java.util.Arrays;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
 
 /**
- * The {@code jitogen} launcher's entry point: {@code ./jitogen bench ...} runs the benchmark; with no arguments it
- * will open the interactive shell, which arrives with its own issue — until then it says so and exits cleanly.
- * Runs on the JVM's main thread.
+ * The {@code jitogen} launcher's entry point: with no arguments it opens the interactive shell; {@code run FILE...}
+ * replays saved sessions; {@code bench} measures this machine. Runs on the JVM's main thread.
  */
-public final class Main {
-    private Main() {}
+@Command(name = "jitogen", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Mitogen for the JVM: an interactive Java shell whose code runs in contexts (child JVMs).",
+        subcommands = {Main.Run.class, Main.BenchCommand.class})
+public final class Main implements Callable<Integer> {
+    public static void main(String[] args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setParameterExceptionHandler((e, a) -> {
+            e.getCommandLine().getErr().println("jitogen: " + e.getMessage());
+            e.getCommandLine().usage(e.getCommandLine().getErr());
+            return 2;
+        });
+        System.exit(cl.execute(args));
+    }
 
-    public static void main(String[] args) throws Exception {
-        if (args.length > 0 && args[0].equals("bench")) {
-            Bench.main(Arrays.copyOfRange(args, 1, args.length));
-            return;
+    @Override
+    public Integer call() throws Exception {
+        return Interactive.run();
+    }
+
+    @Command(name = "run", mixinStandardHelpOptions = true,
+            description = "Replay saved sessions (as written by /save) without a terminal. Exit status 0 if all "
+                    + "succeeded, 1 at the first failure, 2 on usage errors.")
+    static final class Run implements Callable<Integer> {
+        @Parameters(arity = "1..*", paramLabel = "FILE", description = "session files, run in order")
+        List<Path> files;
+
+        @Override
+        public Integer call() {
+            return Script.run(files, new Shell.Printer() {
+                @Override
+                public synchronized void println(String line) {
+                    System.out.println(line);
+                }
+            });
         }
-        System.out.println("Jitogen: the interactive shell is not built yet.");
-        System.out.println("Use the library (docs/getting-started.md), or run `./jitogen bench` to measure this machine.");
+    }
+
+    @Command(name = "bench", mixinStandardHelpOptions = true,
+            description = "Measure contexts on this machine: medians with min and max.")
+    static final class BenchCommand implements Callable<Integer> {
+        @CommandLine.Option(names = "--runs", defaultValue = "15", description = "repetitions (default ${DEFAULT-VALUE})")
+        int runs;
+
+        @Override
+        public Integer call() {
+            Bench.main(new String[]{"--runs", Integer.toString(runs)});
+            return 0;
+        }
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[]{"jitogen " + (v != null ? v : "0.1.0-SNAPSHOT") + " (Java " + System.getProperty("java.version") + ")"};
+        }
     }
 }

@@ -20,10 +20,12 @@ public final class ConstantPool {
     public record FieldRef(String owner, String name) {}
 
     /** The parsed pool: per entry its tag, its first and second index operands, and its text if UTF-8. */
-    private final int[] tags, first, second;
-    private final String[] utf8;
+    final int[] tags, first, second;
+    final String[] utf8;
+    /** Offset of the first byte after the pool (the access flags). */
+    final int end;
 
-    private ConstantPool(byte[] classFile) {
+    ConstantPool(byte[] classFile) {
         ByteBuffer b = ByteBuffer.wrap(classFile);
         if (classFile.length < 10 || b.getInt() != 0xCAFEBABE) throw new IllegalArgumentException("not a class file");
         b.getShort();
@@ -58,6 +60,13 @@ public final class ConstantPool {
                 default -> throw new IllegalArgumentException("bad constant pool tag " + tag + " at entry " + i);
             }
         }
+        end = b.position();
+    }
+
+    /** The owner (binary name), name and descriptor of a Fieldref, Methodref or InterfaceMethodref entry. */
+    String[] memberRef(int index) {
+        int nameAndType = second[index];
+        return new String[]{utf8[first[first[index]]].replace('/', '.'), utf8[first[nameAndType]], utf8[second[nameAndType]]};
     }
 
     /** Binary names ({@code a.b.C$D}) referred to by {@code classFile}; JDK classes included, arrays unwrapped. */
@@ -85,9 +94,8 @@ public final class ConstantPool {
         List<FieldRef> out = new ArrayList<>();
         for (int i = 1; i < p.tags.length; i++) {
             if (p.tags[i] != FIELDREF) continue;
-            String owner = p.utf8[p.first[p.first[i]]];
-            String name = p.utf8[p.first[p.second[i]]];
-            out.add(new FieldRef(owner.replace('/', '.'), name));
+            String[] ref = p.memberRef(i);
+            out.add(new FieldRef(ref[0], ref[1]));
         }
         return out;
     }

@@ -15,19 +15,6 @@ import java.lang.reflect.Method;
  * parent to child: a codec reading data from a child refuses lambdas ({@code readable=false}).
  */
 final class LambdaSerializer extends Serializer<Object> {
-    private static final ClassValue<Method> WRITE_REPLACE = new ClassValue<>() {
-        @Override
-        protected Method computeValue(Class<?> type) {
-            try {
-                Method m = type.getDeclaredMethod("writeReplace");
-                m.setAccessible(true);
-                return m;
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                throw new KryoException(type.getName() + " is a lambda that is not serializable: use RemoteCallable,"
-                        + " RemoteFunction, RemoteBiFunction or RemoteRunnable (or cast to one) for code sent to a context");
-            }
-        }
-    };
     private static final ClassValue<Method> DESERIALIZE = new ClassValue<>() {
         @Override
         protected Method computeValue(Class<?> type) {
@@ -49,12 +36,7 @@ final class LambdaSerializer extends Serializer<Object> {
 
     @Override
     public void write(Kryo kryo, Output out, Object lambda) {
-        SerializedLambda s;
-        try {
-            s = (SerializedLambda) WRITE_REPLACE.get(lambda.getClass()).invoke(lambda);
-        } catch (ReflectiveOperationException e) {
-            throw new KryoException("cannot serialize lambda " + lambda.getClass().getName(), e);
-        }
+        SerializedLambda s = Lambdas.serialized(lambda);
         out.writeString(s.getCapturingClass());
         out.writeString(s.getFunctionalInterfaceClass());
         out.writeString(s.getFunctionalInterfaceMethodName());

@@ -1,0 +1,61 @@
+package dev.jitogen.core.serial;
+
+import com.esotericsoftware.kryo.KryoException;
+
+import dev.jitogen.core.classload.MethodScan;
+
+import java.lang.invoke.MethodType;
+import java.lang.invoke.SerializedLambda;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.List;
+
+/** What a serializable lambda is made of. Stateless; any thread. */
+public final class Lambdas {
+    private static final ClassValue<Method> WRITE_REPLACE = new ClassValue<>() {
+        @Override
+        protected Method computeValue(Class<?> type) {
+            try {
+                Method m = type.getDeclaredMethod("writeReplace");
+                m.setAccessible(true);
+                return m;
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                throw new KryoException(type.getName() + " is a lambda that is not serializable: use RemoteCallable,"
+                        + " RemoteFunction, RemoteBiFunction or RemoteRunnable (or cast to one) for code sent to a context");
+            }
+        }
+    };
+
+    private Lambdas() {}
+
+    static boolean isLambda(Class<?> type) {
+        return type.isSynthetic() && type.getName().contains("$$Lambda");
+    }
+
+    /** The {@link SerializedLambda} form of a serializable lambda or method reference. */
+    static SerializedLambda serialized(Object lambda) {
+        try {
+            return (SerializedLambda) WRITE_REPLACE.get(lambda.getClass()).invoke(lambda);
+        } catch (ReflectiveOperationException e) {
+            throw new KryoException("cannot serialize lambda " + lambda.getClass().getName(), e);
+        }
+    }
+
+    /**
+     * The methods whose code {@code fn} runs when called: a lambda's implementation method, or, for an object of a
+     * class of its own, every method that class declares.
+     */
+    public static List<MethodScan.MethodRef> entryPoints(Object fn) {
+        if (isLambda(fn.getClass())) {
+            SerializedLambda s = serialized(fn);
+            return List.of(new MethodScan.MethodRef(s.getImplClass().replace('/', '.'), s.getImplMethodName(),
+                    s.getImplMethodSignature()));
+        }
+        List<MethodScan.MethodRef> out = new ArrayList<>();
+        for (Method m : fn.getClass().getDeclaredMethods()) {
+            String desc = MethodType.methodType(m.getReturnType(), m.getParameterTypes()).toMethodDescriptorString();
+            out.add(new MethodScan.MethodRef(fn.getClass().getName(), m.getName(), desc));
+        }
+        return out;
+    }
+}

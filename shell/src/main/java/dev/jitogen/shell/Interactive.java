@@ -1,0 +1,242 @@
+package dev.jitogen.shell;
+
+import org.jline.reader.Candidate;
+import org.jline.reader.CompletingParsedLine;
+import org.jline.reader.EOFError;
+import org.jline.reader.EndOfFileException;
+import org.jline.reader.Highlighter;
+import org.jline.reader.LineReader;
+import org.jline.reader.LineReaderBuilder;
+import org.jline.reader.ParsedLine;
+import org.jline.reader.Parser;
+import org.jline.reader.UserInterruptException;
+import org.jline.terminal.Terminal;
+import org.jline.terminal.TerminalBuilder;
+import org.jline.utils.AttributedString;
+import org.jline.utils.AttributedStringBuilder;
+import org.jline.utils.AttributedStyle;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The terminal front end: JLine line editing over a {@link Shell}. Multi-line input (an incomplete snippet
+ * continues on the next line), completion of Java (JShell's analysis), commands, context names and paths, syntax
+ * highlighting, a persistent history, Ctrl-C (clears the line, or interrupts the running snippet and the remote
+ * call it waits for), Ctrl-D (leaves, shutting every context down). Output from other threads is printed above the
+ * line being typed. Colour unless {@code NO_COLOR} is set or the terminal is dumb.
+ *
+ * <p>Threads: {@link #run} on the main thread; JLine's signal handler thread calls {@link Shell#stop}.
+ */
+final class Interactive {
+    private static final String PROMPT = "jitogen> ", CONTINUATION = "   ...> ";
+    private static final Set<String> KEYWORDS = Set.of("abstract", "assert", "boolean", "break", "byte", "case",
+            "catch", "char", "class", "continue", "default", "do", "double", "else", "enum", "extends", "final",
+            "finally", "float", "for", "if", "implements", "import", "instanceof", "int", "interface", "long", "new",
+            "package", "private", "protected", "public", "record", "return", "short", "static", "super", "switch",
+            "this", "throw", "throws", "try", "var", "void", "while", "true", "false", "null", "yield");
+    private static final Pattern TOKENS = Pattern.compile(
+            "(\"(?:[^\"\\\\]|\\\\.)*\"?)|('(?:[^'\\\\]|\\\\.)*'?)|(//.*)|(\\b\\d[\\w.]*)|([A-Za-z_$][\\w$]*)");
+
+    private Interactive() {}
+
+    static int run() throws IOException {
+        Terminal terminal = TerminalBuilder.builder().system(true).build();
+        boolean color = System.getenv("NO_COLOR") == null && !Terminal.TYPE_DUMB.equals(terminal.getType())
+                && !Terminal.TYPE_DUMB_COLOR.equals(terminal.getType());
+        LineReader[] holder = new LineReader[1];
+        Shell.Printer printer = new Shell.Printer() {
+            @Override
+            public void println(String line) {
+                terminal.writer().println(line);
+                terminal.flush();
+            }
+
+            @Override
+            public void async(String line) {
+                LineReader r = holder[0];
+                if (r != null && r.isReading()) r.printAbove(line);
+                else println(line);
+            }
+        };
+        Shell shell = new Shell(printer);
+        LineReader reader = LineReaderBuilder.builder()
+                .terminal(terminal)
+                .appName("jitogen")
+                .parser(new ShellParser(shell))
+                .completer((r, line, candidates) -> complete(shell, line, candidates))
+                .highlighter(color ? new JavaHighlighter() : null)
+                .variable(LineReader.HISTORY_FILE, Path.of(System.getProperty("user.home"), ".jitogen_history"))
+                .variable(LineReader.SECONDARY_PROMPT_PATTERN, CONTINUATION)
+                .variable(LineReader.INDENTATION, 4)
+                .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true)
+                .build();
+        holder[0] = reader;
+        terminal.handle(Terminal.Signal.INT, s -> shell.stop());
+        printer.println("|  Welcome to Jitogen. /help lists the commands; Ctrl-D leaves.");
+        try (shell) {
+            while (true) {
+                String input;
+                try {
+                    input = reader.readLine(PROMPT);
+                } catch (UserInterruptException e) {
+                    continue; // Ctrl-C on the line: start a fresh one
+                } catch (EndOfFileException e) {
+                    return 0;
+                }
+                try {
+                    shell.run(input);
+                } catch (Shell.ExitRequest e) {
+                    return 0;
+                }
+            }
+        } finally {
+            terminal.close();
+        }
+    }
+
+    /** Commands, context names, paths, or Java, depending on where the cursor is. */
+    private static void complete(Shell shell, ParsedLine line, List<Candidate> out) {
+        String text = line.line().substring(0, line.cursor());
+        if (text.startsWith("/")) {
+            int space = text.indexOf(' ');
+            if (space < 0) {
+                for (String name : shell.commands().keySet()) out.add(new Candidate("/" + name, "/" + name, null,
+                        shell.commands().get(name).summary(), null, null, true));
+                return;
+            }
+            String command = text.substring(1, space);
+            switch (command) {
+                case "on", "routes", "log", "disconnect" -> {
+                    for (String n : shell.session().names()) out.add(new Candidate(n));
+                    if (command.equals("on")) {
+                        out.add(new Candidate("all"));
+                        if (!shell.session().has("local")) out.add(new Candidate("local"));
+                    }
+                }
+                case "save", "open" -> completePath(line.word(), out);
+                case "help" -> shell.commands().keySet().forEach(n -> out.add(new Candidate(n)));
+                default -> {
+                }
+            }
+            return;
+        }
+        int[] anchor = new int[1];
+        String word = line.word();
+        int wordStart = line.cursor() - line.wordCursor();
+        for (String continuation : shell.completions(line.line(), line.cursor(), anchor)) {
+            String value;
+            if (anchor[0] >= wordStart) value = line.line().substring(wordStart, anchor[0]) + continuation;
+            else if (continuation.startsWith(line.line().substring(anchor[0], wordStart))) {
+                value = continuation.substring(wordStart - anchor[0]);
+            } else continue;
+            if (value.startsWith(word)) out.add(new Candidate(value, value, null, null, null, null, false));
+        }
+    }
+
+    private static void completePath(String word, List<Candidate> out) {
+        Path typed = Path.of(word.isEmpty() ? "." : word);
+        Path dir = word.endsWith("/") ? typed : typed.getParent() == null ? Path.of(".") : typed.getParent();
+        try (Stream<Path> files = Files.list(dir)) {
+            files.forEach(p -> {
+                String v = (word.contains("/") ? dir + "/" : "") + p.getFileName() + (Files.isDirectory(p) ? "/" : "");
+                out.add(new Candidate(v, p.getFileName().toString(), null, null, null, null, !Files.isDirectory(p)));
+            });
+        } catch (IOException ignored) {
+            // nothing to offer
+        }
+    }
+
+    /** Splits the line into the word being completed, and asks for more lines while a snippet is incomplete. */
+    private static final class ShellParser implements Parser {
+        private final Shell shell;
+
+        ShellParser(Shell shell) {
+            this.shell = shell;
+        }
+
+        @Override
+        public ParsedLine parse(String line, int cursor, ParseContext context) {
+            if (context == ParseContext.ACCEPT_LINE && !shell.isComplete(line)) {
+                throw new EOFError(-1, -1, "incomplete snippet");
+            }
+            int start = cursor;
+            boolean command = line.startsWith("/");
+            while (start > 0) {
+                char c = line.charAt(start - 1);
+                boolean part = command ? c != ' ' && c != ',' : Character.isJavaIdentifierPart(c);
+                if (!part) break;
+                start--;
+            }
+            return new Word(line, cursor, line.substring(start, cursor));
+        }
+    }
+
+    private record Word(String line, int cursor, String word) implements CompletingParsedLine {
+        @Override
+        public int wordCursor() {
+            return word.length();
+        }
+
+        @Override
+        public int wordIndex() {
+            return 0;
+        }
+
+        @Override
+        public List<String> words() {
+            return List.of(word);
+        }
+
+        @Override
+        public CharSequence escape(CharSequence candidate, boolean complete) {
+            return candidate;
+        }
+
+        @Override
+        public int rawWordCursor() {
+            return word.length();
+        }
+
+        @Override
+        public int rawWordLength() {
+            return word.length();
+        }
+    }
+
+    /** Keywords, literals, comments and commands in colour. */
+    private static final class JavaHighlighter implements Highlighter {
+        @Override
+        public AttributedString highlight(LineReader reader, String buffer) {
+            AttributedStringBuilder b = new AttributedStringBuilder();
+            if (buffer.startsWith("/")) {
+                int space = buffer.indexOf(' ');
+                int end = space < 0 ? buffer.length() : space;
+                b.styled(AttributedStyle.BOLD.foreground(AttributedStyle.MAGENTA), buffer.substring(0, end));
+                b.append(buffer.substring(end));
+                return b.toAttributedString();
+            }
+            Matcher m = TOKENS.matcher(buffer);
+            int last = 0;
+            while (m.find()) {
+                b.append(buffer.substring(last, m.start()));
+                AttributedStyle style = null;
+                if (m.group(1) != null || m.group(2) != null) style = AttributedStyle.DEFAULT.foreground(AttributedStyle.GREEN);
+                else if (m.group(3) != null) style = AttributedStyle.DEFAULT.foreground(AttributedStyle.BRIGHT);
+                else if (m.group(4) != null) style = AttributedStyle.DEFAULT.foreground(AttributedStyle.CYAN);
+                else if (KEYWORDS.contains(m.group(5))) style = AttributedStyle.BOLD.foreground(AttributedStyle.BLUE);
+                if (style == null) b.append(m.group());
+                else b.styled(style, m.group());
+                last = m.end();
+            }
+            b.append(buffer.substring(last));
+            return b.toAttributedString();
+        }
+    }
+}

@@ -1,0 +1,171 @@
+package dev.jitogen.shell;
+
+import dev.jitogen.core.CallError;
+import dev.jitogen.core.Context;
+import dev.jitogen.core.LocalOptions;
+import dev.jitogen.core.Receiver;
+import dev.jitogen.core.RemoteCallable;
+import dev.jitogen.core.Router;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * What code typed at the prompt sees of the shell: the router, the contexts opened by commands (by name), and
+ * {@code /on}'s parallel evaluation. Snippets reach it as {@code Session.current()}; the shell defines the
+ * variables {@code router}, {@code local} and one per opened context from it.
+ *
+ * <p>Threads: called on the shell's thread (snippets and commands run there). {@link #on} waits on that thread
+ * while calls run in parallel in the contexts; its output goes through the shell's printer, which is thread-safe.
+ */
+public final class Session {
+    private static volatile Session current;
+
+    private final Router router;
+    private final Consumer<String> print;
+    /** Opened contexts by name, in order of opening. Guarded by this. */
+    private final Map<String, Context> contexts = new LinkedHashMap<>();
+    /** What each context said about itself when it started: host, user, JVM version. Guarded by this. */
+    private final Map<String, String[]> facts = new LinkedHashMap<>();
+
+    Session(Router router, Consumer<String> print) {
+        this.router = router;
+        this.print = print;
+        current = this;
+    }
+
+    /** The session of this shell. */
+    public static Session current() {
+        Session s = current;
+        if (s == null) throw new IllegalStateException("no Jitogen shell session in this JVM");
+        return s;
+    }
+
+    public Router router() {
+        return router;
+    }
+
+    /** The context called {@code name}; {@code local} is started on first use. */
+    public synchronized Context context(String name) {
+        Context c = contexts.get(name);
+        if (c == null && name.equals("local")) c = openLocal("local", LocalOptions.builder().name("local").build());
+        if (c == null) throw new IllegalArgumentException(unknownContext(name));
+        return c;
+    }
+
+    synchronized boolean has(String name) {
+        return contexts.containsKey(name);
+    }
+
+    synchronized List<String> names() {
+        return new ArrayList<>(contexts.keySet());
+    }
+
+    synchronized Context openLocal(String name, LocalOptions options) {
+        if (contexts.containsKey(name)) throw new IllegalArgumentException("a context called " + name + " exists already");
+        Context c = router.local(options.newBuilder().name(name).build());
+        contexts.put(name, c);
+        try {
+            facts.put(name, c.call(() -> new String[]{
+                    java.net.InetAddress.getLocalHost().getHostName(), System.getProperty("user.name"),
+                    System.getProperty("java.version")}));
+        } catch (RuntimeException e) {
+            facts.put(name, new String[]{"?", "?", "?"});
+        }
+        return c;
+    }
+
+    synchronized String[] facts(String name) {
+        return facts.getOrDefault(name, new String[]{"?", "?", "?"});
+    }
+
+    synchronized Context remove(String name) {
+        facts.remove(name);
+        return contexts.remove(name);
+    }
+
+    String unknownContext(String name) {
+        String near = Suggest.closest(name, names());
+        return "no context called " + name + (near != null ? "; did you mean " + near + "?" : "")
+                + " (open one with /local " + name + ")";
+    }
+
+    /**
+     * Runs {@code fn} in each named context in parallel, printing each result as it arrives, prefixed with the
+     * context's name, a progress line while some are pending, and a summary at the end.
+     *
+     * @return true if every context succeeded
+     */
+    public boolean on(List<String> names, RemoteCallable<?> fn) {
+        List<Context> targets = new ArrayList<>();
+        for (String n : names) targets.add(context(n));
+        int width = names.stream().mapToInt(String::length).max().orElse(0) + 2;
+        long start = System.nanoTime();
+        ExecutorService waiters = Executors.newFixedThreadPool(Math.max(1, targets.size()), r -> {
+            Thread t = new Thread(r, "jitogen-on");
+            t.setDaemon(true);
+            return t;
+        });
+        ExecutorCompletionService<String> done = new ExecutorCompletionService<>(waiters);
+        List<Future<String>> futures = new ArrayList<>();
+        for (Context c : targets) {
+            Receiver<?> r = c.callAsync(fn);
+            String prefix = pad("[" + c.name() + "]", width);
+            futures.add(done.submit(() -> {
+                try {
+                    return "ok " + prefix + " " + Feedback.value(r.get());
+                } catch (CallError e) {
+                    return "failed " + prefix + " " + e.remoteClassName() + ": " + e.remoteMessage();
+                } catch (RuntimeException e) {
+                    return "failed " + prefix + " " + e.getMessage();
+                }
+            }));
+        }
+        int ok = 0, failed = 0;
+        try {
+            for (int i = 0; i < targets.size(); i++) {
+                Future<String> f;
+                while ((f = done.poll(250, TimeUnit.MILLISECONDS)) == null) {
+                    print.accept("… " + (targets.size() - i) + " of " + targets.size() + " pending, "
+                            + seconds(start) + " s");
+                }
+                String line = f.get();
+                if (line.startsWith("ok ")) {
+                    ok++;
+                    print.accept(line.substring(3));
+                } else {
+                    failed++;
+                    print.accept(line.substring(7));
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            futures.forEach(f -> f.cancel(true));
+            print.accept("interrupted: " + ok + " ok, " + failed + " failed, " + (targets.size() - ok - failed)
+                    + " abandoned");
+            return false;
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            waiters.shutdownNow();
+        }
+        print.accept(ok + " ok, " + failed + " failed in " + seconds(start) + " s");
+        return failed == 0;
+    }
+
+    private static String seconds(long start) {
+        return String.format(java.util.Locale.ROOT, "%.2f", (System.nanoTime() - start) / 1e9);
+    }
+
+    private static String pad(String s, int width) {
+        return s.length() >= width ? s : s + " ".repeat(width - s.length());
+    }
+}

@@ -1,0 +1,542 @@
+package dev.jitogen.shell;
+
+import dev.jitogen.core.Context;
+import dev.jitogen.core.LocalOptions;
+import dev.jitogen.core.Router;
+import dev.jitogen.core.Stats;
+import jdk.jshell.Diag;
+import jdk.jshell.ImportSnippet;
+import jdk.jshell.JShell;
+import jdk.jshell.MethodSnippet;
+import jdk.jshell.Snippet;
+import jdk.jshell.SnippetEvent;
+import jdk.jshell.SourceCodeAnalysis;
+import jdk.jshell.TypeDeclSnippet;
+import jdk.jshell.VarSnippet;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.logging.Handler;
+import java.util.logging.LogManager;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * The shell's engine, without a terminal: takes units of input (a command line starting with {@code /}, or Java
+ * source holding one or more snippets), runs them, and prints what the JDK's {@code jshell} would print. Used by
+ * the interactive front end and by {@code jitogen run}.
+ *
+ * <p>Threads: {@link #run}, {@link #completeness} and {@link #completions} are called on one shell thread. JShell
+ * is built and warmed on a background thread at construction; the first call waits for it. {@link #stop} may be
+ * called from any thread (Ctrl-C). Output from other threads (forwarded logs) goes through the thread-safe
+ * {@link Printer}.
+ */
+public final class Shell implements AutoCloseable {
+    /** Where the shell prints. {@code async} lines come from other threads and must not break the line being typed. */
+    public interface Printer {
+        void println(String line);
+
+        default void async(String line) {
+            println(line);
+        }
+    }
+
+    static final List<String> STARTUP_IMPORTS = List.of(
+            "java.io.*", "java.math.*", "java.net.*", "java.nio.file.*", "java.time.*", "java.util.*",
+            "java.util.concurrent.*", "java.util.function.*", "java.util.regex.*", "java.util.stream.*",
+            "dev.jitogen.core.*");
+    private static final Pattern LOCAL_WORD = Pattern.compile("(?<![\\w$.])local(?![\\w$])");
+
+    private final Printer out;
+    private final SnippetLoader loader;
+    private final SnippetExecution execution;
+    private final Router router;
+    private final Session session;
+    private final CompletableFuture<JShell> jshell;
+    private final Map<String, Command> commands = new LinkedHashMap<>();
+    /** Every unit entered, for /history; the ones that succeeded, in order, for /save. */
+    private final List<String> history = new ArrayList<>(), saved = new ArrayList<>();
+    private final Handler logHandler;
+    private Throwable lastFailure;
+
+    /** A slash command: its name, one-line summary, usage line, longer help, and what it does. */
+    record Command(String name, String usage, String summary, String help, Action action) {}
+
+    @FunctionalInterface
+    interface Action {
+        /** @return true on success */
+        boolean run(String args) throws Exception;
+    }
+
+    public Shell(Printer out) {
+        this.out = out;
+        this.loader = new SnippetLoader(Shell.class.getClassLoader());
+        this.execution = new SnippetExecution(loader);
+        this.router = Router.builder().classLoader(loader).staticState(new SnippetStatics(loader)).build();
+        router.classFinder().addSource(loader);
+        this.session = new Session(router, out::async);
+        this.logHandler = installLogPrinter(out);
+        this.jshell = CompletableFuture.supplyAsync(this::buildJShell);
+        defineCommands();
+    }
+
+    private JShell buildJShell() {
+        PrintStream sysout = System.out;
+        JShell js = JShell.builder()
+                .executionEngine(new SnippetExecution.Provider(execution), Map.of())
+                .out(sysout).err(System.err)
+                .compilerOptions("--release", "17") // classes children on Java 17 can load
+                .build();
+        for (String i : STARTUP_IMPORTS) js.eval("import " + i + ";");
+        js.eval("Router router = dev.jitogen.shell.Session.current().router();");
+        // warm the compiler and the analysis used by completion while the user types
+        js.sourceCodeAnalysis().completionSuggestions("router.co", 9, new int[1]);
+        return js;
+    }
+
+    JShell jshell() {
+        return jshell.join();
+    }
+
+    /** Starts building JShell if it is not yet; returns at once. */
+    public void warmUp() {
+        jshell.isDone();
+    }
+
+    Session session() {
+        return session;
+    }
+
+    Map<String, Command> commands() {
+        return commands;
+    }
+
+    /** Interrupts the snippet running now, and with it any remote call it waits for. Any thread. */
+    public void stop() {
+        execution.stop();
+    }
+
+    // ---- input ---------------------------------------------------------------------------------------------------
+
+    /** Whether {@code source} is a complete unit, or needs more lines (for multi-line input). */
+    public boolean isComplete(String source) {
+        String s = source.strip();
+        if (s.isEmpty() || s.startsWith("/")) return true;
+        SourceCodeAnalysis sca = jshell().sourceCodeAnalysis();
+        while (!s.isBlank()) {
+            SourceCodeAnalysis.CompletionInfo info = sca.analyzeCompletion(s);
+            if (!info.completeness().isComplete()) {
+                return info.completeness() == SourceCodeAnalysis.Completeness.UNKNOWN;
+            }
+            s = info.remaining();
+        }
+        return true;
+    }
+
+    /** Java completions at {@code cursor}: the anchor (where replaced text starts) and the continuations. */
+    public List<String> completions(String buffer, int cursor, int[] anchor) {
+        defineLocalIfUsed(buffer);
+        List<SourceCodeAnalysis.Suggestion> s = jshell().sourceCodeAnalysis().completionSuggestions(buffer, cursor, anchor);
+        return s.stream().map(SourceCodeAnalysis.Suggestion::continuation).distinct().collect(Collectors.toList());
+    }
+
+    /**
+     * Runs one unit: a command line, or Java source with one or more snippets.
+     *
+     * @return true if everything in it succeeded
+     */
+    public boolean run(String unit) {
+        String trimmed = unit.strip();
+        if (trimmed.isEmpty()) return true;
+        history.add(trimmed);
+        boolean ok;
+        try {
+            ok = trimmed.startsWith("/") ? runCommand(trimmed) : runJava(trimmed);
+        } catch (ExitRequest e) {
+            throw e;
+        } catch (Exception e) {
+            out.println("|  " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+            ok = false;
+        }
+        if (ok && !trimmed.startsWith("/save") && !trimmed.startsWith("/history") && !trimmed.startsWith("/exit")
+                && !trimmed.startsWith("/help") && !trimmed.startsWith("/stack")) {
+            saved.add(trimmed);
+        }
+        return ok;
+    }
+
+    private boolean runJava(String source) {
+        JShell js = jshell();
+        defineLocalIfUsed(source);
+        SourceCodeAnalysis sca = js.sourceCodeAnalysis();
+        String rest = source;
+        boolean ok = true;
+        while (!rest.isBlank()) {
+            SourceCodeAnalysis.CompletionInfo info = sca.analyzeCompletion(rest);
+            String snippet = info.completeness().isComplete() && info.source() != null ? info.source() : rest;
+            rest = snippet == rest ? "" : info.remaining();
+            if (snippet.isBlank()) break;
+            ok &= evalOne(js, snippet.strip());
+            if (!ok) break;
+        }
+        return ok;
+    }
+
+    private boolean evalOne(JShell js, String snippet) {
+        List<SnippetEvent> events = js.eval(snippet);
+        boolean ok = true;
+        for (SnippetEvent e : events) {
+            if (e.status() == Snippet.Status.REJECTED) {
+                ok = false;
+                List<Diag> diags = js.diagnostics(e.snippet()).collect(Collectors.toList());
+                if (diags.isEmpty()) out.println("|  Error: cannot understand: " + snippet);
+                for (Diag d : diags) Feedback.diagnostic(d, snippet).forEach(out::println);
+                continue;
+            }
+            if (e.exception() != null) {
+                ok = false;
+                lastFailure = execution.lastFailure();
+                Feedback.exception(lastFailure, e.exception(), false).forEach(out::println);
+                continue;
+            }
+            Feedback.event(e).forEach(out::println);
+        }
+        return ok;
+    }
+
+    /** {@code local} is defined the first time code uses it, which starts the context. */
+    private void defineLocalIfUsed(String source) {
+        if (!LOCAL_WORD.matcher(source).find()) return;
+        JShell js = jshell();
+        boolean defined = js.variables().anyMatch(v -> v.name().equals("local") && js.status(v).isActive());
+        if (!defined) defineContextVariable("local");
+    }
+
+    private void defineContextVariable(String name) {
+        session.context(name);
+        List<SnippetEvent> ev = jshell().eval("Context " + name + " = dev.jitogen.shell.Session.current().context(\""
+                + name + "\");");
+        for (SnippetEvent e : ev) {
+            if (e.status() == Snippet.Status.REJECTED || e.exception() != null) {
+                throw new IllegalStateException("cannot define variable " + name + " for the context");
+            }
+        }
+    }
+
+    // ---- commands ------------------------------------------------------------------------------------------------
+
+    private boolean runCommand(String line) throws Exception {
+        int space = line.indexOf(' ');
+        String name = (space < 0 ? line : line.substring(0, space)).substring(1);
+        String args = space < 0 ? "" : line.substring(space + 1).strip();
+        Command c = commands.get(name);
+        if (c == null) {
+            String near = Suggest.closest(name, commands.keySet());
+            out.println("|  unknown command /" + name + (near != null ? "; did you mean /" + near + "?" : "")
+                    + " (/help lists the commands)");
+            return false;
+        }
+        if (args.equals("--help") || args.equals("-h")) {
+            printHelp(c);
+            return true;
+        }
+        try {
+            return c.action().run(args);
+        } catch (IllegalArgumentException e) {
+            out.println("|  /" + name + ": " + e.getMessage());
+            out.println("|  usage: " + c.usage());
+            return false;
+        }
+    }
+
+    private void printHelp(Command c) {
+        out.println("|  " + c.usage());
+        out.println("|  " + c.summary());
+        for (String l : c.help().split("\n")) if (!l.isEmpty()) out.println("|  " + l);
+    }
+
+    private void add(String name, String usage, String summary, String help, Action action) {
+        commands.put(name, new Command(name, usage, summary, help, action));
+    }
+
+    private void defineCommands() {
+        add("help", "/help [COMMAND]", "list the commands, or describe one", "", args -> {
+            if (!args.isEmpty()) {
+                Command c = commands.get(args.replaceFirst("^/", ""));
+                if (c == null) throw new IllegalArgumentException("no command " + args);
+                printHelp(c);
+                return true;
+            }
+            out.println("|  Type Java at the prompt; it runs in the master. Run it in a context with");
+            out.println("|  ctx.call(() -> ...), or in several at once with /on. `router` and `local` are predefined.");
+            out.println("|  A lambda sees the master's current value of each top-level variable it reads;");
+            out.println("|  writes to those variables in a context do not flow back to the master.");
+            for (Command c : commands.values()) out.println(String.format(Locale.ROOT, "|  %-34s %s", c.usage(), c.summary()));
+            return true;
+        });
+        add("exit", "/exit", "shut every context down and leave", "", args -> {
+            throw new ExitRequest();
+        });
+        add("local", "/local NAME [--java PATH] [--via CTX]", "start a child JVM on this host as context NAME",
+                "NAME becomes a Java variable of type Context.\n--java PATH  the java command (default: the master's)",
+                args -> {
+                    List<String> words = words(args);
+                    if (words.isEmpty()) throw new IllegalArgumentException("name the context");
+                    String name = words.get(0);
+                    if (!name.matches("[A-Za-z_$][\\w$]*")) throw new IllegalArgumentException(name + " is not a Java name");
+                    LocalOptions.Builder o = LocalOptions.builder().remoteName(name);
+                    for (int i = 1; i < words.size(); i++) {
+                        switch (words.get(i)) {
+                            case "--java" -> o.javaPath(value(words, ++i, "--java").split(" "));
+                            case "--via" -> throw new IllegalArgumentException("--via arrives with routing through"
+                                    + " contexts; for now contexts are started by the master");
+                            default -> throw new IllegalArgumentException("unknown option " + words.get(i));
+                        }
+                    }
+                    session.openLocal(name, o.build());
+                    defineContextVariable(name);
+                    Context c = session.context(name);
+                    out.println("|  started " + name + " (id " + c.id() + ", pid " + c.pid() + ")");
+                    return true;
+                });
+        add("contexts", "/contexts", "the context tree: name, id, method, host, user, pid, JVM, state", "", args -> {
+            out.println(String.format(Locale.ROOT, "|  %-14s %4s %-8s %-16s %-10s %8s %-10s %s",
+                    "NAME", "ID", "METHOD", "HOST", "USER", "PID", "JVM", "STATE"));
+            out.println(String.format(Locale.ROOT, "|  %-14s %4d %-8s %-16s %-10s %8d %-10s %s", "master", 0, "-",
+                    hostName(), System.getProperty("user.name"), ProcessHandle.current().pid(),
+                    System.getProperty("java.version"), "running"));
+            for (String n : session.names()) {
+                Context c = session.context(n);
+                String[] f = session.facts(n);
+                out.println(String.format(Locale.ROOT, "|  └─ %-11s %4d %-8s %-16s %-10s %8d %-10s %s", n, c.id(),
+                        c.method(), f[0], f[1], c.pid(), f[2], c.isConnected() ? "connected" : "disconnected"));
+            }
+            return true;
+        });
+        add("routes", "/routes [CTX]", "a context's routing table (default: the master's)", "", args -> {
+            Map<Integer, String> table = args.isEmpty() ? router.routes()
+                    : session.context(args).call(() -> Router.current().routes());
+            out.println("|  routes of " + (args.isEmpty() ? "master" : args) + ":");
+            if (table.isEmpty()) out.println("|  (none)");
+            table.forEach((id, via) -> out.println("|  " + (id < 0 ? "*" : "context " + id) + " -> " + via));
+            return true;
+        });
+        add("on", "/on CTX[,CTX...]|all EXPR", "evaluate EXPR in each context in parallel", "Results print as "
+                + "they arrive, prefixed with the context's name; a summary follows.", this::on);
+        add("stats", "/stats", "class-serving counters", "", args -> {
+            Stats s = router.stats();
+            out.println(String.format(Locale.ROOT, "|  %d requests, %.3f s, %d classes (%d bytes) sent, %d refused, %d not found",
+                    s.requests(), s.seconds(), s.classesSent(), s.bytesSent(), s.refusals(), s.notFound()));
+            return true;
+        });
+        add("log", "/log [CTX]", "recent lines a context forwarded (default: all)", "", args -> {
+            for (String n : args.isEmpty() ? session.names() : List.of(args)) {
+                for (String l : session.context(n).recentLog()) out.println("[" + n + "] " + l);
+            }
+            return true;
+        });
+        add("disconnect", "/disconnect CTX", "shut a context down", "", args -> {
+            if (args.isEmpty()) throw new IllegalArgumentException("name the context");
+            Context c = session.context(args);
+            c.shutdown();
+            session.remove(args);
+            jshell().variables().filter(v -> v.name().equals(args)).forEach(v -> jshell().drop(v));
+            out.println("|  disconnected " + args);
+            return true;
+        });
+        add("stack", "/stack", "the whole stack of the last exception", "", args -> {
+            if (lastFailure == null) out.println("|  no exception yet");
+            else Feedback.exception(lastFailure, null, true).forEach(out::println);
+            return true;
+        });
+        add("list", "/list", "the snippets typed so far", "", args -> {
+            jshell().snippets().filter(s -> jshell().status(s).isActive() && !isStartup(s))
+                    .forEach(s -> out.println(String.format(Locale.ROOT, "%5s : %s", s.id(),
+                            s.source().strip().replace("\n", "\n        "))));
+            return true;
+        });
+        add("vars", "/vars", "the variables declared", "", args -> {
+            jshell().variables().filter(v -> jshell().status(v).isActive()).forEach(v ->
+                    out.println("|    " + v.typeName() + " " + v.name() + " = " + jshell().varValue(v)));
+            return true;
+        });
+        add("methods", "/methods", "the methods declared", "", args -> {
+            jshell().methods().filter(m -> jshell().status(m).isActive()).forEach(m ->
+                    out.println("|    " + m.signature().replaceFirst("\\)(.*)$", ")$1") + " " + m.name() + "(" + m.parameterTypes() + ")"));
+            return true;
+        });
+        add("types", "/types", "the classes, interfaces, enums and records declared", "", args -> {
+            jshell().types().filter(t -> jshell().status(t).isActive()).forEach(t ->
+                    out.println("|    " + t.subKind().name().replace("_SUBKIND", "").toLowerCase(Locale.ROOT) + " " + t.name()));
+            return true;
+        });
+        add("imports", "/imports", "the imports in force", "", args -> {
+            jshell().imports().filter(i -> jshell().status(i).isActive()).forEach(i -> out.println("|    import "
+                    + (i.isStatic() ? "static " : "") + i.fullname()));
+            return true;
+        });
+        add("history", "/history", "everything typed this session", "", args -> {
+            history.forEach(h -> out.println(h));
+            return true;
+        });
+        add("save", "/save FILE", "write this session's snippets and commands, in order, to FILE",
+                "Only what succeeded is written. Replay it with ./jitogen run FILE.", args -> {
+                    if (args.isEmpty()) throw new IllegalArgumentException("name the file");
+                    Files.write(Path.of(args), saved);
+                    out.println("|  saved " + saved.size() + " entries to " + args);
+                    return true;
+                });
+        add("open", "/open FILE", "run the snippets and commands of FILE", "", args -> {
+            if (args.isEmpty()) throw new IllegalArgumentException("name the file");
+            for (Script.Unit u : Script.parse(Files.readString(Path.of(args)), this)) {
+                if (!run(u.text())) {
+                    out.println("|  " + args + ":" + u.line() + ": stopped here");
+                    return false;
+                }
+            }
+            return true;
+        });
+        add("drop", "/drop NAME|ID", "forget a variable, method or type", "", args -> {
+            if (args.isEmpty()) throw new IllegalArgumentException("name what to drop");
+            List<Snippet> found = jshell().snippets().filter(s -> jshell().status(s).isActive()
+                    && (s.id().equals(args) || args.equals(nameOf(s)))).collect(Collectors.toList());
+            if (found.isEmpty()) throw new IllegalArgumentException("nothing called " + args);
+            for (Snippet s : found) jshell().drop(s);
+            out.println("|  dropped " + args);
+            return true;
+        });
+        add("reset", "/reset", "forget every snippet (contexts stay open)", "", args -> {
+            JShell old = jshell();
+            jshell.obtrudeValue(buildJShell());
+            old.close();
+            for (String n : session.names()) defineContextVariable(n);
+            out.println("|  resetting state");
+            return true;
+        });
+    }
+
+    private boolean on(String args) {
+        int space = args.indexOf(' ');
+        if (space < 0) throw new IllegalArgumentException("give the contexts and an expression");
+        String targets = args.substring(0, space);
+        String expr = args.substring(space + 1).strip();
+        List<String> names = targets.equals("all") ? session.names() : List.of(targets.split(","));
+        if (names.isEmpty()) throw new IllegalArgumentException("no contexts are open (open one with /local NAME)");
+        for (String n : names) if (!session.has(n) && !n.equals("local")) throw new IllegalArgumentException(session.unknownContext(n));
+        String list = names.stream().map(n -> "\"" + n + "\"").collect(Collectors.joining(", "));
+        String call = "dev.jitogen.shell.Session.current().on(java.util.List.of(" + list + "), "
+                + "(dev.jitogen.core.RemoteCallable<Object>) () -> (" + expr + "));";
+        JShell js = jshell();
+        boolean asExpression = js.sourceCodeAnalysis().analyzeCompletion(expr + ";").completeness().isComplete()
+                && compiles(js, "(dev.jitogen.core.RemoteCallable<Object>) () -> (" + expr + ")");
+        if (!asExpression) {
+            call = "dev.jitogen.shell.Session.current().on(java.util.List.of(" + list + "), "
+                    + "(dev.jitogen.core.RemoteCallable<Object>) () -> { " + expr + "; return null; });";
+        }
+        List<SnippetEvent> events = js.eval(call);
+        boolean ok = true;
+        for (SnippetEvent e : events) {
+            if (e.status() == Snippet.Status.REJECTED) {
+                js.diagnostics(e.snippet()).forEach(d -> Feedback.diagnostic(d, expr).forEach(out::println));
+                ok = false;
+            } else if (e.exception() != null) {
+                lastFailure = execution.lastFailure();
+                Feedback.exception(lastFailure, e.exception(), false).forEach(out::println);
+                ok = false;
+            } else {
+                ok &= "true".equals(e.value());
+            }
+            js.drop(e.snippet());
+        }
+        return ok;
+    }
+
+    private static boolean compiles(JShell js, String expr) {
+        List<SnippetEvent> ev = js.eval("Object $jitogenProbe = " + expr + ";");
+        boolean ok = ev.stream().noneMatch(e -> e.status() == Snippet.Status.REJECTED);
+        ev.forEach(e -> js.drop(e.snippet()));
+        return ok;
+    }
+
+    private boolean isStartup(Snippet s) {
+        return s instanceof ImportSnippet i && STARTUP_IMPORTS.contains(i.fullname())
+                || s instanceof VarSnippet v && v.name().equals("router") && s.source().contains("Session.current()")
+                || s.source().contains("dev.jitogen.shell.Session.current().context(");
+    }
+
+    private static String nameOf(Snippet s) {
+        if (s instanceof VarSnippet v) return v.name();
+        if (s instanceof MethodSnippet m) return m.name();
+        if (s instanceof TypeDeclSnippet t) return t.name();
+        return null;
+    }
+
+    private static List<String> words(String args) {
+        List<String> w = new ArrayList<>();
+        Matcher m = Pattern.compile("\"([^\"]*)\"|(\\S+)").matcher(args);
+        while (m.find()) w.add(m.group(1) != null ? m.group(1) : m.group(2));
+        return w;
+    }
+
+    private static String value(List<String> words, int i, String option) {
+        if (i >= words.size()) throw new IllegalArgumentException(option + " needs a value");
+        return words.get(i);
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+
+    /** Thrown by /exit; the front end stops reading. */
+    static final class ExitRequest extends RuntimeException {
+        ExitRequest() {
+            super("exit", null, false, false);
+        }
+    }
+
+    /** Prints forwarded child logs and Jitogen's own warnings through the shell's printer, not the console handler. */
+    private static Handler installLogPrinter(Printer out) {
+        LogManager.getLogManager().reset();
+        Logger root = Logger.getLogger("");
+        Handler h = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                if (!isLoggable(r)) return;
+                String msg = r.getMessage();
+                if (!r.getLoggerName().startsWith("dev.jitogen.ctx.")) msg = r.getLevel() + ": " + msg;
+                out.async(msg);
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        h.setLevel(java.util.logging.Level.INFO);
+        root.addHandler(h);
+        return h;
+    }
+
+    @Override
+    public void close() {
+        router.close();
+        if (jshell.isDone() && !jshell.isCompletedExceptionally()) jshell.join().close();
+        Logger.getLogger("").removeHandler(logHandler);
+    }
+}

@@ -1,0 +1,116 @@
+package dev.jitogen.shell;
+
+import jdk.jshell.execution.DirectExecutionControl;
+import jdk.jshell.execution.LoaderDelegate;
+import jdk.jshell.spi.ExecutionControl;
+import jdk.jshell.spi.ExecutionControlProvider;
+import jdk.jshell.spi.ExecutionEnv;
+
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * JShell's execution engine for Jitogen: snippets run in the master's JVM, on the thread that evaluates them, with
+ * their classes defined by a {@link SnippetLoader} that records every class's bytes for the class server. Redefining
+ * is refused ({@code NotImplementedException}), so JShell gives a changed snippet a new class name.
+ *
+ * <p>Threads: {@link #invoke} runs on the shell's thread; {@link #stop} may be called from any thread (Ctrl-C) and
+ * interrupts it, which in turn cancels a pending remote call. The last failure is kept for {@code /stack}.
+ */
+final class SnippetExecution extends DirectExecutionControl {
+    private volatile Thread running;
+    private volatile Throwable lastFailure;
+
+    SnippetExecution(SnippetLoader loader) {
+        super(new LoaderDelegate() {
+            @Override
+            public void load(ClassBytecodes[] cbcs) throws ClassInstallException {
+                for (ClassBytecodes c : cbcs) loader.add(c.name(), c.bytecodes());
+                boolean[] installed = new boolean[cbcs.length];
+                for (int i = 0; i < cbcs.length; i++) {
+                    try {
+                        Class.forName(cbcs[i].name(), false, loader);
+                        installed[i] = true;
+                    } catch (ClassNotFoundException | LinkageError e) {
+                        throw new ClassInstallException("cannot define " + cbcs[i].name() + ": " + e, installed);
+                    }
+                }
+            }
+
+            @Override
+            public void classesRedefined(ClassBytecodes[] cbcs) {
+                // never called: redefine is refused, so every snippet class name is immutable
+            }
+
+            @Override
+            public void addToClasspath(String path) throws InternalException {
+                try {
+                    for (String p : path.split(java.io.File.pathSeparator)) {
+                        URL url = Path.of(p).toUri().toURL();
+                        loader.addToClassPath(url);
+                    }
+                } catch (Exception e) {
+                    throw new InternalException("bad class path " + path + ": " + e);
+                }
+            }
+
+            @Override
+            public Class<?> findClass(String name) throws ClassNotFoundException {
+                return Class.forName(name, false, loader);
+            }
+        });
+    }
+
+    @Override
+    public void redefine(ClassBytecodes[] cbcs) throws NotImplementedException {
+        throw new NotImplementedException("Jitogen gives changed snippets new class names instead");
+    }
+
+    @Override
+    protected String invoke(Method doitMethod) throws Exception {
+        running = Thread.currentThread();
+        try {
+            return super.invoke(doitMethod);
+        } finally {
+            running = null;
+            Thread.interrupted(); // a Ctrl-C that came late must not hit the next snippet
+        }
+    }
+
+    @Override
+    protected String throwConvertedInvocationException(Throwable cause) throws RunException, InternalException {
+        lastFailure = cause;
+        return super.throwConvertedInvocationException(cause);
+    }
+
+    @Override
+    public void stop() {
+        Thread t = running;
+        if (t != null) t.interrupt();
+    }
+
+    Throwable lastFailure() {
+        return lastFailure;
+    }
+
+    /** Hands JShell this engine. */
+    static final class Provider implements ExecutionControlProvider {
+        private final SnippetExecution execution;
+
+        Provider(SnippetExecution execution) {
+            this.execution = execution;
+        }
+
+        @Override
+        public String name() {
+            return "jitogen";
+        }
+
+        @Override
+        public ExecutionControl generate(ExecutionEnv env, Map<String, String> parameters) {
+            return execution;
+        }
+    }
+}
