@@ -33,9 +33,21 @@ final class Bootstrap {
         return Base64.getDecoder().decode(FIRST_STAGE_BASE64).length;
     }
 
-    /** {@code sh -c SCRIPT} for a local child. */
+    /**
+     * {@code sh -c SCRIPT} for a local child, in a session of its own where {@code setsid} exists: a Ctrl-C or
+     * Ctrl-\ typed at the master's terminal goes to the terminal's process group, and must not kill the children
+     * (or make them print a thread dump into the stream).
+     */
     static List<String> command(LocalOptions o) {
-        return List.of("/bin/sh", "-c", script(o.javaPath(), o.jvmFlags(), o.remoteName()));
+        List<String> argv = new ArrayList<>();
+        for (String setsid : List.of("/usr/bin/setsid", "/bin/setsid")) {
+            if (new java.io.File(setsid).canExecute()) {
+                argv.add(setsid);
+                break;
+            }
+        }
+        argv.addAll(List.of("/bin/sh", "-c", script(o.javaPath(), o.jvmFlags(), o.remoteName())));
+        return argv;
     }
 
     /** The POSIX sh script that starts the first stage; other connection methods run it on their targets. */

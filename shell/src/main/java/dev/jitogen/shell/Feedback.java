@@ -127,6 +127,7 @@ final class Feedback {
         }
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (c != t) out.add("|  Caused by: " + c);
+            if (c != t && !full) continue; // causes by name only, unless /stack
             StackTraceElement[] st = c.getStackTrace();
             int shown = 0;
             for (StackTraceElement f : st) {
@@ -141,7 +142,6 @@ final class Feedback {
                 out.add("|        at " + frame(f));
                 shown++;
             }
-            if (!full && c != t && shown > 0) break;
         }
         return out;
     }

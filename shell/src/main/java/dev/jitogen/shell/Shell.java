@@ -206,13 +206,24 @@ public final class Shell implements AutoCloseable {
             }
             if (e.exception() != null) {
                 ok = false;
-                lastFailure = execution.lastFailure();
-                Feedback.exception(lastFailure, e.exception(), false).forEach(out::println);
+                report(e.exception());
                 continue;
             }
             Feedback.event(e).forEach(out::println);
         }
         return ok;
+    }
+
+    private void report(jdk.jshell.JShellException thrown) {
+        lastFailure = execution.lastFailure();
+        for (Throwable t = lastFailure; t != null; t = t.getCause()) {
+            if (t instanceof InterruptedException) {
+                out.println("|  Interrupted" + (lastFailure instanceof dev.jitogen.core.JitogenError
+                        ? ": " + lastFailure.getMessage() : ""));
+                return;
+            }
+        }
+        Feedback.exception(lastFailure, thrown, false).forEach(out::println);
     }
 
     /** {@code local} is defined the first time code uses it, which starts the context. */
@@ -451,8 +462,7 @@ public final class Shell implements AutoCloseable {
                 js.diagnostics(e.snippet()).forEach(d -> Feedback.diagnostic(d, expr).forEach(out::println));
                 ok = false;
             } else if (e.exception() != null) {
-                lastFailure = execution.lastFailure();
-                Feedback.exception(lastFailure, e.exception(), false).forEach(out::println);
+                report(e.exception());
                 ok = false;
             } else {
                 ok &= "true".equals(e.value());
