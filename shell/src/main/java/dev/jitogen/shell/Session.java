@@ -28,6 +28,10 @@ import java.util.function.Consumer;
  */
 public final class Session {
     private static volatile Session current;
+    private static final Map<Integer, Session> ALL = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final java.util.concurrent.atomic.AtomicInteger IDS = new java.util.concurrent.atomic.AtomicInteger();
+
+    private final int id = IDS.incrementAndGet();
 
     private final Router router;
     private final Consumer<String> print;
@@ -39,14 +43,35 @@ public final class Session {
     Session(Router router, Consumer<String> print) {
         this.router = router;
         this.print = print;
+        ALL.put(id, this);
         current = this;
     }
 
-    /** The session of this shell. */
+    /** The session of the shell that ran code last. */
     public static Session current() {
         Session s = current;
         if (s == null) throw new IllegalStateException("no Jitogen shell session in this JVM");
         return s;
+    }
+
+    /** The session with this id: how the variables a shell defines find their own session. */
+    public static Session byId(int id) {
+        Session s = ALL.get(id);
+        if (s == null) throw new IllegalStateException("shell session " + id + " is closed");
+        return s;
+    }
+
+    /** This session's id, for {@link #byId}. */
+    public int id() {
+        return id;
+    }
+
+    void makeCurrent() {
+        current = this;
+    }
+
+    void close() {
+        ALL.remove(id);
     }
 
     public Router router() {
@@ -93,7 +118,9 @@ public final class Session {
     }
 
     String unknownContext(String name) {
-        String near = Suggest.closest(name, names());
+        List<String> known = names();
+        if (!known.contains("local")) known.add("local"); // always available: started on first use
+        String near = Suggest.closest(name, known);
         return "no context called " + name + (near != null ? "; did you mean " + near + "?" : "")
                 + " (open one with /local " + name + ")";
     }

@@ -99,7 +99,7 @@ public final class Shell implements AutoCloseable {
                 .compilerOptions("--release", "17") // classes children on Java 17 can load
                 .build();
         for (String i : STARTUP_IMPORTS) js.eval("import " + i + ";");
-        js.eval("Router router = dev.jitogen.shell.Session.current().router();");
+        js.eval("Router router = " + sessionRef() + ".router();");
         // warm the compiler and the analysis used by completion while the user types
         js.sourceCodeAnalysis().completionSuggestions("router.co", 9, new int[1]);
         return js;
@@ -107,6 +107,11 @@ public final class Shell implements AutoCloseable {
 
     JShell jshell() {
         return jshell.join();
+    }
+
+    /** Java source that finds this shell's session from a snippet. */
+    private String sessionRef() {
+        return "dev.jitogen.shell.Session.byId(" + session.id() + ")";
     }
 
     /** Starts building JShell if it is not yet; returns at once. */
@@ -159,6 +164,7 @@ public final class Shell implements AutoCloseable {
     public boolean run(String unit) {
         String trimmed = unit.strip();
         if (trimmed.isEmpty()) return true;
+        session.makeCurrent();
         history.add(trimmed);
         boolean ok;
         try {
@@ -236,8 +242,7 @@ public final class Shell implements AutoCloseable {
 
     private void defineContextVariable(String name) {
         session.context(name);
-        List<SnippetEvent> ev = jshell().eval("Context " + name + " = dev.jitogen.shell.Session.current().context(\""
-                + name + "\");");
+        List<SnippetEvent> ev = jshell().eval("Context " + name + " = " + sessionRef() + ".context(\"" + name + "\");");
         for (SnippetEvent e : ev) {
             if (e.status() == Snippet.Status.REJECTED || e.exception() != null) {
                 throw new IllegalStateException("cannot define variable " + name + " for the context");
@@ -446,13 +451,13 @@ public final class Shell implements AutoCloseable {
         if (names.isEmpty()) throw new IllegalArgumentException("no contexts are open (open one with /local NAME)");
         for (String n : names) if (!session.has(n) && !n.equals("local")) throw new IllegalArgumentException(session.unknownContext(n));
         String list = names.stream().map(n -> "\"" + n + "\"").collect(Collectors.joining(", "));
-        String call = "dev.jitogen.shell.Session.current().on(java.util.List.of(" + list + "), "
+        String call = sessionRef() + ".on(java.util.List.of(" + list + "), "
                 + "(dev.jitogen.core.RemoteCallable<Object>) () -> (" + expr + "));";
         JShell js = jshell();
         boolean asExpression = js.sourceCodeAnalysis().analyzeCompletion(expr + ";").completeness().isComplete()
                 && compiles(js, "(dev.jitogen.core.RemoteCallable<Object>) () -> (" + expr + ")");
         if (!asExpression) {
-            call = "dev.jitogen.shell.Session.current().on(java.util.List.of(" + list + "), "
+            call = sessionRef() + ".on(java.util.List.of(" + list + "), "
                     + "(dev.jitogen.core.RemoteCallable<Object>) () -> { " + expr + "; return null; });";
         }
         List<SnippetEvent> events = js.eval(call);
@@ -481,8 +486,7 @@ public final class Shell implements AutoCloseable {
 
     private boolean isStartup(Snippet s) {
         return s instanceof ImportSnippet i && STARTUP_IMPORTS.contains(i.fullname())
-                || s instanceof VarSnippet v && v.name().equals("router") && s.source().contains("Session.current()")
-                || s.source().contains("dev.jitogen.shell.Session.current().context(");
+                || s.source().contains("dev.jitogen.shell.Session.byId(");
     }
 
     private static String nameOf(Snippet s) {
@@ -545,6 +549,7 @@ public final class Shell implements AutoCloseable {
 
     @Override
     public void close() {
+        session.close();
         router.close();
         if (jshell.isDone() && !jshell.isCompletedExceptionally()) jshell.join().close();
         Logger.getLogger("").removeHandler(logHandler);

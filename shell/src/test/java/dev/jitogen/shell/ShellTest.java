@@ -1,0 +1,221 @@
+package dev.jitogen.shell;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The shell without a terminal: what an operator types, what it prints, against real child JVMs. */
+class ShellTest {
+    static final List<String> printed = new CopyOnWriteArrayList<>();
+    static Shell shell;
+
+    @BeforeAll
+    static void open() {
+        shell = new Shell(printed::add);
+    }
+
+    @AfterAll
+    static void close() {
+        shell.close();
+    }
+
+    @BeforeEach
+    void clear() {
+        printed.clear();
+    }
+
+    private static String run(String unit) {
+        printed.clear();
+        assertTrue(shell.run(unit), () -> unit + " failed:\n" + String.join("\n", printed));
+        return String.join("\n", printed);
+    }
+
+    private static String fail(String unit) {
+        printed.clear();
+        assertFalse(shell.run(unit), () -> unit + " should have failed:\n" + String.join("\n", printed));
+        return String.join("\n", printed);
+    }
+
+    @Test
+    void localIsPredefinedAndStartedOnFirstUse() {
+        String out = run("local.call(() -> ProcessHandle.current().pid())");
+        long pid = shell.session().context("local").pid();
+        assertTrue(out.matches("\\$\\d+ ==> " + pid), out);
+    }
+
+    @Test
+    void methodsAndRecordsTypedAtThePromptRunInTheChild() {
+        assertTrue(run("String shout(String s) { return s.toUpperCase() + \"!\"; }").contains("created method shout(String)"));
+        assertTrue(run("record Disk(String mount, long freeMb) {}").contains("created record Disk"));
+        assertTrue(run("var path = \"/\";").contains("path ==> \"/\""));
+        String disk = run("local.call(() -> new Disk(path, new java.io.File(path).getFreeSpace() >> 20))");
+        assertTrue(disk.matches("\\$\\d+ ==> Disk\\[mount=/, freeMb=\\d+]"), disk);
+        assertTrue(run("local.call(() -> shout(\"hi\"))").endsWith("==> \"HI!\""));
+    }
+
+    @Test
+    void redefiningAMethodChangesWhatTheChildRunsAtItsNextCall() {
+        run("String greet() { return \"hello\"; }");
+        assertTrue(run("local.call(() -> greet())").endsWith("==> \"hello\""));
+        assertTrue(run("String greet() { return \"bonjour\"; }").contains("replaced method greet()"));
+        assertTrue(run("local.call(() -> greet())").endsWith("==> \"bonjour\""));
+    }
+
+    @Test
+    void aLambdaSeesTheMastersCurrentValueOfATopLevelVariable() {
+        run("int limit = 3;");
+        assertTrue(run("local.call(() -> limit * 2)").endsWith("==> 6"));
+        run("limit = 10;");
+        assertTrue(run("local.call(() -> limit * 2)").endsWith("==> 20"));
+        run("String suffix = \"?\";");
+        run("String ask(String s) { return s + suffix; }");
+        assertTrue(run("local.call(() -> ask(\"why\"))").endsWith("==> \"why?\""), "read through a method too");
+    }
+
+    @Test
+    void writesInTheChildDoNotFlowBack() {
+        run("int counter = 1;");
+        assertTrue(run("local.call(() -> ++counter)").endsWith("==> 2"));
+        assertTrue(run("counter").endsWith("==> 1"));
+    }
+
+    @Test
+    void aVariableThatCannotBeSentIsNamedWithItsType() {
+        run("Thread worker = new Thread();");
+        String out = fail("local.call(() -> worker.getName())");
+        assertTrue(out.contains("cannot send variable worker (java.lang.Thread)"), out);
+    }
+
+    @Test
+    void aVariableOnlyMentionedOutsideTheLambdaIsNotSent() {
+        run("Thread other = new Thread();");
+        assertTrue(run("other.getName().isEmpty() ? 0 : local.call(() -> 7)").endsWith("==> 7"));
+    }
+
+    @Test
+    void openedContextsBecomeVariablesAndOnRunsInEachInParallel() {
+        run("/local box2");
+        run("/local box3");
+        assertTrue(run("box2.call(() -> 40 + 2)").endsWith("==> 42"));
+        String out = run("/on local,box2,box3 ProcessHandle.current().pid()");
+        for (String n : List.of("local", "box2", "box3")) {
+            long pid = shell.session().context(n).pid();
+            assertTrue(out.contains("[" + n + "]") && out.contains(Long.toString(pid)), out);
+        }
+        assertTrue(out.contains("3 ok, 0 failed"), out);
+        String ctx = run("/contexts");
+        assertTrue(ctx.contains("box3") && ctx.contains("connected"), ctx);
+        String routes = run("/routes");
+        assertTrue(routes.contains("-> box2"), routes);
+        assertTrue(run("/routes box2").contains("* -> parent (default)"));
+        String stats = run("/stats");
+        assertTrue(stats.matches("(?s).*\\d+ requests, .* classes .* sent.*"), stats);
+        run("/disconnect box3");
+        assertFalse(shell.session().has("box3"));
+    }
+
+    @Test
+    void onReportsFailuresPerContext() {
+        String out = fail("/on local Integer.parseInt(\"x\")");
+        assertTrue(out.contains("[local]") && out.contains("NumberFormatException"), out);
+        assertTrue(out.contains("0 ok, 1 failed"), out);
+    }
+
+    @Test
+    void onAcceptsStatements() {
+        assertTrue(run("/on local System.out.println(\"hi from on\")").contains("1 ok, 0 failed"));
+    }
+
+    @Test
+    void compileErrorsShowDiagnosticsWithACaret() {
+        String out = fail("int x = \"text\";");
+        assertTrue(out.contains("incompatible types"), out);
+        assertTrue(out.contains("^"), out);
+    }
+
+    @Test
+    void remoteExceptionsShowTheRemoteClassAndAShortStack() {
+        String out = fail("local.call(() -> java.nio.file.Files.readString(java.nio.file.Path.of(\"/nonexistent\")))");
+        assertTrue(out.contains("CallError: [local] java.nio.file.NoSuchFileException: /nonexistent"), out);
+        assertTrue(out.contains("at local//"), out);
+        assertTrue(run("/stack").contains("NoSuchFileException"));
+    }
+
+    @Test
+    void unknownCommandsAndContextsSuggestTheClosest() {
+        assertTrue(fail("/contxts").contains("did you mean /contexts?"));
+        assertTrue(fail("/on lcoal 1").contains("did you mean local?"));
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        String help = run("/help");
+        for (String c : List.of("/local", "/contexts", "/routes", "/on", "/stats", "/log", "/disconnect", "/list",
+                "/vars", "/methods", "/types", "/imports", "/save", "/open", "/history", "/drop", "/reset", "/exit")) {
+            assertTrue(help.contains(c), c + " missing from /help");
+            assertTrue(run(c + " --help").contains("|  " + c), c);
+        }
+        assertTrue(help.contains("do not flow back"), "help says writes in a child stay there");
+    }
+
+    @Test
+    void jshellCommandsListWhatWasTyped() {
+        run("int listed = 5;");
+        run("void noop() {}");
+        assertTrue(run("/vars").contains("int listed = 5"));
+        assertTrue(run("/methods").contains("noop"));
+        assertTrue(run("/list").contains("int listed = 5;"));
+        assertTrue(run("/imports").contains("import java.util.*"));
+        run("/drop listed");
+        assertFalse(run("/vars").contains("listed"));
+    }
+
+    @Test
+    void multiLineSnippetsAreCompletedBeforeTheyRun() {
+        assertFalse(shell.isComplete("int twice(int x) {"));
+        assertTrue(shell.isComplete("int twice(int x) {\n return 2 * x;\n}"));
+        run("int twice(int x) {\n return 2 * x;\n}");
+        assertTrue(run("local.call(() -> twice(21))").endsWith("==> 42"));
+    }
+
+    @Test
+    void completionOffersContextMethods() {
+        int[] anchor = new int[1];
+        List<String> s = shell.completions("local.cal", 9, anchor);
+        assertTrue(s.contains("call("), s.toString());
+        assertEquals(6, anchor[0]);
+    }
+
+    @Test
+    void savedSessionsReplayWithExitCodes(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("today.jsh");
+        try (Shell s = new Shell(line -> {})) {
+            assertTrue(s.run("String hello(String n) { return \"hello \" + n; }"));
+            assertFalse(s.run("int broken = ;"), "failed snippets are not saved");
+            assertTrue(s.run("local.call(() -> hello(\"child\"))"));
+            assertTrue(s.run("/save " + file));
+        }
+        List<String> saved = Files.readAllLines(file);
+        assertEquals(2, saved.size(), saved.toString());
+
+        List<String> out = new CopyOnWriteArrayList<>();
+        assertEquals(0, Script.run(List.of(file), out::add));
+        assertTrue(out.stream().anyMatch(l -> l.endsWith("==> \"hello child\"")), out.toString());
+
+        Path bad = dir.resolve("bad.jsh");
+        Files.writeString(bad, "int a = 1;\n\nString f(int x) {\n  return \"x\" + x;\n}\nlocal.call(() -> Integer.parseInt(\"nope\"))\nint b = 2;\n");
+        out.clear();
+        assertEquals(1, Script.run(List.of(bad), out::add));
+        assertTrue(out.stream().anyMatch(l -> l.contains("bad.jsh:6: failed")), out.toString());
+        assertEquals(2, Script.run(List.of(dir.resolve("missing.jsh")), out::add));
+    }
+}
