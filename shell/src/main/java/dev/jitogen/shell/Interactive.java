@@ -72,7 +72,7 @@ final class Interactive {
                 .parser(new ShellParser(shell))
                 .completer((r, line, candidates) -> complete(shell, line, candidates))
                 .highlighter(color ? new JavaHighlighter() : null)
-                .variable(LineReader.HISTORY_FILE, Path.of(System.getProperty("user.home"), ".jitogen_history"))
+                .variable(LineReader.HISTORY_FILE, Path.of(home(), ".jitogen_history"))
                 .variable(LineReader.SECONDARY_PROMPT_PATTERN, CONTINUATION)
                 .variable(LineReader.INDENTATION, 4)
                 .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true)
@@ -99,6 +99,12 @@ final class Interactive {
         } finally {
             terminal.close();
         }
+    }
+
+    /** {@code $HOME} as the user set it (Java's {@code user.home} comes from the password database instead). */
+    private static String home() {
+        String h = System.getenv("HOME");
+        return h != null && !h.isBlank() ? h : System.getProperty("user.home");
     }
 
     /** Commands, context names, paths, or Java, depending on where the cursor is. */

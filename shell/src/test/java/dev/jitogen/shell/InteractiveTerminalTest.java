@@ -1,0 +1,147 @@
+package dev.jitogen.shell;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The interactive shell in a real pseudo-terminal: tmux runs {@code jitogen}, keys are sent with
+ * {@code send-keys} and the screen read with {@code capture-pane}. Skipped, saying why, where tmux is missing
+ * ({@code .ci/run} installs it).
+ */
+class InteractiveTerminalTest {
+    private static final String SESSION = "jitogen-test-" + ProcessHandle.current().pid();
+    private static Path home;
+
+    private static String tmux(String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("tmux"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        p.waitFor(10, TimeUnit.SECONDS);
+        return out;
+    }
+
+    private static void type(String text) throws Exception {
+        // tmux reads an argument ending in ';' as a command separator unless it is escaped
+        tmux("send-keys", "-t", SESSION, "-l", text.endsWith(";") ? text.substring(0, text.length() - 1) + "\\;" : text);
+    }
+
+    private static void key(String key) throws Exception {
+        tmux("send-keys", "-t", SESSION, key);
+    }
+
+    private static String screen() throws Exception {
+        return tmux("capture-pane", "-p", "-J", "-S", "-200", "-t", SESSION);
+    }
+
+    /** Waits for {@code text} on the screen; returns the screen. */
+    private static String await(String text, Duration timeout) throws Exception {
+        long end = System.nanoTime() + timeout.toNanos();
+        String s = "";
+        while (System.nanoTime() < end) {
+            s = screen();
+            if (s.contains(text)) return s;
+            Thread.sleep(50);
+        }
+        fail("waited " + timeout + " for \"" + text + "\"; the screen shows:\n" + s);
+        return s;
+    }
+
+    private static long countPrompts() throws Exception {
+        return screen().lines().filter(l -> l.startsWith("jitogen>")).count();
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        boolean haveTmux;
+        try {
+            haveTmux = new ProcessBuilder("tmux", "-V").start().waitFor() == 0;
+        } catch (java.io.IOException e) {
+            haveTmux = false;
+        }
+        if (!haveTmux) System.out.println("InteractiveTerminalTest skipped: no tmux on PATH (.ci/run installs it)");
+        assumeTrue(haveTmux, "no tmux on PATH");
+        home = Files.createTempDirectory("jitogen-home");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String command = "cd " + home + " && HOME=" + home + " " + java + " -cp '" + System.getProperty("java.class.path")
+                + "' dev.jitogen.shell.Main; echo SHELL-EXITED-$?; sleep 60";
+        tmux("new-session", "-d", "-s", SESSION, "-x", "150", "-y", "50", command);
+        await("jitogen>", Duration.ofSeconds(20));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (home != null) tmux("kill-session", "-t", SESSION);
+    }
+
+    @Test
+    void everythingAnOperatorDoesAtTheTerminal() throws Exception {
+        // a value
+        type("1+1");
+        key("Enter");
+        await("$1 ==> 2", Duration.ofSeconds(20));
+
+        // completion of Java: a unique continuation is inserted
+        type("local.callNo");
+        key("Tab");
+        await("jitogen> local.callNoReply(", Duration.ofSeconds(20));
+        key("C-u");
+
+        // multi-line input: an incomplete snippet continues on the next line
+        type("int twice(int x) {");
+        key("Enter");
+        await("...>", Duration.ofSeconds(5));
+        type("return 2 * x;");
+        key("Enter");
+        type("}");
+        key("Enter");
+        await("created method twice(int)", Duration.ofSeconds(10));
+        type("local.call(() -> twice(21))");
+        key("Enter");
+        await("==> 42", Duration.ofSeconds(20));
+
+        // Ctrl-C interrupts a pending remote call and returns to the prompt
+        type("local.call(() -> { Thread.sleep(60_000); return 0; })");
+        key("Enter");
+        Thread.sleep(1000);
+        long before = countPrompts();
+        key("C-c");
+        await("Interrupted", Duration.ofSeconds(1));
+        type("local.call(() -> 5)");
+        key("Enter");
+        await("==> 5", Duration.ofSeconds(5)); // the child survived, and its main thread is free again
+        assertTrue(countPrompts() > before);
+
+        // output forwarded from a child appears above the line being typed, which stays intact
+        type("local.callNoReply(() -> { Thread.sleep(800); System.out.println(\"late hello\"); })");
+        key("Enter");
+        type("int partial");
+        String s = await("[local] stdout: late hello", Duration.ofSeconds(10));
+        String last = s.strip().lines().reduce((a, b) -> b).orElse("");
+        assertEquals("jitogen> int partial", last.strip(), s);
+        key("C-u");
+
+        // Ctrl-D leaves cleanly, shutting the contexts down
+        type("\"child=\" + local.pid()");
+        key("Enter");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"child=(\\d+)\"")
+                .matcher(await("==> \"child=", Duration.ofSeconds(5)));
+        assertTrue(m.find());
+        long childPid = Long.parseLong(m.group(1));
+        key("C-d");
+        await("SHELL-EXITED-0", Duration.ofSeconds(10));
+        assertFalse(ProcessHandle.of(childPid).map(ProcessHandle::isAlive).orElse(false), "no child left behind");
+        assertTrue(Files.exists(home.resolve(".jitogen_history")), "history is kept between sessions");
+        assertTrue(Files.readString(home.resolve(".jitogen_history")).contains("twice"));
+    }
+}
