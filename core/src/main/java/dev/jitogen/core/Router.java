@@ -91,6 +91,11 @@ public final class Router implements AutoCloseable {
                 CallSpec.class, RemoteFailure.class);
         addHandler(Handles.GET_CLASS, this::onGetClass, -1, true);
         addHandler(Handles.FORWARD_LOG, this::onForwardLog, -1, true);
+        // a master almost always starts a context next: build the core bundle and warm Kryo meanwhile
+        broker.services().execute(() -> {
+            CoreBundle.get();
+            sendCodec.encode(Receiver.VALUE, CallSpec.ofStatic("java.lang.Object", "toString"));
+        });
     }
 
     /** A child's router: everything it cannot route itself goes to {@code parent}. */

@@ -47,7 +47,20 @@ final class Interactive {
     private Interactive() {}
 
     static int run() throws IOException {
-        Terminal terminal = TerminalBuilder.builder().system(true).build();
+        Shell.Printer[] printerRef = new Shell.Printer[1];
+        // built first: JShell warms on another core while the terminal and line reader are set up
+        Shell shell = new Shell(new Shell.Printer() {
+            @Override
+            public void println(String line) {
+                printerRef[0].println(line);
+            }
+
+            @Override
+            public void async(String line) {
+                printerRef[0].async(line);
+            }
+        });
+        Terminal terminal = TerminalBuilder.builder().system(true).providers("jni,exec").build();
         boolean color = System.getenv("NO_COLOR") == null && !Terminal.TYPE_DUMB.equals(terminal.getType())
                 && !Terminal.TYPE_DUMB_COLOR.equals(terminal.getType());
         LineReader[] holder = new LineReader[1];
@@ -65,7 +78,7 @@ final class Interactive {
                 else println(line);
             }
         };
-        Shell shell = new Shell(printer);
+        printerRef[0] = printer;
         LineReader reader = LineReaderBuilder.builder()
                 .terminal(terminal)
                 .appName("jitogen")

@@ -16,7 +16,8 @@ import java.util.concurrent.Callable;
         description = "Mitogen for the JVM: an interactive Java shell whose code runs in contexts (child JVMs).",
         subcommands = {Main.Run.class, Main.BenchCommand.class})
 public final class Main implements Callable<Integer> {
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0) System.exit(Interactive.run()); // the common case, without picocli's start-up cost
         CommandLine cl = new CommandLine(new Main());
         cl.setParameterExceptionHandler((e, a) -> {
             e.getCommandLine().getErr().println("jitogen: " + e.getMessage());

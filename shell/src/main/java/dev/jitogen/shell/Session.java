@@ -33,15 +33,17 @@ public final class Session {
 
     private final int id = IDS.incrementAndGet();
 
-    private final Router router;
+    /** Makes the router on first use, so that starting it costs nothing before the first prompt. */
+    private final java.util.function.Supplier<Router> makeRouter;
+    private Router router;
     private final Consumer<String> print;
     /** Opened contexts by name, in order of opening. Guarded by this. */
     private final Map<String, Context> contexts = new LinkedHashMap<>();
     /** What each context said about itself when it started: host, user, JVM version. Guarded by this. */
     private final Map<String, String[]> facts = new LinkedHashMap<>();
 
-    Session(Router router, Consumer<String> print) {
-        this.router = router;
+    Session(java.util.function.Supplier<Router> makeRouter, Consumer<String> print) {
+        this.makeRouter = makeRouter;
         this.print = print;
         ALL.put(id, this);
         current = this;
@@ -74,7 +76,13 @@ public final class Session {
         ALL.remove(id);
     }
 
-    public Router router() {
+    public synchronized Router router() {
+        if (router == null) router = makeRouter.get();
+        return router;
+    }
+
+    /** The router if it was made, else null. */
+    synchronized Router routerIfMade() {
         return router;
     }
 
@@ -96,7 +104,7 @@ public final class Session {
 
     synchronized Context openLocal(String name, LocalOptions options) {
         if (contexts.containsKey(name)) throw new IllegalArgumentException("a context called " + name + " exists already");
-        Context c = router.local(options.newBuilder().name(name).build());
+        Context c = router().local(options.newBuilder().name(name).build());
         contexts.put(name, c);
         try {
             facts.put(name, c.call(() -> new String[]{

@@ -61,7 +61,6 @@ public final class Shell implements AutoCloseable {
     private final Printer out;
     private final SnippetLoader loader;
     private final SnippetExecution execution;
-    private final Router router;
     private final Session session;
     private final CompletableFuture<JShell> jshell;
     private final Map<String, Command> commands = new LinkedHashMap<>();
@@ -69,6 +68,17 @@ public final class Shell implements AutoCloseable {
     private final List<String> history = new ArrayList<>(), saved = new ArrayList<>();
     private final Handler logHandler;
     private Throwable lastFailure;
+    /** JShell is not thread-safe: the shell thread and the warm-up thread take turns with it under this lock. */
+    private final Object jshellLock = new Object();
+    /** Startup imports still to evaluate; the warm-up thread takes them one at a time. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<String> pendingImports = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** The startup declaration {@code Context local = null;} and the static field JShell keeps it in. */
+    private volatile Snippet localSnippet;
+    /** The start of the {@code local} context, begun as soon as input mentions it. Shell thread only. */
+    private CompletableFuture<Void> localStart;
+    /** True while the shell thread waits for {@link #jshellLock}: the warm-up thread then stands back. */
+    private volatile boolean shellWaiting;
+    private volatile java.lang.reflect.Field localField;
 
     /** A slash command: its name, one-line summary, usage line, longer help, and what it does. */
     record Command(String name, String usage, String summary, String help, Action action) {}
@@ -83,9 +93,11 @@ public final class Shell implements AutoCloseable {
         this.out = out;
         this.loader = new SnippetLoader(Shell.class.getClassLoader());
         this.execution = new SnippetExecution(loader);
-        this.router = Router.builder().classLoader(loader).staticState(new SnippetStatics(loader)).build();
-        router.classFinder().addSource(loader);
-        this.session = new Session(router, out::async);
+        this.session = new Session(() -> {
+            Router r = Router.builder().classLoader(loader).staticState(new SnippetStatics(loader)).build();
+            r.classFinder().addSource(loader);
+            return r;
+        }, out::async);
         this.logHandler = installLogPrinter(out);
         this.jshell = CompletableFuture.supplyAsync(this::buildJShell);
         defineCommands();
@@ -98,11 +110,53 @@ public final class Shell implements AutoCloseable {
                 .out(sysout).err(System.err)
                 .compilerOptions("--release", "17") // classes children on Java 17 can load
                 .build();
-        for (String i : STARTUP_IMPORTS) js.eval("import " + i + ";");
+        js.eval("import dev.jitogen.core.*;");
+        pendingImports.clear();
+        for (String i : STARTUP_IMPORTS) if (!i.equals("dev.jitogen.core.*")) pendingImports.add(i);
         js.eval("Router router = " + sessionRef() + ".router();");
-        // warm the compiler and the analysis used by completion while the user types
-        js.sourceCodeAnalysis().completionSuggestions("router.co", 9, new int[1]);
+        // `local` is declared now, so completion knows its type, but its context starts only when code uses it
+        java.util.Set<String> before = new java.util.HashSet<>(loader.names());
+        localSnippet = js.eval("Context local = null;").get(0).snippet();
+        localField = null;
+        for (String c : loader.names()) {
+            if (before.contains(c)) continue;
+            try {
+                java.lang.reflect.Field f = Class.forName(c, false, loader).getDeclaredField("local");
+                f.setAccessible(true); // JShell's wrapper classes are not public
+                localField = f;
+            } catch (ReflectiveOperationException | LinkageError e) {
+                // not the wrapper that holds it
+            }
+        }
+        // the rest of the imports follow in the background: the first snippet need not wait for them
+        Thread rest = new Thread(() -> {
+            while (true) {
+                while (shellWaiting) {
+                    try {
+                        Thread.sleep(5);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                synchronized (jshellLock) {
+                    if (!importNext(js)) break;
+                }
+            }
+            synchronized (jshellLock) {
+                js.sourceCodeAnalysis().completionSuggestions("router.co", 9, new int[1]); // warm completion
+            }
+        }, "jitogen-jshell-warmup");
+        rest.setDaemon(true);
+        rest.start();
         return js;
+    }
+
+    /** Evaluates the next startup import not yet done; false when none is left. Hold {@link #jshellLock}. */
+    private boolean importNext(JShell js) {
+        String i = pendingImports.poll();
+        if (i == null) return false;
+        js.eval("import " + i + ";");
+        return true;
     }
 
     JShell jshell() {
@@ -136,6 +190,12 @@ public final class Shell implements AutoCloseable {
 
     /** Whether {@code source} is a complete unit, or needs more lines (for multi-line input). */
     public boolean isComplete(String source) {
+        synchronized (jshellLock) {
+            return isCompleteLocked(source);
+        }
+    }
+
+    private boolean isCompleteLocked(String source) {
         String s = source.strip();
         if (s.isEmpty() || s.startsWith("/")) return true;
         SourceCodeAnalysis sca = jshell().sourceCodeAnalysis();
@@ -151,7 +211,12 @@ public final class Shell implements AutoCloseable {
 
     /** Java completions at {@code cursor}: the anchor (where replaced text starts) and the continuations. */
     public List<String> completions(String buffer, int cursor, int[] anchor) {
-        defineLocalIfUsed(buffer);
+        synchronized (jshellLock) {
+            return completionsLocked(buffer, cursor, anchor);
+        }
+    }
+
+    private List<String> completionsLocked(String buffer, int cursor, int[] anchor) {
         List<SourceCodeAnalysis.Suggestion> s = jshell().sourceCodeAnalysis().completionSuggestions(buffer, cursor, anchor);
         return s.stream().map(SourceCodeAnalysis.Suggestion::continuation).distinct().collect(Collectors.toList());
     }
@@ -162,6 +227,20 @@ public final class Shell implements AutoCloseable {
      * @return true if everything in it succeeded
      */
     public boolean run(String unit) {
+        shellWaiting = true; // from now on the warm-up thread takes no new turn until we have had ours
+        if ((localStart == null || localStart.isCompletedExceptionally()) && !unit.startsWith("/")
+                && LOCAL_WORD.matcher(unit).find()) {
+            // start the context now, while JShell may still be warming up and while it compiles
+            localStart = CompletableFuture.runAsync(() -> session.context("local"));
+        }
+        jshell(); // wait for it outside the lock: the build itself takes the lock
+        synchronized (jshellLock) {
+            shellWaiting = false;
+            return runLocked(unit);
+        }
+    }
+
+    private boolean runLocked(String unit) {
         String trimmed = unit.strip();
         if (trimmed.isEmpty()) return true;
         session.makeCurrent();
@@ -201,6 +280,13 @@ public final class Shell implements AutoCloseable {
 
     private boolean evalOne(JShell js, String snippet) {
         List<SnippetEvent> events = js.eval(snippet);
+        if (events.stream().anyMatch(e -> e.status() == Snippet.Status.REJECTED) && !pendingImports.isEmpty()) {
+            // perhaps it needs an import the warm-up has not reached yet: finish them, then try once more
+            while (importNext(js)) {
+                // next
+            }
+            events = js.eval(snippet);
+        }
         boolean ok = true;
         for (SnippetEvent e : events) {
             if (e.status() == Snippet.Status.REJECTED) {
@@ -232,12 +318,29 @@ public final class Shell implements AutoCloseable {
         Feedback.exception(lastFailure, thrown, false).forEach(out::println);
     }
 
-    /** {@code local} is defined the first time code uses it, which starts the context. */
+    /**
+     * {@code local} starts the first time code uses it: the context starts on another thread while JShell compiles
+     * the snippet, and the snippet runs once it is ready (the engine waits for it).
+     */
     private void defineLocalIfUsed(String source) {
         if (!LOCAL_WORD.matcher(source).find()) return;
         JShell js = jshell();
-        boolean defined = js.variables().anyMatch(v -> v.name().equals("local") && js.status(v).isActive());
-        if (!defined) defineContextVariable("local");
+        java.lang.reflect.Field f = localField;
+        try {
+            if (f == null || !js.status(localSnippet).isActive() || f.get(null) != null) return;
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+        if (localStart == null || localStart.isCompletedExceptionally()) {
+            localStart = CompletableFuture.runAsync(() -> session.context("local"));
+        }
+        execution.beforeRun(localStart.thenRun(() -> {
+            try {
+                f.set(null, session.context("local"));
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }));
     }
 
     private void defineContextVariable(String name) {
@@ -341,7 +444,7 @@ public final class Shell implements AutoCloseable {
             return true;
         });
         add("routes", "/routes [CTX]", "a context's routing table (default: the master's)", "", args -> {
-            Map<Integer, String> table = args.isEmpty() ? router.routes()
+            Map<Integer, String> table = args.isEmpty() ? session.router().routes()
                     : session.context(args).call(() -> Router.current().routes());
             out.println("|  routes of " + (args.isEmpty() ? "master" : args) + ":");
             if (table.isEmpty()) out.println("|  (none)");
@@ -351,7 +454,7 @@ public final class Shell implements AutoCloseable {
         add("on", "/on CTX[,CTX...]|all EXPR", "evaluate EXPR in each context in parallel", "Results print as "
                 + "they arrive, prefixed with the context's name; a summary follows.", this::on);
         add("stats", "/stats", "class-serving counters", "", args -> {
-            Stats s = router.stats();
+            Stats s = session.router().stats();
             out.println(String.format(Locale.ROOT, "|  %d requests, %.3f s, %d classes (%d bytes) sent, %d refused, %d not found",
                     s.requests(), s.seconds(), s.classesSent(), s.bytesSent(), s.refusals(), s.notFound()));
             return true;
@@ -486,7 +589,7 @@ public final class Shell implements AutoCloseable {
 
     private boolean isStartup(Snippet s) {
         return s instanceof ImportSnippet i && STARTUP_IMPORTS.contains(i.fullname())
-                || s.source().contains("dev.jitogen.shell.Session.byId(");
+                || s.source().contains("dev.jitogen.shell.Session.byId(") || s == localSnippet;
     }
 
     private static String nameOf(Snippet s) {
@@ -550,7 +653,8 @@ public final class Shell implements AutoCloseable {
     @Override
     public void close() {
         session.close();
-        router.close();
+        Router r = session.routerIfMade();
+        if (r != null) r.close();
         if (jshell.isDone() && !jshell.isCompletedExceptionally()) jshell.join().close();
         Logger.getLogger("").removeHandler(logHandler);
     }

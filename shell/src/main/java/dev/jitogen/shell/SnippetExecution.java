@@ -21,6 +21,9 @@ import java.util.Map;
  */
 final class SnippetExecution extends DirectExecutionControl {
     private volatile Thread running;
+    /** Work the next snippet must wait for before it runs (a context starting while it compiled). */
+    private final java.util.concurrent.ConcurrentLinkedQueue<java.util.concurrent.CompletableFuture<?>> beforeRun =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
     private volatile Throwable lastFailure;
 
     SnippetExecution(SnippetLoader loader) {
@@ -68,10 +71,22 @@ final class SnippetExecution extends DirectExecutionControl {
         throw new NotImplementedException("Jitogen gives changed snippets new class names instead");
     }
 
+    /** Makes the next snippet wait for {@code work} before it runs; a failure of it fails the snippet. */
+    void beforeRun(java.util.concurrent.CompletableFuture<?> work) {
+        beforeRun.add(work);
+    }
+
     @Override
     protected String invoke(Method doitMethod) throws Exception {
         running = Thread.currentThread();
         try {
+            for (java.util.concurrent.CompletableFuture<?> w; (w = beforeRun.poll()) != null; ) {
+                try {
+                    w.join();
+                } catch (java.util.concurrent.CompletionException e) {
+                    return throwConvertedInvocationException(e.getCause());
+                }
+            }
             return super.invoke(doitMethod);
         } finally {
             running = null;

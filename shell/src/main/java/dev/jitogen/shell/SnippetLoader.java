@@ -32,6 +32,11 @@ final class SnippetLoader extends ClassLoader implements ClassFinder.ClassSource
         classes.put(name, bytes);
     }
 
+    /** The snippet classes defined so far. */
+    java.util.Set<String> names() {
+        return java.util.Set.copyOf(classes.keySet());
+    }
+
     boolean has(String name) {
         return classes.containsKey(name);
     }
