@@ -140,9 +140,15 @@ final class Interactive {
                     }
                 }
                 case "save", "open" -> completePath(line.word(), out);
-                case "help" -> shell.commands().keySet().forEach(n -> out.add(new Candidate(n)));
                 default -> {
+                    if (shell.methods().containsKey(command)) {
+                        for (var o : shell.methods().get(command).options()) {
+                            if (o.flag() != null) out.add(new Candidate(o.flag(), o.flag(), null, o.help(), null, null, true));
+                        }
+                        out.add(new Candidate("--via", "--via", null, "start it from another context", null, null, true));
+                    }
                 }
+                case "help" -> shell.commands().keySet().forEach(n -> out.add(new Candidate(n)));
             }
             return;
         }

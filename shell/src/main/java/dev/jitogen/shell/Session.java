@@ -1,6 +1,7 @@
 package dev.jitogen.shell;
 
 import dev.jitogen.core.CallError;
+import dev.jitogen.core.ConnectionMethod;
 import dev.jitogen.core.Context;
 import dev.jitogen.core.LocalOptions;
 import dev.jitogen.core.Receiver;
@@ -89,7 +90,7 @@ public final class Session {
     /** The context called {@code name}; {@code local} is started on first use. */
     public synchronized Context context(String name) {
         Context c = contexts.get(name);
-        if (c == null && name.equals("local")) c = openLocal("local", LocalOptions.builder().name("local").build());
+        if (c == null && name.equals("local")) c = remember("local", router().local(LocalOptions.builder().name("local").build()));
         if (c == null) throw new IllegalArgumentException(unknownContext(name));
         return c;
     }
@@ -102,9 +103,13 @@ public final class Session {
         return new ArrayList<>(contexts.keySet());
     }
 
-    synchronized Context openLocal(String name, LocalOptions options) {
+    /** Starts a context with a connection method and the options the user gave (see {@link ConnectionMethod}). */
+    synchronized Context open(ConnectionMethod method, String name, Map<String, String> options) {
         if (contexts.containsKey(name)) throw new IllegalArgumentException("a context called " + name + " exists already");
-        Context c = router().local(options.newBuilder().name(name).build());
+        return remember(name, method.connect(router(), name, options));
+    }
+
+    private Context remember(String name, Context c) {
         contexts.put(name, c);
         try {
             facts.put(name, c.call(() -> new String[]{

@@ -1,7 +1,7 @@
 package dev.jitogen.shell;
 
+import dev.jitogen.core.ConnectionMethod;
 import dev.jitogen.core.Context;
-import dev.jitogen.core.LocalOptions;
 import dev.jitogen.core.Router;
 import dev.jitogen.core.Stats;
 import jdk.jshell.Diag;
@@ -179,6 +179,11 @@ public final class Shell implements AutoCloseable {
 
     Map<String, Command> commands() {
         return commands;
+    }
+
+    /** The connection methods on the class path, by name; each has a command. */
+    Map<String, ConnectionMethod> methods() {
+        return ConnectionMethod.all(Shell.class.getClassLoader());
     }
 
     /** Interrupts the snippet running now, and with it any remote call it waits for. Any thread. */
@@ -407,28 +412,7 @@ public final class Shell implements AutoCloseable {
         add("exit", "/exit", "shut every context down and leave", "", args -> {
             throw new ExitRequest();
         });
-        add("local", "/local NAME [--java PATH] [--via CTX]", "start a child JVM on this host as context NAME",
-                "NAME becomes a Java variable of type Context.\n--java PATH  the java command (default: the master's)",
-                args -> {
-                    List<String> words = words(args);
-                    if (words.isEmpty()) throw new IllegalArgumentException("name the context");
-                    String name = words.get(0);
-                    if (!name.matches("[A-Za-z_$][\\w$]*")) throw new IllegalArgumentException(name + " is not a Java name");
-                    LocalOptions.Builder o = LocalOptions.builder().remoteName(name);
-                    for (int i = 1; i < words.size(); i++) {
-                        switch (words.get(i)) {
-                            case "--java" -> o.javaPath(value(words, ++i, "--java").split(" "));
-                            case "--via" -> throw new IllegalArgumentException("--via arrives with routing through"
-                                    + " contexts; for now contexts are started by the master");
-                            default -> throw new IllegalArgumentException("unknown option " + words.get(i));
-                        }
-                    }
-                    session.openLocal(name, o.build());
-                    defineContextVariable(name);
-                    Context c = session.context(name);
-                    out.println("|  started " + name + " (id " + c.id() + ", pid " + c.pid() + ")");
-                    return true;
-                });
+        for (ConnectionMethod m : ConnectionMethod.all(Shell.class.getClassLoader()).values()) addMethodCommand(m);
         add("contexts", "/contexts", "the context tree: name, id, method, host, user, pid, JVM, state", "", args -> {
             out.println(String.format(Locale.ROOT, "|  %-14s %4s %-8s %-16s %-10s %8s %-10s %s",
                     "NAME", "ID", "METHOD", "HOST", "USER", "PID", "JVM", "STATE"));
@@ -543,6 +527,54 @@ public final class Shell implements AutoCloseable {
             out.println("|  resetting state");
             return true;
         });
+    }
+
+    /** One command per connection method, made from its options: usage, help, parsing and completion. */
+    private void addMethodCommand(ConnectionMethod m) {
+        StringBuilder usage = new StringBuilder("/" + m.name() + " NAME");
+        StringBuilder help = new StringBuilder("NAME becomes a Java variable of type Context.\n");
+        for (ConnectionMethod.Option o : m.options()) {
+            String shown = o.positional() ? o.name().toUpperCase(Locale.ROOT)
+                    : o.flag() + (o.placeholder() != null ? " " + o.placeholder() : "");
+            usage.append(" [").append(shown).append(']');
+            help.append(String.format(Locale.ROOT, "%-24s %s%n", shown, o.help()));
+        }
+        usage.append(" [--via CTX]");
+        help.append(String.format(Locale.ROOT, "%-24s %s%n", "--via CTX", "start it from context CTX (arrives with routing)"));
+        add(m.name(), usage.toString(), m.summary(), help.toString(), args -> {
+            List<String> words = words(args);
+            if (words.isEmpty()) throw new IllegalArgumentException("name the context");
+            String name = words.get(0);
+            if (!name.matches("[A-Za-z_$][\\w$]*")) throw new IllegalArgumentException(name + " is not a Java name");
+            Map<String, String> options = new LinkedHashMap<>();
+            java.util.Iterator<ConnectionMethod.Option> positional = m.options().stream()
+                    .filter(ConnectionMethod.Option::positional).iterator();
+            for (int i = 1; i < words.size(); i++) {
+                String w = words.get(i);
+                if (w.equals("--via")) {
+                    throw new IllegalArgumentException("--via arrives with routing through contexts; for now the "
+                            + "master starts every context");
+                }
+                if (!w.startsWith("--")) {
+                    if (!positional.hasNext()) throw new IllegalArgumentException("unexpected argument " + w);
+                    options.put(positional.next().name(), w);
+                    continue;
+                }
+                ConnectionMethod.Option o = m.options().stream().filter(x -> w.equals(x.flag())).findFirst()
+                        .orElseThrow(() -> new IllegalArgumentException("unknown option " + w + flagHint(m, w)));
+                options.put(o.name(), o.placeholder() == null ? "true" : value(words, ++i, w));
+            }
+            Context c = session.open(m, name, options);
+            defineContextVariable(name);
+            out.println("|  started " + name + " (" + m.name() + ", id " + c.id() + ", pid " + c.pid() + ")");
+            return true;
+        });
+    }
+
+    private static String flagHint(ConnectionMethod m, String typed) {
+        String near = Suggest.closest(typed, m.options().stream().map(ConnectionMethod.Option::flag)
+                .filter(java.util.Objects::nonNull).collect(Collectors.toList()));
+        return near != null ? "; did you mean " + near + "?" : "";
     }
 
     private boolean on(String args) {

@@ -168,6 +168,20 @@ class ShellTest {
     }
 
     @Test
+    void everyConnectionMethodGetsACommandWithHelpAndOptionParsing() {
+        String help = run("/help");
+        assertTrue(help.contains("/plugintest NAME [LABEL] [--quick] [--via CTX]"), help);
+        assertTrue(run("/local --help").contains("--java PATH"));
+        run("/plugintest viaplugin tagged --quick");
+        long pid = shell.session().context("viaplugin").pid();
+        List<String> argv = List.of(ProcessHandle.of(pid).orElseThrow().info().arguments().orElseThrow());
+        assertTrue(argv.contains("jitogen:tagged"), argv.toString());
+        assertTrue(run("viaplugin.call(() -> 1 + 1)").endsWith("==> 2"));
+        assertTrue(fail("/local other --jav /usr/bin/java").contains("did you mean --java?"));
+        assertTrue(fail("/local other2 --via local").contains("--via arrives with routing"));
+    }
+
+    @Test
     void jshellCommandsListWhatWasTyped() {
         run("int listed = 5;");
         run("void noop() {}");

@@ -1,0 +1,44 @@
+package dev.jitogen.core;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** The {@code local} connection method as a {@link ConnectionMethod}: {@link Router#local(LocalOptions)}. */
+public final class LocalMethod implements ConnectionMethod {
+    @Override
+    public String name() {
+        return "local";
+    }
+
+    @Override
+    public String summary() {
+        return "start a child JVM on this host";
+    }
+
+    @Override
+    public List<Option> options() {
+        return List.of(
+                new Option("java", "--java", "PATH", "the java command, or several words (\"env java\"); default: the master's java"),
+                new Option("jvm-flags", "--jvm-flags", "FLAGS", "JVM flags, space-separated, replacing the defaults"),
+                new Option("remote-name", "--remote-name", "NAME", "shown as jitogen:NAME in ps; default: the context's name"),
+                new Option("connect-timeout", "--connect-timeout", "SECONDS", "how long to wait for it to start (default 30)"),
+                new Option("debug", "--debug", null, "log the child's internals at debug level"));
+    }
+
+    @Override
+    public Context connect(Router router, String name, Map<String, String> o) {
+        LocalOptions.Builder b = LocalOptions.builder().name(name).remoteName(o.getOrDefault("remote-name", name));
+        if (o.containsKey("java")) b.javaPath(o.get("java").trim().split("\\s+"));
+        if (o.containsKey("jvm-flags")) b.jvmFlags(List.of(o.get("jvm-flags").trim().split("\\s+")));
+        if (o.containsKey("connect-timeout")) {
+            try {
+                b.connectTimeout(Duration.ofMillis((long) (Double.parseDouble(o.get("connect-timeout")) * 1000)));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--connect-timeout takes seconds, not " + o.get("connect-timeout"));
+            }
+        }
+        if (o.containsKey("debug")) b.debug(true);
+        return router.local(b.build());
+    }
+}
