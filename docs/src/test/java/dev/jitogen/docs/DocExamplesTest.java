@@ -71,6 +71,23 @@ class DocExamplesTest {
     }
 
     @Test
+    void theShellPagesSessionReplaysWithJitogenRun() throws Exception {
+        Matcher m = Pattern.compile("```jsh\\n(.*?)```", Pattern.DOTALL).matcher(Files.readString(Path.of("shell.md")));
+        assertTrue(m.find(), "shell.md has a ```jsh session");
+        Path script = Files.createTempDirectory("doc-session").resolve("session.jsh");
+        Files.writeString(script, m.group(1));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.jitogen.shell.Main",
+                "run", script.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), out);
+        assertTrue(out.contains("==> \"HI!\""), out);
+        assertTrue(out.matches("(?s).*Disk\\[mount=/, freeMb=\\d+].*"), out);
+        assertTrue(out.contains("2 ok, 0 failed"), out);
+        assertTrue(out.contains("└─ box2"), out);
+    }
+
+    @Test
     void gettingStartedFirstExampleRunsAndDoesWhatThePageSays() throws Exception {
         Example first = examples("getting-started.md").get(0);
         List<String> log = new CopyOnWriteArrayList<>();
