@@ -59,16 +59,34 @@ final class Interactive {
             public void async(String line) {
                 printerRef[0].async(line);
             }
+
+            @Override
+            public void progress(String line) {
+                printerRef[0].progress(line);
+            }
         });
         Terminal terminal = TerminalBuilder.builder().system(true).providers("jni,exec").build();
         boolean color = System.getenv("NO_COLOR") == null && !Terminal.TYPE_DUMB.equals(terminal.getType())
                 && !Terminal.TYPE_DUMB_COLOR.equals(terminal.getType());
         LineReader[] holder = new LineReader[1];
         Shell.Printer printer = new Shell.Printer() {
+            /** True while a progress line is on screen, to be replaced by the next line printed. */
+            private boolean progressShown;
+
             @Override
-            public void println(String line) {
+            public synchronized void println(String line) {
+                if (progressShown) terminal.writer().print("\r\033[K");
+                progressShown = false;
                 terminal.writer().println(line);
                 terminal.flush();
+            }
+
+            @Override
+            public synchronized void progress(String line) {
+                if (!color) return; // a dumb terminal cannot redraw a line
+                terminal.writer().print("\r\033[K" + line);
+                terminal.flush();
+                progressShown = true;
             }
 
             @Override

@@ -17,7 +17,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
  * What code typed at the prompt sees of the shell: the router, the contexts opened by commands (by name), and
@@ -37,13 +36,13 @@ public final class Session {
     /** Makes the router on first use, so that starting it costs nothing before the first prompt. */
     private final java.util.function.Supplier<Router> makeRouter;
     private Router router;
-    private final Consumer<String> print;
+    private final Shell.Printer print;
     /** Opened contexts by name, in order of opening. Guarded by this. */
     private final Map<String, Context> contexts = new LinkedHashMap<>();
     /** What each context said about itself when it started: host, user, JVM version. Guarded by this. */
     private final Map<String, String[]> facts = new LinkedHashMap<>();
 
-    Session(java.util.function.Supplier<Router> makeRouter, Consumer<String> print) {
+    Session(java.util.function.Supplier<Router> makeRouter, Shell.Printer print) {
         this.makeRouter = makeRouter;
         this.print = print;
         ALL.put(id, this);
@@ -174,22 +173,22 @@ public final class Session {
             for (int i = 0; i < targets.size(); i++) {
                 Future<String> f;
                 while ((f = done.poll(250, TimeUnit.MILLISECONDS)) == null) {
-                    print.accept("… " + (targets.size() - i) + " of " + targets.size() + " pending, "
+                    print.progress("… " + (targets.size() - i) + " of " + targets.size() + " pending, "
                             + seconds(start) + " s");
                 }
                 String line = f.get();
                 if (line.startsWith("ok ")) {
                     ok++;
-                    print.accept(line.substring(3));
+                    print.async(line.substring(3));
                 } else {
                     failed++;
-                    print.accept(line.substring(7));
+                    print.async(line.substring(7));
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             futures.forEach(f -> f.cancel(true));
-            print.accept("interrupted: " + ok + " ok, " + failed + " failed, " + (targets.size() - ok - failed)
+            print.async("interrupted: " + ok + " ok, " + failed + " failed, " + (targets.size() - ok - failed)
                     + " abandoned");
             return false;
         } catch (java.util.concurrent.ExecutionException e) {
@@ -197,7 +196,7 @@ public final class Session {
         } finally {
             waiters.shutdownNow();
         }
-        print.accept(ok + " ok, " + failed + " failed in " + seconds(start) + " s");
+        print.async(ok + " ok, " + failed + " failed in " + seconds(start) + " s");
         return failed == 0;
     }
 

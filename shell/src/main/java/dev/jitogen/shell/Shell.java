@@ -50,6 +50,10 @@ public final class Shell implements AutoCloseable {
         default void async(String line) {
             println(line);
         }
+
+        /** A status line that the next one replaces (a terminal redraws it in place); dropped by default. */
+        default void progress(String line) {
+        }
     }
 
     static final List<String> STARTUP_IMPORTS = List.of(
@@ -97,7 +101,7 @@ public final class Shell implements AutoCloseable {
             Router r = Router.builder().classLoader(loader).staticState(new SnippetStatics(loader)).build();
             r.classFinder().addSource(loader);
             return r;
-        }, out::async);
+        }, out);
         this.logHandler = installLogPrinter(out);
         this.jshell = CompletableFuture.supplyAsync(this::buildJShell);
         defineCommands();

@@ -97,6 +97,19 @@ class InteractiveTerminalTest {
         await("jitogen> local.callNoReply(", Duration.ofSeconds(20));
         key("C-u");
 
+        // completion of commands
+        type("/conte");
+        key("Tab");
+        await("jitogen> /contexts", Duration.ofSeconds(5));
+        key("C-u");
+
+        // /on shows a live progress line while calls are pending, replaced by the results
+        type("/on local,local Thread.sleep(1200)");
+        key("Enter");
+        await("pending", Duration.ofSeconds(10));
+        String done = await("2 ok, 0 failed", Duration.ofSeconds(10));
+        assertFalse(done.contains("pending"), "the progress line is replaced by the results:\n" + done);
+
         // multi-line input: an incomplete snippet continues on the next line
         type("int twice(int x) {");
         key("Enter");
