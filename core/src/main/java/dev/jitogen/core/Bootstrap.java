@@ -12,7 +12,7 @@ import java.util.List;
  * into a fresh temporary directory, check that java exists, and exec it. The first stage deletes the directory as
  * soon as it runs, so nothing stays on the target's disk.
  */
-final class Bootstrap {
+public final class Bootstrap {
     static final int MIN_JAVA = 17;
     static final String CHILD_READY = "JGREADY0";
     private static final String FIRST_STAGE = "dev/jitogen/bootstrap/FirstStage.class";
@@ -51,7 +51,7 @@ final class Bootstrap {
     }
 
     /** The POSIX sh script that starts the first stage; other connection methods run it on their targets. */
-    static String script(List<String> javaPath, List<String> jvmFlags, String remoteName) {
+    public static String script(List<String> javaPath, List<String> jvmFlags, String remoteName) {
         List<String> java = new ArrayList<>(javaPath);
         java.addAll(jvmFlags);
         java.add("-Dkryo.unsafe=false"); // Kryo's Unsafe probe makes JDK 24+ print warnings on stderr
@@ -69,7 +69,7 @@ final class Bootstrap {
     }
 
     /** Single-quotes {@code s} for POSIX sh. */
-    static String quote(String s) {
+    public static String quote(String s) {
         return "'" + s.replace("'", "'\\''") + "'";
     }
 }

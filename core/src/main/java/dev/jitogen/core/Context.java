@@ -24,13 +24,13 @@ public final class Context {
     private final int id;
     private final String name;
     private final String method;
-    private final Process process;
+    private final ChildProcess process;
     private final CountDownLatch gone = new CountDownLatch(1);
     private volatile Throwable disconnectCause;
     /** Last forwarded log lines, newest last; guarded by itself. */
     private final ArrayDeque<String> recentLog = new ArrayDeque<>();
 
-    Context(Router router, int id, String name, String method, Process process) {
+    Context(Router router, int id, String name, String method, ChildProcess process) {
         this.router = router;
         this.id = id;
         this.name = name;
@@ -190,7 +190,7 @@ public final class Context {
 
     void awaitExit(long time, TimeUnit unit) {
         try {
-            if (process != null) process.waitFor(time, unit);
+            if (process != null) process.waitFor(java.time.Duration.ofNanos(unit.toNanos(time)));
             else gone.await(time, unit);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -200,9 +200,9 @@ public final class Context {
     /** Kills the process if it is still there and waits until it is. */
     void kill() {
         if (process == null) return;
-        if (process.isAlive()) process.toHandle().destroyForcibly();
+        if (process.isAlive()) process.kill();
         try {
-            process.waitFor(5, TimeUnit.SECONDS);
+            process.waitFor(java.time.Duration.ofSeconds(5));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -216,10 +216,10 @@ public final class Context {
             // its stdin is closed, so it exits by itself; make sure of it
             try {
                 router.broker().timer().schedule(() -> {
-                    if (process.isAlive()) process.toHandle().destroyForcibly();
+                    if (process.isAlive()) process.kill();
                 }, 2, TimeUnit.SECONDS);
             } catch (java.util.concurrent.RejectedExecutionException e) {
-                process.toHandle().destroyForcibly(); // the router is closing: no grace left
+                process.kill(); // the router is closing: no grace left
             }
         }
     }

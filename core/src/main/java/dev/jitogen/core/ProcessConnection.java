@@ -11,7 +11,6 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
@@ -20,7 +19,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 
 /**
- * Starts a child process running the bootstrap command and takes it through the handshake:
+ * Launches the bootstrap command through a connection method's launcher and takes the child through the handshake:
  * <ol>
  *   <li>the first stage prints {@link FirstStage#READY};</li>
  *   <li>we send the compressed core bundle and the child's config;</li>
@@ -37,28 +36,29 @@ final class ProcessConnection {
     private ProcessConnection() {}
 
     static Context connect(Router router, String method, String requestedName, Duration timeout, boolean debug,
-                           List<String> prefix, List<String> command) {
+                           Router.Launcher launcher) {
         int id = router.allocateContextId();
         String name = router.uniqueName(requestedName, method, id);
-        List<String> argv = new ArrayList<>(prefix);
-        argv.addAll(command);
-        Process process;
-        try {
-            process = new ProcessBuilder(argv).start();
-        } catch (IOException e) {
-            throw new StreamError("could not start context " + name + ": cannot run " + argv.get(0) + ": "
-                    + e.getMessage(), e);
-        }
-        StderrCollector stderr = new StderrCollector(name, process.getErrorStream());
-        router.broker().threads().newThread(stderr).start();
         AtomicBoolean timedOut = new AtomicBoolean();
+        ChildProcess process;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            process = launcher.launch(timeout);
+        } catch (StreamError e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new StreamError("could not start context " + name + ": " + e.getMessage(), e);
+        }
+        StderrCollector stderr = new StderrCollector(name, process.stderr());
+        if (process.stderr() != null) router.broker().threads().newThread(stderr).start();
+        else stderr.done.countDown();
         ScheduledFuture<?> watchdog = router.broker().timer().schedule(() -> {
             timedOut.set(true);
-            process.toHandle().destroyForcibly();
-        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+            process.kill();
+        }, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         try {
-            InputStream in = process.getInputStream();
-            OutputStream out = process.getOutputStream();
+            InputStream in = process.stdout();
+            OutputStream out = process.stdin();
             expect(in, FirstStage.READY, "the first stage");
             CoreBundle bundle = CoreBundle.get();
             byte[] config = new ChildConfig(id, name, List.of(router.myId()), router.maxMessageSize(),
@@ -77,16 +77,17 @@ final class ProcessConnection {
             return context;
         } catch (IOException | RuntimeException e) {
             watchdog.cancel(false);
-            process.toHandle().destroyForcibly();
+            process.kill();
             String why = timedOut.get() ? "it did not start within the connect timeout of " + timeout
                     : e.getMessage();
             try {
-                process.waitFor(5, TimeUnit.SECONDS);
+                process.waitFor(Duration.ofSeconds(5));
                 stderr.awaitEnd();
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
             }
-            String exit = !timedOut.get() && !process.isAlive() ? " (exit status " + process.exitValue() + ")" : "";
+            Integer status = timedOut.get() ? null : process.exitStatus();
+            String exit = status != null ? " (exit status " + status + ")" : "";
             String err = stderr.text().strip();
             throw new StreamError("could not start context " + name + ": " + why + exit
                     + (err.isEmpty() ? "; it printed nothing on stderr" : "; stderr:\n" + err), e);
@@ -111,7 +112,7 @@ final class ProcessConnection {
         private final String name;
         private final InputStream err;
         private final StringBuilder early = new StringBuilder();
-        private final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
         volatile Context context;
 
         StderrCollector(String name, InputStream err) {

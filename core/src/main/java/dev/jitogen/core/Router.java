@@ -67,6 +67,7 @@ public final class Router implements AutoCloseable {
     private final AtomicInteger nextHandle = new AtomicInteger(Handles.FIRST_USER_HANDLE);
     private final AtomicInteger nextContextId = new AtomicInteger(1);
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final List<Runnable> closeActions = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private record Registration(Handler handler, int respondent, boolean persist) {}
 
@@ -134,9 +135,37 @@ public final class Router implements AutoCloseable {
 
     /** Starts a child JVM on this host (Mitogen's {@code Router.local}). Blocks until it is ready or failed. */
     public Context local(LocalOptions options) {
-        requireMaster("local()");
-        return ProcessConnection.connect(this, "local", options.name(), options.connectTimeout(), options.debug(),
-                List.of(), Bootstrap.command(options));
+        return start("local", options.name(), options.connectTimeout(), options.debug(),
+                timeout -> ChildProcess.start(Bootstrap.command(options)));
+    }
+
+    /** Runs a bootstrap command somewhere; a connection method's part of starting a context. */
+    @FunctionalInterface
+    public interface Launcher {
+        /**
+         * Starts the command (for example {@link Bootstrap#script} through ssh) and returns the running child;
+         * must finish within {@code timeout} or throw. Throw {@link StreamError} (or a subclass such as
+         * {@link PasswordError}) to report a failure in the method's own words.
+         */
+        ChildProcess launch(Duration timeout) throws java.io.IOException;
+    }
+
+    /**
+     * Starts a context with a connection method's launcher: the launcher runs the bootstrap command, and this takes
+     * the child through the handshake (core bundle, config) within the connect timeout. Blocks until the context is
+     * ready or failed. For connection methods; users call {@link #local} or a plugin's options.
+     *
+     * @param method the connection method's name ({@code ssh}), also the default context name
+     * @param name   the context's name, or null for a unique default
+     */
+    public Context start(String method, String name, Duration connectTimeout, boolean debug, Launcher launcher) {
+        requireMaster(method + "()");
+        return ProcessConnection.connect(this, method, name, connectTimeout, debug, launcher);
+    }
+
+    /** Runs {@code action} when the router closes, after its contexts are gone (plugins release resources here). */
+    public void onClose(Runnable action) {
+        closeActions.add(action);
     }
 
     /** Size in bytes of the compressed runtime every new child receives on its stdin. */
@@ -439,6 +468,13 @@ public final class Router implements AutoCloseable {
         for (Context c : all) c.awaitExit(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         for (Context c : all) c.kill();
         for (Stream s : new ArrayList<>(routes.values())) s.close(null);
+        for (Runnable r : closeActions) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "a close action failed", e);
+            }
+        }
         broker.close();
     }
 

@@ -1,0 +1,86 @@
+package dev.jitogen.core;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A started bootstrap command, wherever it runs: a local process, an SSH exec channel, a {@code sudo} under either.
+ * A connection method launches the command and hands the router one of these (see {@link Router#start}); the
+ * router speaks the protocol over its stdin/stdout and reads its stderr for errors and logs.
+ *
+ * <p>Implementations are thread-safe: the router reads stdout and stderr on their own threads, writes stdin from
+ * any thread, and may call {@link #kill} from a timer thread.
+ */
+public interface ChildProcess {
+    OutputStream stdin();
+
+    InputStream stdout();
+
+    /** Stderr, or null if the transport merges it or has none. */
+    InputStream stderr();
+
+    /** The process id where the master can see it, else -1. */
+    long pid();
+
+    boolean isAlive();
+
+    /** Ends it now, without grace; must not close the streams under a reader (that would lose what is unread). */
+    void kill();
+
+    /** Waits up to {@code timeout} for it to end; true if it did. */
+    boolean waitFor(Duration timeout) throws InterruptedException;
+
+    /** Its exit status once it ended, or null if unknown. */
+    Integer exitStatus();
+
+    /** Runs {@code argv} here and wraps the process. */
+    static ChildProcess start(List<String> argv) throws IOException {
+        Process p = new ProcessBuilder(argv).start();
+        return new ChildProcess() {
+            @Override
+            public OutputStream stdin() {
+                return p.getOutputStream();
+            }
+
+            @Override
+            public InputStream stdout() {
+                return p.getInputStream();
+            }
+
+            @Override
+            public InputStream stderr() {
+                return p.getErrorStream();
+            }
+
+            @Override
+            public long pid() {
+                return p.pid();
+            }
+
+            @Override
+            public boolean isAlive() {
+                return p.isAlive();
+            }
+
+            @Override
+            public void kill() {
+                // through the handle: Process.destroyForcibly also closes the streams, losing unread stderr
+                p.toHandle().destroyForcibly();
+            }
+
+            @Override
+            public boolean waitFor(Duration timeout) throws InterruptedException {
+                return p.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            }
+
+            @Override
+            public Integer exitStatus() {
+                return p.isAlive() ? null : p.exitValue();
+            }
+        };
+    }
+}
