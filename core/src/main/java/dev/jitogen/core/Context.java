@@ -175,6 +175,11 @@ public final class Context {
         sendShutdown();
         awaitExit(2, TimeUnit.SECONDS);
         kill();
+        try {
+            gone.await(2, TimeUnit.SECONDS); // the stream's end follows the process's within moments
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Asks the context to interrupt the call whose reply goes to {@code replyHandle}, if it is running. */

@@ -1,0 +1,160 @@
+package dev.jitogen.plugins.ssh;
+
+import dev.jitogen.core.Context;
+import dev.jitogen.core.PasswordError;
+import dev.jitogen.core.Router;
+import dev.jitogen.core.StreamError;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** SSH contexts against an embedded MINA server on loopback: auth modes, host keys, config, errors, many hosts. */
+class SshTest {
+    static TestSshServer server;
+    static Router router;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = new TestSshServer();
+        router = Router.create();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        router.close();
+        server.close();
+    }
+
+    @Test
+    void keyAuthenticationWithAnIdentityFileRunsAFunctionRemotely() {
+        Context c = server.ssh().name("keyed").connect(router);
+        assertEquals(System.getProperty("user.name"), c.call(() -> System.getProperty("user.name")));
+        long pid = c.call(() -> ProcessHandle.current().pid());
+        assertTrue(ProcessHandle.of(pid).isPresent());
+        assertEquals("ssh", c.method());
+        c.shutdown();
+        assertFalse(c.isConnected());
+    }
+
+    @Test
+    void passwordAuthenticationWorksAndAWrongOneIsAPasswordError() {
+        String user = System.getProperty("user.name");
+        Ssh base = Ssh.to("127.0.0.1").port(server.port()).username(user).identitiesOnly(true)
+                .checkHostKeys(HostKeyPolicy.IGNORE);
+        Context c = base.password(TestSshServer.PASSWORD).connect(router);
+        assertEquals(42, c.call(() -> 40 + 2));
+        PasswordError wrong = assertThrows(PasswordError.class, () -> Ssh.to("127.0.0.1").port(server.port())
+                .username(user).identitiesOnly(true).checkHostKeys(HostKeyPolicy.IGNORE).password("wrong").connect(router));
+        assertTrue(wrong.getMessage().contains("password was refused"), wrong.getMessage());
+        PasswordError none = assertThrows(PasswordError.class, () -> Ssh.to("127.0.0.1").port(server.port())
+                .username(user).identitiesOnly(true).checkHostKeys(HostKeyPolicy.IGNORE).connect(router));
+        assertTrue(none.getMessage().contains("no password was given"), none.getMessage());
+    }
+
+    @Test
+    void hostKeysAreEnforcedAcceptedAndChangesRefused() throws Exception {
+        Path knownHosts = Files.createTempFile("known_hosts", "");
+        HostKeyError unknown = assertThrows(HostKeyError.class, () -> server.ssh()
+                .checkHostKeys(HostKeyPolicy.ENFORCE).knownHosts(knownHosts).connect(router));
+        assertTrue(unknown.getMessage().contains("is not in " + knownHosts), unknown.getMessage());
+
+        Context accepted = server.ssh().checkHostKeys(HostKeyPolicy.ACCEPT).knownHosts(knownHosts).connect(router);
+        assertEquals(1, accepted.call(() -> 1));
+        String entries = Files.readString(knownHosts);
+        assertTrue(entries.contains("[127.0.0.1]:" + server.port()), "accept appends the new key: " + entries);
+
+        Context enforced = server.ssh().checkHostKeys(HostKeyPolicy.ENFORCE).knownHosts(knownHosts).connect(router);
+        assertEquals(2, enforced.call(() -> 2));
+
+        // a different key recorded for the host: the server's key has "changed"
+        Path other = Files.createTempDirectory("otherkey").resolve("k");
+        TestSshServer.keygen(other, "ed25519");
+        String otherKey = Files.readString(Path.of(other + ".pub")).trim().replaceAll(" jitogen-test$", "");
+        Files.writeString(knownHosts, "[127.0.0.1]:" + server.port() + " " + otherKey + "\n");
+        for (HostKeyPolicy p : List.of(HostKeyPolicy.ENFORCE, HostKeyPolicy.ACCEPT)) {
+            HostKeyError changed = assertThrows(HostKeyError.class,
+                    () -> server.ssh().checkHostKeys(p).knownHosts(knownHosts).connect(router));
+            assertTrue(changed.getMessage().contains("CHANGED"), changed.getMessage());
+        }
+    }
+
+    @Test
+    void hashedKnownHostsEntriesAreHonoured() throws Exception {
+        Path knownHosts = Files.createTempFile("known_hosts", "");
+        server.ssh().checkHostKeys(HostKeyPolicy.ACCEPT).knownHosts(knownHosts).connect(router).shutdown();
+        Process p = new ProcessBuilder("ssh-keygen", "-H", "-f", knownHosts.toString()).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        assertEquals(0, p.waitFor());
+        assertTrue(Files.readString(knownHosts).startsWith("|1|"), "ssh-keygen -H hashed the entry");
+        Context c = server.ssh().checkHostKeys(HostKeyPolicy.ENFORCE).knownHosts(knownHosts).connect(router);
+        assertEquals(3, c.call(() -> 3));
+    }
+
+    @Test
+    void sshConfigHostAliasesAreResolved() throws Exception {
+        Path config = Files.createTempFile("ssh_config", "");
+        Files.writeString(config, "Host testbox\n  HostName 127.0.0.1\n  Port " + server.port() + "\n  User "
+                + System.getProperty("user.name") + "\n  IdentityFile " + server.userKey + "\n  IdentitiesOnly yes\n");
+        Context c = Ssh.to("testbox").configFile(config).checkHostKeys(HostKeyPolicy.IGNORE).connect(router);
+        assertEquals("configured", c.call(() -> "configured"));
+    }
+
+    @Test
+    void refusedConnectionUnknownHostAndMissingJavaAreClearStreamErrors() throws Exception {
+        int closedPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        StreamError refused = assertThrows(StreamError.class, () -> Ssh.to("127.0.0.1").port(closedPort)
+                .checkHostKeys(HostKeyPolicy.IGNORE).connect(router));
+        assertTrue(refused.getMessage().contains("connection refused"), refused.getMessage());
+
+        StreamError unknown = assertThrows(StreamError.class, () -> Ssh.to("no-such-host.invalid")
+                .checkHostKeys(HostKeyPolicy.IGNORE).connectTimeout(Duration.ofSeconds(10)).connect(router));
+        assertTrue(unknown.getMessage().contains("unknown host"), unknown.getMessage());
+
+        StreamError noJava = assertThrows(StreamError.class, () -> server.ssh().javaPath("/nonexistent/bin/java")
+                .connect(router));
+        assertTrue(noJava.getMessage().contains("java not found on the target"), noJava.getMessage());
+    }
+
+    /** Threads of the master's side: Jitogen's own and the MINA client's (not the embedded server's). */
+    private static long masterThreads() {
+        return Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+                .filter(n -> n.startsWith("jitogen-") || n.contains("SshClient")).count();
+    }
+
+    @Test
+    void twentyHostsAtOnceWithBoundedThreads() throws Exception {
+        long before = masterThreads();
+        ExecutorService pool = Executors.newFixedThreadPool(20);
+        try (Router many = Router.create()) {
+            List<Future<Context>> opening = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                int n = i;
+                opening.add(pool.submit(() -> server.ssh().name("host" + n).connect(many)));
+            }
+            List<Context> contexts = new ArrayList<>();
+            for (Future<Context> f : opening) contexts.add(f.get());
+            pool.shutdown();
+            for (Context c : contexts) assertEquals("x", c.call(() -> "x"));
+            long during = masterThreads() - before;
+            System.out.println("twentyHostsAtOnce: the master runs " + during + " more threads for 20 SSH contexts");
+            // two per context (stream reader, stderr reader), plus a fixed set: the router's timer and service
+            // threads and the MINA client's pool, which does not grow with the number of hosts
+            assertTrue(during <= 20 * 2 + 12, during + " threads");
+        }
+    }
+}

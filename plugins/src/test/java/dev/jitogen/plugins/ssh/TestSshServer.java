@@ -1,0 +1,61 @@
+package dev.jitogen.plugins.ssh;
+
+import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.config.keys.AuthorizedKeysAuthenticator;
+import org.apache.sshd.server.keyprovider.SimpleGeneratorHostKeyProvider;
+import org.apache.sshd.server.shell.ProcessShellFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * An embedded MINA SSH server on a loopback port, with a temporary host key, one authorized user key (made by
+ * {@code ssh-keygen}, in OpenSSH's format) and a password, running real commands through {@code /bin/sh -c}.
+ */
+final class TestSshServer implements AutoCloseable {
+    static final String PASSWORD = "correct horse";
+
+    final Path dir;
+    final Path userKey;
+    final SshServer server;
+
+    TestSshServer() throws Exception {
+        dir = Files.createTempDirectory("jitogen-sshd");
+        userKey = dir.resolve("id_ed25519");
+        keygen(userKey, "ed25519");
+        Files.copy(dir.resolve("id_ed25519.pub"), dir.resolve("authorized_keys"));
+        server = SshServer.setUpDefaultServer();
+        server.setHost("127.0.0.1");
+        server.setPort(0);
+        server.setKeyPairProvider(new SimpleGeneratorHostKeyProvider(dir.resolve("host_key.ser")));
+        server.setPublickeyAuthenticator(new AuthorizedKeysAuthenticator(dir.resolve("authorized_keys")));
+        server.setPasswordAuthenticator((user, password, session) -> PASSWORD.equals(password));
+        // the stock command factory splits on spaces; run the command line through a shell, as sshd does
+        server.setCommandFactory((channel, command) -> new ProcessShellFactory(command, "/bin/sh", "-c", command)
+                .createShell(channel));
+        server.start();
+    }
+
+    int port() {
+        return server.getPort();
+    }
+
+    static void keygen(Path file, String type) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("ssh-keygen", "-q", "-t", type, "-N", "", "-C", "jitogen-test", "-f", file.toString())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (p.waitFor() != 0) throw new IOException("ssh-keygen failed: " + out);
+    }
+
+    /** An {@link Ssh} to this server as the current user, with the user key and no host-key checks. */
+    Ssh ssh() {
+        return Ssh.to("127.0.0.1").port(port()).username(System.getProperty("user.name")).identityFile(userKey)
+                .identitiesOnly(true).checkHostKeys(HostKeyPolicy.IGNORE);
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.stop(true);
+    }
+}
