@@ -23,6 +23,9 @@ public final class Broker implements AutoCloseable {
     };
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(named("jitogen-timer"));
     private final ExecutorService services = Executors.newFixedThreadPool(2, named("jitogen-service"));
+    /** Prints forwarded log lines in order; bounded, so a stalled printer drops lines instead of memory. */
+    private final ExecutorService logs = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, java.util.concurrent.TimeUnit.SECONDS,
+            new java.util.concurrent.ArrayBlockingQueue<>(10_000), named("jitogen-log"));
 
     Broker() {}
 
@@ -49,9 +52,15 @@ public final class Broker implements AutoCloseable {
         return services;
     }
 
+    /** One thread that prints forwarded log lines, in arrival order. */
+    public ExecutorService logs() {
+        return logs;
+    }
+
     @Override
     public void close() {
         timer.shutdownNow();
         services.shutdownNow();
+        logs.shutdown(); // let queued lines print
     }
 }

@@ -33,6 +33,8 @@ public final class ChildMain {
     private static final Object RUNNING_LOCK = new Object();
     /** Reply handle of the call running on the main thread, or 0. */
     private static int running;
+    /** Reply handles of queued calls cancelled before they ran. Guarded by RUNNING_LOCK. */
+    private static final java.util.Set<Integer> cancelled = new java.util.HashSet<>();
     private static Thread mainThread;
 
     private ChildMain() {}
@@ -52,14 +54,19 @@ public final class ChildMain {
         ClassFetcher fetcher = new ClassFetcher(classes, name -> r.send(new Message(0, r.myId(), r.myId(),
                 Handles.GET_CLASS, Handles.NO_REPLY, name.getBytes(StandardCharsets.UTF_8))));
         loader.getClass().getField("fetcher").set(loader, (Function<String, byte[]>) fetcher);
-        r.addHandler(Handles.LOAD_CLASS, m -> fetcher.onLoadClass(m.data), -1, true);
+        r.addHandler(Handles.LOAD_CLASS, m -> {
+            if (r.isParentChain(m.authId)) fetcher.onLoadClass(m.data); // code only from the parent chain
+            else Router.LOG.warning("refused LOAD_CLASS from context " + m.authId + ": not in the parent chain");
+        }, -1, true);
         r.addHandler(Handles.CALL_FUNCTION, calls::add, -1, true);
         mainThread = Thread.currentThread();
         r.addHandler(Handles.CANCEL, m -> {
             if (!r.isParentChain(m.authId) || m.data.length != 4) return;
             int handle = java.nio.ByteBuffer.wrap(m.data).getInt();
             synchronized (RUNNING_LOCK) {
-                if (handle != 0 && handle == running) mainThread.interrupt();
+                if (handle == 0) return;
+                if (handle == running) mainThread.interrupt();
+                else if (cancelled.size() < 10_000) cancelled.add(handle); // still queued: it will not run
             }
         }, -1, true);
         r.addHandler(Handles.SHUTDOWN, m -> {
@@ -96,10 +103,13 @@ public final class ChildMain {
         }
         Object result;
         boolean ok;
+        boolean skip;
         synchronized (RUNNING_LOCK) {
-            running = m.replyTo;
+            skip = cancelled.remove(m.replyTo);
+            running = skip ? 0 : m.replyTo;
         }
         try {
+            if (skip) throw new InterruptedException("the call was cancelled before it ran");
             result = ((CallSpec) r.decode(m.data)).invoke(loader);
             ok = true;
         } catch (Throwable t) {

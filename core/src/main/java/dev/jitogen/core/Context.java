@@ -172,7 +172,7 @@ public final class Context {
      * within the router's grace period is killed. Waiters on its calls get {@link ChannelError}.
      */
     public void shutdown() {
-        sendShutdown();
+        sendShutdownAsync();
         awaitExit(2, TimeUnit.SECONDS);
         kill();
         try {
@@ -189,8 +189,16 @@ public final class Context {
         router.send(new Message(id, router.myId(), router.myId(), Handles.CANCEL, Handles.NO_REPLY, data));
     }
 
-    void sendShutdown() {
-        if (isConnected()) router.send(new Message(id, router.myId(), router.myId(), Handles.SHUTDOWN, 0, null));
+    /**
+     * Sends SHUTDOWN from another thread: a child that stopped reading its stdin would block the write, and the
+     * caller must still reach the kill after the grace period.
+     */
+    void sendShutdownAsync() {
+        if (!isConnected()) return;
+        Thread t = router.broker().threads().newThread(() ->
+                router.send(new Message(id, router.myId(), router.myId(), Handles.SHUTDOWN, 0, null)));
+        t.setName("jitogen-shutdown-" + name);
+        t.start();
     }
 
     void awaitExit(long time, TimeUnit unit) {

@@ -50,13 +50,14 @@ final class ProcessConnection {
             throw new StreamError("could not start context " + name + ": " + e.getMessage(), e);
         }
         StderrCollector stderr = new StderrCollector(name, process.stderr());
-        if (process.stderr() != null) router.broker().threads().newThread(stderr).start();
-        else stderr.done.countDown();
-        ScheduledFuture<?> watchdog = router.broker().timer().schedule(() -> {
-            timedOut.set(true);
-            process.kill();
-        }, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        ScheduledFuture<?> watchdog = null;
         try {
+            if (process.stderr() != null) router.broker().threads().newThread(stderr).start();
+            else stderr.done.countDown();
+            watchdog = router.broker().timer().schedule(() -> {
+                timedOut.set(true);
+                process.kill();
+            }, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             InputStream in = process.stdout();
             OutputStream out = process.stdin();
             expect(in, FirstStage.READY, "the first stage");
@@ -70,14 +71,16 @@ final class ProcessConnection {
             data.write(config);
             data.flush();
             expect(in, Bootstrap.CHILD_READY, "the child runtime");
-            watchdog.cancel(false);
+            if (!watchdog.cancel(false)) throw new IOException("the connect timeout passed as it became ready");
             Context context = new Context(router, id, name, method, process);
             stderr.context = context;
             router.attach(context, new Stream(name, in, out, router.maxMessageSize()));
             return context;
         } catch (IOException | RuntimeException e) {
-            watchdog.cancel(false);
+            if (watchdog != null) watchdog.cancel(false);
             process.kill();
+            closeQuietly(process.stdin());
+            closeQuietly(process.stdout());
             String why = timedOut.get() ? "it did not start within the connect timeout of " + timeout
                     : e.getMessage();
             try {
@@ -91,6 +94,14 @@ final class ProcessConnection {
             String err = stderr.text().strip();
             throw new StreamError("could not start context " + name + ": " + why + exit
                     + (err.isEmpty() ? "; it printed nothing on stderr" : "; stderr:\n" + err), e);
+        }
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        try {
+            if (c != null) c.close();
+        } catch (IOException ignored) {
+            // already gone
         }
     }
 

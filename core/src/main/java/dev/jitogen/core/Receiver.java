@@ -84,7 +84,12 @@ public final class Receiver<T> implements AutoCloseable {
             throw new CallError(name, e.getClass().getName(), "cannot decode the reply of " + name + ": " + e,
                     List.of(), null);
         }
-        if (m.data.length > 0 && m.data[0] == FAILURE) throw ((RemoteFailure) value).toCallError(name);
+        if (m.data.length > 0 && m.data[0] == FAILURE) {
+            if (!(value instanceof RemoteFailure f)) {
+                throw new CallError(name, JitogenError.class.getName(), name + " sent a malformed failure", List.of(), null);
+            }
+            throw f.toCallError(name);
+        }
         return (T) value;
     }
 

@@ -54,12 +54,20 @@ final class RemoteFailure {
         return f;
     }
 
+    /** The failure as the caller sees it. Data from a child is not trusted: sizes are checked, depth is capped. */
     CallError toCallError(String contextName) {
-        List<StackTraceElement> frames = new ArrayList<>(classes.length);
-        for (int i = 0; i < classes.length; i++) {
+        return toCallError(contextName, 0);
+    }
+
+    private CallError toCallError(String contextName, int depth) {
+        List<StackTraceElement> frames = new ArrayList<>();
+        int n = classes == null || methods == null || files == null || lines == null ? 0
+                : Math.min(Math.min(classes.length, methods.length), Math.min(files.length, lines.length));
+        for (int i = 0; i < Math.min(n, MAX_FRAMES); i++) {
+            if (classes[i] == null || methods[i] == null) continue;
             frames.add(new StackTraceElement(classes[i], methods[i], files[i], lines[i]));
         }
-        return new CallError(contextName, className, message, frames,
-                cause == null ? null : cause.toCallError(contextName));
+        CallError c = cause == null || cause == this || depth >= MAX_CAUSES ? null : cause.toCallError(contextName, depth + 1);
+        return new CallError(contextName, className == null ? "?" : className, message, frames, c);
     }
 }

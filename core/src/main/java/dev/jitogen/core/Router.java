@@ -88,7 +88,7 @@ public final class Router implements AutoCloseable {
         this.parentIds = List.of();
         this.classServer = new ClassServer(new ClassFinder(classLoader), b.policy);
         this.sendCodec = new Codec(classLoader, null, CallSpec.class, RemoteFailure.class);
-        this.receiveCodec = new Codec(classLoader, new DataAllowList(classServer::served),
+        this.receiveCodec = new Codec(classLoader, new DataAllowList(classServer::served, b.dataPackages),
                 CallSpec.class, RemoteFailure.class);
         addHandler(Handles.GET_CLASS, this::onGetClass, -1, true);
         addHandler(Handles.FORWARD_LOG, this::onForwardLog, -1, true);
@@ -257,6 +257,7 @@ public final class Router implements AutoCloseable {
 
     /** Attaches a started child's stream and begins reading it. */
     void attach(Context context, Stream stream) {
+        if (closed.get()) throw new StreamError("the router was closed while context " + context.name() + " started");
         stream.remoteId(context.id());
         contexts.put(context.id(), context);
         routes.put(context.id(), stream);
@@ -346,8 +347,8 @@ public final class Router implements AutoCloseable {
 
     /** Delivers or forwards {@code m}; {@code from} is the stream it arrived on, or null if it originated here. */
     void route(Message m, Stream from) {
-        if (from != null && streamFor(m.authId) != from) {
-            LOG.warning("dropped " + m + " from " + from.name() + ": auth_id " + m.authId
+        if (from != null && (streamFor(m.authId) != from || streamFor(m.src) != from)) {
+            LOG.warning("dropped " + m + " from " + from.name() + ": src " + m.src + " / auth_id " + m.authId
                     + " does not route back over that stream (forged source?)");
             return;
         }
@@ -373,6 +374,11 @@ public final class Router implements AutoCloseable {
             } else if (!m.isDead()) {
                 LOG.fine("dropped " + m + ": no handler for handle " + m.handle);
             }
+            return;
+        }
+        if (r.respondent >= 0 && m.src != r.respondent && m.src != myId) {
+            LOG.warning("dropped " + m + ": handle " + m.handle + " takes messages from context " + r.respondent
+                    + " only (forged reply?)");
             return;
         }
         if (!r.persist) handlers.remove(m.handle);
@@ -404,16 +410,36 @@ public final class Router implements AutoCloseable {
         Set<String> sent = stream == null ? null : sentClasses.get(stream);
         if (sent == null) return;
         String name = new String(m.data, java.nio.charset.StandardCharsets.UTF_8);
-        broker.services().execute(() -> {
+        Runnable serve = () -> {
             byte[] answer;
-            synchronized (sent) {
-                answer = classServer.serve(name, sent);
+            try {
+                synchronized (sent) {
+                    answer = classServer.serve(name, sent, maxMessageSize);
+                }
+            } catch (RuntimeException | Error e) {
+                // a child waiting for a class must always get an answer
+                LOG.log(Level.WARNING, "serving class " + name + " failed", e);
+                answer = ClassServer.missing(name, "the master failed to read it: " + e);
             }
             send(new Message(m.src, myId, myId, Handles.LOAD_CLASS, Handles.NO_REPLY, answer));
-        });
+        };
+        try {
+            broker.services().execute(serve);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing: the child is about to be shut down anyway
+        }
     }
 
     private void onForwardLog(Message m) {
+        // printing may block (a paused terminal, a full pipe): never on the reader thread
+        try {
+            broker.logs().execute(() -> printForwardedLog(m));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the log queue is full or the router is closing: drop the line rather than stall the stream
+        }
+    }
+
+    private void printForwardedLog(Message m) {
         Context c = contexts.get(m.src);
         String name = c != null ? c.name() : "context " + m.src;
         try {
@@ -463,7 +489,7 @@ public final class Router implements AutoCloseable {
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
         List<Context> all = contexts();
-        for (Context c : all) c.sendShutdown();
+        for (Context c : all) c.sendShutdownAsync();
         long deadline = System.nanoTime() + shutdownGrace.toNanos();
         for (Context c : all) c.awaitExit(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         for (Context c : all) c.kill();
@@ -485,8 +511,18 @@ public final class Router implements AutoCloseable {
         private int maxMessageSize = Message.DEFAULT_MAX_SIZE;
         private Duration shutdownGrace = Duration.ofSeconds(2);
         private StaticState staticState = StaticState.NONE;
+        private final List<String> dataPackages = new ArrayList<>();
 
         private Builder() {}
+
+        /**
+         * Also accept, in data from children, classes under this package served from a jar (a library's value
+         * types). Classes of your own code (class directories, the shell) are accepted without this.
+         */
+        public Builder acceptData(String packagePrefix) {
+            dataPackages.add(packagePrefix);
+            return this;
+        }
 
         /** Static field values to ship with each call (the shell's top-level variables). Default: none. */
         public Builder staticState(StaticState state) {

@@ -141,7 +141,7 @@ final class Interactive {
     /** Commands, context names, paths, or Java, depending on where the cursor is. */
     private static void complete(Shell shell, ParsedLine line, List<Candidate> out) {
         String text = line.line().substring(0, line.cursor());
-        if (text.startsWith("/")) {
+        if (Shell.isCommand(text)) {
             int space = text.indexOf(' ');
             if (space < 0) {
                 for (String name : shell.commands().keySet()) out.add(new Candidate("/" + name, "/" + name, null,

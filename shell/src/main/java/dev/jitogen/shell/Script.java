@@ -25,7 +25,7 @@ final class Script {
             if (pending.length() == 0) {
                 if (line.isBlank() || line.strip().startsWith("//")) continue;
                 start = i + 1;
-                if (line.strip().startsWith("/")) {
+                if (Shell.isCommand(line.strip())) {
                     units.add(new Unit(start, line.strip()));
                     continue;
                 }

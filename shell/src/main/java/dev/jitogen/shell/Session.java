@@ -110,13 +110,22 @@ public final class Session {
 
     private Context remember(String name, Context c) {
         contexts.put(name, c);
-        try {
-            facts.put(name, c.call(() -> new String[]{
-                    java.net.InetAddress.getLocalHost().getHostName(), System.getProperty("user.name"),
-                    System.getProperty("java.version")}));
-        } catch (RuntimeException e) {
-            facts.put(name, new String[]{"?", "?", "?"});
-        }
+        facts.put(name, new String[]{"?", "?", "?"});
+        // what /contexts shows; asked outside the lock, with a deadline, so a slow context holds up nobody
+        Thread ask = new Thread(() -> {
+            try {
+                String[] f = c.<String[]>callAsync(() -> new String[]{
+                        java.net.InetAddress.getLocalHost().getHostName(), System.getProperty("user.name"),
+                        System.getProperty("java.version")}).get(java.time.Duration.ofSeconds(10));
+                synchronized (this) {
+                    if (contexts.get(name) == c) facts.put(name, f);
+                }
+            } catch (RuntimeException e) {
+                // stays "?"
+            }
+        }, "jitogen-facts-" + name);
+        ask.setDaemon(true);
+        ask.start();
         return c;
     }
 
@@ -153,6 +162,14 @@ public final class Session {
             t.setDaemon(true);
             return t;
         });
+        try {
+            return on(targets, fn, width, start, waiters);
+        } finally {
+            waiters.shutdownNow();
+        }
+    }
+
+    private boolean on(List<Context> targets, RemoteCallable<?> fn, int width, long start, ExecutorService waiters) {
         ExecutorCompletionService<String> done = new ExecutorCompletionService<>(waiters);
         List<Future<String>> futures = new ArrayList<>();
         for (Context c : targets) {
@@ -193,8 +210,6 @@ public final class Session {
             return false;
         } catch (java.util.concurrent.ExecutionException e) {
             throw new IllegalStateException(e.getCause());
-        } finally {
-            waiters.shutdownNow();
         }
         print.async(ok + " ok, " + failed + " failed in " + seconds(start) + " s");
         return failed == 0;

@@ -75,7 +75,7 @@ public final class Shell implements AutoCloseable {
     /** JShell is not thread-safe: the shell thread and the warm-up thread take turns with it under this lock. */
     private final Object jshellLock = new Object();
     /** Startup imports still to evaluate; the warm-up thread takes them one at a time. */
-    private final java.util.concurrent.ConcurrentLinkedQueue<String> pendingImports = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private volatile java.util.Queue<String> pendingImports = new java.util.concurrent.ConcurrentLinkedQueue<>();
     /** The startup declaration {@code Context local = null;} and the static field JShell keeps it in. */
     private volatile Snippet localSnippet;
     /** The start of the {@code local} context, begun as soon as input mentions it. Shell thread only. */
@@ -115,10 +115,40 @@ public final class Shell implements AutoCloseable {
                 .compilerOptions("--release", "17") // classes children on Java 17 can load
                 .build();
         js.eval("import dev.jitogen.core.*;");
-        pendingImports.clear();
-        for (String i : STARTUP_IMPORTS) if (!i.equals("dev.jitogen.core.*")) pendingImports.add(i);
+        // each build has its own queue: a /reset during warm-up must not hand the old JShell the new imports
+        java.util.concurrent.ConcurrentLinkedQueue<String> imports = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        for (String i : STARTUP_IMPORTS) if (!i.equals("dev.jitogen.core.*")) imports.add(i);
+        pendingImports = imports;
         js.eval("Router router = " + sessionRef() + ".router();");
-        // `local` is declared now, so completion knows its type, but its context starts only when code uses it
+        redeclareLocal(js);
+        // the rest of the imports follow in the background: the first snippet need not wait for them
+        Thread rest = new Thread(() -> {
+            while (true) {
+                while (shellWaiting) {
+                    try {
+                        Thread.sleep(5);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                synchronized (jshellLock) {
+                    if (!importNext(js, imports)) break;
+                }
+            }
+            synchronized (jshellLock) {
+                js.sourceCodeAnalysis().completionSuggestions("router.co", 9, new int[1]); // warm completion
+            }
+        }, "jitogen-jshell-warmup");
+        rest.setDaemon(true);
+        rest.start();
+        return js;
+    }
+
+    /**
+     * Declares {@code Context local = null;}: completion knows its type at once, and its context starts only when
+     * code uses it (the engine fills the static field JShell keeps it in).
+     */
+    private void redeclareLocal(JShell js) {
         java.util.Set<String> before = new java.util.HashSet<>(loader.names());
         localSnippet = js.eval("Context local = null;").get(0).snippet();
         localField = null;
@@ -132,32 +162,11 @@ public final class Shell implements AutoCloseable {
                 // not the wrapper that holds it
             }
         }
-        // the rest of the imports follow in the background: the first snippet need not wait for them
-        Thread rest = new Thread(() -> {
-            while (true) {
-                while (shellWaiting) {
-                    try {
-                        Thread.sleep(5);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-                synchronized (jshellLock) {
-                    if (!importNext(js)) break;
-                }
-            }
-            synchronized (jshellLock) {
-                js.sourceCodeAnalysis().completionSuggestions("router.co", 9, new int[1]); // warm completion
-            }
-        }, "jitogen-jshell-warmup");
-        rest.setDaemon(true);
-        rest.start();
-        return js;
     }
 
     /** Evaluates the next startup import not yet done; false when none is left. Hold {@link #jshellLock}. */
-    private boolean importNext(JShell js) {
-        String i = pendingImports.poll();
+    private static boolean importNext(JShell js, java.util.Queue<String> imports) {
+        String i = imports.poll();
         if (i == null) return false;
         js.eval("import " + i + ";");
         return true;
@@ -206,7 +215,7 @@ public final class Shell implements AutoCloseable {
 
     private boolean isCompleteLocked(String source) {
         String s = source.strip();
-        if (s.isEmpty() || s.startsWith("/")) return true;
+        if (s.isEmpty() || isCommand(s)) return true;
         SourceCodeAnalysis sca = jshell().sourceCodeAnalysis();
         while (!s.isBlank()) {
             SourceCodeAnalysis.CompletionInfo info = sca.analyzeCompletion(s);
@@ -237,7 +246,7 @@ public final class Shell implements AutoCloseable {
      */
     public boolean run(String unit) {
         shellWaiting = true; // from now on the warm-up thread takes no new turn until we have had ours
-        if ((localStart == null || localStart.isCompletedExceptionally()) && !unit.startsWith("/")
+        if ((localStart == null || localStart.isCompletedExceptionally()) && !isCommand(unit.strip())
                 && LOCAL_WORD.matcher(unit).find()) {
             // start the context now, while JShell may still be warming up and while it compiles
             localStart = CompletableFuture.runAsync(() -> session.context("local"));
@@ -256,7 +265,7 @@ public final class Shell implements AutoCloseable {
         history.add(trimmed);
         boolean ok;
         try {
-            ok = trimmed.startsWith("/") ? runCommand(trimmed) : runJava(trimmed);
+            ok = isCommand(trimmed) ? runCommand(trimmed) : runJava(trimmed);
         } catch (ExitRequest e) {
             throw e;
         } catch (Exception e) {
@@ -268,6 +277,11 @@ public final class Shell implements AutoCloseable {
             saved.add(trimmed);
         }
         return ok;
+    }
+
+    /** A command line starts with {@code /} and a name; {@code /*} and {@code //} begin Java comments. */
+    static boolean isCommand(String line) {
+        return line.startsWith("/") && !line.startsWith("/*") && !line.startsWith("//");
     }
 
     private boolean runJava(String source) {
@@ -284,6 +298,7 @@ public final class Shell implements AutoCloseable {
             ok &= evalOne(js, snippet.strip());
             if (!ok) break;
         }
+        execution.clearBeforeRun();
         return ok;
     }
 
@@ -291,7 +306,7 @@ public final class Shell implements AutoCloseable {
         List<SnippetEvent> events = js.eval(snippet);
         if (events.stream().anyMatch(e -> e.status() == Snippet.Status.REJECTED) && !pendingImports.isEmpty()) {
             // perhaps it needs an import the warm-up has not reached yet: finish them, then try once more
-            while (importNext(js)) {
+            while (importNext(js, pendingImports)) {
                 // next
             }
             events = js.eval(snippet);
@@ -458,7 +473,15 @@ public final class Shell implements AutoCloseable {
             Context c = session.context(args);
             c.shutdown();
             session.remove(args);
-            jshell().variables().filter(v -> v.name().equals(args)).forEach(v -> jshell().drop(v));
+            if (args.equals("local")) {
+                // `local` stays declared; it starts afresh the next time code uses it
+                java.lang.reflect.Field f = localField;
+                if (f != null && jshell().status(localSnippet).isActive()) f.set(null, null);
+                else redeclareLocal(jshell());
+                localStart = null;
+            } else {
+                jshell().variables().filter(v -> v.name().equals(args)).forEach(v -> jshell().drop(v));
+            }
             out.println("|  disconnected " + args);
             return true;
         });

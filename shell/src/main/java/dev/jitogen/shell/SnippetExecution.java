@@ -71,6 +71,11 @@ final class SnippetExecution extends DirectExecutionControl {
         throw new NotImplementedException("Jitogen gives changed snippets new class names instead");
     }
 
+    /** Forgets work no snippet waited for (the snippet that asked did not compile, or ran no code). */
+    void clearBeforeRun() {
+        beforeRun.clear();
+    }
+
     /** Makes the next snippet wait for {@code work} before it runs; a failure of it fails the snippet. */
     void beforeRun(java.util.concurrent.CompletableFuture<?> work) {
         beforeRun.add(work);
@@ -82,9 +87,11 @@ final class SnippetExecution extends DirectExecutionControl {
         try {
             for (java.util.concurrent.CompletableFuture<?> w; (w = beforeRun.poll()) != null; ) {
                 try {
-                    w.join();
-                } catch (java.util.concurrent.CompletionException e) {
+                    w.get(); // interruptible: Ctrl-C while a context starts returns to the prompt
+                } catch (java.util.concurrent.ExecutionException e) {
                     return throwConvertedInvocationException(e.getCause());
+                } catch (InterruptedException e) {
+                    return throwConvertedInvocationException(e);
                 }
             }
             return super.invoke(doitMethod);

@@ -25,6 +25,8 @@ import java.util.function.Function;
  * {@link #onLoadClass} runs on the reader thread and never blocks.
  */
 public final class ClassFetcher implements Function<String, byte[]> {
+    private static final long FETCH_TIMEOUT_SECONDS = 300;
+
     private final Map<String, byte[]> classes;
     private final Consumer<String> request;
     private final Map<String, CompletableFuture<byte[]>> pending = new ConcurrentHashMap<>();
@@ -61,14 +63,25 @@ public final class ClassFetcher implements Function<String, byte[]> {
             }
             request.accept(name);
         }
+        // wait without giving up on interrupt: a class left half-loaded would be unloadable for good
+        boolean interrupted = false;
         try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
+            while (true) {
+                try {
+                    return f.get(FETCH_TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } catch (java.util.concurrent.TimeoutException e) {
+            pending.remove(name, f);
+            throw new IllegalStateException("no answer from the master for class " + name + " within "
+                    + FETCH_TIMEOUT_SECONDS + " s");
         } catch (ExecutionException e) {
             if (e.getCause() instanceof ClassDeniedByPolicyError d) throw new ClassDeniedByPolicyError(d.getMessage());
             throw new IllegalStateException("fetching class " + name + " failed", e.getCause());
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
         }
     }
 

@@ -46,16 +46,24 @@ public final class ClassServer {
         this.policy = policy;
     }
 
-    /** True if {@code name} was served to some child and the policy still allows it: its data may come back. */
+    /**
+     * True if {@code name} is the user's own code that was served to some child and the policy still allows: its
+     * data may come back. Own code means classes typed at the shell or read from a class directory; classes from
+     * jars (libraries, where deserialization gadgets live) are not accepted unless the router names their package.
+     */
     public boolean served(String name) {
-        return served.contains(name) && policy.refusal(name) == null;
+        if (!served.contains(name) || policy.refusal(name) != null) return false;
+        ClassFinder.Found f = finder.find(name);
+        return f != null && !f.origin().startsWith("jar:");
     }
 
     /**
      * Builds the LOAD_CLASS answer for {@code name}, asked on a stream that already has {@code sent} (updated here).
      */
-    public byte[] serve(String name, Set<String> sent) {
+    public byte[] serve(String name, Set<String> sent, int maxMessageSize) {
         long start = System.nanoTime();
+        // leave room for names and lengths; a child's reader refuses frames over the limit
+        int budget = Math.min(PRELOAD_BYTES, maxMessageSize / 2);
         requests.incrementAndGet();
         try {
             Answer a = new Answer();
@@ -73,9 +81,13 @@ public final class ClassServer {
                 a.entry(MISSING, name).writeUTF(found == null
                         ? "the master has no class " + name + " on its class path"
                         : name + " is a JDK class the child's own JVM lacks (a newer JDK on the master?)");
+            } else if (found.bytes().length > budget) {
+                notFound.incrementAndGet();
+                a.entry(MISSING, name).writeUTF(name + " is " + found.bytes().length + " bytes, too big for the max "
+                        + "message size " + maxMessageSize);
             } else {
                 a.add(name, found.bytes(), sent);
-                preload(found, a, sent);
+                preload(found, a, sent, budget);
             }
             return a.bytes();
         } catch (IOException e) {
@@ -85,18 +97,33 @@ public final class ClassServer {
         }
     }
 
-    private void preload(ClassFinder.Found root, Answer a, Set<String> sent) throws IOException {
+    private void preload(ClassFinder.Found root, Answer a, Set<String> sent, int budget) throws IOException {
         ArrayDeque<byte[]> queue = new ArrayDeque<>();
         queue.add(root.bytes());
-        while (!queue.isEmpty() && a.size < PRELOAD_BYTES) {
+        while (!queue.isEmpty() && a.size < budget) {
             for (String ref : ConstantPool.referencedClasses(queue.poll())) {
                 if (sent.contains(ref) || policy.refusal(ref) != null) continue;
                 ClassFinder.Found f = finder.find(ref);
                 if (f == null || f.jdk() || !root.origin().equals(f.origin())) continue;
+                if (a.size + f.bytes().length > budget) continue;
                 a.add(ref, f.bytes(), sent);
                 queue.add(f.bytes());
             }
         }
+    }
+
+    /** A LOAD_CLASS answer saying {@code name} cannot be had, and why. */
+    public static byte[] missing(String name, String reason) {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(buf)) {
+            out.writeInt(1);
+            out.writeByte(MISSING);
+            out.writeUTF(name);
+            out.writeUTF(reason.length() > 10_000 ? reason.substring(0, 10_000) : reason);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return buf.toByteArray();
     }
 
     public Stats stats() {

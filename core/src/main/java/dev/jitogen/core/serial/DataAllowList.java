@@ -14,7 +14,7 @@ public final class DataAllowList implements Codec.ClassFilter {
             "java.lang.Boolean", "java.lang.Byte", "java.lang.Character", "java.lang.Short", "java.lang.Integer",
             "java.lang.Long", "java.lang.Float", "java.lang.Double", "java.lang.String", "java.lang.Void",
             "java.lang.StringBuilder", "java.lang.StringBuffer", "java.lang.Object",
-            "java.math.BigInteger", "java.math.BigDecimal", "java.util.UUID", "java.net.URI", "java.net.URL",
+            "java.math.BigInteger", "java.math.BigDecimal", "java.util.UUID", "java.net.URI",
             "java.util.Date", "java.util.Locale", "java.util.Currency", "java.util.concurrent.TimeUnit",
             "java.util.ArrayList", "java.util.LinkedList", "java.util.ArrayDeque", "java.util.HashMap",
             "java.util.LinkedHashMap", "java.util.TreeMap", "java.util.HashSet", "java.util.LinkedHashSet",
@@ -31,21 +31,32 @@ public final class DataAllowList implements Codec.ClassFilter {
             "java.util.Optional", "java.util.OptionalInt", "java.util.OptionalLong", "java.util.OptionalDouble");
 
     private final Predicate<String> served;
+    private final java.util.List<String> packages;
 
-    /** @param served true for a class the master served to a child and its policy allows */
-    public DataAllowList(Predicate<String> served) {
+    /**
+     * @param served   true for a class of the user's own code that the master served and its policy allows
+     * @param packages further package prefixes whose classes may come back (library data types the user trusts)
+     */
+    public DataAllowList(Predicate<String> served, java.util.List<String> packages) {
         this.served = served;
+        this.packages = java.util.List.copyOf(packages);
     }
 
     @Override
     public String refusal(String className) {
         String element = className;
-        while (element.startsWith("[")) element = element.substring(1);
-        if (element.length() == 1) return null; // primitive array
+        boolean array = false;
+        while (element.startsWith("[")) {
+            element = element.substring(1);
+            array = true;
+        }
+        if (array && element.length() == 1 && "ZBCSIJFD".contains(element)) return null; // primitive array
         if (element.startsWith("L") && element.endsWith(";")) element = element.substring(1, element.length() - 1);
         if (JDK.contains(element) || element.startsWith("java.time.") || served.test(element)) return null;
+        for (String p : packages) if (element.startsWith(p + ".")) return null;
         return "type " + className + " is not allowed in data from a child: a parent accepts only JDK value types, "
                 + "strings, arrays, common collections, Optional, java.time, and the records, enums and classes of "
-                + "your own code that the master serves; return one of those instead";
+                + "your own code that the master serves; return one of those, or name its package with "
+                + "Router.builder().acceptData(\"" + (element.contains(".") ? element.substring(0, element.lastIndexOf('.')) : element) + "\")";
     }
 }
