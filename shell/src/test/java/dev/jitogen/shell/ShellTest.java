@@ -172,6 +172,8 @@ class ShellTest {
         String help = run("/help");
         assertTrue(help.contains("/plugintest NAME [LABEL] [--quick] [--via CTX]"), help);
         assertTrue(run("/local --help").contains("--java PATH"));
+        assertTrue(help.contains("/ssh NAME [[USER@]HOST[:PORT]]"), "the ssh plugin's command: " + help);
+        assertTrue(run("/ssh --help").contains("--check-host-keys enforce|accept|ignore"));
         run("/plugintest viaplugin tagged --quick");
         long pid = shell.session().context("viaplugin").pid();
         List<String> argv = List.of(ProcessHandle.of(pid).orElseThrow().info().arguments().orElseThrow());

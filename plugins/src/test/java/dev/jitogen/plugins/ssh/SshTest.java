@@ -130,6 +130,20 @@ class SshTest {
         assertTrue(noJava.getMessage().contains("java not found on the target"), noJava.getMessage());
     }
 
+    @Test
+    void theSshMethodParsesWhatTheShellCommandTakes() {
+        SshMethod m = new SshMethod();
+        Context c = m.connect(router, "viamethod", java.util.Map.of(
+                "destination", System.getProperty("user.name") + "@127.0.0.1:" + server.port(),
+                "identity", server.userKey.toString(), "identities-only", "true", "check-host-keys", "ignore",
+                "no-compression", "true"));
+        assertEquals("viamethod", c.name());
+        assertEquals(5, c.call(() -> 5));
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> m.connect(router, "x",
+                java.util.Map.of("destination", "h", "check-host-keys", "maybe")));
+        assertTrue(bad.getMessage().contains("enforce, accept or ignore"));
+    }
+
     /** Threads of the master's side: Jitogen's own and the MINA client's (not the embedded server's). */
     private static long masterThreads() {
         return Thread.getAllStackTraces().keySet().stream().map(Thread::getName)

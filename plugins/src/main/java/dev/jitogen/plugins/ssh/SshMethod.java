@@ -1,0 +1,96 @@
+package dev.jitogen.plugins.ssh;
+
+import dev.jitogen.core.ConnectionMethod;
+import dev.jitogen.core.Context;
+import dev.jitogen.core.Router;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code ssh} as a {@link ConnectionMethod}, which gives the shell its {@code /ssh} command:
+ * {@code /ssh web1 deploy@web1.example.org:2222 --identity ~/.ssh/deploy_ed25519 --check-host-keys accept}.
+ */
+public final class SshMethod implements ConnectionMethod {
+    @Override
+    public String name() {
+        return "ssh";
+    }
+
+    @Override
+    public String summary() {
+        return "start a JVM on another host over SSH";
+    }
+
+    @Override
+    public List<Option> options() {
+        return List.of(
+                new Option("destination", null, "[USER@]HOST[:PORT]", "where to connect; HOST may be a ~/.ssh/config alias"),
+                new Option("identity", "--identity", "FILE", "a private key to offer first"),
+                new Option("identities-only", "--identities-only", null, "offer only --identity keys"),
+                new Option("password-env", "--password-env", "VAR", "take the password from environment variable VAR"),
+                new Option("check-host-keys", "--check-host-keys", "enforce|accept|ignore", "host key policy (default enforce)"),
+                new Option("known-hosts", "--known-hosts", "FILE", "known hosts file (default ~/.ssh/known_hosts)"),
+                new Option("config", "--config", "FILE", "ssh client config (default ~/.ssh/config)"),
+                new Option("no-compression", "--no-compression", null, "turn zlib compression off"),
+                new Option("connect-timeout", "--connect-timeout", "SECONDS", "connect, log in and start within (default 30)"),
+                new Option("remote-name", "--remote-name", "NAME", "shown as jitogen:NAME in the remote ps"),
+                new Option("java", "--java", "PATH", "java on the target (default: java on its PATH)"),
+                new Option("debug", "--debug", null, "log the child's internals at debug level"));
+    }
+
+    @Override
+    public Context connect(Router router, String name, Map<String, String> o) {
+        String dest = o.get("destination");
+        if (dest == null) throw new IllegalArgumentException("give the destination, [USER@]HOST[:PORT]");
+        String user = null;
+        int at = dest.lastIndexOf('@');
+        if (at >= 0) {
+            user = dest.substring(0, at);
+            dest = dest.substring(at + 1);
+        }
+        int port = 0;
+        int colon = dest.lastIndexOf(':');
+        if (colon > 0 && dest.indexOf(':') == colon) {
+            try {
+                port = Integer.parseInt(dest.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("bad port in " + o.get("destination"));
+            }
+            dest = dest.substring(0, colon);
+        }
+        Ssh ssh = Ssh.to(dest).name(name).remoteName(o.getOrDefault("remote-name", name));
+        if (user != null) ssh.username(user);
+        if (port > 0) ssh.port(port);
+        if (o.containsKey("identity")) ssh.identityFile(Path.of(o.get("identity")));
+        if (o.containsKey("identities-only")) ssh.identitiesOnly(true);
+        if (o.containsKey("password-env")) {
+            String pw = System.getenv(o.get("password-env"));
+            if (pw == null) throw new IllegalArgumentException("environment variable " + o.get("password-env") + " is not set");
+            ssh.password(pw);
+        }
+        if (o.containsKey("check-host-keys")) {
+            try {
+                ssh.checkHostKeys(HostKeyPolicy.valueOf(o.get("check-host-keys").toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--check-host-keys takes enforce, accept or ignore");
+            }
+        }
+        if (o.containsKey("known-hosts")) ssh.knownHosts(Path.of(o.get("known-hosts")));
+        if (o.containsKey("config")) ssh.configFile(Path.of(o.get("config")));
+        if (o.containsKey("no-compression")) ssh.compression(false);
+        if (o.containsKey("connect-timeout")) {
+            try {
+                ssh.connectTimeout(Duration.ofMillis((long) (Double.parseDouble(o.get("connect-timeout")) * 1000)));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--connect-timeout takes seconds");
+            }
+        }
+        if (o.containsKey("java")) ssh.javaPath(o.get("java").trim().split("\\s+"));
+        if (o.containsKey("debug")) ssh.debug(true);
+        return ssh.connect(router);
+    }
+}
