@@ -561,7 +561,7 @@ public final class Shell implements AutoCloseable {
         StringBuilder usage = new StringBuilder("/" + m.name() + " NAME");
         StringBuilder help = new StringBuilder("NAME becomes a Java variable of type Context.\n");
         for (ConnectionMethod.Option o : m.options()) {
-            String shown = o.positional() ? o.name().toUpperCase(Locale.ROOT)
+            String shown = o.positional() ? (o.placeholder() != null ? o.placeholder() : o.name().toUpperCase(Locale.ROOT))
                     : o.flag() + (o.placeholder() != null ? " " + o.placeholder() : "");
             usage.append(" [").append(shown).append(']');
             help.append(String.format(Locale.ROOT, "%-24s %s%n", shown, o.help()));
