@@ -47,8 +47,10 @@ class DocExamplesTest {
             name = c.group(1);
         } else {
             name = "Snippet" + e.index();
-            source = "import dev.jitogen.core.*;\nimport java.util.*;\nimport java.time.*;\n"
-                    + "class " + name + " { static void run() throws Exception {\n" + source + "\n} }\n";
+            source = "import dev.jitogen.core.*;\nimport dev.jitogen.plugins.ssh.*;\nimport java.util.*;\n"
+                    + "import java.time.*;\nimport java.nio.file.*;\n"
+                    + "class " + name + " { static void run(" + (source.contains("Router router") ? "" : "Router router")
+                    + ") throws Exception {\n" + source + "\n} }\n";
         }
         Path file = dir.resolve(name + ".java");
         Files.writeString(file, source);
@@ -62,7 +64,7 @@ class DocExamplesTest {
 
     @Test
     void everyJavaExampleCompiles() throws Exception {
-        for (String page : List.of("getting-started.md", "how-it-works.md")) {
+        for (String page : List.of("getting-started.md", "how-it-works.md", "ssh.md")) {
             for (Example e : examples(page)) {
                 Path dir = Files.createTempDirectory("doc-example");
                 compile(e, dir).close();
