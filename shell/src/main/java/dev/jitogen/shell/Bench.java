@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code ./jitogen bench [--runs N]}: medians (with min and max) of the core runtime's costs on this machine.
+ * {@code ./jitogen bench [--runs N] [--ssh USER@HOST:PORT [--identity FILE]]}: medians (with min and max) of the core runtime's costs on this machine.
  * Each metric is measured with a warm master: one context is started and called before timing begins.
  * Runs on the calling thread; starts and closes its own routers.
  */
@@ -18,9 +18,16 @@ final class Bench {
 
     static void main(String[] args) {
         int runs = 15;
+        String ssh = null, identity = null, hostKeys = "enforce";
         for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--runs")) runs = Integer.parseInt(args[++i]);
-            else throw new IllegalArgumentException("unknown option " + args[i] + " (usage: bench [--runs N])");
+            switch (args[i]) {
+                case "--runs" -> runs = Integer.parseInt(args[++i]);
+                case "--ssh" -> ssh = args[++i];
+                case "--identity" -> identity = args[++i];
+                case "--check-host-keys" -> hostKeys = args[++i];
+                default -> throw new IllegalArgumentException("unknown option " + args[i]
+                        + " (usage: bench [--runs N] [--ssh USER@HOST:PORT [--identity FILE] [--check-host-keys P]])");
+            }
         }
         try (Router warm = Router.create()) {
             Context c = warm.local();
@@ -41,10 +48,39 @@ final class Bench {
                 rtt.add((System.nanoTime() - t1) / 1e3 / n);
             }
         }
+        List<Double> sshCold = new ArrayList<>();
+        List<Double> sshRtt = new ArrayList<>();
+        if (ssh != null) {
+            java.util.Map<String, String> o = new java.util.HashMap<>(java.util.Map.of("destination", ssh,
+                    "check-host-keys", hostKeys));
+            if (identity != null) o.put("identity", identity);
+            var method = new dev.jitogen.plugins.ssh.SshMethod();
+            try (Router warm = Router.create()) {
+                Context c = method.connect(warm, "warm", o);
+                for (int i = 0; i < 2000; i++) c.call(() -> null);
+            }
+            for (int r = 0; r < runs; r++) {
+                try (Router router = Router.create()) {
+                    long t0 = System.nanoTime();
+                    Context c = method.connect(router, "bench", o);
+                    c.call(() -> null);
+                    sshCold.add((System.nanoTime() - t0) / 1e6);
+                    for (int i = 0; i < 1000; i++) c.call(() -> null);
+                    int n = 2000;
+                    long t1 = System.nanoTime();
+                    for (int i = 0; i < n; i++) c.call(() -> null);
+                    sshRtt.add((System.nanoTime() - t1) / 1e3 / n);
+                }
+            }
+        }
         System.out.printf(Locale.ROOT, "%-28s %10s %10s %10s%n", "metric", "min", "median", "max");
         System.out.printf(Locale.ROOT, "%-28s %10d bytes%n", "core_bundle_compressed", Router.coreBundleBytes());
         row("cold_start_first_call_ms", cold);
         row("noop_call_rtt_us", rtt);
+        if (!sshCold.isEmpty()) {
+            row("ssh_cold_start_first_call_ms", sshCold);
+            row("ssh_noop_rtt_us", sshRtt);
+        }
     }
 
     private static void row(String name, List<Double> xs) {

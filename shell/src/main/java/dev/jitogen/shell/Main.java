@@ -56,9 +56,21 @@ public final class Main implements Callable<Integer> {
         @CommandLine.Option(names = "--runs", defaultValue = "15", description = "repetitions (default ${DEFAULT-VALUE})")
         int runs;
 
+        @CommandLine.Option(names = "--ssh", paramLabel = "USER@HOST:PORT", description = "also measure SSH contexts to this host")
+        String ssh;
+
+        @CommandLine.Option(names = "--identity", paramLabel = "FILE", description = "private key for --ssh")
+        String identity;
+
+        @CommandLine.Option(names = "--check-host-keys", defaultValue = "enforce", description = "host key policy for --ssh")
+        String hostKeys;
+
         @Override
         public Integer call() {
-            Bench.main(new String[]{"--runs", Integer.toString(runs)});
+            List<String> a = new java.util.ArrayList<>(List.of("--runs", Integer.toString(runs), "--check-host-keys", hostKeys));
+            if (ssh != null) a.addAll(List.of("--ssh", ssh));
+            if (identity != null) a.addAll(List.of("--identity", identity));
+            Bench.main(a.toArray(new String[0]));
             return 0;
         }
     }
