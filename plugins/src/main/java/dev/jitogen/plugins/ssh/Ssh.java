@@ -232,9 +232,14 @@ public final class Ssh {
         String hostKeyProblem = session.getAttribute(SshClients.HOST_KEY_PROBLEM);
         if (hostKeyProblem != null) return new HostKeyError("ssh to " + where + ": " + hostKeyProblem);
         String m = String.valueOf(e.getMessage()).toLowerCase();
+        if (session.getServerVersion() == null) {
+            return new StreamError("ssh to " + where + ": timed out waiting for the SSH server's greeting "
+                    + "(is that port an SSH server?)", e);
+        }
         if (m.contains("timeout") || m.contains("timed out")) {
             return new StreamError("ssh to " + where + ": timed out during authentication", e);
         }
+        if (!m.contains("auth")) return new StreamError("ssh to " + where + ": " + e.getMessage(), e);
         if (password != null) {
             return new PasswordError("ssh to " + where + ": the password was refused (and no key was accepted)", e);
         }

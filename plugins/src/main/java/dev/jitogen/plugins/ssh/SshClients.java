@@ -3,6 +3,7 @@ package dev.jitogen.plugins.ssh;
 import dev.jitogen.core.Router;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.config.hosts.ConfigFileHostEntryResolver;
+import org.apache.sshd.client.config.hosts.HostConfigEntry;
 import org.apache.sshd.client.config.hosts.KnownHostEntry;
 import org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier;
 import org.apache.sshd.client.keyverifier.KnownHostsServerKeyVerifier;
@@ -67,8 +68,11 @@ final class SshClients {
         client.setServerKeyVerifier(new PolicyVerifier());
         client.setHostConfigEntryResolver((host, port, local, user, proxyJump, ctx) -> {
             Path config = ctx != null && ctx.getAttribute(CONFIG) != null ? ctx.getAttribute(CONFIG) : sshDir("config");
-            return RESOLVERS.computeIfAbsent(config, ConfigFileHostEntryResolver::new)
+            HostConfigEntry e = RESOLVERS.computeIfAbsent(config, ConfigFileHostEntryResolver::new)
                     .resolveEffectiveHost(host, port, local, user, proxyJump, ctx);
+            if (e == null) e = new HostConfigEntry(host, host, port > 0 ? port : 22, user);
+            if (e.getUsername() == null || e.getUsername().isBlank()) e.setUsername(System.getProperty("user.name"));
+            return e;
         });
         if (compression) {
             client.setCompressionFactories(List.of(BuiltinCompressions.zlib, BuiltinCompressions.delayedZlib,

@@ -112,6 +112,52 @@ class SshTest {
     }
 
     @Test
+    void proxyJumpInTheConfigGoesThroughTheJumpHost() throws Exception {
+        Path config = Files.createTempFile("ssh_config", "");
+        String common = "  HostName 127.0.0.1\n  Port " + server.port() + "\n  User " + System.getProperty("user.name")
+                + "\n  IdentityFile " + server.userKey + "\n  IdentitiesOnly yes\n";
+        Files.writeString(config, "Host jump\n" + common + "Host inner\n" + common + "  ProxyJump jump\n");
+        long before = server.server.getActiveSessions().size();
+        Context c = Ssh.to("inner").configFile(config).checkHostKeys(HostKeyPolicy.IGNORE).connect(router);
+        assertEquals("jumped", c.call(() -> "jumped"));
+        assertTrue(server.server.getActiveSessions().size() >= before + 2, "a session to the jump host and one through it");
+    }
+
+    @Test
+    void aServerThatNeverAnswersTimesOut() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
+            Thread holder = new Thread(() -> {
+                try {
+                    while (true) silent.accept(); // accepts, then says nothing
+                } catch (java.io.IOException closed) {
+                    // done
+                }
+            });
+            holder.setDaemon(true);
+            holder.start();
+            long t0 = System.nanoTime();
+            StreamError e = assertThrows(StreamError.class, () -> Ssh.to("127.0.0.1").port(silent.getLocalPort())
+                    .checkHostKeys(HostKeyPolicy.IGNORE).connectTimeout(Duration.ofMillis(1500)).connect(router));
+            assertTrue(e.getMessage().contains("timed out"), e.getMessage() + " / cause: " + e.getCause());
+            assertTrue(System.nanoTime() - t0 < 10_000_000_000L, "within the connect timeout, give or take");
+        }
+    }
+
+    @Test
+    void javaOlderThanRequiredOnTheTargetIsAStreamError() throws Exception {
+        // stub: no JDK older than 17 can be installed here, so this java raises the first stage's requirement above
+        // the real JVM; the first stage's own version check then fails exactly as on an old JVM
+        Path stub = Files.createTempFile("stub-java-older-than-required", ".sh");
+        Files.writeString(stub, "#!/bin/sh\nreal=$1; shift\nn=$#; i=0\nfor a in \"$@\"; do i=$((i+1)); "
+                + "[ $i -eq 1 ] && set --; if [ $i -eq $n ]; then set -- \"$@\" 99; else set -- \"$@\" \"$a\"; fi; done\n"
+                + "exec \"$real\" \"$@\"\n");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        StreamError e = assertThrows(StreamError.class, () -> server.ssh().javaPath("/bin/sh", stub.toString(), java)
+                .connect(router));
+        assertTrue(e.getMessage().contains("needs Java 99 or newer"), e.getMessage());
+    }
+
+    @Test
     void refusedConnectionUnknownHostAndMissingJavaAreClearStreamErrors() throws Exception {
         int closedPort;
         try (ServerSocket s = new ServerSocket(0)) {
