@@ -38,6 +38,15 @@ public interface ConnectionMethod {
         }
     }
 
+    /** Parses an option given in seconds ({@code 2.5}), naming the option when it is not a number. */
+    static java.time.Duration seconds(String flag, String value) {
+        try {
+            return java.time.Duration.ofMillis((long) (Double.parseDouble(value) * 1000));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(flag + " takes seconds, not " + value);
+        }
+    }
+
     /** Every method on the class path, by name. */
     static Map<String, ConnectionMethod> all(ClassLoader loader) {
         Map<String, ConnectionMethod> methods = new java.util.TreeMap<>();

@@ -1,6 +1,5 @@
 package dev.jitogen.core;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -31,13 +30,7 @@ public final class LocalMethod implements ConnectionMethod {
         LocalOptions.Builder b = LocalOptions.builder().name(name).remoteName(o.getOrDefault("remote-name", name));
         if (o.containsKey("java")) b.javaPath(o.get("java").trim().split("\\s+"));
         if (o.containsKey("jvm-flags")) b.jvmFlags(List.of(o.get("jvm-flags").trim().split("\\s+")));
-        if (o.containsKey("connect-timeout")) {
-            try {
-                b.connectTimeout(Duration.ofMillis((long) (Double.parseDouble(o.get("connect-timeout")) * 1000)));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--connect-timeout takes seconds, not " + o.get("connect-timeout"));
-            }
-        }
+        if (o.containsKey("connect-timeout")) b.connectTimeout(ConnectionMethod.seconds("--connect-timeout", o.get("connect-timeout")));
         if (o.containsKey("debug")) b.debug(true);
         return router.local(b.build());
     }

@@ -29,49 +29,15 @@ final class Bench {
                         + " (usage: bench [--runs N] [--ssh USER@HOST:PORT [--identity FILE] [--check-host-keys P]])");
             }
         }
-        try (Router warm = Router.create()) {
-            Context c = warm.local();
-            for (int i = 0; i < 2000; i++) c.call(() -> null);
-        }
-        List<Double> cold = new ArrayList<>();
-        List<Double> rtt = new ArrayList<>();
-        for (int r = 0; r < runs; r++) {
-            try (Router router = Router.create()) {
-                long t0 = System.nanoTime();
-                Context c = router.local();
-                c.call(() -> null);
-                cold.add((System.nanoTime() - t0) / 1e6);
-                for (int i = 0; i < 2000; i++) c.call(() -> null);
-                int n = 5000;
-                long t1 = System.nanoTime();
-                for (int i = 0; i < n; i++) c.call(() -> null);
-                rtt.add((System.nanoTime() - t1) / 1e3 / n);
-            }
-        }
-        List<Double> sshCold = new ArrayList<>();
-        List<Double> sshRtt = new ArrayList<>();
+        List<Double> cold = new ArrayList<>(), rtt = new ArrayList<>();
+        measure(runs, Router::local, cold, rtt);
+        List<Double> sshCold = new ArrayList<>(), sshRtt = new ArrayList<>();
         if (ssh != null) {
             java.util.Map<String, String> o = new java.util.HashMap<>(java.util.Map.of("destination", ssh,
                     "check-host-keys", hostKeys));
             if (identity != null) o.put("identity", identity);
             var method = new dev.jitogen.plugins.ssh.SshMethod();
-            try (Router warm = Router.create()) {
-                Context c = method.connect(warm, "warm", o);
-                for (int i = 0; i < 2000; i++) c.call(() -> null);
-            }
-            for (int r = 0; r < runs; r++) {
-                try (Router router = Router.create()) {
-                    long t0 = System.nanoTime();
-                    Context c = method.connect(router, "bench", o);
-                    c.call(() -> null);
-                    sshCold.add((System.nanoTime() - t0) / 1e6);
-                    for (int i = 0; i < 1000; i++) c.call(() -> null);
-                    int n = 2000;
-                    long t1 = System.nanoTime();
-                    for (int i = 0; i < n; i++) c.call(() -> null);
-                    sshRtt.add((System.nanoTime() - t1) / 1e3 / n);
-                }
-            }
+            measure(runs, router -> method.connect(router, "bench", o), sshCold, sshRtt);
         }
         System.out.printf(Locale.ROOT, "%-28s %10s %10s %10s%n", "metric", "min", "median", "max");
         System.out.printf(Locale.ROOT, "%-28s %10d bytes%n", "core_bundle_compressed", Router.coreBundleBytes());
@@ -80,6 +46,31 @@ final class Bench {
         if (!sshCold.isEmpty()) {
             row("ssh_cold_start_first_call_ms", sshCold);
             row("ssh_noop_rtt_us", sshRtt);
+        }
+    }
+
+    /**
+     * Warms the master with one context, then per run: opens a context with {@code open} in a fresh router and
+     * times it to the first call's result ({@code cold}, ms), and times warmed no-op round trips ({@code rtt}, us).
+     */
+    private static void measure(int runs, java.util.function.Function<Router, Context> open, List<Double> cold,
+                                List<Double> rtt) {
+        try (Router warm = Router.create()) {
+            Context c = open.apply(warm);
+            for (int i = 0; i < 2000; i++) c.call(() -> null);
+        }
+        for (int r = 0; r < runs; r++) {
+            try (Router router = Router.create()) {
+                long t0 = System.nanoTime();
+                Context c = open.apply(router);
+                c.call(() -> null);
+                cold.add((System.nanoTime() - t0) / 1e6);
+                for (int i = 0; i < 2000; i++) c.call(() -> null);
+                int n = 5000;
+                long t1 = System.nanoTime();
+                for (int i = 0; i < n; i++) c.call(() -> null);
+                rtt.add((System.nanoTime() - t1) / 1e3 / n);
+            }
         }
     }
 

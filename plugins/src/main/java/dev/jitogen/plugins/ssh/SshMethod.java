@@ -5,7 +5,6 @@ import dev.jitogen.core.Context;
 import dev.jitogen.core.Router;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -82,13 +81,7 @@ public final class SshMethod implements ConnectionMethod {
         if (o.containsKey("known-hosts")) ssh.knownHosts(Path.of(o.get("known-hosts")));
         if (o.containsKey("config")) ssh.configFile(Path.of(o.get("config")));
         if (o.containsKey("no-compression")) ssh.compression(false);
-        if (o.containsKey("connect-timeout")) {
-            try {
-                ssh.connectTimeout(Duration.ofMillis((long) (Double.parseDouble(o.get("connect-timeout")) * 1000)));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--connect-timeout takes seconds");
-            }
-        }
+        if (o.containsKey("connect-timeout")) ssh.connectTimeout(ConnectionMethod.seconds("--connect-timeout", o.get("connect-timeout")));
         if (o.containsKey("java")) ssh.javaPath(o.get("java").trim().split("\\s+"));
         if (o.containsKey("debug")) ssh.debug(true);
         return ssh.connect(router);
