@@ -38,6 +38,8 @@ public final class FirstStage extends ClassLoader {
     public final Map<String, byte[]> classes = new ConcurrentHashMap<String, byte[]>();
     /** Fetches a class's bytes from the parent, or returns null; set once by the child main. */
     public volatile Function<String, byte[]> fetcher;
+    /** This class's own bytes and the compressed core bundle, so this context can start children of its own. */
+    public byte[] firstStage, bundle;
 
     private FirstStage(ClassLoader parent) {
         super(parent);
@@ -53,8 +55,12 @@ public final class FirstStage extends ClassLoader {
     }
 
     public static void main(String[] args) throws Exception {
-        // DIR holds exactly dev/jitogen/bootstrap/FirstStage.class: remove it, then each parent up to DIR
+        // DIR holds exactly dev/jitogen/bootstrap/FirstStage.class: keep its bytes, remove it and each parent to DIR
         File f = new File(args[1], "dev/jitogen/bootstrap/FirstStage.class");
+        byte[] self = new byte[(int) f.length()];
+        DataInputStream file = new DataInputStream(new java.io.FileInputStream(f));
+        file.readFully(self);
+        file.close();
         for (int i = 0; i < 5; i++, f = f.getParentFile()) f.delete();
         String spec = System.getProperty("java.specification.version");
         int needed = Integer.parseInt(args[2]);
@@ -76,6 +82,8 @@ public final class FirstStage extends ClassLoader {
 
         FirstStage loader = new FirstStage(
                 (ClassLoader) ClassLoader.class.getMethod("getPlatformClassLoader").invoke(null));
+        loader.firstStage = self;
+        loader.bundle = packed;
         DataInputStream bundle = new DataInputStream(new InflaterInputStream(new ByteArrayInputStream(packed), new Inflater(), 65536));
         for (int n = bundle.readInt(); n > 0; n--) {
             String name = bundle.readUTF();

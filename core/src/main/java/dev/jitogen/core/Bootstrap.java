@@ -16,21 +16,24 @@ public final class Bootstrap {
     static final int MIN_JAVA = 17;
     static final String CHILD_READY = "JGREADY0";
     private static final String FIRST_STAGE = "dev/jitogen/bootstrap/FirstStage.class";
-    private static final String FIRST_STAGE_BASE64 = Base64.getEncoder().encodeToString(firstStageBytes());
+    private static volatile String firstStageBase64;
 
     private Bootstrap() {}
 
-    private static byte[] firstStageBytes() {
-        try (InputStream in = Bootstrap.class.getClassLoader().getResourceAsStream(FIRST_STAGE)) {
-            if (in == null) throw new IllegalStateException(FIRST_STAGE + " is not on the class path (jitogen-bootstrap missing)");
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /** The first stage's bytes: in a master from the class path, in a child from the first stage that started it. */
+    private static String firstStageBase64() {
+        String b = firstStageBase64;
+        if (b != null) return b;
+        byte[] bytes = ChildMain.firstStage();
+        if (bytes == null) {
+            try (InputStream in = Bootstrap.class.getClassLoader().getResourceAsStream(FIRST_STAGE)) {
+                if (in == null) throw new IllegalStateException(FIRST_STAGE + " is not on the class path (jitogen-bootstrap missing)");
+                bytes = in.readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
-    }
-
-    static int firstStageSize() {
-        return Base64.getDecoder().decode(FIRST_STAGE_BASE64).length;
+        return firstStageBase64 = Base64.getEncoder().encodeToString(bytes);
     }
 
     /**
@@ -59,7 +62,7 @@ public final class Bootstrap {
         for (String w : java) exec.append(quote(w)).append(' ');
         String j0 = quote(javaPath.get(0));
         return "d=$(mktemp -d \"${TMPDIR:-/tmp}/jitogen.XXXXXX\") || exit 1; "
-                + "mkdir -p \"$d/dev/jitogen/bootstrap\" && echo " + FIRST_STAGE_BASE64
+                + "mkdir -p \"$d/dev/jitogen/bootstrap\" && echo " + firstStageBase64()
                 + " | base64 -d > \"$d/" + FIRST_STAGE + "\" || { rm -rf \"$d\"; echo \"jitogen: cannot write the first"
                 + " stage into $d (is base64 installed?)\" >&2; exit 1; }; "
                 + "command -v " + j0 + " >/dev/null 2>&1 || { rm -rf \"$d\"; echo \"jitogen: java not found on the"

@@ -36,6 +36,8 @@ public final class ChildMain {
     /** Reply handles of queued calls cancelled before they ran. Guarded by RUNNING_LOCK. */
     private static final java.util.Set<Integer> cancelled = new java.util.HashSet<>();
     private static Thread mainThread;
+    /** What the first stage kept for starting children: its own bytes and the compressed bundle; null in a master. */
+    private static volatile byte[] firstStage, bundle;
 
     private ChildMain() {}
 
@@ -51,6 +53,8 @@ public final class ChildMain {
         Router.current(r);
 
         Map<String, byte[]> classes = (Map<String, byte[]>) loader.getClass().getField("classes").get(loader);
+        firstStage = (byte[]) loader.getClass().getField("firstStage").get(loader);
+        bundle = (byte[]) loader.getClass().getField("bundle").get(loader);
         ClassFetcher fetcher = new ClassFetcher(classes, name -> r.send(new Message(0, r.myId(), r.myId(),
                 Handles.GET_CLASS, Handles.NO_REPLY, name.getBytes(StandardCharsets.UTF_8))));
         loader.getClass().getField("fetcher").set(loader, (Function<String, byte[]>) fetcher);
@@ -138,6 +142,22 @@ public final class ChildMain {
                     + type + " back from " + r.myName() + ": " + e.getMessage()));
         }
         r.send(new Message(m.src, r.myId(), r.myId(), m.replyTo, Handles.NO_REPLY, data));
+    }
+
+    /**
+     * Called by the master (CALL_FUNCTION, so only from the parent chain) to start a local child of this context
+     * with the id the master allocated. Not for users.
+     */
+    public static long startLocal(Integer id, String name, LocalOptions options) {
+        return router.startLocalChild(id, name, options);
+    }
+
+    static byte[] firstStage() {
+        return firstStage;
+    }
+
+    static byte[] bundle() {
+        return bundle;
     }
 
     /** The parent stream ended: nobody can use this context any more. Called on the reader thread. */

@@ -25,13 +25,18 @@ public final class Context {
     private final String name;
     private final String method;
     private final ChildProcess process;
+    /** The context that started this one, or null if the master did. */
+    private final Context via;
+    private final long pid;
     private final CountDownLatch gone = new CountDownLatch(1);
     private volatile Throwable disconnectCause;
     /** Last forwarded log lines, newest last; guarded by itself. */
     private final ArrayDeque<String> recentLog = new ArrayDeque<>();
 
-    Context(Router router, int id, String name, String method, ChildProcess process) {
+    Context(Router router, int id, String name, String method, ChildProcess process, Context via, long pid) {
         this.router = router;
+        this.via = via;
+        this.pid = pid;
         this.id = id;
         this.name = name;
         this.method = method;
@@ -52,9 +57,14 @@ public final class Context {
         return method;
     }
 
-    /** The child's process id as seen from the master, or -1 if the master has no process for it. */
+    /** The child's process id on its host, or -1 if unknown (an SSH child's is not visible from the master). */
     public long pid() {
-        return process == null ? -1 : process.pid();
+        return pid;
+    }
+
+    /** The context that started this one as its parent, or null if the master did. */
+    public Context via() {
+        return via;
     }
 
     /** False once its stream is gone. */

@@ -4,6 +4,7 @@ import dev.jitogen.core.classload.ClassFinder;
 import dev.jitogen.core.classload.ConstantPool;
 
 import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -38,11 +39,32 @@ final class CoreBundle {
         CoreBundle b = instance;
         if (b == null) {
             synchronized (CoreBundle.class) {
-                if (instance == null) instance = build();
+                if (instance == null) {
+                    byte[] received = ChildMain.bundle();
+                    instance = received != null ? of(received) : build();
+                }
                 b = instance;
             }
         }
         return b;
+    }
+
+    /** In a child: the bundle it was started with, passed on unchanged to the children it starts. */
+    private static CoreBundle of(byte[] compressed) {
+        try (DataInputStream in = new DataInputStream(new java.util.zip.InflaterInputStream(
+                new java.io.ByteArrayInputStream(compressed)))) {
+            java.util.Set<String> names = new java.util.HashSet<>();
+            int raw = 0;
+            for (int n = in.readInt(); n > 0; n--) {
+                names.add(in.readUTF());
+                int len = in.readInt();
+                raw += len;
+                in.skipNBytes(len);
+            }
+            return new CoreBundle(compressed, Set.copyOf(names), raw);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     byte[] compressed() {

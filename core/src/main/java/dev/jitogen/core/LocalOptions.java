@@ -24,8 +24,10 @@ public final class LocalOptions {
     private final List<String> jvmFlags;
     private final boolean debug;
     private final Duration connectTimeout;
+    private final transient Context via;
 
     private LocalOptions(Builder b) {
+        this.via = b.via;
         this.name = b.name;
         this.remoteName = b.remoteName != null ? b.remoteName : defaultRemoteName();
         this.javaPath = b.javaPath != null ? b.javaPath
@@ -51,6 +53,7 @@ public final class LocalOptions {
         b.jvmFlags = jvmFlags;
         b.debug = debug;
         b.connectTimeout = connectTimeout;
+        b.via = via;
         return b;
     }
 
@@ -91,6 +94,11 @@ public final class LocalOptions {
         return connectTimeout;
     }
 
+    /** The context that starts this one as its parent (Mitogen's {@code via}), or null for the master. */
+    public Context via() {
+        return via;
+    }
+
     /** Not thread-safe. */
     public static final class Builder {
         private String name;
@@ -99,8 +107,15 @@ public final class LocalOptions {
         private List<String> jvmFlags = DEFAULT_JVM_FLAGS;
         private boolean debug;
         private Duration connectTimeout = Duration.ofSeconds(30);
+        private Context via;
 
         private Builder() {}
+
+        /** Start it from {@code context}, which becomes its parent; messages to it are routed through. */
+        public Builder via(Context context) {
+            this.via = context;
+            return this;
+        }
 
         public Builder name(String name) {
             this.name = name;

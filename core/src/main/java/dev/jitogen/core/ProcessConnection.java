@@ -35,9 +35,8 @@ final class ProcessConnection {
 
     private ProcessConnection() {}
 
-    static Context connect(Router router, String method, String requestedName, Duration timeout, boolean debug,
-                           Router.Launcher launcher) {
-        int id = router.allocateContextId();
+    static Context connect(Router router, int id, String method, String requestedName, Duration timeout,
+                           boolean debug, Router.Launcher launcher) {
         String name = router.uniqueName(requestedName, method, id);
         AtomicBoolean timedOut = new AtomicBoolean();
         ChildProcess process;
@@ -62,7 +61,7 @@ final class ProcessConnection {
             OutputStream out = process.stdin();
             expect(in, FirstStage.READY, "the first stage");
             CoreBundle bundle = CoreBundle.get();
-            byte[] config = new ChildConfig(id, name, List.of(router.myId()), router.maxMessageSize(),
+            byte[] config = new ChildConfig(id, name, router.childParentIds(), router.maxMessageSize(),
                     Router.childLogLevel().getName(), debug).encode();
             DataOutputStream data = new DataOutputStream(out);
             data.writeInt(bundle.compressed().length);
@@ -72,7 +71,7 @@ final class ProcessConnection {
             data.flush();
             expect(in, Bootstrap.CHILD_READY, "the child runtime");
             if (!watchdog.cancel(false)) throw new IOException("the connect timeout passed as it became ready");
-            Context context = new Context(router, id, name, method, process);
+            Context context = new Context(router, id, name, method, process, null, process.pid());
             stderr.context = context;
             router.attach(context, new Stream(name, in, out, router.maxMessageSize()));
             return context;

@@ -62,8 +62,10 @@ public final class Router implements AutoCloseable {
     private final Map<Integer, Stream> routes = new ConcurrentHashMap<>();
     private final Map<Integer, Registration> handlers = new ConcurrentHashMap<>();
     private final Map<Integer, Context> contexts = new ConcurrentHashMap<>();
-    /** Per stream, the classes already sent down it: never send one twice. */
-    private final Map<Stream, Set<String>> sentClasses = new ConcurrentHashMap<>();
+    /** Per context, the classes already sent to it: never send one twice. */
+    private final Map<Integer, Set<String>> sentClasses = new ConcurrentHashMap<>();
+    /** Master only: ids allocated for contexts being started through another, with the id of that context. */
+    private final Map<Integer, Integer> pendingVia = new ConcurrentHashMap<>();
     private final AtomicInteger nextHandle = new AtomicInteger(Handles.FIRST_USER_HANDLE);
     private final AtomicInteger nextContextId = new AtomicInteger(1);
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -135,8 +137,43 @@ public final class Router implements AutoCloseable {
 
     /** Starts a child JVM on this host (Mitogen's {@code Router.local}). Blocks until it is ready or failed. */
     public Context local(LocalOptions options) {
+        if (options.via() != null) return startVia(options.via(), options);
         return start("local", options.name(), options.connectTimeout(), options.debug(),
                 timeout -> ChildProcess.start(Bootstrap.command(options)));
+    }
+
+    /**
+     * Asks context {@code via} to start the child itself, as its parent: the master gives the id, {@code via}
+     * runs the bootstrap, and ADD_ROUTE tells every router up the chain that the id is reached through it.
+     */
+    private Context startVia(Context via, LocalOptions options) {
+        requireMaster("local(via)");
+        int id = allocateContextId();
+        String name = uniqueName(options.name(), "local", id);
+        pendingVia.put(id, via.id());
+        try {
+            LocalOptions forVia = options.newBuilder().via(null).name(name).build();
+            Receiver<Long> started = via.callStaticAsync(ChildMain.class.getName(), "startLocal", id, name, forVia);
+            long pid = started.get(options.connectTimeout().plusSeconds(5));
+            if (!routes.containsKey(id)) throw new StreamError("context " + via.name() + " started " + name
+                    + " but no route to it arrived");
+            Context c = new Context(this, id, name, "local", null, via, pid);
+            contexts.put(id, c);
+            return c;
+        } catch (CallError e) {
+            throw new StreamError("could not start context " + name + " via " + via.name() + ": "
+                    + e.remoteMessage(), e);
+        } finally {
+            pendingVia.remove(id);
+        }
+    }
+
+    /** In a child, on its main thread: starts a local child with the id the master gave. Returns its pid. */
+    long startLocalChild(int id, String name, LocalOptions options) {
+        if (parent == null) throw new IllegalStateException("startLocalChild is for children");
+        Context c = ProcessConnection.connect(this, id, "local", name, options.connectTimeout(), options.debug(),
+                timeout -> ChildProcess.start(Bootstrap.command(options)));
+        return c.pid();
     }
 
     /** Runs a bootstrap command somewhere; a connection method's part of starting a context. */
@@ -160,7 +197,7 @@ public final class Router implements AutoCloseable {
      */
     public Context start(String method, String name, Duration connectTimeout, boolean debug, Launcher launcher) {
         requireMaster(method + "()");
-        return ProcessConnection.connect(this, method, name, connectTimeout, debug, launcher);
+        return ProcessConnection.connect(this, allocateContextId(), method, name, connectTimeout, debug, launcher);
     }
 
     /** Runs {@code action} when the router closes, after its contexts are gone (plugins release resources here). */
@@ -261,9 +298,26 @@ public final class Router implements AutoCloseable {
         stream.remoteId(context.id());
         contexts.put(context.id(), context);
         routes.put(context.id(), stream);
-        sentClasses.put(stream, ConcurrentHashMap.newKeySet());
-        sentClasses.get(stream).addAll(CoreBundle.get().names());
+        trackSent(context.id());
         stream.start(routing(this::onStreamClosed), broker.threads());
+        if (parent != null) {
+            // tell the parent chain, up to the master, that this id is reached through us
+            send(new Message(parentIds.get(parentIds.size() - 1), myId, myId, Handles.ADD_ROUTE, Handles.NO_REPLY,
+                    java.nio.ByteBuffer.allocate(4).putInt(context.id()).array()));
+        }
+    }
+
+    private void trackSent(int contextId) {
+        Set<String> sent = ConcurrentHashMap.newKeySet();
+        sent.addAll(CoreBundle.get().names());
+        sentClasses.put(contextId, sent);
+    }
+
+    /** The parent chain of a child this context starts: ours, then us. */
+    List<Integer> childParentIds() {
+        List<Integer> ids = new ArrayList<>(parentIds);
+        ids.add(myId);
+        return ids;
     }
 
     void attachParent() {
@@ -287,29 +341,39 @@ public final class Router implements AutoCloseable {
     }
 
     private void onStreamClosed(Stream stream, Throwable cause) {
-        sentClasses.remove(stream);
         List<Integer> lost = new ArrayList<>();
         routes.entrySet().removeIf(e -> {
             if (e.getValue() != stream) return false;
             lost.add(e.getKey());
             return true;
         });
+        for (int id : lost) lose(id, cause);
+    }
+
+    /**
+     * Context {@code id} can no longer be reached: its waiters get dead messages and, in a child, the parent chain
+     * hears DEL_ROUTE so the master does too.
+     */
+    private void lose(int id, Throwable cause) {
+        sentClasses.remove(id);
         String why = cause == null ? "its stream ended" : cause.getMessage();
-        for (int id : lost) {
-            Context c = contexts.get(id);
-            String name = c != null ? c.name() : "context " + id;
-            if (cause != null) LOG.log(Level.WARNING, "[" + name + "] stream closed: " + why);
-            else LOG.log(Level.FINE, "[" + name + "] disconnected");
-            if (c != null) c.disconnected(cause);
-            String reason = "context " + name + " disconnected: " + why;
-            handlers.forEach((handle, reg) -> {
-                if (reg.respondent == id) {
-                    handlers.remove(handle);
-                    reg.handler.handle(new Message(myId, id, id, handle, Handles.IS_DEAD,
-                            reason.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-                }
-            });
+        if (parent != null) {
+            send(new Message(parentIds.get(parentIds.size() - 1), myId, myId, Handles.DEL_ROUTE, Handles.NO_REPLY,
+                    java.nio.ByteBuffer.allocate(4).putInt(id).array()));
         }
+        Context c = contexts.get(id);
+        String name = c != null ? c.name() : "context " + id;
+        if (cause != null) LOG.log(Level.WARNING, "[" + name + "] stream closed: " + why);
+        else LOG.log(Level.FINE, "[" + name + "] disconnected");
+        if (c != null) c.disconnected(cause);
+        String reason = "context " + name + " disconnected: " + why;
+        handlers.forEach((handle, reg) -> {
+            if (reg.respondent == id) {
+                handlers.remove(handle);
+                reg.handler.handle(new Message(myId, id, id, handle, Handles.IS_DEAD,
+                        reason.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            }
+        });
     }
 
     // ---- handlers and routing -------------------------------------------------------------------------------------
@@ -352,6 +416,10 @@ public final class Router implements AutoCloseable {
                     + " does not route back over that stream (forged source?)");
             return;
         }
+        if (from != null && m.dst == myId && (m.handle == Handles.ADD_ROUTE || m.handle == Handles.DEL_ROUTE)) {
+            updateRoute(m, from);
+            return;
+        }
         if (m.dst == myId) {
             deliver(m);
             return;
@@ -389,6 +457,30 @@ public final class Router implements AutoCloseable {
         }
     }
 
+    /** ADD_ROUTE / DEL_ROUTE from a child: context N is (no longer) reached through that child's stream. */
+    private void updateRoute(Message m, Stream from) {
+        if (m.data.length != 4 || from == parent) return;
+        int id = java.nio.ByteBuffer.wrap(m.data).getInt();
+        if (m.handle == Handles.ADD_ROUTE) {
+            Stream existing = routes.get(id);
+            Integer via = pendingVia.get(id);
+            boolean allowed = existing == null && id != myId && !parentIds.contains(id)
+                    && (parent != null || (via != null && routes.get(via) == from));
+            if (!allowed) {
+                LOG.warning("refused ADD_ROUTE for context " + id + " from " + from.name()
+                        + ": not an id given to that part of the tree");
+                return;
+            }
+            routes.put(id, from);
+            if (parent == null) trackSent(id);
+            else send(new Message(parentIds.get(parentIds.size() - 1), myId, myId, Handles.ADD_ROUTE,
+                    Handles.NO_REPLY, m.data));
+        } else if (routes.get(id) == from) {
+            routes.remove(id);
+            lose(id, null);
+        }
+    }
+
     boolean isParentChain(int contextId) {
         return parentIds.contains(contextId);
     }
@@ -406,8 +498,7 @@ public final class Router implements AutoCloseable {
     // ---- master services ------------------------------------------------------------------------------------------
 
     private void onGetClass(Message m) {
-        Stream stream = routes.get(m.authId);
-        Set<String> sent = stream == null ? null : sentClasses.get(stream);
+        Set<String> sent = sentClasses.get(m.src);
         if (sent == null) return;
         String name = new String(m.data, java.nio.charset.StandardCharsets.UTF_8);
         Runnable serve = () -> {

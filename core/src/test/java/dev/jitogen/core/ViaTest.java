@@ -1,0 +1,91 @@
+package dev.jitogen.core;
+
+import dev.jitogen.core.fixtures.Shouter;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Contexts through contexts: a child starts its own children, and messages are routed through it. */
+class ViaTest {
+    private static boolean gone(long pid, Duration within) throws InterruptedException {
+        long end = System.nanoTime() + within.toNanos();
+        while (System.nanoTime() < end) {
+            if (ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true)) return true;
+            Thread.sleep(20);
+        }
+        return false;
+    }
+
+    @Test
+    void threeLevelsOfRealJvmsEachParentOfTheNext() {
+        try (Router router = Router.create()) {
+            Context a = router.local(LocalOptions.builder().name("a").build());
+            Context b = router.local(LocalOptions.builder().name("b").via(a).build());
+            Context c = router.local(LocalOptions.builder().name("c").via(b).build());
+            assertSame(a, b.via());
+            assertSame(b, c.via());
+            long pa = a.call(() -> ProcessHandle.current().pid());
+            long pb = b.call(() -> ProcessHandle.current().pid());
+            long pc = c.call(() -> ProcessHandle.current().pid());
+            assertEquals(pa, (long) b.call(() -> ProcessHandle.current().parent().orElseThrow().pid()));
+            assertEquals(pb, (long) c.call(() -> ProcessHandle.current().parent().orElseThrow().pid()));
+            assertEquals(pc, c.pid());
+            assertEquals("DEEP!", c.call(() -> Shouter.shout("deep")), "user classes reach the third level");
+            // the master routes to c through a, and a routes it through b
+            assertEquals("a", router.routes().get(c.id()));
+            assertTrue(a.call(() -> Router.current().routes()).containsValue("b"));
+        }
+    }
+
+    @Test
+    void failuresBehindAnIntermediateArriveAsCallErrors() {
+        try (Router router = Router.create()) {
+            Context a = router.local();
+            Context b = router.local(LocalOptions.builder().via(a).build());
+            CallError e = assertThrows(CallError.class, () -> b.call(() -> Integer.parseInt("x")));
+            assertEquals("java.lang.NumberFormatException", e.remoteClassName());
+            try (LogCapture log = new LogCapture()) {
+                b.callNoReply(() -> System.out.println("from below"));
+                assertTrue(log.await("[" + b.name() + "] stdout: from below", Duration.ofSeconds(5)), log.lines().toString());
+            } catch (InterruptedException ie) {
+                throw new AssertionError(ie);
+            }
+        }
+    }
+
+    @Test
+    void killingTheIntermediateLosesEverythingBehindIt() throws Exception {
+        try (Router router = Router.create()) {
+            Context a = router.local();
+            Context b = router.local(LocalOptions.builder().via(a).build());
+            Context c = router.local(LocalOptions.builder().via(b).build());
+            Receiver<Object> waiting = c.callAsync(() -> {
+                Thread.sleep(30_000);
+                return null;
+            });
+            ProcessHandle.of(b.pid()).orElseThrow().destroyForcibly();
+            assertThrows(ChannelError.class, () -> waiting.get(Duration.ofSeconds(1)));
+            assertTrue(gone(c.pid(), Duration.ofSeconds(2)), "c exits once its parent is gone");
+            assertFalse(router.routes().containsKey(c.id()), "DEL_ROUTE reached the master");
+            assertFalse(b.isConnected());
+            assertFalse(c.isConnected());
+            assertEquals(1, a.call(() -> 1), "a, in front of the loss, is unaffected");
+        }
+    }
+
+    @Test
+    void closingTheMasterLeavesNoJvmAtAnyLevel() throws Exception {
+        long pa, pb, pc;
+        try (Router router = Router.create()) {
+            Context a = router.local();
+            Context b = router.local(LocalOptions.builder().via(a).build());
+            Context c = router.local(LocalOptions.builder().via(b).build());
+            pa = a.pid();
+            pb = b.pid();
+            pc = c.pid();
+        }
+        for (long pid : new long[]{pa, pb, pc}) assertTrue(gone(pid, Duration.ofSeconds(3)), pid + " still alive");
+    }
+}
