@@ -24,9 +24,10 @@ public interface ConnectionMethod {
 
     /**
      * Starts a context named {@code name} with the options given as text (flag → value; a positional option is
-     * keyed by its name). Unknown or malformed options raise {@link IllegalArgumentException} naming the option.
+     * keyed by its name), from context {@code via} (its parent) or, if null, from the master. Unknown or malformed
+     * options raise {@link IllegalArgumentException} naming the option.
      */
-    Context connect(Router router, String name, Map<String, String> options);
+    Context connect(Router router, String name, Map<String, String> options, Context via);
 
     /**
      * One option. A positional option ({@code flag} null) is given in order after the context's name; a flag with

@@ -26,8 +26,9 @@ public final class LocalMethod implements ConnectionMethod {
     }
 
     @Override
-    public Context connect(Router router, String name, Map<String, String> o) {
-        LocalOptions.Builder b = LocalOptions.builder().name(name).remoteName(o.getOrDefault("remote-name", name));
+    public Context connect(Router router, String name, Map<String, String> o, Context via) {
+        LocalOptions.Builder b = LocalOptions.builder().name(name).remoteName(o.getOrDefault("remote-name", name))
+                .via(via);
         if (o.containsKey("java")) b.javaPath(o.get("java").trim().split("\\s+"));
         if (o.containsKey("jvm-flags")) b.jvmFlags(List.of(o.get("jvm-flags").trim().split("\\s+")));
         if (o.containsKey("connect-timeout")) b.connectTimeout(ConnectionMethod.seconds("--connect-timeout", o.get("connect-timeout")));

@@ -31,18 +31,22 @@ final class Bench {
         }
         List<Double> cold = new ArrayList<>(), rtt = new ArrayList<>();
         measure(runs, Router::local, cold, rtt);
+        List<Double> twoHopCold = new ArrayList<>(), twoHopRtt = new ArrayList<>();
+        measure(runs, router -> router.local(dev.jitogen.core.LocalOptions.builder().via(router.local()).build()),
+                twoHopCold, twoHopRtt);
         List<Double> sshCold = new ArrayList<>(), sshRtt = new ArrayList<>();
         if (ssh != null) {
             java.util.Map<String, String> o = new java.util.HashMap<>(java.util.Map.of("destination", ssh,
                     "check-host-keys", hostKeys));
             if (identity != null) o.put("identity", identity);
             var method = new dev.jitogen.plugins.ssh.SshMethod();
-            measure(runs, router -> method.connect(router, "bench", o), sshCold, sshRtt);
+            measure(runs, router -> method.connect(router, "bench", o, null), sshCold, sshRtt);
         }
         System.out.printf(Locale.ROOT, "%-28s %10s %10s %10s%n", "metric", "min", "median", "max");
         System.out.printf(Locale.ROOT, "%-28s %10d bytes%n", "core_bundle_compressed", Router.coreBundleBytes());
         row("cold_start_first_call_ms", cold);
         row("noop_call_rtt_us", rtt);
+        row("two_hop_noop_rtt_us", twoHopRtt);
         if (!sshCold.isEmpty()) {
             row("ssh_cold_start_first_call_ms", sshCold);
             row("ssh_noop_rtt_us", sshRtt);

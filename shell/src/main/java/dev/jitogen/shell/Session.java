@@ -103,9 +103,9 @@ public final class Session {
     }
 
     /** Starts a context with a connection method and the options the user gave (see {@link ConnectionMethod}). */
-    synchronized Context open(ConnectionMethod method, String name, Map<String, String> options) {
+    synchronized Context open(ConnectionMethod method, String name, Map<String, String> options, Context via) {
         if (contexts.containsKey(name)) throw new IllegalArgumentException("a context called " + name + " exists already");
-        return remember(name, method.connect(router(), name, options));
+        return remember(name, method.connect(router(), name, options, via));
     }
 
     private Context remember(String name, Context c) {

@@ -433,17 +433,12 @@ public final class Shell implements AutoCloseable {
         });
         for (ConnectionMethod m : ConnectionMethod.all(Shell.class.getClassLoader()).values()) addMethodCommand(m);
         add("contexts", "/contexts", "the context tree: name, id, method, host, user, pid, JVM, state", "", args -> {
-            out.println(String.format(Locale.ROOT, "|  %-14s %4s %-8s %-16s %-10s %8s %-10s %s",
+            out.println(String.format(Locale.ROOT, "|  %-20s %4s %-8s %-16s %-10s %8s %-10s %s",
                     "NAME", "ID", "METHOD", "HOST", "USER", "PID", "JVM", "STATE"));
-            out.println(String.format(Locale.ROOT, "|  %-14s %4d %-8s %-16s %-10s %8d %-10s %s", "master", 0, "-",
+            out.println(String.format(Locale.ROOT, "|  %-20s %4d %-8s %-16s %-10s %8d %-10s %s", "master", 0, "-",
                     hostName(), System.getProperty("user.name"), ProcessHandle.current().pid(),
                     System.getProperty("java.version"), "running"));
-            for (String n : session.names()) {
-                Context c = session.context(n);
-                String[] f = session.facts(n);
-                out.println(String.format(Locale.ROOT, "|  └─ %-11s %4d %-8s %-16s %-10s %8d %-10s %s", n, c.id(),
-                        c.method(), f[0], f[1], c.pid(), f[2], c.isConnected() ? "connected" : "disconnected"));
-            }
+            printTree(null, "");
             return true;
         });
         add("routes", "/routes [CTX]", "a context's routing table (default: the master's)", "", args -> {
@@ -567,20 +562,21 @@ public final class Shell implements AutoCloseable {
             help.append(String.format(Locale.ROOT, "%-24s %s%n", shown, o.help()));
         }
         usage.append(" [--via CTX]");
-        help.append(String.format(Locale.ROOT, "%-24s %s%n", "--via CTX", "start it from context CTX (arrives with routing)"));
+        help.append(String.format(Locale.ROOT, "%-24s %s%n", "--via CTX", "start it from context CTX, which becomes its parent"));
         add(m.name(), usage.toString(), m.summary(), help.toString(), args -> {
             List<String> words = words(args);
             if (words.isEmpty()) throw new IllegalArgumentException("name the context");
             String name = words.get(0);
             if (!name.matches("[A-Za-z_$][\\w$]*")) throw new IllegalArgumentException(name + " is not a Java name");
             Map<String, String> options = new LinkedHashMap<>();
+            Context via = null;
             java.util.Iterator<ConnectionMethod.Option> positional = m.options().stream()
                     .filter(ConnectionMethod.Option::positional).iterator();
             for (int i = 1; i < words.size(); i++) {
                 String w = words.get(i);
                 if (w.equals("--via")) {
-                    throw new IllegalArgumentException("--via arrives with routing through contexts; for now the "
-                            + "master starts every context");
+                    via = session.context(value(words, ++i, "--via"));
+                    continue;
                 }
                 if (!w.startsWith("--")) {
                     if (!positional.hasNext()) throw new IllegalArgumentException("unexpected argument " + w);
@@ -591,11 +587,26 @@ public final class Shell implements AutoCloseable {
                         .orElseThrow(() -> new IllegalArgumentException("unknown option " + w + flagHint(m, w)));
                 options.put(o.name(), o.placeholder() == null ? "true" : value(words, ++i, w));
             }
-            Context c = session.open(m, name, options);
+            Context c = session.open(m, name, options, via);
             defineContextVariable(name);
             out.println("|  started " + name + " (" + m.name() + ", id " + c.id() + ", pid " + c.pid() + ")");
             return true;
         });
+    }
+
+    /** The contexts started from {@code parent} (null: the master), each under its parent, indented. */
+    private void printTree(Context parent, String indent) {
+        List<String> names = session.names().stream().filter(n -> session.context(n).via() == parent).toList();
+        for (int i = 0; i < names.size(); i++) {
+            String n = names.get(i);
+            Context c = session.context(n);
+            String[] f = session.facts(n);
+            boolean last = i == names.size() - 1;
+            out.println(String.format(Locale.ROOT, "|  %-20s %4d %-8s %-16s %-10s %8d %-10s %s",
+                    indent + (last ? "└─ " : "├─ ") + n, c.id(), c.method(), f[0], f[1], c.pid(), f[2],
+                    c.isConnected() ? "connected" : "disconnected"));
+            printTree(c, indent + (last ? "   " : "│  "));
+        }
     }
 
     private static String flagHint(ConnectionMethod m, String typed) {

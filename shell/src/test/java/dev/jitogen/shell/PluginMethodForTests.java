@@ -31,7 +31,7 @@ public final class PluginMethodForTests implements ConnectionMethod {
     }
 
     @Override
-    public Context connect(Router router, String name, Map<String, String> options) {
+    public Context connect(Router router, String name, Map<String, String> options, Context via) {
         return router.local(LocalOptions.builder().name(name).remoteName(options.getOrDefault("label", name)).build());
     }
 }

@@ -112,8 +112,13 @@ class ShellTest {
             assertTrue(out.contains("[" + n + "]") && out.contains(Long.toString(pid)), out);
         }
         assertTrue(out.contains("3 ok, 0 failed"), out);
+        run("/local deep --via box2");
+        assertTrue(run("deep.call(() -> ProcessHandle.current().parent().get().pid())")
+                .endsWith("==> " + shell.session().context("box2").pid()), "deep's parent process is box2");
         String ctx = run("/contexts");
         assertTrue(ctx.contains("box3") && ctx.contains("connected"), ctx);
+        assertTrue(ctx.matches("(?s).*[├└]─ box2.*\\n\\|  [ │]  └─ deep .*"), "deep sits under box2:\n" + ctx);
+        assertTrue(run("/routes box2").contains("-> deep"));
         String routes = run("/routes");
         assertTrue(routes.contains("-> box2"), routes);
         assertTrue(run("/routes box2").contains("* -> parent (default)"));
@@ -180,7 +185,7 @@ class ShellTest {
         assertTrue(argv.contains("jitogen:tagged"), argv.toString());
         assertTrue(run("viaplugin.call(() -> 1 + 1)").endsWith("==> 2"));
         assertTrue(fail("/local other --jav /usr/bin/java").contains("did you mean --java?"));
-        assertTrue(fail("/local other2 --via local").contains("--via arrives with routing"));
+        assertTrue(fail("/local other2 --via nowhere").contains("no context called nowhere"));
     }
 
     @Test

@@ -42,7 +42,11 @@ public final class SshMethod implements ConnectionMethod {
     }
 
     @Override
-    public Context connect(Router router, String name, Map<String, String> o) {
+    public Context connect(Router router, String name, Map<String, String> o, Context via) {
+        if (via != null) {
+            throw new IllegalArgumentException("ssh through another context (--via) is not supported yet: "
+                    + "the master opens SSH connections itself for now");
+        }
         String dest = o.get("destination");
         if (dest == null) throw new IllegalArgumentException("give the destination, [USER@]HOST[:PORT]");
         String user = null;

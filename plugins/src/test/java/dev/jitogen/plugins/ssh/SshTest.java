@@ -182,11 +182,11 @@ class SshTest {
         Context c = m.connect(router, "viamethod", java.util.Map.of(
                 "destination", System.getProperty("user.name") + "@127.0.0.1:" + server.port(),
                 "identity", server.userKey.toString(), "identities-only", "true", "check-host-keys", "ignore",
-                "no-compression", "true"));
+                "no-compression", "true"), null);
         assertEquals("viamethod", c.name());
         assertEquals(5, c.call(() -> 5));
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> m.connect(router, "x",
-                java.util.Map.of("destination", "h", "check-host-keys", "maybe")));
+                java.util.Map.of("destination", "h", "check-host-keys", "maybe"), null));
         assertTrue(bad.getMessage().contains("enforce, accept or ignore"));
     }
 
