@@ -110,13 +110,14 @@ public final class Session {
 
     private Context remember(String name, Context c) {
         contexts.put(name, c);
-        facts.put(name, new String[]{"?", "?", "?"});
+        facts.put(name, new String[]{"?", "?", "?", "-1"});
         // what /contexts shows; asked outside the lock, with a deadline, so a slow context holds up nobody
         Thread ask = new Thread(() -> {
             try {
                 String[] f = c.<String[]>callAsync(() -> new String[]{
                         java.net.InetAddress.getLocalHost().getHostName(), System.getProperty("user.name"),
-                        System.getProperty("java.version")}).get(java.time.Duration.ofSeconds(10));
+                        System.getProperty("java.version"), Long.toString(ProcessHandle.current().pid())})
+                        .get(java.time.Duration.ofSeconds(10));
                 synchronized (this) {
                     if (contexts.get(name) == c) facts.put(name, f);
                 }
@@ -130,7 +131,7 @@ public final class Session {
     }
 
     synchronized String[] facts(String name) {
-        return facts.getOrDefault(name, new String[]{"?", "?", "?"});
+        return facts.getOrDefault(name, new String[]{"?", "?", "?", "-1"});
     }
 
     synchronized Context remove(String name) {

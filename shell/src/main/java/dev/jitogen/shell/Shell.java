@@ -603,7 +603,8 @@ public final class Shell implements AutoCloseable {
             String[] f = session.facts(n);
             boolean last = i == names.size() - 1;
             out.println(String.format(Locale.ROOT, "|  %-20s %4d %-8s %-16s %-10s %8d %-10s %s",
-                    indent + (last ? "└─ " : "├─ ") + n, c.id(), c.method(), f[0], f[1], c.pid(), f[2],
+                    indent + (last ? "└─ " : "├─ ") + n, c.id(), c.method(), f[0], f[1],
+                    c.pid() >= 0 ? c.pid() : Long.parseLong(f[3]), f[2],
                     c.isConnected() ? "connected" : "disconnected"));
             printTree(c, indent + (last ? "   " : "│  "));
         }
@@ -697,8 +698,12 @@ public final class Shell implements AutoCloseable {
     }
 
     /** Prints forwarded child logs and Jitogen's own warnings through the shell's printer, not the console handler. */
+    /** Held, because java.util.logging keeps loggers only weakly and would forget the level. */
+    private static final Logger SSHD_LOG = Logger.getLogger("org.apache.sshd");
+
     private static Handler installLogPrinter(Printer out) {
         LogManager.getLogManager().reset();
+        SSHD_LOG.setLevel(java.util.logging.Level.WARNING); // MINA's INFO lines are not for an operator
         Logger root = Logger.getLogger("");
         Handler h = new Handler() {
             @Override
