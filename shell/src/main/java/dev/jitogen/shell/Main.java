@@ -16,7 +16,11 @@ import java.util.concurrent.Callable;
         description = "Mitogen for the JVM: an interactive Java shell whose code runs in contexts (child JVMs).",
         subcommands = {Main.Run.class, Main.BenchCommand.class})
 public final class Main implements Callable<Integer> {
+    /** Held: java.util.logging keeps loggers weakly. MINA's INFO lines are not for the command line. */
+    private static final java.util.logging.Logger SSHD_LOG = java.util.logging.Logger.getLogger("org.apache.sshd");
+
     public static void main(String[] args) throws Exception {
+        SSHD_LOG.setLevel(java.util.logging.Level.WARNING);
         if (args.length == 0) System.exit(Interactive.run()); // the common case, without picocli's start-up cost
         CommandLine cl = new CommandLine(new Main());
         cl.setParameterExceptionHandler((e, a) -> {

@@ -110,28 +110,40 @@ public final class Session {
 
     private Context remember(String name, Context c) {
         contexts.put(name, c);
-        facts.put(name, new String[]{"?", "?", "?", "-1"});
-        // what /contexts shows; asked outside the lock, with a deadline, so a slow context holds up nobody
-        Thread ask = new Thread(() -> {
-            try {
-                String[] f = c.<String[]>callAsync(() -> new String[]{
-                        java.net.InetAddress.getLocalHost().getHostName(), System.getProperty("user.name"),
-                        System.getProperty("java.version"), Long.toString(ProcessHandle.current().pid())})
-                        .get(java.time.Duration.ofSeconds(10));
-                synchronized (this) {
-                    if (contexts.get(name) == c) facts.put(name, f);
-                }
-            } catch (RuntimeException e) {
-                // stays "?"
-            }
-        }, "jitogen-facts-" + name);
-        ask.setDaemon(true);
-        ask.start();
         return c;
     }
 
-    synchronized String[] facts(String name) {
-        return facts.getOrDefault(name, new String[]{"?", "?", "?", "-1"});
+    /**
+     * What /contexts shows of each context: host, user, JVM version, pid. Asked the first time it is needed, of
+     * all contexts at once and outside the lock, with a deadline; cached after.
+     */
+    Map<String, String[]> facts(List<String> names) {
+        Map<String, Receiver<String[]>> asked = new LinkedHashMap<>();
+        for (String n : names) {
+            Context c;
+            synchronized (this) {
+                if (facts.containsKey(n) || (c = contexts.get(n)) == null || !c.isConnected()) continue;
+            }
+            asked.put(n, c.callAsync(() -> new String[]{java.net.InetAddress.getLocalHost().getHostName(),
+                    System.getProperty("user.name"), System.getProperty("java.version"),
+                    Long.toString(ProcessHandle.current().pid())}));
+        }
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        for (Map.Entry<String, Receiver<String[]>> e : asked.entrySet()) {
+            try {
+                String[] f = e.getValue().get(java.time.Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+                synchronized (this) {
+                    facts.put(e.getKey(), f);
+                }
+            } catch (RuntimeException unanswered) {
+                // shown as "?"
+            }
+        }
+        Map<String, String[]> out = new LinkedHashMap<>();
+        synchronized (this) {
+            for (String n : names) out.put(n, facts.getOrDefault(n, new String[]{"?", "?", "?", "-1"}));
+        }
+        return out;
     }
 
     synchronized Context remove(String name) {

@@ -438,7 +438,7 @@ public final class Shell implements AutoCloseable {
             out.println(String.format(Locale.ROOT, "|  %-20s %4d %-8s %-16s %-10s %8d %-10s %s", "master", 0, "-",
                     hostName(), System.getProperty("user.name"), ProcessHandle.current().pid(),
                     System.getProperty("java.version"), "running"));
-            printTree(null, "");
+            printTree(null, "", session.facts(session.names()));
             return true;
         });
         add("routes", "/routes [CTX]", "a context's routing table (default: the master's)", "", args -> {
@@ -595,18 +595,18 @@ public final class Shell implements AutoCloseable {
     }
 
     /** The contexts started from {@code parent} (null: the master), each under its parent, indented. */
-    private void printTree(Context parent, String indent) {
+    private void printTree(Context parent, String indent, Map<String, String[]> facts) {
         List<String> names = session.names().stream().filter(n -> session.context(n).via() == parent).toList();
         for (int i = 0; i < names.size(); i++) {
             String n = names.get(i);
             Context c = session.context(n);
-            String[] f = session.facts(n);
+            String[] f = facts.get(n);
             boolean last = i == names.size() - 1;
             out.println(String.format(Locale.ROOT, "|  %-20s %4d %-8s %-16s %-10s %8d %-10s %s",
                     indent + (last ? "└─ " : "├─ ") + n, c.id(), c.method(), f[0], f[1],
                     c.pid() >= 0 ? c.pid() : Long.parseLong(f[3]), f[2],
                     c.isConnected() ? "connected" : "disconnected"));
-            printTree(c, indent + (last ? "   " : "│  "));
+            printTree(c, indent + (last ? "   " : "│  "), facts);
         }
     }
 
