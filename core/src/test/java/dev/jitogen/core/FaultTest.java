@@ -27,15 +27,6 @@ class FaultTest {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    private static boolean gone(long pid, Duration within) throws InterruptedException {
-        long end = System.nanoTime() + within.toNanos();
-        while (System.nanoTime() < end) {
-            if (ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true)) return true;
-            Thread.sleep(20);
-        }
-        return false;
-    }
-
     @Test
     void closingTheRouterLeavesNoChildProcessEvenWithAHungCall() throws Exception {
         List<Long> pids = new ArrayList<>();
@@ -46,7 +37,7 @@ class FaultTest {
                 return null;
             });
         }
-        for (long pid : pids) assertTrue(gone(pid, Duration.ZERO.plusMillis(1)), "child " + pid + " still alive");
+        for (long pid : pids) assertTrue(Processes.gone(pid, Duration.ZERO.plusMillis(1)), "child " + pid + " still alive");
     }
 
     @Test
@@ -59,7 +50,7 @@ class FaultTest {
             });
             assertThrows(TimeoutError.class, () -> hung.get(Duration.ofMillis(200)));
             c.shutdown();
-            assertTrue(gone(c.pid(), Duration.ofSeconds(1)));
+            assertTrue(Processes.gone(c.pid(), Duration.ofSeconds(1)));
             assertThrows(ChannelError.class, () -> hung.get(Duration.ofSeconds(1)));
             assertFalse(c.isConnected());
         }
@@ -92,7 +83,7 @@ class FaultTest {
             long[] pids = Stream.of(line.trim().split(" ")).mapToLong(Long::parseLong).toArray();
             for (long pid : pids) assertTrue(ProcessHandle.of(pid).isPresent());
             master.destroyForcibly().waitFor(); // SIGKILL: no shutdown hook runs
-            for (long pid : pids) assertTrue(gone(pid, Duration.ofSeconds(2)), "child " + pid + " outlived its master");
+            for (long pid : pids) assertTrue(Processes.gone(pid, Duration.ofSeconds(2)), "child " + pid + " outlived its master");
         } finally {
             master.destroyForcibly();
         }
@@ -112,7 +103,7 @@ class FaultTest {
             });
             assertThrows(ChannelError.class, () -> r.get(Duration.ofSeconds(5)));
             assertTrue(log.await("bad frame: magic", Duration.ofSeconds(2)), log.lines().toString());
-            assertTrue(gone(bad.pid(), Duration.ofSeconds(3)));
+            assertTrue(Processes.gone(bad.pid(), Duration.ofSeconds(3)));
             assertEquals("still here", good.call(() -> "still here"));
         }
     }

@@ -9,15 +9,6 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** Contexts through contexts: a child starts its own children, and messages are routed through it. */
 class ViaTest {
-    private static boolean gone(long pid, Duration within) throws InterruptedException {
-        long end = System.nanoTime() + within.toNanos();
-        while (System.nanoTime() < end) {
-            if (ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true)) return true;
-            Thread.sleep(20);
-        }
-        return false;
-    }
-
     @Test
     void threeLevelsOfRealJvmsEachParentOfTheNext() {
         try (Router router = Router.create()) {
@@ -67,7 +58,7 @@ class ViaTest {
             });
             ProcessHandle.of(b.pid()).orElseThrow().destroyForcibly();
             assertThrows(ChannelError.class, () -> waiting.get(Duration.ofSeconds(1)));
-            assertTrue(gone(c.pid(), Duration.ofSeconds(2)), "c exits once its parent is gone");
+            assertTrue(Processes.gone(c.pid(), Duration.ofSeconds(2)), "c exits once its parent is gone");
             assertFalse(router.routes().containsKey(c.id()), "DEL_ROUTE reached the master");
             assertFalse(b.isConnected());
             assertFalse(c.isConnected());
@@ -86,6 +77,6 @@ class ViaTest {
             pb = b.pid();
             pc = c.pid();
         }
-        for (long pid : new long[]{pa, pb, pc}) assertTrue(gone(pid, Duration.ofSeconds(3)), pid + " still alive");
+        for (long pid : new long[]{pa, pb, pc}) assertTrue(Processes.gone(pid, Duration.ofSeconds(3)), pid + " still alive");
     }
 }
