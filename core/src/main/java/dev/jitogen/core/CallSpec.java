@@ -15,6 +15,8 @@ final class CallSpec {
     Object[] args;
     /** Static fields to set before the call: class name, field name, value, repeated. Null when none. */
     Object[] statics;
+    /** The {@link CallChain} this call belongs to, or null. */
+    String chain;
 
     private CallSpec() {}
 

@@ -33,6 +33,8 @@ public final class ChildMain {
     private static final Object RUNNING_LOCK = new Object();
     /** Reply handle of the call running on the main thread, or 0. */
     private static int running;
+    /** Chains whose calls failed, with the failure: later calls of the chain are refused until reset. Main thread. */
+    private static final Map<String, String> failedChains = new java.util.HashMap<>();
     /** Reply handles of queued calls cancelled before they ran. Guarded by RUNNING_LOCK. */
     private static final java.util.Set<Integer> cancelled = new java.util.HashSet<>();
     private static Thread mainThread;
@@ -112,13 +114,22 @@ public final class ChildMain {
             skip = cancelled.remove(m.replyTo);
             running = skip ? 0 : m.replyTo;
         }
+        String chain = null;
         try {
             if (skip) throw new InterruptedException("the call was cancelled before it ran");
-            result = ((CallSpec) r.decode(m.data)).invoke(loader);
+            CallSpec spec = (CallSpec) r.decode(m.data);
+            chain = spec.chain;
+            String earlier = chain == null ? null : failedChains.get(chain);
+            if (earlier != null) {
+                throw new IllegalStateException("not run: an earlier call of this chain failed (" + earlier
+                        + "); reset the chain to go on");
+            }
+            result = spec.invoke(loader);
             ok = true;
         } catch (Throwable t) {
             result = RemoteFailure.of(t);
             ok = false;
+            if (chain != null) failedChains.putIfAbsent(chain, t.toString());
             if (m.replyTo == Handles.NO_REPLY) Router.LOG.log(Level.WARNING, "call with no reply failed", t);
         } finally {
             synchronized (RUNNING_LOCK) {
@@ -150,6 +161,11 @@ public final class ChildMain {
      */
     public static long startLocal(Integer id, String name, LocalOptions options) {
         return router.startLocalChild(id, name, options);
+    }
+
+    /** Called by {@link CallChain#reset()}: the chain's earlier failure is forgotten. Not for users. */
+    public static void forgetChain(String chain) {
+        failedChains.remove(chain);
     }
 
     static byte[] firstStage() {

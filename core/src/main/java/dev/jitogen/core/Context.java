@@ -137,6 +137,12 @@ public final class Context {
         start(CallSpec.of(fn), false);
     }
 
+    /** Sends {@code spec} (a call of {@code chain}, or of none). For {@link CallChain}. */
+    <T> Receiver<T> start(CallSpec spec, boolean reply, String chain) {
+        spec.chain = chain;
+        return start(spec, reply);
+    }
+
     private <T> Receiver<T> start(CallSpec spec, boolean reply) {
         List<StaticState.FieldValue> statics = spec.function == null ? List.of()
                 : router.staticState().valuesFor(spec.function);

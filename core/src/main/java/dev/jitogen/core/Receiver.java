@@ -19,18 +19,82 @@ import java.util.concurrent.TimeUnit;
  *
  * @param <T> the type of value expected
  */
-public final class Receiver<T> implements AutoCloseable {
+public final class Receiver<T> implements AutoCloseable, Iterable<T> {
     static final int VALUE = 0, FAILURE = 1;
 
     private final Router router;
     private final int handle;
     private final Context respondent;
     private final LinkedBlockingQueue<Message> queue = new LinkedBlockingQueue<>();
+    /** Told of each arriving message, on the reader thread; set by a {@link Select} that watches this receiver. */
+    private volatile Runnable onArrival;
 
     Receiver(Router router, Context respondent, boolean persist) {
         this.router = router;
         this.respondent = respondent;
-        this.handle = router.addHandler(queue::add, respondent == null ? -1 : respondent.id(), persist);
+        this.handle = router.addHandler(this::arrive, respondent == null ? -1 : respondent.id(), persist);
+    }
+
+    /**
+     * A receiver on a new handle of {@code router} that accepts values from any context: hand out
+     * {@link #toSender()} so remote functions can stream results back.
+     */
+    public static <T> Receiver<T> create(Router router) {
+        return new Receiver<>(router, null, true);
+    }
+
+    private void arrive(Message m) {
+        queue.add(m);
+        Runnable r = onArrival;
+        if (r != null) r.run();
+    }
+
+    /** Called by {@link Select} on the thread that adds this receiver; the callback runs on reader threads. */
+    int watch(Runnable r) {
+        onArrival = r;
+        return queue.size();
+    }
+
+    /** A sender for this receiver, which can be passed to a function running in another context. */
+    public Sender<T> toSender() {
+        return new Sender<>(router, router.myId(), handle);
+    }
+
+    /** Context whose loss ends this receiver, or null. */
+    public Context respondent() {
+        return respondent;
+    }
+
+    /**
+     * Values in arrival order until the sending side closes ({@link Sender#close()}) or its context is lost; a
+     * failure is thrown as {@link CallError}. Iterate on one thread only.
+     */
+    @Override
+    public java.util.Iterator<T> iterator() {
+        return new java.util.Iterator<>() {
+            private Message next;
+
+            @Override
+            public boolean hasNext() {
+                if (next == null) {
+                    try {
+                        next = queue.take();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new JitogenError("interrupted while iterating " + who(), e);
+                    }
+                }
+                return !next.isDead();
+            }
+
+            @Override
+            public T next() {
+                if (!hasNext()) throw new java.util.NoSuchElementException(who() + " is closed");
+                Message m = next;
+                next = null;
+                return decode(m);
+            }
+        };
     }
 
     /** The handle messages for this receiver are addressed to. */
@@ -65,6 +129,15 @@ public final class Receiver<T> implements AutoCloseable {
                     + "; the remote call was asked to stop (its thread is interrupted)", e);
         }
         if (m == null) throw new TimeoutError("no reply from " + who() + " within " + timeout);
+        return decode(m);
+    }
+
+    /** The next value if one has arrived, else null; never waits. Used by {@link Select}. */
+    Message poll() {
+        return queue.poll();
+    }
+
+    T decodeMessage(Message m) {
         return decode(m);
     }
 

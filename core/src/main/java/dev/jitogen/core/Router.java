@@ -249,6 +249,11 @@ public final class Router implements AutoCloseable {
         return Collections.unmodifiableList(all);
     }
 
+    /** The context with this id that this router knows (started by it or routed through it), or null. */
+    public Context contextById(int id) {
+        return contexts.get(id);
+    }
+
     /** This context's id: 0 in the master. */
     public int myId() {
         return myId;
