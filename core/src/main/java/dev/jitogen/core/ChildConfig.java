@@ -10,7 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** What a parent tells a new child after the core bundle: who it is and its limits. */
-record ChildConfig(int id, String name, List<Integer> parentIds, int maxMessageSize, String logLevel, boolean debug) {
+record ChildConfig(int id, String name, List<Integer> parentIds, int maxMessageSize, String logLevel, boolean debug,
+                   boolean unidirectional) {
     byte[] encode() {
         try {
             ByteArrayOutputStream buf = new ByteArrayOutputStream();
@@ -22,6 +23,7 @@ record ChildConfig(int id, String name, List<Integer> parentIds, int maxMessageS
             out.writeInt(maxMessageSize);
             out.writeUTF(logLevel);
             out.writeBoolean(debug);
+            out.writeBoolean(unidirectional);
             out.close();
             return buf.toByteArray();
         } catch (IOException e) {
@@ -36,7 +38,7 @@ record ChildConfig(int id, String name, List<Integer> parentIds, int maxMessageS
             String name = in.readUTF();
             List<Integer> parents = new ArrayList<>();
             for (int n = in.readInt(); n > 0; n--) parents.add(in.readInt());
-            return new ChildConfig(id, name, parents, in.readInt(), in.readUTF(), in.readBoolean());
+            return new ChildConfig(id, name, parents, in.readInt(), in.readUTF(), in.readBoolean(), in.readBoolean());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

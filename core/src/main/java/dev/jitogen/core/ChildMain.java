@@ -50,7 +50,8 @@ public final class ChildMain {
         ChildConfig config = ChildConfig.decode(configBytes);
         System.setIn(new ByteArrayInputStream(new byte[0]));
         Stream parent = new Stream("parent", in, out, config.maxMessageSize());
-        Router r = new Router(config.id(), config.name(), config.parentIds(), parent, loader, config.maxMessageSize());
+        Router r = new Router(config.id(), config.name(), config.parentIds(), parent, loader, config.maxMessageSize(),
+                config.unidirectional());
         router = r;
         Router.current(r);
 

@@ -62,7 +62,7 @@ final class ProcessConnection {
             expect(in, FirstStage.READY, "the first stage");
             CoreBundle bundle = CoreBundle.get();
             byte[] config = new ChildConfig(id, name, router.childParentIds(), router.maxMessageSize(),
-                    Router.childLogLevel().getName(), debug).encode();
+                    Router.childLogLevel().getName(), debug, router.unidirectional()).encode();
             DataOutputStream data = new DataOutputStream(out);
             data.writeInt(bundle.compressed().length);
             data.write(bundle.compressed());

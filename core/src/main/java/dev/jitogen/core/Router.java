@@ -41,6 +41,8 @@ import java.util.logging.Logger;
 public final class Router implements AutoCloseable {
     static final Logger LOG = Logger.getLogger("dev.jitogen.core");
     private static volatile Router childRouter;
+    /** Jitogen's own types in data, registered by id on both sides (so always allowed, and small). */
+    private static final Class<?>[] CODEC_CLASSES = {CallSpec.class, RemoteFailure.class, Sender.class};
     private static final int MASTER_ID = 0;
 
     private final int myId;
@@ -50,6 +52,8 @@ public final class Router implements AutoCloseable {
     private final int maxMessageSize;
     private final Duration shutdownGrace;
     private final StaticState staticState;
+    /** Mitogen's unidirectional mode: refuse traffic between two children. Inherited by children. */
+    private final boolean unidirectional;
     /** Null in the master; the stream to our parent in a child, and the route of last resort. */
     private final Stream parent;
     /** Context ids allowed to make calls here: the parent chain, master first. Empty in the master. */
@@ -86,12 +90,13 @@ public final class Router implements AutoCloseable {
         this.maxMessageSize = b.maxMessageSize;
         this.shutdownGrace = b.shutdownGrace;
         this.staticState = b.staticState;
+        this.unidirectional = b.unidirectional;
         this.parent = null;
         this.parentIds = List.of();
         this.classServer = new ClassServer(new ClassFinder(classLoader), b.policy);
-        this.sendCodec = new Codec(classLoader, null, CallSpec.class, RemoteFailure.class);
+        this.sendCodec = new Codec(classLoader, null, CODEC_CLASSES);
         this.receiveCodec = new Codec(classLoader, new DataAllowList(classServer::served, b.dataPackages),
-                CallSpec.class, RemoteFailure.class);
+                CODEC_CLASSES);
         addHandler(Handles.GET_CLASS, this::onGetClass, -1, true);
         addHandler(Handles.FORWARD_LOG, this::onForwardLog, -1, true);
         // a master almost always starts a context next: build the core bundle and warm Kryo meanwhile
@@ -102,8 +107,10 @@ public final class Router implements AutoCloseable {
     }
 
     /** A child's router: everything it cannot route itself goes to {@code parent}. */
-    Router(int myId, String myName, List<Integer> parentIds, Stream parent, ClassLoader loader, int maxMessageSize) {
+    Router(int myId, String myName, List<Integer> parentIds, Stream parent, ClassLoader loader, int maxMessageSize,
+           boolean unidirectional) {
         this.myId = myId;
+        this.unidirectional = unidirectional;
         this.myName = myName;
         this.classLoader = loader;
         this.maxMessageSize = maxMessageSize;
@@ -112,8 +119,8 @@ public final class Router implements AutoCloseable {
         this.parent = parent;
         this.parentIds = List.copyOf(parentIds);
         this.classServer = null;
-        this.sendCodec = new Codec(loader, null, CallSpec.class, RemoteFailure.class);
-        this.receiveCodec = new Codec(loader, null, CallSpec.class, RemoteFailure.class);
+        this.sendCodec = new Codec(loader, null, CODEC_CLASSES);
+        this.receiveCodec = new Codec(loader, null, CODEC_CLASSES);
     }
 
     private static ClassLoader defaultLoader() {
@@ -269,6 +276,10 @@ public final class Router implements AutoCloseable {
 
     int maxMessageSize() {
         return maxMessageSize;
+    }
+
+    boolean unidirectional() {
+        return unidirectional;
     }
 
     ClassLoader classLoader() {
@@ -430,6 +441,16 @@ public final class Router implements AutoCloseable {
             return;
         }
         Stream s = streamFor(m.dst);
+        if (unidirectional && from != null && s != null && from != parent && s != parent) {
+            // between two children: only parent<->child traffic is allowed
+            LOG.severe("refused " + m + " from " + from.name() + " to " + s.name()
+                    + ": this router is unidirectional (only parent<->child traffic)");
+            if (!m.isDead() && m.replyTo != Handles.NO_REPLY) {
+                route(Message.deadReplyTo(m, myId, myName + " is unidirectional: context " + m.src
+                        + " may not send to context " + m.dst), null);
+            }
+            return;
+        }
         if (s == null || s == from || !s.send(m)) {
             if (!m.isDead() && m.replyTo != Handles.NO_REPLY) {
                 route(Message.deadReplyTo(m, myId, "no route from " + myName + " to context " + m.dst), null);
@@ -608,8 +629,18 @@ public final class Router implements AutoCloseable {
         private Duration shutdownGrace = Duration.ofSeconds(2);
         private StaticState staticState = StaticState.NONE;
         private final List<String> dataPackages = new ArrayList<>();
+        private boolean unidirectional;
 
         private Builder() {}
+
+        /**
+         * Mitogen's {@code unidirectional}: contexts may talk only to their parents and children; a message between
+         * two children gets a dead reply and an error in the log. Children inherit it.
+         */
+        public Builder unidirectional(boolean on) {
+            this.unidirectional = on;
+            return this;
+        }
 
         /**
          * Also accept, in data from children, classes under this package served from a jar (a library's value
