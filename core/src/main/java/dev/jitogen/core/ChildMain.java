@@ -1,6 +1,7 @@
 package dev.jitogen.core;
 
 import dev.jitogen.core.classload.ClassFetcher;
+import dev.jitogen.core.classload.ClassRelay;
 import dev.jitogen.core.stream.Stream;
 import dev.jitogen.core.wire.Handles;
 import dev.jitogen.core.wire.Message;
@@ -58,12 +59,24 @@ public final class ChildMain {
         Map<String, byte[]> classes = (Map<String, byte[]>) loader.getClass().getField("classes").get(loader);
         firstStage = (byte[]) loader.getClass().getField("firstStage").get(loader);
         bundle = (byte[]) loader.getClass().getField("bundle").get(loader);
-        ClassFetcher fetcher = new ClassFetcher(classes, name -> r.send(new Message(0, r.myId(), r.myId(),
-                Handles.GET_CLASS, Handles.NO_REPLY, name.getBytes(StandardCharsets.UTF_8))));
+        int parentId = config.parentIds().get(config.parentIds().size() - 1);
+        java.util.function.Consumer<String> askParent = name -> r.send(new Message(parentId, r.myId(), r.myId(),
+                Handles.GET_CLASS, Handles.NO_REPLY, name.getBytes(StandardCharsets.UTF_8)));
+        ClassFetcher fetcher = new ClassFetcher(classes, askParent);
         loader.getClass().getField("fetcher").set(loader, (Function<String, byte[]>) fetcher);
+        // for this context's own children: classes it received, relayed without asking its parent twice
+        ClassRelay relay = new ClassRelay(askParent, (child, payload) -> r.send(new Message(child, r.myId(), r.myId(),
+                Handles.LOAD_CLASS, Handles.NO_REPLY, payload)), r::sentTo);
         r.addHandler(Handles.LOAD_CLASS, m -> {
-            if (r.isParentChain(m.authId)) fetcher.onLoadClass(m.data); // code only from the parent chain
-            else Router.LOG.warning("refused LOAD_CLASS from context " + m.authId + ": not in the parent chain");
+            if (!r.isParentChain(m.authId)) { // code only from the parent chain
+                Router.LOG.warning("refused LOAD_CLASS from context " + m.authId + ": not in the parent chain");
+                return;
+            }
+            relay.onAnswer(m.data);
+            fetcher.onLoadClass(m.data);
+        }, -1, true);
+        r.addHandler(Handles.GET_CLASS, m -> {
+            if (r.sentTo(m.src) != null) relay.onRequest(m.src, new String(m.data, StandardCharsets.UTF_8));
         }, -1, true);
         r.addHandler(Handles.CALL_FUNCTION, calls::add, -1, true);
         mainThread = Thread.currentThread();

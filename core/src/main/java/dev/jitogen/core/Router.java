@@ -323,6 +323,11 @@ public final class Router implements AutoCloseable {
         }
     }
 
+    /** The classes already sent to context {@code id}, or null if it is not one of ours. */
+    Set<String> sentTo(int id) {
+        return sentClasses.get(id);
+    }
+
     private void trackSent(int contextId) {
         Set<String> sent = ConcurrentHashMap.newKeySet();
         sent.addAll(CoreBundle.get().names());

@@ -31,6 +31,24 @@ class ViaTest {
     }
 
     @Test
+    void aClassGoesDownEachStreamOnceAndIntermediatesAnswerFromTheirCache() {
+        try (Router router = Router.create()) {
+            Context a = router.local(LocalOptions.builder().name("a").build());
+            Context b = router.local(LocalOptions.builder().name("b").via(a).build());
+            Context c = router.local(LocalOptions.builder().name("c").via(b).build());
+            long before = router.stats().classesSent();
+            assertEquals("DEEP!", c.call(() -> Shouter.shout("deep")));
+            long afterDeep = router.stats().classesSent();
+            assertTrue(afterDeep > before);
+            // b and a already hold Shouter (they relayed it): using it there costs the master nothing more
+            assertEquals("MID!", b.call(() -> Shouter.shout("mid")));
+            assertEquals("TOP!", a.call(() -> Shouter.shout("top")));
+            // only the classes of the new lambdas (this test class, already sent) could be asked again: none are
+            assertEquals(afterDeep, router.stats().classesSent(), "no class sent twice by the master");
+        }
+    }
+
+    @Test
     void failuresBehindAnIntermediateArriveAsCallErrors() {
         try (Router router = Router.create()) {
             Context a = router.local();

@@ -7,6 +7,8 @@ import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -85,37 +87,38 @@ public final class ClassFetcher implements Function<String, byte[]> {
         }
     }
 
-    /** Takes a LOAD_CLASS payload (see {@link ClassServer}). */
+    /**
+     * Takes a LOAD_CLASS payload (see {@link ClassServer}). Every class in it is stored before any waiting thread
+     * is woken: the woken thread goes on to load the classes that came with the one it asked for, and must find
+     * them here rather than ask again.
+     */
     public void onLoadClass(byte[] payload) {
+        List<Runnable> wake = new ArrayList<>();
         try {
             DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload));
             for (int n = in.readInt(); n > 0; n--) {
                 byte kind = in.readByte();
                 String name = in.readUTF();
-                CompletableFuture<byte[]> f;
+                CompletableFuture<byte[]> f = pending.remove(name);
                 switch (kind) {
                     case ClassServer.CLASS -> {
                         byte[] bytes = new byte[in.readInt()];
                         in.readFully(bytes);
-                        f = pending.remove(name);
-                        if (f != null) f.complete(bytes);
+                        if (f != null) wake.add(() -> f.complete(bytes));
                         else classes.put(name, bytes);
                     }
                     case ClassServer.MISSING -> {
                         in.readUTF();
                         missing.add(name);
-                        f = pending.remove(name);
-                        if (f != null) f.complete(null);
+                        if (f != null) wake.add(() -> f.complete(null));
                     }
                     case ClassServer.DENIED -> {
                         String reason = in.readUTF();
                         denied.put(name, reason);
-                        f = pending.remove(name);
-                        if (f != null) f.completeExceptionally(new ClassDeniedByPolicyError(reason));
+                        if (f != null) wake.add(() -> f.completeExceptionally(new ClassDeniedByPolicyError(reason)));
                     }
                     case ClassServer.ALREADY_SENT -> {
-                        f = pending.remove(name);
-                        if (f != null) f.complete(classes.remove(name));
+                        if (f != null) wake.add(() -> f.complete(classes.remove(name)));
                     }
                     default -> throw new IOException("unknown LOAD_CLASS entry kind " + kind);
                 }
@@ -123,5 +126,6 @@ public final class ClassFetcher implements Function<String, byte[]> {
         } catch (IOException e) {
             throw new UncheckedIOException("malformed LOAD_CLASS message", e);
         }
+        wake.forEach(Runnable::run);
     }
 }
