@@ -9,6 +9,8 @@ import java.util.List;
  *
  * <p>Also raised when the reply cannot be accepted (a result type outside the data allow-list); then
  * {@link #remoteClassName()} names Jitogen's refusal and the message names the type.
+ *
+ * <p>Threads: built and thrown on the thread that waits for the reply, never on an I/O thread; immutable.
  */
 public class CallError extends JitogenError {
     private final String contextName;

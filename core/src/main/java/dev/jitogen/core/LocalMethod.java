@@ -3,7 +3,11 @@ package dev.jitogen.core;
 import java.util.List;
 import java.util.Map;
 
-/** The {@code local} connection method as a {@link ConnectionMethod}: {@link Router#local(LocalOptions)}. */
+/**
+ * The {@code local} connection method as a {@link ConnectionMethod}: {@link Router#local(LocalOptions)}.
+ *
+ * <p>Threads: stateless; any thread. {@link #connect} blocks the caller until the context is ready.
+ */
 public final class LocalMethod implements ConnectionMethod {
     @Override
     public String name() {

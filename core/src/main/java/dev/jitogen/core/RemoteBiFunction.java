@@ -6,6 +6,8 @@ import java.io.Serializable;
  * A function of two arguments. Serializable, so a lambda or method reference of this type can be sent to a context and run there:
  * the child fetches its capturing class from the master and rebuilds it; captured values travel with the call.
  * Capture only values that can be sent (see the serialization rules in the API guide).
+ *
+ * <p>Threads: runs in the target context on its main thread, one call at a time, in arrival order.
  */
 @FunctionalInterface
 public interface RemoteBiFunction<T, U, R> extends Serializable {

@@ -2,7 +2,9 @@ package dev.jitogen.core.serial;
 
 import com.esotericsoftware.kryo.KryoException;
 
-/** Data named a class outside the allow-list; nothing of that class was loaded or instantiated. */
+/** Data named a class outside the allow-list; nothing of that class was loaded or instantiated. 
+ * <p>Threads: raised on the thread that decodes (never an I/O thread); immutable.
+ */
 public final class RefusedClassException extends KryoException {
     private final String className;
 

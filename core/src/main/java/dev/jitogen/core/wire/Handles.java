@@ -3,6 +3,8 @@ package dev.jitogen.core.wire;
 /**
  * Standard handles, with Mitogen's roles and names where they fit (GET_MODULE/LOAD_MODULE become
  * GET_CLASS/LOAD_CLASS). Handles from {@link #FIRST_USER_HANDLE} up are allocated per router for receivers.
+ *
+ * <p>Threads: constants only; any thread.
  */
 public final class Handles {
     private Handles() {}

@@ -12,6 +12,8 @@ import java.util.Map;
 /**
  * {@code ssh} as a {@link ConnectionMethod}, which gives the shell its {@code /ssh} command:
  * {@code /ssh web1 deploy@web1.example.org:2222 --identity ~/.ssh/deploy_ed25519 --check-host-keys accept}.
+ *
+ * <p>Threads: stateless; any thread. {@link #connect} blocks the caller until the context is ready.
  */
 public final class SshMethod implements ConnectionMethod {
     @Override
