@@ -50,7 +50,7 @@ public final class ClassRelay {
         if (sent == null) return;
         byte[] entry = cache.get(name);
         if (entry != null) {
-            answerChild.accept(child, payload(List.of(name), sent));
+            answerChild.accept(child, payload(List.of(name), List.of(name), sent));
             return;
         }
         boolean ask;
@@ -102,23 +102,28 @@ public final class ClassRelay {
             if (sent == null) return;
             List<String> all = new ArrayList<>(asked);
             for (String n : names) if (!all.contains(n)) all.add(n);
-            answerChild.accept(child, payload(all, sent));
+            answerChild.accept(child, payload(all, asked, sent));
         });
     }
 
-    /** A LOAD_CLASS payload of the cached entries for {@code names} not yet sent to this child. */
-    private byte[] payload(List<String> names, Set<String> sent) {
+    /**
+     * A LOAD_CLASS payload of the cached entries for {@code names} not yet sent to this child; every name in
+     * {@code asked} gets an entry (the class, "already sent", or "missing"), so no asker is left waiting.
+     */
+    private byte[] payload(List<String> names, List<String> asked, Set<String> sent) {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         int count = 0;
         synchronized (sent) {
             for (String n : names) {
                 byte[] e = cache.get(n);
-                if (e == null && names.get(0).equals(n)) e = missing(n); // never leave the asker waiting
+                if (e == null && asked.contains(n)) { // never leave the asker waiting
+                    e = ClassServer.entry(ClassServer.MISSING, n, "the parent context has no copy of " + n + " to relay");
+                }
                 if (e == null) continue;
                 boolean isClass = e[0] == ClassServer.CLASS;
                 if (isClass && !sent.add(n)) {
-                    if (!names.get(0).equals(n)) continue; // a neighbour it has: skip it
-                    buf.writeBytes(alreadySent(n)); // what it asked for but has: say so
+                    if (!asked.contains(n)) continue; // a neighbour it has: skip it
+                    buf.writeBytes(ClassServer.entry(ClassServer.ALREADY_SENT, n, null)); // asked for, but has it
                     count++;
                     continue;
                 }
@@ -126,36 +131,6 @@ public final class ClassRelay {
                 count++;
             }
         }
-        byte[] body = buf.toByteArray();
-        byte[] all = new byte[4 + body.length];
-        all[0] = (byte) (count >>> 24);
-        all[1] = (byte) (count >>> 16);
-        all[2] = (byte) (count >>> 8);
-        all[3] = (byte) count;
-        System.arraycopy(body, 0, all, 4, body.length);
-        return all;
-    }
-
-    private static byte[] missing(String name) {
-        ByteArrayOutputStream raw = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(raw)) {
-            out.writeByte(ClassServer.MISSING);
-            out.writeUTF(name);
-            out.writeUTF("the parent context has no copy of " + name + " to relay");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return raw.toByteArray();
-    }
-
-    private static byte[] alreadySent(String name) {
-        ByteArrayOutputStream raw = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(raw)) {
-            out.writeByte(ClassServer.ALREADY_SENT);
-            out.writeUTF(name);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return raw.toByteArray();
+        return ClassServer.withCount(count, buf.toByteArray());
     }
 }

@@ -114,16 +114,27 @@ public final class ClassServer {
 
     /** A LOAD_CLASS answer saying {@code name} cannot be had, and why. */
     public static byte[] missing(String name, String reason) {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(buf)) {
-            out.writeInt(1);
-            out.writeByte(MISSING);
+        return withCount(1, entry(MISSING, name, reason));
+    }
+
+    /** One LOAD_CLASS entry without class bytes: {@code kind, name} and, unless null, {@code reason}. */
+    static byte[] entry(byte kind, String name, String reason) {
+        ByteArrayOutputStream raw = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(raw)) {
+            out.writeByte(kind);
             out.writeUTF(name);
-            out.writeUTF(reason.length() > 10_000 ? reason.substring(0, 10_000) : reason);
+            if (reason != null) out.writeUTF(reason.length() > 10_000 ? reason.substring(0, 10_000) : reason);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return buf.toByteArray();
+        return raw.toByteArray();
+    }
+
+    /** A LOAD_CLASS payload: the entry count, then the entries. */
+    static byte[] withCount(int count, byte[] entries) {
+        byte[] all = new byte[4 + entries.length];
+        java.nio.ByteBuffer.wrap(all).putInt(count).put(entries);
+        return all;
     }
 
     public Stats stats() {
@@ -155,14 +166,7 @@ public final class ClassServer {
 
         byte[] bytes() throws IOException {
             out.flush();
-            byte[] body = buf.toByteArray();
-            byte[] all = new byte[4 + body.length];
-            all[0] = (byte) (count >>> 24);
-            all[1] = (byte) (count >>> 16);
-            all[2] = (byte) (count >>> 8);
-            all[3] = (byte) count;
-            System.arraycopy(body, 0, all, 4, body.length);
-            return all;
+            return withCount(count, buf.toByteArray());
         }
     }
 }
