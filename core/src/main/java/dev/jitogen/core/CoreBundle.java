@@ -18,11 +18,14 @@ import java.util.zip.DeflaterOutputStream;
 /**
  * The classes every child receives over stdin before anything else: the closure of what {@link ChildMain} refers
  * to, found by reading constant pools (JDK classes excluded), so that the child's runtime, and Kryo with it, never
- * has to fetch a class while a stream reader needs it. Built once per master JVM, compressed with deflate.
+ * has to fetch a class while a stream reader needs it. Computed by the build (this class's {@link #main}) and
+ * shipped in the core jar; computed at run time only if that resource is missing. Compressed with deflate.
+ * Thread-safe; built at most once per JVM.
  *
  * <p>Format before compression: {@code int count}, then per class {@code UTF name, int length, bytes}.
  */
-final class CoreBundle {
+public final class CoreBundle {
+    private static final String RESOURCE = "META-INF/jitogen/core-bundle.bin";
     private static volatile CoreBundle instance;
 
     private final byte[] compressed;
@@ -40,8 +43,9 @@ final class CoreBundle {
         if (b == null) {
             synchronized (CoreBundle.class) {
                 if (instance == null) {
-                    byte[] received = ChildMain.bundle();
-                    instance = received != null ? of(received) : build();
+                    byte[] ready = ChildMain.bundle(); // a child passes on the bundle it was started with
+                    if (ready == null) ready = prebuilt();
+                    instance = ready != null ? of(ready) : build();
                 }
                 b = instance;
             }
@@ -49,7 +53,26 @@ final class CoreBundle {
         return b;
     }
 
-    /** In a child: the bundle it was started with, passed on unchanged to the children it starts. */
+    /** The bundle the build computed (see core's pom), or null when running from classes that skipped that step. */
+    private static byte[] prebuilt() {
+        try (java.io.InputStream in = CoreBundle.class.getClassLoader().getResourceAsStream(RESOURCE)) {
+            return in == null ? null : in.readAllBytes();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Build step: writes the compressed bundle to {@code args[0]}. */
+    public static void main(String[] args) throws IOException {
+        CoreBundle b = build();
+        java.nio.file.Path out = java.nio.file.Path.of(args[0]);
+        java.nio.file.Files.createDirectories(out.getParent());
+        java.nio.file.Files.write(out, b.compressed);
+        System.out.println("core bundle: " + b.names.size() + " classes, " + b.rawSize + " bytes, "
+                + b.compressed.length + " compressed");
+    }
+
+    /** A bundle already compressed: the prebuilt one, or in a child the one it was started with. */
     private static CoreBundle of(byte[] compressed) {
         try (DataInputStream in = new DataInputStream(new java.util.zip.InflaterInputStream(
                 new java.io.ByteArrayInputStream(compressed)))) {

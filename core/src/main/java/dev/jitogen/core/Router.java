@@ -102,7 +102,8 @@ public final class Router implements AutoCloseable {
         // a master almost always starts a context next: build the core bundle and warm Kryo meanwhile
         broker.services().execute(() -> {
             CoreBundle.get();
-            sendCodec.encode(Receiver.VALUE, CallSpec.ofStatic("java.lang.Object", "toString"));
+            RemoteCallable<Object> lambda = () -> null;
+            sendCodec.encode(Receiver.VALUE, CallSpec.of(lambda)); // lambdas, Kryo's first graph: warm now
         });
     }
 
