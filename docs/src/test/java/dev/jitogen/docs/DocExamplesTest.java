@@ -73,6 +73,30 @@ class DocExamplesTest {
     }
 
     @Test
+    void everyStatementExampleThatOpensItsOwnRouterRuns() throws Exception {
+        int ran = 0;
+        for (String page : List.of("getting-started.md", "how-it-works.md")) {
+            for (Example e : examples(page)) {
+                if (CLASS.matcher(e.source()).find() || !e.source().contains("Router.create()")) continue;
+                Thread t = Thread.currentThread();
+                ClassLoader old = t.getContextClassLoader();
+                try (URLClassLoader loader = compile(e, Files.createTempDirectory("doc-example"))) {
+                    t.setContextClassLoader(loader); // the router serves the example's classes from here
+                    var run = loader.loadClass("Snippet" + e.index()).getDeclaredMethod("run");
+                    run.setAccessible(true);
+                    run.invoke(null);
+                    ran++;
+                } catch (java.lang.reflect.InvocationTargetException x) {
+                    throw new AssertionError(page + " example " + e.index() + " failed:\n" + e.source(), x.getCause());
+                } finally {
+                    t.setContextClassLoader(old);
+                }
+            }
+        }
+        assertTrue(ran >= 4, ran + " examples ran");
+    }
+
+    @Test
     void theShellPagesSessionReplaysWithJitogenRun() throws Exception {
         Matcher m = Pattern.compile("```jsh\\n(.*?)```", Pattern.DOTALL).matcher(Files.readString(Path.of("shell.md")));
         assertTrue(m.find(), "shell.md has a ```jsh session");
