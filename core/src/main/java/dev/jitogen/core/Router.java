@@ -75,7 +75,58 @@ public final class Router implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final List<Runnable> closeActions = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    private record Registration(Handler handler, int respondent, boolean persist) {}
+    private record Registration(Handler handler, int respondent, boolean persist, HandlerPolicy policy) {}
+
+    /** Which messages a handler accepts (Mitogen's handler policies). Called on a reader thread: must not block. */
+    @FunctionalInterface
+    public interface HandlerPolicy {
+        boolean accepts(Message message, Router router);
+
+        /** Only messages carrying the authority of this context or one of its parents (Mitogen's has_parent_authority). */
+        static HandlerPolicy hasParentAuthority() {
+            return (m, r) -> m.authId == r.myId() || r.isParentChain(m.authId);
+        }
+
+        /** Only messages from a child this context started itself (Mitogen's is_immediate_child). */
+        static HandlerPolicy isImmediateChild() {
+            return (m, r) -> r.isImmediateChild(m.src);
+        }
+    }
+
+    /** Receives messages for a handle. Runs on the reader thread of the stream they arrive on: must not block. */
+    @FunctionalInterface
+    public interface MessageHandler {
+        void handle(Message message);
+    }
+
+    /**
+     * Registers {@code fn} on a new handle and returns it (Mitogen's {@code add_handler}). Messages the policy
+     * refuses are logged and answered with a dead reply; if {@code respondent} is lost, {@code fn} gets a dead
+     * message. With {@code persist} false the handler is removed after its first message.
+     *
+     * @param policy     null accepts every message
+     * @param respondent null if no context's loss should end it
+     */
+    public int addHandler(MessageHandler fn, HandlerPolicy policy, Context respondent, boolean persist) {
+        int handle = nextHandle.getAndIncrement();
+        handlers.put(handle, new Registration(fn::handle, respondent == null ? -1 : respondent.id(), persist, policy));
+        return handle;
+    }
+
+    /** Removes the handler of {@code handle} (Mitogen's {@code del_handler}); later messages get dead replies. */
+    public void delHandler(int handle) {
+        handlers.remove(handle);
+    }
+
+    /** Sends {@code data} (raw bytes) to {@code handle} of context {@code dst}, from this context. */
+    public void send(int dst, int handle, byte[] data) {
+        send(new Message(dst, myId, myId, handle, Handles.NO_REPLY, data));
+    }
+
+    boolean isImmediateChild(int id) {
+        Stream s = routes.get(id);
+        return s != null && s != parent && s.remoteId() == id;
+    }
 
     /** Receives messages for one handle, on an I/O thread: must not block. */
     @FunctionalInterface
@@ -408,7 +459,7 @@ public final class Router implements AutoCloseable {
     }
 
     void addHandler(int handle, Handler h, int respondent, boolean persist) {
-        handlers.put(handle, new Registration(h, respondent, persist));
+        handlers.put(handle, new Registration(h, respondent, persist, null));
         if (respondent >= 0 && respondent != myId && !routes.containsKey(respondent) && parent == null) {
             // the respondent is already gone: say so at once rather than let a waiter hang
             Registration r = handlers.remove(handle);
@@ -479,6 +530,13 @@ public final class Router implements AutoCloseable {
         if (r.respondent >= 0 && m.src != r.respondent && m.src != myId) {
             LOG.warning("dropped " + m + ": handle " + m.handle + " takes messages from context " + r.respondent
                     + " only (forged reply?)");
+            return;
+        }
+        if (r.policy != null && !r.policy.accepts(m, this)) {
+            LOG.warning("refused " + m + ": the policy of handle " + m.handle + " does not accept it");
+            if (!m.isDead() && m.replyTo != Handles.NO_REPLY) {
+                route(Message.deadReplyTo(m, myId, "refused by the policy of handle " + m.handle + " in " + myName), null);
+            }
             return;
         }
         if (!r.persist) handlers.remove(m.handle);
