@@ -123,6 +123,10 @@ public final class Shell implements AutoCloseable {
         redeclareLocal(js);
         // the rest of the imports follow in the background: the first snippet need not wait for them
         Thread rest = new Thread(() -> {
+            synchronized (jshellLock) {
+                // the first lambda javac compiles is slow: compile one now, not the operator's first call
+                js.eval("java.util.function.Supplier<Object> $jitogenWarm = () -> router;").forEach(e -> js.drop(e.snippet()));
+            }
             while (true) {
                 while (shellWaiting) {
                     try {
