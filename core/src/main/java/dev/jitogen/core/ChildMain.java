@@ -25,8 +25,6 @@ import java.util.logging.Level;
  * code; SHUTDOWN or the loss of the parent ends the process from a separate thread, even while a call is hung.
  */
 public final class ChildMain {
-    private static final Message EXIT = new Message(0, 0, 0, 0, 0, null);
-
     private static final LinkedBlockingQueue<Message> calls = new LinkedBlockingQueue<>();
     private static volatile Router router;
     private static volatile LogForwarder.Lines stdout, stderr;
@@ -105,11 +103,7 @@ public final class ChildMain {
         out.flush();
         r.attachParent();
         Thread.currentThread().setName("jitogen-main");
-        while (true) {
-            Message m = calls.take();
-            if (m == EXIT) return;
-            run(r, loader, m);
-        }
+        while (true) run(r, loader, calls.take()); // ends with the process (see exit)
     }
 
     private static void run(Router r, ClassLoader loader, Message m) {

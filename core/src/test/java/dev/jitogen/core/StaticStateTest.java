@@ -36,6 +36,38 @@ class StaticStateTest {
         }
     }
 
+    /** Child-side flag for the queued-cancel test. */
+    static final class Ran {
+        static volatile boolean ran;
+    }
+
+    @Test
+    void aCallCancelledWhileStillQueuedNeverRuns() throws Exception {
+        try (Router router = Router.create()) {
+            Context c = router.local();
+            Receiver<Integer> busy = c.callAsync(() -> {
+                Thread.sleep(800);
+                return 1;
+            });
+            Thread caller = new Thread(() -> {
+                try {
+                    c.call(() -> {
+                        Ran.ran = true;
+                        return null;
+                    });
+                } catch (JitogenError expected) {
+                    // interrupted
+                }
+            });
+            caller.start();
+            Thread.sleep(200);
+            caller.interrupt(); // its call is still queued behind the busy one
+            caller.join(2000);
+            assertEquals(1, busy.get(Duration.ofSeconds(5)));
+            assertFalse(c.call(() -> Ran.ran), "the cancelled call was skipped");
+        }
+    }
+
     @Test
     void interruptingTheWaitingThreadInterruptsTheRemoteCall() throws Exception {
         try (Router router = Router.create()) {

@@ -185,11 +185,6 @@ public final class Shell implements AutoCloseable {
         return "dev.jitogen.shell.Session.byId(" + session.id() + ")";
     }
 
-    /** Starts building JShell if it is not yet; returns at once. */
-    public void warmUp() {
-        jshell.isDone();
-    }
-
     Session session() {
         return session;
     }

@@ -28,7 +28,7 @@ public final class ClassServer {
     private static final int PRELOAD_BYTES = 4 << 20;
 
     private final ClassFinder finder;
-    private volatile ClassPolicy policy;
+    private final ClassPolicy policy;
     private final Set<String> served = ConcurrentHashMap.newKeySet();
     private final AtomicLong requests = new AtomicLong(), nanos = new AtomicLong(), classes = new AtomicLong(),
             bytes = new AtomicLong(), refusals = new AtomicLong(), notFound = new AtomicLong();
@@ -40,10 +40,6 @@ public final class ClassServer {
 
     public ClassFinder finder() {
         return finder;
-    }
-
-    public void policy(ClassPolicy policy) {
-        this.policy = policy;
     }
 
     /**

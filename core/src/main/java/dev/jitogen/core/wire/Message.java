@@ -3,7 +3,6 @@ package dev.jitogen.core.wire;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -104,13 +103,6 @@ public final class Message {
         StringBuilder s = new StringBuilder("\"");
         for (byte x : b) s.append(x >= 32 && x < 127 ? String.valueOf((char) x) : String.format("\\x%02x", x & 0xff));
         return s.append('"').toString();
-    }
-
-    /** Reads exactly {@code n} bytes or throws {@link EOFException}. */
-    public static byte[] readExactly(InputStream in, int n) throws IOException {
-        byte[] b = new byte[n];
-        new DataInputStream(in).readFully(b);
-        return b;
     }
 
     @Override
