@@ -17,7 +17,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Broker implements AutoCloseable {
     private final AtomicInteger serial = new AtomicInteger();
     private final ThreadFactory threads = r -> {
-        Thread t = new Thread(r, "jitogen-" + serial.incrementAndGet());
+        // an in-process context's runtime is inherited by threads its main thread starts: not by the router's own
+        Thread t = new Thread(() -> {
+            ChildRuntime.clearCurrent();
+            r.run();
+        }, "jitogen-" + serial.incrementAndGet());
         t.setDaemon(true);
         return t;
     };

@@ -1,6 +1,7 @@
 package dev.jitogen.core;
 
 import dev.jitogen.core.classload.ClassFinder;
+import dev.jitogen.core.classload.ClassRelay;
 import dev.jitogen.core.classload.ClassServer;
 import dev.jitogen.core.serial.Codec;
 import dev.jitogen.core.serial.DataAllowList;
@@ -40,9 +41,8 @@ import java.util.logging.Logger;
  */
 public final class Router implements AutoCloseable {
     static final Logger LOG = Logger.getLogger("dev.jitogen.core");
-    private static volatile Router childRouter;
     /** Jitogen's own types in data, registered by id on both sides (so always allowed, and small). */
-    private static final Class<?>[] CODEC_CLASSES = {CallSpec.class, RemoteFailure.class, Sender.class};
+    private static final Class<?>[] CODEC_CLASSES = {CallSpec.class, RemoteFailure.class, Sender.class, Stats.class};
     private static final int MASTER_ID = 0;
 
     private final int myId;
@@ -62,20 +62,38 @@ public final class Router implements AutoCloseable {
     private final Codec receiveCodec;
     /** Master only: answers GET_CLASS. */
     private final ClassServer classServer;
+    /** Child only: relays classes to this context's children. */
+    private volatile ClassRelay relay;
 
     private final Map<Integer, Stream> routes = new ConcurrentHashMap<>();
     private final Map<Integer, Registration> handlers = new ConcurrentHashMap<>();
     private final Map<Integer, Context> contexts = new ConcurrentHashMap<>();
     /** Per context, the classes already sent to it: never send one twice. */
     private final Map<Integer, Set<String>> sentClasses = new ConcurrentHashMap<>();
-    /** Master only: ids allocated for contexts being started through another, with the id of that context. */
-    private final Map<Integer, Integer> pendingVia = new ConcurrentHashMap<>();
+    /**
+     * Context id ranges handed to children (Mitogen's ALLOCATE_ID), with the stream of the child each went to: a
+     * child may add routes only for ids in the ranges it was given.
+     */
+    private final List<Grant> grants = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** A child's own block of ids for the contexts it starts: next and end (exclusive). Guarded by idLock. */
+    private int idNext, idEnd;
+    private final Object idLock = new Object();
     private final AtomicInteger nextHandle = new AtomicInteger(Handles.FIRST_USER_HANDLE);
     private final AtomicInteger nextContextId = new AtomicInteger(1);
     private final AtomicBoolean closed = new AtomicBoolean();
     private final List<Runnable> closeActions = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private record Registration(Handler handler, int respondent, boolean persist, HandlerPolicy policy) {}
+
+    /** Ids {@code [from, to)} given to the child at the end of {@code stream}. */
+    private record Grant(int from, int to, Stream stream) {
+        boolean contains(int id) {
+            return id >= from && id < to;
+        }
+    }
+
+    /** How many ids a child asks for at a time (Mitogen's IdAllocator block size). */
+    static final int ID_BLOCK = 1000;
 
     /** Which messages a handler accepts (Mitogen's handler policies). Called on a reader thread: must not block. */
     @FunctionalInterface
@@ -150,6 +168,7 @@ public final class Router implements AutoCloseable {
                 CODEC_CLASSES);
         addHandler(Handles.GET_CLASS, this::onGetClass, -1, true);
         addHandler(Handles.FORWARD_LOG, this::onForwardLog, -1, true);
+        addHandler(Handles.ALLOCATE_ID, this::onAllocateId, -1, true);
         // a master almost always starts a context next: build the core bundle and warm Kryo meanwhile
         broker.services().execute(() -> {
             CoreBundle.get();
@@ -159,20 +178,20 @@ public final class Router implements AutoCloseable {
     }
 
     /** A child's router: everything it cannot route itself goes to {@code parent}. */
-    Router(int myId, String myName, List<Integer> parentIds, Stream parent, ClassLoader loader, int maxMessageSize,
-           boolean unidirectional) {
-        this.myId = myId;
-        this.unidirectional = unidirectional;
-        this.myName = myName;
+    Router(ChildConfig config, Stream parent, ClassLoader loader) {
+        this.myId = config.id();
+        this.unidirectional = config.unidirectional();
+        this.myName = config.name();
         this.classLoader = loader;
-        this.maxMessageSize = maxMessageSize;
+        this.maxMessageSize = config.maxMessageSize();
         this.shutdownGrace = Duration.ofSeconds(1);
         this.staticState = StaticState.NONE;
         this.parent = parent;
-        this.parentIds = List.copyOf(parentIds);
+        this.parentIds = List.copyOf(config.parentIds());
         this.classServer = null;
         this.sendCodec = new Codec(loader, null, CODEC_CLASSES);
         this.receiveCodec = new Codec(loader, null, CODEC_CLASSES);
+        addHandler(Handles.ALLOCATE_ID, this::onAllocateId, -1, true);
     }
 
     private static ClassLoader defaultLoader() {
@@ -196,43 +215,83 @@ public final class Router implements AutoCloseable {
 
     /** Starts a child JVM on this host (Mitogen's {@code Router.local}). Blocks until it is ready or failed. */
     public Context local(LocalOptions options) {
-        if (options.via() != null) return startVia(options.via(), options);
+        if (options.via() != null) {
+            LocalOptions there = options.newBuilder().via(null).name(null).build();
+            return startVia(options.via(), "local", options.name(), options.connectTimeout(),
+                    (router, name) -> router.local(there.newBuilder().name(name).build()));
+        }
         return start("local", options.name(), options.connectTimeout(), options.debug(),
                 timeout -> ChildProcess.start(Bootstrap.command(options)));
     }
 
     /**
-     * Asks context {@code via} to start the child itself, as its parent: the master gives the id, {@code via}
-     * runs the bootstrap, and ADD_ROUTE tells every router up the chain that the id is reached through it.
+     * Starts an in-process context (see {@link #inProcess(String, Context)}) named {@code in-process}, or
+     * {@code in-process.N} if that name is taken.
      */
-    private Context startVia(Context via, LocalOptions options) {
-        requireMaster("local(via)");
-        int id = allocateContextId();
-        String name = uniqueName(options.name(), "local", id);
-        pendingVia.put(id, via.id());
-        try {
-            LocalOptions forVia = options.newBuilder().via(null).name(name).build();
-            Receiver<Long> started = via.callStaticAsync(ChildMain.class.getName(), "startLocal", id, name, forVia);
-            long pid = started.get(options.connectTimeout().plusSeconds(5));
-            if (!routes.containsKey(id)) throw new StreamError("context " + via.name() + " started " + name
-                    + " but no route to it arrived");
-            Context c = new Context(this, id, name, "local", null, via, pid);
-            contexts.put(id, c);
-            return c;
-        } catch (CallError e) {
-            throw new StreamError("could not start context " + name + " via " + via.name() + ": "
-                    + e.remoteMessage(), e);
-        } finally {
-            pendingVia.remove(id);
-        }
+    public Context inProcess() {
+        return inProcess(null, null);
     }
 
-    /** In a child, on its main thread: starts a local child with the id the master gave. Returns its pid. */
-    long startLocalChild(int id, String name, LocalOptions options) {
-        if (parent == null) throw new IllegalStateException("startLocalChild is for children");
-        Context c = ProcessConnection.connect(this, id, "local", name, options.connectTimeout(), options.debug(),
-                timeout -> ChildProcess.start(Bootstrap.command(options)));
-        return c.pid();
+    /**
+     * Starts a context inside this JVM (the JVM's stand-in for Mitogen's {@code fork}): it has its own router and
+     * class loader, fetches every class that is not Jitogen's own from its parent, and is linked to it by an
+     * in-memory stream, so it behaves like a child JVM for routing, class serving and trust at the cost of three
+     * threads. With {@code via}, it is created inside that context's JVM, as its child. Cheap enough to build
+     * trees of hundreds of contexts in tests.
+     *
+     * @param name null for a unique default
+     * @param via  null to make it a child of this router
+     */
+    public Context inProcess(String name, Context via) {
+        if (via != null) {
+            return startVia(via, "in-process", name, Duration.ofSeconds(30), (router, n) -> router.inProcess(n, null));
+        }
+        if (closed.get()) throw new IllegalStateException("router is closed");
+        int id = allocateContextId();
+        return InProcess.start(this, id, uniqueName(name, "in-process", id));
+    }
+
+    /**
+     * Starts a context whose parent is {@code via} rather than this router: it runs {@code start} on via's main
+     * thread with via's router, so the child is launched from via's host and user. Via takes the child's id from
+     * its block (ALLOCATE_ID), and its ADD_ROUTE travels up to the master before the call returns. For connection
+     * methods, each of which supports {@code via} through this; users set {@code via} in a method's options.
+     *
+     * @param method the connection method's name, the default context name
+     * @param start  serializable, so it must capture only data (the method's options with {@code via} cleared)
+     */
+    public Context startVia(Context via, String method, String requestedName, Duration timeout, ViaStart start) {
+        requireMaster(method + "(via)");
+        String name = requestedName != null ? requestedName : uniqueName(null, method, -1);
+        RemoteCallable<long[]> remote = () -> {
+            Context c = start.start(Router.current(), name);
+            return new long[]{c.id(), c.pid()};
+        };
+        long[] started;
+        try {
+            started = via.callAsync(remote).get(timeout.plusSeconds(5));
+        } catch (CallError e) {
+            String message = "could not start context " + name + " via " + via.name() + ": " + e.remoteMessage();
+            if (PasswordError.class.getName().equals(e.remoteClassName())) throw new PasswordError(message);
+            throw new StreamError(message, e);
+        }
+        int id = (int) started[0];
+        if (!routes.containsKey(id)) {
+            throw new StreamError("context " + via.name() + " started " + name + " but no route to it arrived");
+        }
+        Context c = new Context(this, id, name, method, null, via, started[1]);
+        contexts.put(id, c);
+        return c;
+    }
+
+    /**
+     * What a context given as {@code via} runs to start its child: usually the connection method's own
+     * {@code connect} with via cleared. Runs on via's main thread.
+     */
+    @FunctionalInterface
+    public interface ViaStart extends java.io.Serializable {
+        /** Starts the context {@code name} from {@code router} (via's) and returns it. */
+        Context start(Router router, String name);
     }
 
     /** Runs a bootstrap command somewhere; a connection method's part of starting a context. */
@@ -255,7 +314,7 @@ public final class Router implements AutoCloseable {
      * @param name   the context's name, or null for a unique default
      */
     public Context start(String method, String name, Duration connectTimeout, boolean debug, Launcher launcher) {
-        requireMaster(method + "()");
+        if (closed.get()) throw new IllegalStateException("router is closed");
         return ProcessConnection.connect(this, allocateContextId(), method, name, connectTimeout, debug, launcher);
     }
 
@@ -269,10 +328,18 @@ public final class Router implements AutoCloseable {
         return CoreBundle.get().compressed().length;
     }
 
-    /** Class-serving counters (Mitogen's {@code get_stats()}). */
+    /**
+     * Class-serving counters (Mitogen's {@code get_stats()}): in the master, what it served; in a child, what it
+     * relayed to its own children and how often it asked its parent.
+     */
     public Stats stats() {
-        requireMaster("stats()");
-        return classServer.stats();
+        if (parent == null) return classServer.stats();
+        ClassRelay r = relay;
+        return r == null ? new Stats(0, 0, 0, 0, 0, 0, 0) : r.stats();
+    }
+
+    void relay(ClassRelay relay) {
+        this.relay = relay;
     }
 
     /** Where classes served to children come from; add a {@link ClassFinder.ClassSource} here. */
@@ -281,13 +348,23 @@ public final class Router implements AutoCloseable {
         return classServer.finder();
     }
 
-    /** The router of this JVM's context when it runs as a child; null in a master (which may have several). */
+    /**
+     * The router of the context the calling code runs in (Mitogen's {@code takes_router}): in a function called in a
+     * context, that context's router; null in a master (which may have several). In an in-process context it is
+     * known on the context's main thread and the threads started from it.
+     */
     public static Router current() {
-        return childRouter;
+        ChildRuntime runtime = ChildRuntime.current();
+        return runtime == null ? null : runtime.router;
     }
 
-    static void current(Router r) {
-        childRouter = r;
+    /**
+     * A context referring to this router's own context (Mitogen's {@code Router.myself()}): its id and name, for
+     * addressing and logs. Calling functions on it from its own main thread would wait for itself.
+     */
+    public Context myself() {
+        return new Context(this, myId, myName, parent == null ? "master" : "self", null, null,
+                ProcessHandle.current().pid());
     }
 
     /**
@@ -349,15 +426,95 @@ public final class Router implements AutoCloseable {
 
     // ---- contexts -------------------------------------------------------------------------------------------------
 
+    /**
+     * A new context id. The master counts; a child takes ids from a block its parent gave it, asking for another
+     * block (ALLOCATE_ID, forwarded up to the master) when it runs out. Blocks in a child: never on a reader thread.
+     */
     int allocateContextId() {
-        return nextContextId.getAndIncrement();
+        if (parent == null) return nextContextId.getAndIncrement();
+        synchronized (idLock) {
+            if (idNext == idEnd) {
+                int[] block = requestIds(ID_BLOCK);
+                idNext = block[0];
+                idEnd = block[0] + block[1];
+            }
+            return idNext++;
+        }
     }
 
-    /** A default name for a context of {@code method}: the method's name, made unique. */
+    /** Asks the parent for {@code count} context ids; returns {first, count}. */
+    private int[] requestIds(int count) {
+        if (Stream.isReaderThread()) throw new IllegalStateException("context ids cannot be requested on a reader thread");
+        java.util.concurrent.CompletableFuture<Message> answer = new java.util.concurrent.CompletableFuture<>();
+        int handle = addHandler(answer::complete, parentId(), false);
+        send(new Message(parentId(), myId, myId, Handles.ALLOCATE_ID, handle,
+                java.nio.ByteBuffer.allocate(4).putInt(count).array()));
+        Message m;
+        try {
+            m = answer.get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StreamError("interrupted while asking the parent for context ids");
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new StreamError("the parent of " + myName + " did not give context ids within 30 s");
+        } finally {
+            removeHandler(handle);
+        }
+        if (m.isDead() || m.data.length != 8) {
+            throw new StreamError("the parent of " + myName + " refused context ids: "
+                    + new String(m.data, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(m.data);
+        return new int[]{b.getInt(), b.getInt()};
+    }
+
+    /**
+     * ALLOCATE_ID from a direct child: the master gives a range from its counter; a child forwards the request to
+     * its own parent and notes the answer on its way down. Either way the range is recorded against the asking
+     * child's stream, so only that part of the tree may add routes for it. Runs on a reader thread: never blocks.
+     */
+    private void onAllocateId(Message m) {
+        Stream from = routes.get(m.src);
+        int count = m.data.length == 4 ? java.nio.ByteBuffer.wrap(m.data).getInt() : -1;
+        if (from == null || from == parent || !isImmediateChild(m.src) || count < 1 || count > 100 * ID_BLOCK
+                || m.replyTo == Handles.NO_REPLY) {
+            LOG.warning("refused ALLOCATE_ID " + m + ": only a direct child may ask, for 1 to " + 100 * ID_BLOCK + " ids");
+            if (!m.isDead() && m.replyTo != Handles.NO_REPLY) {
+                send(Message.deadReplyTo(m, myId, "context ids are given only to direct children"));
+            }
+            return;
+        }
+        if (parent == null) {
+            int first = nextContextId.getAndAdd(count);
+            grants.add(new Grant(first, first + count, from));
+            send(new Message(m.src, myId, myId, m.replyTo, Handles.NO_REPLY,
+                    java.nio.ByteBuffer.allocate(8).putInt(first).putInt(count).array()));
+            return;
+        }
+        int handle = addHandler(answer -> {
+            if (answer.isDead() || answer.data.length != 8) {
+                send(Message.deadReplyTo(m, myId, "the parent of " + myName + " gave no context ids"));
+                return;
+            }
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(answer.data);
+            int first = b.getInt();
+            grants.add(new Grant(first, first + b.getInt(), from));
+            send(new Message(m.src, myId, myId, m.replyTo, Handles.NO_REPLY, answer.data));
+        }, parentId(), false);
+        send(new Message(parentId(), myId, myId, Handles.ALLOCATE_ID, handle, m.data));
+    }
+
+    /** A default name for a context of {@code method}: the method's name, made unique (with the id if known). */
     String uniqueName(String requested, String method, int id) {
         if (requested != null) return requested;
-        for (Context c : contexts.values()) if (c.name().equals(method)) return method + "." + id;
-        return method;
+        if (!nameTaken(method)) return method;
+        if (id >= 0) return method + "." + id;
+        for (int n = 2; ; n++) if (!nameTaken(method + "." + n)) return method + "." + n;
+    }
+
+    private boolean nameTaken(String name) {
+        for (Context c : contexts.values()) if (c.name().equals(name)) return true;
+        return false;
     }
 
     /** Attaches a started child's stream and begins reading it. */
@@ -370,7 +527,7 @@ public final class Router implements AutoCloseable {
         stream.start(routing(this::onStreamClosed), broker.threads());
         if (parent != null) {
             // tell the parent chain, up to the master, that this id is reached through us
-            send(new Message(parentIds.get(parentIds.size() - 1), myId, myId, Handles.ADD_ROUTE, Handles.NO_REPLY,
+            send(new Message(parentId(), myId, myId, Handles.ADD_ROUTE, Handles.NO_REPLY,
                     java.nio.ByteBuffer.allocate(4).putInt(context.id()).array()));
         }
     }
@@ -393,9 +550,15 @@ public final class Router implements AutoCloseable {
         return ids;
     }
 
-    void attachParent() {
-        routes.put(parentIds.get(parentIds.size() - 1), parent);
-        parent.start(routing((s, cause) -> ChildMain.parentGone(cause)), broker.threads());
+    /** Starts reading the parent stream; {@code onParentGone} hears of its end (on the reader thread). */
+    void attachParent(java.util.function.Consumer<Throwable> onParentGone) {
+        routes.put(parentId(), parent);
+        parent.start(routing((s, cause) -> onParentGone.accept(cause)), broker.threads());
+    }
+
+    /** The id of this context's parent; for children only. */
+    int parentId() {
+        return parentIds.get(parentIds.size() - 1);
     }
 
     /** A stream listener that routes every frame and calls {@code onClose} when the stream ends. */
@@ -414,6 +577,7 @@ public final class Router implements AutoCloseable {
     }
 
     private void onStreamClosed(Stream stream, Throwable cause) {
+        grants.removeIf(g -> g.stream() == stream);
         List<Integer> lost = new ArrayList<>();
         routes.entrySet().removeIf(e -> {
             if (e.getValue() != stream) return false;
@@ -431,7 +595,7 @@ public final class Router implements AutoCloseable {
         sentClasses.remove(id);
         String why = cause == null ? "its stream ended" : cause.getMessage();
         if (parent != null) {
-            send(new Message(parentIds.get(parentIds.size() - 1), myId, myId, Handles.DEL_ROUTE, Handles.NO_REPLY,
+            send(new Message(parentId(), myId, myId, Handles.DEL_ROUTE, Handles.NO_REPLY,
                     java.nio.ByteBuffer.allocate(4).putInt(id).array()));
         }
         Context c = contexts.get(id);
@@ -553,9 +717,8 @@ public final class Router implements AutoCloseable {
         int id = java.nio.ByteBuffer.wrap(m.data).getInt();
         if (m.handle == Handles.ADD_ROUTE) {
             Stream existing = routes.get(id);
-            Integer via = pendingVia.get(id);
-            boolean allowed = existing == null && id != myId && !parentIds.contains(id)
-                    && (parent != null || (via != null && routes.get(via) == from));
+            boolean allowed = existing == null && id != myId && !parentIds.contains(id) && m.src == from.remoteId()
+                    && grants.stream().anyMatch(g -> g.stream() == from && g.contains(id));
             if (!allowed) {
                 LOG.warning("refused ADD_ROUTE for context " + id + " from " + from.name()
                         + ": not an id given to that part of the tree");
@@ -563,7 +726,7 @@ public final class Router implements AutoCloseable {
             }
             routes.put(id, from);
             if (parent == null) trackSent(id);
-            else send(new Message(parentIds.get(parentIds.size() - 1), myId, myId, Handles.ADD_ROUTE,
+            else send(new Message(parentId(), myId, myId, Handles.ADD_ROUTE,
                     Handles.NO_REPLY, m.data));
         } else if (routes.get(id) == from) {
             routes.remove(id);

@@ -32,6 +32,9 @@ public final class ClassRelay {
     private final Consumer<String> askParent;
     private final BiConsumer<Integer, byte[]> answerChild;
     private final IntFunction<Set<String>> sentTo;
+    private final java.util.concurrent.atomic.AtomicLong requests = new java.util.concurrent.atomic.AtomicLong(),
+            forwarded = new java.util.concurrent.atomic.AtomicLong(), classes = new java.util.concurrent.atomic.AtomicLong(),
+            bytes = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * @param askParent   sends GET_CLASS for a name to this context's parent
@@ -48,6 +51,7 @@ public final class ClassRelay {
     public void onRequest(int child, String name) {
         Set<String> sent = sentTo.apply(child);
         if (sent == null) return;
+        requests.incrementAndGet();
         byte[] entry = cache.get(name);
         if (entry != null) {
             answerChild.accept(child, payload(List.of(name), List.of(name), sent));
@@ -60,7 +64,15 @@ public final class ClassRelay {
             if (ask) waiting.put(name, children = new ArrayList<>());
             children.add(child);
         }
-        if (ask) askParent.accept(name);
+        if (ask) {
+            forwarded.incrementAndGet();
+            askParent.accept(name);
+        }
+    }
+
+    /** Requests from children, classes and bytes relayed down, requests passed to the parent. */
+    public dev.jitogen.core.Stats stats() {
+        return new dev.jitogen.core.Stats(requests.get(), 0, classes.get(), bytes.get(), 0, 0, forwarded.get());
     }
 
     /** The parent's LOAD_CLASS reached this context: cache its entries and answer the children waiting for them. */
@@ -129,6 +141,10 @@ public final class ClassRelay {
                 }
                 buf.writeBytes(e);
                 count++;
+                if (isClass) {
+                    classes.incrementAndGet();
+                    bytes.addAndGet(e.length);
+                }
             }
         }
         return ClassServer.withCount(count, buf.toByteArray());

@@ -134,7 +134,7 @@ public final class ClassServer {
     }
 
     public Stats stats() {
-        return new Stats(requests.get(), nanos.get() / 1e9, classes.get(), bytes.get(), refusals.get(), notFound.get());
+        return new Stats(requests.get(), nanos.get() / 1e9, classes.get(), bytes.get(), refusals.get(), notFound.get(), 0);
     }
 
     /** One LOAD_CLASS payload under construction. */
