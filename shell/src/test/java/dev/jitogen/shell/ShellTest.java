@@ -46,6 +46,20 @@ class ShellTest {
     }
 
     @Test
+    void inProcessContextsNestThroughViaAndShowInTheTree() {
+        run("/in-process w1");
+        run("/in-process w2 --via w1");
+        assertTrue(run("w2.call(() -> dev.jitogen.core.Router.current().myName())").endsWith("==> \"w2\""));
+        assertTrue(run("String greet(String who) { return \"hello \" + who; }").contains("created method greet"));
+        assertTrue(run("w2.call(() -> greet(\"deep\"))").endsWith("==> \"hello deep\""),
+                "a snippet method reaches the second level through the first");
+        String ctx = run("/contexts");
+        assertTrue(ctx.matches("(?s).*w1 .*\\n\\|  [ │]  └─ w2 .*"), "w2 sits under w1:\n" + ctx);
+        assertTrue(run("/routes w1").contains("-> w2"));
+        assertTrue(fail("/in-process w3 --quick").contains("unknown option --quick"));
+    }
+
+    @Test
     void localIsPredefinedAndStartedOnFirstUse() {
         String out = run("local.call(() -> ProcessHandle.current().pid())");
         long pid = shell.session().context("local").pid();

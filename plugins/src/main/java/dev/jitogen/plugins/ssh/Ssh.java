@@ -48,12 +48,13 @@ public final class Ssh {
     private final String hostname;
     private String username;
     private int port;
-    private final List<Path> identityFiles = new ArrayList<>();
+    // paths as text: the options travel to a via context, and name files on the host the connection starts from
+    private final List<String> identityFiles = new ArrayList<>();
     private boolean identitiesOnly;
     private String password;
     private HostKeyPolicy checkHostKeys = HostKeyPolicy.ENFORCE;
-    private Path knownHosts;
-    private Path configFile;
+    private String knownHosts;
+    private String configFile;
     private boolean compression = true;
     private Duration connectTimeout = Duration.ofSeconds(30);
     private String remoteName;
@@ -61,9 +62,30 @@ public final class Ssh {
     private List<String> jvmFlags = LocalOptions.DEFAULT_JVM_FLAGS;
     private boolean debug;
     private String name;
+    private transient Context via;
 
     private Ssh(String hostname) {
         this.hostname = hostname;
+    }
+
+    private Ssh copy() {
+        Ssh c = new Ssh(hostname);
+        c.username = username;
+        c.port = port;
+        c.identityFiles.addAll(identityFiles);
+        c.identitiesOnly = identitiesOnly;
+        c.password = password;
+        c.checkHostKeys = checkHostKeys;
+        c.knownHosts = knownHosts;
+        c.configFile = configFile;
+        c.compression = compression;
+        c.connectTimeout = connectTimeout;
+        c.remoteName = remoteName;
+        c.javaPath = javaPath;
+        c.jvmFlags = jvmFlags;
+        c.debug = debug;
+        c.name = name;
+        return c;
     }
 
     /** SSH to {@code hostname}: a name, an address, or a {@code Host} alias of {@code ~/.ssh/config}. */
@@ -88,7 +110,7 @@ public final class Ssh {
     /** A private key to offer, before the default identities (a leading {@code ~/} means the home directory). */
     public Ssh identityFile(Path file) {
         String f = file.toString();
-        this.identityFiles.add(f.startsWith("~/") ? Path.of(System.getProperty("user.home"), f.substring(2)) : file);
+        this.identityFiles.add(f);
         return this;
     }
 
@@ -112,13 +134,13 @@ public final class Ssh {
 
     /** The known-hosts file; default {@code ~/.ssh/known_hosts}. */
     public Ssh knownHosts(Path file) {
-        this.knownHosts = file;
+        this.knownHosts = file == null ? null : file.toString();
         return this;
     }
 
     /** The OpenSSH client config to read; default {@code ~/.ssh/config}. */
     public Ssh configFile(Path file) {
-        this.configFile = file;
+        this.configFile = file == null ? null : file.toString();
         return this;
     }
 
@@ -162,12 +184,27 @@ public final class Ssh {
         return this;
     }
 
+    /**
+     * Connect from context {@code via} instead of the master (Mitogen's {@code via=}): the SSH client runs in that
+     * context, on its host, and becomes the new context's parent. File options (identity, known hosts, config)
+     * then name files on via's host, and its {@code ~} is via's user's home.
+     */
+    public Ssh via(Context via) {
+        this.via = via;
+        return this;
+    }
+
     String hostname() {
         return hostname;
     }
 
     /** Connects, authenticates, starts the child and returns its context. */
     public Context connect(Router router) {
+        if (via != null) {
+            Ssh there = copy();
+            return router.startVia(via, "ssh", name, connectTimeout.plusSeconds(5),
+                    (r, n) -> there.name(n).connect(r));
+        }
         String shown = (remoteName != null ? remoteName : "jitogen:" + System.getProperty("user.name") + "@"
                 + hostName() + ":" + ProcessHandle.current().pid());
         String script = Bootstrap.script(javaPath, jvmFlags, shown.startsWith("jitogen:") ? shown : "jitogen:" + shown);
@@ -181,13 +218,15 @@ public final class Ssh {
         ClientSession session;
         try {
             ConnectFuture f = client.connect(username, hostname, port > 0 ? port : 0,
-                    SshClients.context(checkHostKeys, knownHosts, configFile), null);
+                    SshClients.context(checkHostKeys, knownHosts == null ? null : Path.of(knownHosts),
+                            configFile == null ? null : Path.of(configFile)), null);
             session = f.verify(left(deadline)).getSession();
         } catch (IOException | RuntimeException e) {
             throw connectError(where, e);
         }
         try {
-            for (Path p : identityFiles) {
+            for (String f : identityFiles) {
+                Path p = f.startsWith("~/") ? Path.of(System.getProperty("user.home"), f.substring(2)) : Path.of(f);
                 if (!Files.isReadable(p)) throw new StreamError("identity file " + p + " cannot be read");
                 for (KeyPair kp : new FileKeyPairProvider(p).loadKeys(session)) session.addPublicKeyIdentity(kp);
             }

@@ -45,10 +45,6 @@ public final class SshMethod implements ConnectionMethod {
 
     @Override
     public Context connect(Router router, String name, Map<String, String> o, Context via) {
-        if (via != null) {
-            throw new IllegalArgumentException("ssh through another context (--via) is not supported yet: "
-                    + "the master opens SSH connections itself for now");
-        }
         String dest = o.get("destination");
         if (dest == null) throw new IllegalArgumentException("give the destination, [USER@]HOST[:PORT]");
         String user = null;
@@ -67,7 +63,7 @@ public final class SshMethod implements ConnectionMethod {
             }
             dest = dest.substring(0, colon);
         }
-        Ssh ssh = Ssh.to(dest).name(name).remoteName(o.getOrDefault("remote-name", name));
+        Ssh ssh = Ssh.to(dest).name(name).remoteName(o.getOrDefault("remote-name", name)).via(via);
         if (user != null) ssh.username(user);
         if (port > 0) ssh.port(port);
         if (o.containsKey("identity")) ssh.identityFile(Path.of(o.get("identity")));
