@@ -47,7 +47,8 @@ class DocExamplesTest {
             name = c.group(1);
         } else {
             name = "Snippet" + e.index();
-            source = "import dev.jitogen.core.*;\nimport dev.jitogen.plugins.ssh.*;\nimport java.util.*;\n"
+            source = "import dev.jitogen.core.*;\nimport dev.jitogen.plugins.ssh.*;\nimport dev.jitogen.plugins.become.*;\n"
+                    + "import dev.jitogen.plugins.container.*;\nimport java.util.*;\n"
                     + "import java.time.*;\nimport java.nio.file.*;\n"
                     + "class " + name + " { static void run(" + (source.contains("Router router") ? "" : "Router router")
                     + ") throws Exception {\n" + source + "\n} }\n";
@@ -64,7 +65,7 @@ class DocExamplesTest {
 
     @Test
     void everyJavaExampleCompiles() throws Exception {
-        for (String page : List.of("getting-started.md", "how-it-works.md", "ssh.md")) {
+        for (String page : List.of("getting-started.md", "how-it-works.md", "ssh.md", "connection-methods.md")) {
             for (Example e : examples(page)) {
                 Path dir = Files.createTempDirectory("doc-example");
                 compile(e, dir).close();

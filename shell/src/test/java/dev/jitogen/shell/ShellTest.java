@@ -178,7 +178,8 @@ class ShellTest {
     @Test
     void everyCommandHasHelp() {
         String help = run("/help");
-        for (String c : List.of("/local", "/contexts", "/routes", "/on", "/stats", "/log", "/disconnect", "/list",
+        for (String c : List.of("/local", "/in-process", "/ssh", "/sudo", "/su", "/doas", "/docker", "/podman",
+                "/buildah", "/kubectl", "/lxc", "/lxd", "/incus", "/jail", "/setns", "/contexts", "/routes", "/on", "/stats", "/log", "/disconnect", "/list",
                 "/vars", "/methods", "/types", "/imports", "/save", "/open", "/history", "/drop", "/reset", "/exit")) {
             assertTrue(help.contains(c), c + " missing from /help");
             assertTrue(run(c + " --help").contains("|  " + c), c);
