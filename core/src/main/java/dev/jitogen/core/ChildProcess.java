@@ -37,6 +37,54 @@ public interface ChildProcess {
     /** Its exit status once it ended, or null if unknown. */
     Integer exitStatus();
 
+    /**
+     * {@code process} with its stdout and stderr replaced by {@code stdout} and {@code stderr} (filters that read
+     * them): for a connection method that must see what the tool prints before the child runs (a password prompt).
+     */
+    static ChildProcess withStreams(ChildProcess process, InputStream stdout, InputStream stderr) {
+        return new ChildProcess() {
+            @Override
+            public OutputStream stdin() {
+                return process.stdin();
+            }
+
+            @Override
+            public InputStream stdout() {
+                return stdout;
+            }
+
+            @Override
+            public InputStream stderr() {
+                return stderr;
+            }
+
+            @Override
+            public long pid() {
+                return process.pid();
+            }
+
+            @Override
+            public boolean isAlive() {
+                return process.isAlive();
+            }
+
+            @Override
+            public void kill() {
+                process.kill();
+            }
+
+            @Override
+            public boolean waitFor(Duration timeout) throws InterruptedException {
+                return process.waitFor(timeout);
+            }
+
+            @Override
+            public Integer exitStatus() {
+                return process.exitStatus();
+            }
+        };
+    }
+
     /** Runs {@code argv} here and wraps the process. */
     static ChildProcess start(List<String> argv) throws IOException {
         Process p = new ProcessBuilder(argv).start();

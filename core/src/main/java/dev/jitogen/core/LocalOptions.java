@@ -30,8 +30,7 @@ public final class LocalOptions {
         this.via = b.via;
         this.name = b.name;
         this.remoteName = b.remoteName != null ? b.remoteName : defaultRemoteName();
-        this.javaPath = b.javaPath != null ? b.javaPath
-                : List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        this.javaPath = b.javaPath; // null: the java of the JVM that starts the child (via's, with via)
         this.jvmFlags = b.jvmFlags;
         this.debug = b.debug;
         this.connectTimeout = b.connectTimeout;
@@ -78,8 +77,9 @@ public final class LocalOptions {
         return remoteName;
     }
 
+    /** The java command; by default that of the JVM starting the child (with {@code via}, via's own). */
     public List<String> javaPath() {
-        return javaPath;
+        return javaPath != null ? javaPath : List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     }
 
     public List<String> jvmFlags() {

@@ -102,15 +102,6 @@ public abstract class CommandContext<T extends CommandContext<T>> {
         return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     }
 
-    /** Called once the context is gone or failed to start, to undo what {@link #argv} created (a container). */
-    protected void cleanUp() {
-    }
-
-    /** True if {@link #cleanUp} does something, so the context's end must be watched. */
-    protected boolean needsCleanUp() {
-        return false;
-    }
-
     /** Starts the context and returns it once ready. */
     public Context connect(Router router) {
         if (via != null) {
@@ -133,10 +124,8 @@ public abstract class CommandContext<T extends CommandContext<T>> {
                 if (prompts == null) return p;
                 return tty ? terminal(p, prompts, watcher, timeout) : piped(p, prompts, watcher);
             });
-            if (needsCleanUp()) watchForExit(router, c);
             return c;
         } catch (StreamError e) {
-            cleanUp();
             String failure = watcher[0] == null ? null : watcher[0].failure();
             if ("needed".equals(failure)) {
                 throw new PasswordError(method() + " asked for a password and none was given (context "
@@ -150,28 +139,6 @@ public abstract class CommandContext<T extends CommandContext<T>> {
         }
     }
 
-    /** Runs {@link #cleanUp} when the context ends. */
-    private void watchForExit(Router router, Context c) {
-        Thread t = new Thread(() -> {
-            try {
-                c.awaitDisconnect(Duration.ofDays(3650));
-            } catch (InterruptedException ignored) {
-                // the JVM is ending
-            }
-            cleanUp();
-        }, "jitogen-cleanup-" + c.name());
-        t.setDaemon(true);
-        t.start();
-        router.onClose(() -> {
-            try {
-                c.awaitDisconnect(Duration.ofSeconds(5));
-                t.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-    }
-
     /** The tool in a pseudo-terminal of its own, from util-linux {@code script}: for tools that read /dev/tty. */
     private static List<String> inTerminal(List<String> argv) {
         StringBuilder cmd = new StringBuilder();
@@ -183,7 +150,7 @@ public abstract class CommandContext<T extends CommandContext<T>> {
     private static ChildProcess piped(ChildProcess p, Prompts prompts, PromptWatcher[] watcher) {
         PromptWatcher w = new PromptWatcher(p.stderr(), p.stdin(), prompts, p::kill);
         watcher[0] = w;
-        return new Wrapped(p, p.stdout(), w);
+        return ChildProcess.withStreams(p, p.stdout(), w);
     }
 
     /**
@@ -211,50 +178,7 @@ public abstract class CommandContext<T extends CommandContext<T>> {
         InputStream rest = before == null ? InputStream.nullInputStream() : new java.io.SequenceInputStream(
                 new java.io.ByteArrayInputStream(dev.jitogen.bootstrap.FirstStage.READY.getBytes(StandardCharsets.US_ASCII)),
                 p.stdout());
-        return new Wrapped(p, rest, talk.in());
-    }
-
-    /** A process with its stdout or stderr replaced. */
-    private record Wrapped(ChildProcess p, InputStream out, InputStream err) implements ChildProcess {
-        @Override
-        public OutputStream stdin() {
-            return p.stdin();
-        }
-
-        @Override
-        public InputStream stdout() {
-            return out;
-        }
-
-        @Override
-        public InputStream stderr() {
-            return err;
-        }
-
-        @Override
-        public long pid() {
-            return p.pid();
-        }
-
-        @Override
-        public boolean isAlive() {
-            return p.isAlive();
-        }
-
-        @Override
-        public void kill() {
-            p.kill();
-        }
-
-        @Override
-        public boolean waitFor(Duration timeout) throws InterruptedException {
-            return p.waitFor(timeout);
-        }
-
-        @Override
-        public Integer exitStatus() {
-            return p.exitStatus();
-        }
+        return ChildProcess.withStreams(p, rest, talk.in());
     }
 
     /** Appends {@code SH -c script}: every method's last words. */
