@@ -34,8 +34,7 @@ final class InProcess {
         ChildConfig config = new ChildConfig(id, name, parent.childParentIds(), parent.maxMessageSize(),
                 Router.childLogLevel().getName(), false, parent.unidirectional());
         Router child = new Router(config, toParent, loader);
-        ChildRuntime[] runtime = new ChildRuntime[1];
-        runtime[0] = new ChildRuntime(child, loader, loader.classes, f -> loader.fetcher = f, why -> {
+        ChildRuntime runtime = new ChildRuntime(child, loader, loader.classes, f -> loader.fetcher = f, why -> {
             Router.LOG.fine("[" + name + "] exiting: " + why);
             // closing waits for its own children's grace period: never on the reader thread that heard SHUTDOWN
             Thread t = new Thread(child::close, "jitogen-exit-" + name);
@@ -44,9 +43,9 @@ final class InProcess {
         });
         Context context = new Context(parent, id, name, "in-process", null, null, ProcessHandle.current().pid());
         parent.attach(context, toChild);
-        child.attachParent(cause -> runtime[0].exit(cause == null ? "parent disconnected"
+        child.attachParent(cause -> runtime.exit(cause == null ? "parent disconnected"
                 : "parent stream failed: " + cause.getMessage()));
-        Thread main = new Thread(runtime[0]::runCalls, "jitogen-main-" + name);
+        Thread main = new Thread(runtime::runCalls, "jitogen-main-" + name);
         main.setDaemon(true);
         main.start();
         return context;

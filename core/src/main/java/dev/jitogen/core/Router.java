@@ -83,7 +83,7 @@ public final class Router implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final List<Runnable> closeActions = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    private record Registration(Handler handler, int respondent, boolean persist, HandlerPolicy policy) {}
+    private record Registration(MessageHandler handler, int respondent, boolean persist, HandlerPolicy policy) {}
 
     /** Ids {@code [from, to)} given to the child at the end of {@code stream}. */
     private record Grant(int from, int to, Stream stream) {
@@ -127,7 +127,7 @@ public final class Router implements AutoCloseable {
      */
     public int addHandler(MessageHandler fn, HandlerPolicy policy, Context respondent, boolean persist) {
         int handle = nextHandle.getAndIncrement();
-        handlers.put(handle, new Registration(fn::handle, respondent == null ? -1 : respondent.id(), persist, policy));
+        handlers.put(handle, new Registration(fn, respondent == null ? -1 : respondent.id(), persist, policy));
         return handle;
     }
 
@@ -146,11 +146,6 @@ public final class Router implements AutoCloseable {
         return s != null && s != parent && s.remoteId() == id;
     }
 
-    /** Receives messages for one handle, on an I/O thread: must not block. */
-    @FunctionalInterface
-    interface Handler {
-        void handle(Message m);
-    }
 
     private Router(Builder b) {
         this.myId = MASTER_ID;
@@ -616,13 +611,13 @@ public final class Router implements AutoCloseable {
     // ---- handlers and routing -------------------------------------------------------------------------------------
 
     /** Registers {@code h} on a new handle; {@code respondent} (or -1) is the context whose loss kills it. */
-    int addHandler(Handler h, int respondent, boolean persist) {
+    int addHandler(MessageHandler h, int respondent, boolean persist) {
         int handle = nextHandle.getAndIncrement();
         addHandler(handle, h, respondent, persist);
         return handle;
     }
 
-    void addHandler(int handle, Handler h, int respondent, boolean persist) {
+    void addHandler(int handle, MessageHandler h, int respondent, boolean persist) {
         handlers.put(handle, new Registration(h, respondent, persist, null));
         if (respondent >= 0 && respondent != myId && !routes.containsKey(respondent) && parent == null) {
             // the respondent is already gone: say so at once rather than let a waiter hang

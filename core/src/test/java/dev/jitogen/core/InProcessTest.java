@@ -28,6 +28,8 @@ class InProcessTest {
             assertEquals(Router.class.getClassLoader().getName(), c.call(() -> Router.class.getClassLoader().getName()),
                     "Jitogen's own classes are the JVM's");
             assertEquals(c.id(), (int) c.call(() -> Router.current().myId()), "a function finds its own router");
+            assertEquals(c.id(), (int) c.call(() -> Router.current().myself().id()));
+            assertEquals(0, router.myself().id());
             assertTrue(router.stats().classesSent() > 0);
             c.shutdown();
             assertFalse(c.isConnected());

@@ -146,11 +146,29 @@ public abstract class CommandContext<T extends CommandContext<T>> {
         return List.of("script", "-q", "-e", "-c", cmd.toString().trim(), "/dev/null");
     }
 
-    /** The tool prompts on stderr and reads the password from stdin (sudo -S, Linux su). */
+    /**
+     * The tool prompts on stderr and reads the password from stdin (sudo -S, Linux su). Prompts are watched until
+     * the child's first output on stdout: from then on stderr is the child's, and no text of it may kill it.
+     */
     private static ChildProcess piped(ChildProcess p, Prompts prompts, PromptWatcher[] watcher) {
         PromptWatcher w = new PromptWatcher(p.stderr(), p.stdin(), prompts, p::kill);
         watcher[0] = w;
-        return ChildProcess.withStreams(p, p.stdout(), w);
+        InputStream stdout = new java.io.FilterInputStream(p.stdout()) {
+            @Override
+            public int read() throws IOException {
+                int b = super.read();
+                w.stop();
+                return b;
+            }
+
+            @Override
+            public int read(byte[] buf, int off, int len) throws IOException {
+                int n = super.read(buf, off, len);
+                if (n > 0) w.stop();
+                return n;
+            }
+        };
+        return ChildProcess.withStreams(p, stdout, w);
     }
 
     /**

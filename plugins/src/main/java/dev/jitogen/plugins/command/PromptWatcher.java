@@ -12,7 +12,8 @@ import java.util.Locale;
  * with no password to give means one was needed. Either failure kills the process at once rather than let the tool
  * wait on a prompt nobody will answer.
  *
- * <p>As a filter, it passes every byte on unchanged (so the text stays in error messages); with {@link #untilToken}
+ * <p>As a filter, it passes every byte on unchanged (so the text stays in error messages) until {@link #stop}; with
+ * {@link #untilToken}
  * it instead keeps bytes until a token appears, for a terminal where prompts and the child's output share a
  * stream. Threads: read by one thread (a stderr or stdout reader); {@link #failure()} may be read by any.
  */
@@ -24,12 +25,19 @@ final class PromptWatcher extends InputStream {
     private final StringBuilder window = new StringBuilder();
     private int prompted;
     private volatile String failure;
+    /** Set once the child runs (its first output): the tool has finished talking, so nothing is matched after. */
+    private volatile boolean stopped;
 
     PromptWatcher(InputStream in, OutputStream stdin, Prompts prompts, Runnable kill) {
         this.in = in;
         this.stdin = stdin;
         this.prompts = prompts;
         this.kill = kill;
+    }
+
+    /** Stops matching: what the child's process prints on stderr later is its own, not the tool's. Any thread. */
+    void stop() {
+        stopped = true;
     }
 
     /** Why the password failed ("needed", "refused"), or null. */
@@ -78,7 +86,7 @@ final class PromptWatcher extends InputStream {
     }
 
     private void see(char c) {
-        if (failure != null) return;
+        if (failure != null || stopped) return;
         window.append(c);
         if (window.length() > 512) window.delete(0, window.length() - 256);
         String text = window.toString().toLowerCase(Locale.ROOT);

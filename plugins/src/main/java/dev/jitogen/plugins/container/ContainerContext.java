@@ -119,5 +119,4 @@ public abstract class ContainerContext<T extends ContainerContext<T>> extends Co
         protected void extra(ContainerContext<?> c, Map<String, String> o) {
         }
     }
-
 }

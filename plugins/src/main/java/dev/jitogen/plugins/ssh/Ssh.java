@@ -68,25 +68,6 @@ public final class Ssh {
         this.hostname = hostname;
     }
 
-    private Ssh copy() {
-        Ssh c = new Ssh(hostname);
-        c.username = username;
-        c.port = port;
-        c.identityFiles.addAll(identityFiles);
-        c.identitiesOnly = identitiesOnly;
-        c.password = password;
-        c.checkHostKeys = checkHostKeys;
-        c.knownHosts = knownHosts;
-        c.configFile = configFile;
-        c.compression = compression;
-        c.connectTimeout = connectTimeout;
-        c.remoteName = remoteName;
-        c.javaPath = javaPath;
-        c.jvmFlags = jvmFlags;
-        c.debug = debug;
-        c.name = name;
-        return c;
-    }
 
     /** SSH to {@code hostname}: a name, an address, or a {@code Host} alias of {@code ~/.ssh/config}. */
     public static Ssh to(String hostname) {
@@ -201,9 +182,8 @@ public final class Ssh {
     /** Connects, authenticates, starts the child and returns its context. */
     public Context connect(Router router) {
         if (via != null) {
-            Ssh there = copy();
-            return router.startVia(via, "ssh", name, connectTimeout.plusSeconds(5),
-                    (r, n) -> there.name(n).connect(r));
+            // the options travel as data (via is transient) and connect again over there
+            return router.startVia(via, "ssh", name, connectTimeout.plusSeconds(5), (r, n) -> name(n).connect(r));
         }
         String shown = (remoteName != null ? remoteName : "jitogen:" + System.getProperty("user.name") + "@"
                 + hostName() + ":" + ProcessHandle.current().pid());

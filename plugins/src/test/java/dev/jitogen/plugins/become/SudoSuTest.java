@@ -82,6 +82,20 @@ class SudoSuTest {
     }
 
     @Test
+    void whatTheRunningChildPrintsOnStderrIsNotTakenForAPrompt() throws Exception {
+        Context c = Sudo.as(A).connect(router);
+        c.call(() -> {
+            var err = new java.io.FileOutputStream(java.io.FileDescriptor.err); // fd 2: what sudo's stderr was
+            err.write("sudo: a password is required\n[jitogen-sudo] password:\nSorry, try again.\n".getBytes());
+            err.flush();
+            return null;
+        });
+        Thread.sleep(300);
+        assertEquals(1, c.call(() -> 1), "the context was not killed as if sudo had asked again");
+        c.shutdown();
+    }
+
+    @Test
     void sudoArgsAreParsedAndUnknownOnesNamed() {
         Context b = Sudo.as("root").sudoArgs(List.of("-u", B, "-H")).via(a).connect(router);
         assertEquals("/home/" + B, b.call(() -> System.getenv("HOME")));
