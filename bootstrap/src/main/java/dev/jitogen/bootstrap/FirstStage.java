@@ -1,6 +1,7 @@
 package dev.jitogen.bootstrap;
 
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.File;
 import java.io.FileDescriptor;
@@ -17,7 +18,7 @@ import java.util.zip.InflaterInputStream;
  * The first stage: the only class a target JVM loads from disk.
  *
  * <p>Run as {@code java -cp DIR dev.jitogen.bootstrap.FirstStage NAME DIR MIN_JAVA}. It deletes DIR at once, checks the
- * JVM's version, prints the readiness token, reads the compressed core bundle and the context's config from stdin,
+ * JVM's version, prints the readiness token, reads the core bundle (deflated or not) and the context's config from stdin,
  * and hands over to {@code dev.jitogen.core.ChildMain}. The class is compiled for Java 8 so that an older
  * JVM reaches the version check and says what is wrong instead of failing with a class-version error.
  *
@@ -38,7 +39,7 @@ public final class FirstStage extends ClassLoader {
     public final Map<String, byte[]> classes = new ConcurrentHashMap<String, byte[]>();
     /** Fetches a class's bytes from the parent, or returns null; set once by the child main. */
     public volatile Function<String, byte[]> fetcher;
-    /** This class's own bytes and the compressed core bundle, so this context can start children of its own. */
+    /** This class's own bytes and the core bundle (uncompressed), so this context can start children of its own. */
     public byte[] firstStage, bundle;
 
     private FirstStage(ClassLoader parent) {
@@ -75,16 +76,26 @@ public final class FirstStage extends ClassLoader {
 
         InputStream in = System.in;
         DataInputStream data = new DataInputStream(in);
-        byte[] packed = new byte[data.readInt()];
+        int length = data.readInt(); // negative: the bundle comes uncompressed
+        byte[] packed = new byte[Math.abs(length)];
         data.readFully(packed);
         byte[] config = new byte[data.readInt()];
         data.readFully(config);
 
-        FirstStage loader = new FirstStage(
-                (ClassLoader) ClassLoader.class.getMethod("getPlatformClassLoader").invoke(null));
+        // the application loader's parent is the platform loader (Java 9+), without reflection's start-up cost
+        FirstStage loader = new FirstStage(ClassLoader.getSystemClassLoader().getParent());
         loader.firstStage = self;
+        InputStream raw = new ByteArrayInputStream(packed);
+        if (length >= 0) {
+            ByteArrayOutputStream inflated = new ByteArrayOutputStream(packed.length * 4);
+            InflaterInputStream z = new InflaterInputStream(raw, new Inflater(), 65536);
+            byte[] buf = new byte[65536];
+            for (int n; (n = z.read(buf)) > 0; ) inflated.write(buf, 0, n);
+            packed = inflated.toByteArray();
+            raw = new ByteArrayInputStream(packed);
+        }
         loader.bundle = packed;
-        DataInputStream bundle = new DataInputStream(new InflaterInputStream(new ByteArrayInputStream(packed), new Inflater(), 65536));
+        DataInputStream bundle = new DataInputStream(raw);
         for (int n = bundle.readInt(); n > 0; n--) {
             String name = bundle.readUTF();
             byte[] bytes = new byte[bundle.readInt()];

@@ -1,14 +1,20 @@
 package dev.jitogen.core;
 
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.KryoSerializable;
+import com.esotericsoftware.kryo.io.Input;
+import com.esotericsoftware.kryo.io.Output;
+
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 
 /**
  * What CALL_FUNCTION carries: a serializable function object with its arguments, or a static method named by class
- * and method name. Flows from parent to child only.
+ * and method name. Flows from parent to child only. Writes its own fields: Kryo's reflective field serializer cost
+ * more than the rest of a no-op call's encoding.
  */
-final class CallSpec {
+final class CallSpec implements KryoSerializable {
     Object function;
     String className;
     String methodName;
@@ -19,6 +25,26 @@ final class CallSpec {
     String chain;
 
     private CallSpec() {}
+
+    @Override
+    public void write(Kryo kryo, Output out) {
+        kryo.writeClassAndObject(out, function);
+        out.writeString(className);
+        out.writeString(methodName);
+        kryo.writeClassAndObject(out, args);
+        kryo.writeClassAndObject(out, statics);
+        out.writeString(chain);
+    }
+
+    @Override
+    public void read(Kryo kryo, Input in) {
+        function = kryo.readClassAndObject(in);
+        className = in.readString();
+        methodName = in.readString();
+        args = (Object[]) kryo.readClassAndObject(in);
+        statics = (Object[]) kryo.readClassAndObject(in);
+        chain = in.readString();
+    }
 
     static CallSpec of(Object function, Object... args) {
         CallSpec c = new CallSpec();

@@ -21,7 +21,7 @@ import java.util.logging.Level;
  */
 public final class ChildMain {
     private static volatile LogForwarder.Lines stdout, stderr;
-    /** What the first stage kept for starting children: its own bytes and the compressed bundle; null in a master. */
+    /** What the first stage kept for starting children: its own bytes and the (uncompressed) bundle; null in a master. */
     private static volatile byte[] firstStage, bundle;
 
     private ChildMain() {}
@@ -65,7 +65,13 @@ public final class ChildMain {
                 : "parent stream failed: " + cause.getMessage()));
         Thread.currentThread().setName("jitogen-main");
         runtime.runCalls(); // returns only as the process ends (see exit)
-        Thread.currentThread().join(); // exit() is ending the process
+        while (true) {
+            try {
+                Thread.currentThread().join(); // exit() is ending the process
+            } catch (InterruptedException e) {
+                // exit() interrupts this thread too; it must not end with an exception (printed on stderr)
+            }
+        }
     }
 
     /** Called by {@link CallChain#reset()}: the chain's earlier failure is forgotten. Not for users. */

@@ -37,6 +37,11 @@ public interface ChildProcess {
     /** Its exit status once it ended, or null if unknown. */
     Integer exitStatus();
 
+    /** True if its streams cross a network (SSH), where the core bundle is worth compressing; false for pipes. */
+    default boolean crossesNetwork() {
+        return false;
+    }
+
     /**
      * {@code process} with its stdout and stderr replaced by {@code stdout} and {@code stderr} (filters that read
      * them): for a connection method that must see what the tool prints before the child runs (a password prompt).
@@ -81,6 +86,11 @@ public interface ChildProcess {
             @Override
             public Integer exitStatus() {
                 return process.exitStatus();
+            }
+
+            @Override
+            public boolean crossesNetwork() {
+                return process.crossesNetwork();
             }
         };
     }

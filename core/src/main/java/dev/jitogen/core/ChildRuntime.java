@@ -132,11 +132,14 @@ final class ChildRuntime {
         mainThread = Thread.currentThread();
         CURRENT.set(this);
         while (!exiting) {
-            Message m;
-            try {
-                m = calls.take();
-            } catch (InterruptedException e) {
-                continue; // a late CANCEL, or exit: the loop condition decides
+            Message m = calls.poll();
+            if (m == null) {
+                router.flushParent(); // replies held back while more calls were queued (see run)
+                try {
+                    m = calls.take();
+                } catch (InterruptedException e) {
+                    continue; // a late CANCEL, or exit: the loop condition decides
+                }
             }
             run(m);
         }
@@ -196,7 +199,9 @@ final class ChildRuntime {
             data = r.encode(Receiver.FAILURE, RemoteFailure.of(e.getClass().getName(), "cannot send a value of type "
                     + type + " back from " + r.myName() + ": " + e.getMessage()));
         }
-        r.send(new Message(m.src, r.myId(), r.myId(), m.replyTo, Handles.NO_REPLY, data));
+        Message reply = new Message(m.src, r.myId(), r.myId(), m.replyTo, Handles.NO_REPLY, data);
+        // with calls queued behind this one (pipelined callAsync), replies share writes: runCalls flushes when idle
+        if (calls.isEmpty() || !r.sendUnflushedToParent(reply)) r.send(reply);
     }
 
     /** Forgets a chain's failure ({@link CallChain#reset()}). Main thread. */

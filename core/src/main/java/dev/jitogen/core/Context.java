@@ -1,5 +1,6 @@
 package dev.jitogen.core;
 
+import dev.jitogen.core.serial.Lambdas;
 import dev.jitogen.core.wire.Handles;
 import dev.jitogen.core.wire.Message;
 
@@ -175,6 +176,7 @@ public final class Context {
             throw new CallError(name, JitogenError.class.getName(), "the call is " + payload.length
                     + " bytes, over the max message size " + router.maxMessageSize(), List.of(), null);
         }
+        if (spec.function != null) router.pushClass(id, Lambdas.hostClass(spec.function));
         Receiver<T> receiver = reply ? new Receiver<>(router, this, false) : null;
         router.send(new Message(id, router.myId(), router.myId(), Handles.CALL_FUNCTION,
                 reply ? receiver.handle() : Handles.NO_REPLY, payload));

@@ -19,8 +19,9 @@ import java.util.zip.DeflaterOutputStream;
  * The classes every child receives over stdin before anything else: the closure of what {@link ChildMain} refers
  * to, found by reading constant pools (JDK classes excluded), so that the child's runtime, and Kryo with it, never
  * has to fetch a class while a stream reader needs it. Computed by the build (this class's {@link #main}) and
- * shipped in the core jar; computed at run time only if that resource is missing. Compressed with deflate.
- * Thread-safe; built at most once per JVM.
+ * shipped in the core jar; computed at run time only if that resource is missing. Sent as it is on local pipes
+ * and deflated on streams that cross a network ({@link ChildProcess#crossesNetwork}). Thread-safe; built at most
+ * once per JVM.
  *
  * <p>Format before compression: {@code int count}, then per class {@code UTF name, int length, bytes}.
  */
@@ -28,14 +29,16 @@ public final class CoreBundle {
     private static final String RESOURCE = "META-INF/jitogen/core-bundle.bin";
     private static volatile CoreBundle instance;
 
-    private final byte[] compressed;
+    /** The format above, uncompressed: sent as it is on local pipes, where inflating costs the child more. */
+    private final byte[] raw;
     private final Set<String> names;
-    private final int rawSize;
+    private final int classBytes;
+    private volatile byte[] compressed;
 
-    private CoreBundle(byte[] compressed, Set<String> names, int rawSize) {
-        this.compressed = compressed;
+    private CoreBundle(byte[] raw, Set<String> names, int classBytes) {
+        this.raw = raw;
         this.names = names;
-        this.rawSize = rawSize;
+        this.classBytes = classBytes;
     }
 
     static CoreBundle get() {
@@ -43,7 +46,7 @@ public final class CoreBundle {
         if (b == null) {
             synchronized (CoreBundle.class) {
                 if (instance == null) {
-                    byte[] ready = ChildMain.bundle(); // a child passes on the bundle it was started with
+                    byte[] ready = ChildMain.bundle(); // a child passes on the bundle it was started with (raw)
                     if (ready == null) ready = prebuilt();
                     instance = ready != null ? of(ready) : build();
                 }
@@ -62,44 +65,53 @@ public final class CoreBundle {
         }
     }
 
-    /** Build step: writes the compressed bundle to {@code args[0]}. */
+    /** Build step: writes the (uncompressed) bundle to {@code args[0]}. */
     public static void main(String[] args) throws IOException {
         CoreBundle b = build();
         java.nio.file.Path out = java.nio.file.Path.of(args[0]);
         java.nio.file.Files.createDirectories(out.getParent());
-        java.nio.file.Files.write(out, b.compressed);
-        System.out.println("core bundle: " + b.names.size() + " classes, " + b.rawSize + " bytes, "
-                + b.compressed.length + " compressed");
+        java.nio.file.Files.write(out, b.raw);
+        System.out.println("core bundle: " + b.names.size() + " classes, " + b.classBytes + " bytes, "
+                + b.compressed().length + " compressed");
     }
 
-    /** A bundle already compressed: the prebuilt one, or in a child the one it was started with. */
-    private static CoreBundle of(byte[] compressed) {
-        try (DataInputStream in = new DataInputStream(new java.util.zip.InflaterInputStream(
-                new java.io.ByteArrayInputStream(compressed)))) {
+    private static CoreBundle of(byte[] raw) {
+        try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(raw))) {
             java.util.Set<String> names = new java.util.HashSet<>();
-            int raw = 0;
+            int size = 0;
             for (int n = in.readInt(); n > 0; n--) {
                 names.add(in.readUTF());
                 int len = in.readInt();
-                raw += len;
+                size += len;
                 in.skipNBytes(len);
             }
-            return new CoreBundle(compressed, Set.copyOf(names), raw);
+            return new CoreBundle(raw, Set.copyOf(names), size);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
+    byte[] raw() {
+        return raw;
+    }
+
+    /** Deflated, for streams that cross a network; computed on first use. */
     byte[] compressed() {
-        return compressed;
+        byte[] c = compressed;
+        if (c == null) {
+            ByteArrayOutputStream buf = new ByteArrayOutputStream(raw.length / 3);
+            try (DeflaterOutputStream z = new DeflaterOutputStream(buf, new Deflater(Deflater.BEST_COMPRESSION), 65536)) {
+                z.write(raw);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            compressed = c = buf.toByteArray();
+        }
+        return c;
     }
 
     Set<String> names() {
         return names;
-    }
-
-    int rawSize() {
-        return rawSize;
     }
 
     private static CoreBundle build() {
@@ -117,18 +129,17 @@ public final class CoreBundle {
         }
         try {
             ByteArrayOutputStream buf = new ByteArrayOutputStream();
-            DeflaterOutputStream z = new DeflaterOutputStream(buf, new Deflater(Deflater.BEST_COMPRESSION), 65536);
-            DataOutputStream out = new DataOutputStream(z);
+            DataOutputStream out = new DataOutputStream(buf);
             out.writeInt(classes.size());
-            int raw = 0;
+            int size = 0;
             for (Map.Entry<String, byte[]> e : classes.entrySet()) {
                 out.writeUTF(e.getKey());
                 out.writeInt(e.getValue().length);
                 out.write(e.getValue());
-                raw += e.getValue().length;
+                size += e.getValue().length;
             }
             out.close();
-            return new CoreBundle(buf.toByteArray(), Set.copyOf(classes.keySet()), raw);
+            return new CoreBundle(buf.toByteArray(), Set.copyOf(classes.keySet()), size);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -22,7 +22,7 @@ import java.util.logging.Level;
  * Launches the bootstrap command through a connection method's launcher and takes the child through the handshake:
  * <ol>
  *   <li>the first stage prints {@link FirstStage#READY};</li>
- *   <li>we send the compressed core bundle and the child's config;</li>
+ *   <li>we send the core bundle (deflated if the stream crosses a network) and the child's config;</li>
  *   <li>the child main prints {@link Bootstrap#CHILD_READY}; from then on stdin/stdout carry frames.</li>
  * </ol>
  * Whatever the process prints on stderr before readiness is kept for the error message; after it, each line is
@@ -64,8 +64,10 @@ final class ProcessConnection {
             byte[] config = new ChildConfig(id, name, router.childParentIds(), router.maxMessageSize(),
                     Router.childLogLevel().getName(), debug, router.unidirectional()).encode();
             DataOutputStream data = new DataOutputStream(out);
-            data.writeInt(bundle.compressed().length);
-            data.write(bundle.compressed());
+            // a negative length announces the bundle uncompressed: inflating costs a local child more than the pipe
+            byte[] packed = process.crossesNetwork() ? bundle.compressed() : bundle.raw();
+            data.writeInt(process.crossesNetwork() ? packed.length : -packed.length);
+            data.write(packed);
             data.writeInt(config.length);
             data.write(config);
             data.flush();

@@ -7,7 +7,7 @@ import dev.jitogen.core.wire.Message;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -25,7 +25,8 @@ public final class Receiver<T> implements AutoCloseable, Iterable<T> {
     private final Router router;
     private final int handle;
     private final Context respondent;
-    private final LinkedBlockingQueue<Message> queue = new LinkedBlockingQueue<>();
+    /** Messages not yet taken; guarded by itself, which waiting threads wait on. Most receivers get one message. */
+    private final ArrayDeque<Message> queue = new ArrayDeque<>(2);
     /** Told of each arriving message, on the reader thread; set by a {@link Select} that watches this receiver. */
     private volatile Runnable onArrival;
 
@@ -44,7 +45,10 @@ public final class Receiver<T> implements AutoCloseable, Iterable<T> {
     }
 
     private void arrive(Message m) {
-        queue.add(m);
+        synchronized (queue) {
+            queue.add(m);
+            queue.notifyAll();
+        }
         Runnable r = onArrival;
         if (r != null) r.run();
     }
@@ -52,7 +56,26 @@ public final class Receiver<T> implements AutoCloseable, Iterable<T> {
     /** Called by {@link Select} on the thread that adds this receiver; the callback runs on reader threads. */
     int watch(Runnable r) {
         onArrival = r;
-        return queue.size();
+        synchronized (queue) {
+            return queue.size();
+        }
+    }
+
+    /** The next message, waiting at most {@code nanos} (forever if negative); null on timeout. */
+    private Message take(long nanos) throws InterruptedException {
+        synchronized (queue) {
+            long deadline = System.nanoTime() + nanos;
+            while (queue.isEmpty()) {
+                if (nanos < 0) {
+                    queue.wait();
+                } else {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) return null;
+                    TimeUnit.NANOSECONDS.timedWait(queue, left);
+                }
+            }
+            return queue.poll();
+        }
     }
 
     /** A sender for this receiver, which can be passed to a function running in another context. */
@@ -78,7 +101,7 @@ public final class Receiver<T> implements AutoCloseable, Iterable<T> {
             public boolean hasNext() {
                 if (next == null) {
                     try {
-                        next = queue.take();
+                        next = take(-1);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         throw new JitogenError("interrupted while iterating " + who(), e);
@@ -121,7 +144,7 @@ public final class Receiver<T> implements AutoCloseable, Iterable<T> {
         }
         Message m;
         try {
-            m = timeout == null ? queue.take() : queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            m = take(timeout == null ? -1 : Math.max(0, timeout.toNanos()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             if (respondent != null) respondent.cancel(handle);
@@ -134,7 +157,9 @@ public final class Receiver<T> implements AutoCloseable, Iterable<T> {
 
     /** The next value if one has arrived, else null; never waits. Used by {@link Select}. */
     Message poll() {
-        return queue.poll();
+        synchronized (queue) {
+            return queue.poll();
+        }
     }
 
     T decodeMessage(Message m) {

@@ -184,8 +184,11 @@ public final class Router implements AutoCloseable {
         this.parent = parent;
         this.parentIds = List.copyOf(config.parentIds());
         this.classServer = null;
-        this.sendCodec = new Codec(loader, null, CODEC_CLASSES);
-        this.receiveCodec = new Codec(loader, null, CODEC_CLASSES);
+        // both directions trust the data (it comes from the parent chain), so one codec, warmed while the handshake
+        // finishes: the first call would otherwise pay for Kryo's set-up and the JDK's lambda machinery
+        this.sendCodec = this.receiveCodec = new Codec(loader, null, CODEC_CLASSES);
+        RemoteCallable<Object> lambda = () -> null;
+        sendCodec.warmUp(CallSpec.of(lambda));
         addHandler(Handles.ALLOCATE_ID, this::onAllocateId, -1, true);
     }
 
@@ -527,6 +530,23 @@ public final class Router implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends context {@code id} the class {@code className} and what it refers to ahead of a call that needs it,
+     * unless it has them: saves the call's first round trip for classes. Master only, direct children only (a
+     * context started via another gets classes through it).
+     */
+    void pushClass(int id, String className) {
+        Set<String> sent = classServer == null ? null : sentClasses.get(id);
+        if (sent == null || sent.contains(className)) return;
+        Stream s = routes.get(id);
+        if (s == null || s.remoteId() != id) return; // behind another context, whose cache answers it
+        byte[] payload;
+        synchronized (sent) {
+            payload = classServer.push(className, sent, maxMessageSize);
+        }
+        if (payload != null) send(new Message(id, myId, myId, Handles.LOAD_CLASS, Handles.NO_REPLY, payload));
+    }
+
     /** The classes already sent to context {@code id}, or null if it is not one of ours. */
     Set<String> sentTo(int id) {
         return sentClasses.get(id);
@@ -634,6 +654,22 @@ public final class Router implements AutoCloseable {
     /** Sends a message originating here. */
     void send(Message m) {
         route(m, null);
+    }
+
+    /**
+     * Writes {@code m} to the parent stream without flushing, if that is its route; false (nothing sent) otherwise.
+     * The caller must {@link #flushParent} before it waits for anything. For a child's call loop.
+     */
+    boolean sendUnflushedToParent(Message m) {
+        Stream p = parent;
+        if (p == null || streamFor(m.dst) != p) return false;
+        if (!p.sendUnflushed(m)) LOG.fine("dropped " + m + ": the parent stream is closed");
+        return true;
+    }
+
+    void flushParent() {
+        Stream p = parent;
+        if (p != null) p.flush();
     }
 
     private Stream streamFor(int id) {

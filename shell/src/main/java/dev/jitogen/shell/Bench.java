@@ -1,87 +1,254 @@
 package dev.jitogen.shell;
 
 import dev.jitogen.core.Context;
+import dev.jitogen.core.LocalOptions;
+import dev.jitogen.core.Receiver;
+import dev.jitogen.core.RemoteFunction;
 import dev.jitogen.core.Router;
+import dev.jitogen.plugins.ssh.SshMethod;
 
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Function;
 
 /**
- * {@code ./jitogen bench [--runs N] [--ssh USER@HOST:PORT [--identity FILE]]}: medians (with min and max) of the core runtime's costs on this machine.
- * Each metric is measured with a warm master: one context is started and called before timing begins.
- * Runs on the calling thread; starts and closes its own routers.
+ * {@code ./jitogen bench}: medians (with min and max) of the runtime's costs on this machine, as a table or as JSON.
+ * Every metric is measured with a warm master: one context is started and called before timing begins. The
+ * workloads match {@code bench/compare-mitogen}'s Mitogen side one for one; {@code docs/benchmarks.md} defines them.
+ *
+ * <p>Runs on the calling thread (the fan-out starts its own threads); opens and closes its own router.
  */
 final class Bench {
-    private Bench() {}
+    /** What to measure: {@code runs} repetitions; the SSH rows only with {@code ssh} (USER@HOST:PORT). */
+    record Options(int runs, String ssh, String identity, String hostKeys, boolean json) {}
 
-    static void main(String[] args) {
-        int runs = 15;
-        String ssh = null, identity = null, hostKeys = "enforce";
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--runs" -> runs = Integer.parseInt(args[++i]);
-                case "--ssh" -> ssh = args[++i];
-                case "--identity" -> identity = args[++i];
-                case "--check-host-keys" -> hostKeys = args[++i];
-                default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (usage: bench [--runs N] [--ssh USER@HOST:PORT [--identity FILE] [--check-host-keys P]])");
-            }
+    /** One row: per-run values of a metric. */
+    record Metric(String name, String unit, boolean lowerIsBetter, List<Double> values) {
+        Metric(String name, String unit, boolean lowerIsBetter) {
+            this(name, unit, lowerIsBetter, new ArrayList<>());
         }
-        List<Double> cold = new ArrayList<>(), rtt = new ArrayList<>();
-        measure(runs, Router::local, cold, rtt);
-        List<Double> twoHopCold = new ArrayList<>(), twoHopRtt = new ArrayList<>();
-        measure(runs, router -> router.local(dev.jitogen.core.LocalOptions.builder().via(router.local()).build()),
-                twoHopCold, twoHopRtt);
-        List<Double> sshCold = new ArrayList<>(), sshRtt = new ArrayList<>();
-        if (ssh != null) {
-            java.util.Map<String, String> o = new java.util.HashMap<>(java.util.Map.of("destination", ssh,
-                    "check-host-keys", hostKeys));
-            if (identity != null) o.put("identity", identity);
-            var method = new dev.jitogen.plugins.ssh.SshMethod();
-            measure(runs, router -> method.connect(router, "bench", o, null), sshCold, sshRtt);
+
+        double[] minMedianMax() {
+            List<Double> s = new ArrayList<>(values);
+            Collections.sort(s);
+            int n = s.size();
+            double median = n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+            return new double[]{s.get(0), median, s.get(n - 1)};
         }
-        System.out.printf(Locale.ROOT, "%-28s %10s %10s %10s%n", "metric", "min", "median", "max");
-        System.out.printf(Locale.ROOT, "%-28s %10d bytes%n", "core_bundle_compressed", Router.coreBundleBytes());
-        row("cold_start_first_call_ms", cold);
-        row("noop_call_rtt_us", rtt);
-        row("two_hop_noop_rtt_us", twoHopRtt);
-        if (!sshCold.isEmpty()) {
-            row("ssh_cold_start_first_call_ms", sshCold);
-            row("ssh_noop_rtt_us", sshRtt);
+    }
+
+    static final int RTT_WARMUP = 2000, RTT_CALLS = 5000, ASYNC_CALLS = 20_000, ECHO_BYTES = 8 << 20, ECHOES = 3,
+            FANOUT = 20;
+
+    private final Options options;
+    private final Router router;
+
+    private Bench(Options options, Router router) {
+        this.options = options;
+        this.router = router;
+    }
+
+    /** Measures everything and prints the table (or JSON) to {@code out}. */
+    static void run(Options options, PrintStream out) {
+        if (options.runs < 1) throw new IllegalArgumentException("--runs must be at least 1, not " + options.runs);
+        List<Metric> metrics;
+        try (Router router = Router.create()) {
+            metrics = new Bench(options, router).measureAll();
         }
+        if (options.json) printJson(metrics, options.runs, out);
+        else printTable(metrics, out);
+    }
+
+    private List<Metric> measureAll() {
+        Context warm = router.local();
+        for (int i = 0; i < RTT_WARMUP; i++) warm.call(() -> null);
+        shutdown(warm);
+
+        Metric cold = new Metric("cold_start_first_call_ms", "ms", true);
+        Metric rss = new Metric("child_rss_mb", "MB", true);
+        for (int r = 0; r < options.runs; r++) {
+            long t0 = System.nanoTime();
+            Context c = router.local();
+            c.call(() -> null);
+            cold.values.add((System.nanoTime() - t0) / 1e6);
+            rss.values.add(residentMb(c));
+            shutdown(c);
+        }
+
+        Context c = router.local();
+        Metric rtt = roundTrips("noop_call_rtt_us", c);
+        Metric async = new Metric("async_noop_calls_per_s", "calls/s", false);
+        asyncRun(c); // warm-up
+        for (int r = 0; r < options.runs; r++) async.values.add(asyncRun(c));
+        Metric echo = new Metric("echo_8MiB_MBps", "MB/s", false);
+        byte[] data = new byte[ECHO_BYTES];
+        new java.util.Random(42).nextBytes(data);
+        RemoteFunction<byte[], byte[]> identity = b -> b;
+        if (!Arrays.equals(c.call(identity, data), data)) throw new IllegalStateException("echo returned other bytes");
+        for (int r = 0; r < options.runs; r++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < ECHOES; i++) c.call(identity, data);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            echo.values.add(2.0 * ECHO_BYTES * ECHOES / 1e6 / seconds);
+        }
+        Metric roundTrips = new Metric("first_call_round_trips_50_classes", "round trips", true);
+        for (int r = 0; r < options.runs; r++) roundTrips.values.add(firstCallRoundTrips());
+        shutdown(c);
+
+        Metric fanout = new Metric("fanout_20_local_s", "s", true);
+        for (int r = 0; r < options.runs; r++) fanout.values.add(fanout());
+
+        Context via = router.local();
+        Context twoHop = router.local(LocalOptions.builder().via(via).build());
+        Metric twoHopRtt = roundTrips("two_hop_noop_rtt_us", twoHop);
+        shutdown(via);
+
+        List<Metric> all = new ArrayList<>(List.of(cold, rtt, async, echo, fanout, rss, twoHopRtt, roundTrips));
+        if (options.ssh != null) all.addAll(ssh());
+        return all;
+    }
+
+    /** Per run, the mean of {@link #RTT_CALLS} blocking no-op calls, in microseconds, after a warm-up. */
+    private Metric roundTrips(String name, Context c) {
+        Metric m = new Metric(name, "us", true);
+        for (int i = 0; i < RTT_WARMUP; i++) c.call(() -> null);
+        for (int r = 0; r < options.runs; r++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < RTT_CALLS; i++) c.call(() -> null);
+            m.values.add((System.nanoTime() - t0) / 1e3 / RTT_CALLS);
+        }
+        return m;
+    }
+
+    /** {@link #ASYNC_CALLS} no-op calls sent back to back, then all awaited: calls per second. */
+    private static double asyncRun(Context c) {
+        List<Receiver<Object>> replies = new ArrayList<>(ASYNC_CALLS);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < ASYNC_CALLS; i++) replies.add(c.callAsync(() -> null));
+        for (Receiver<Object> r : replies) r.get();
+        return ASYNC_CALLS / ((System.nanoTime() - t0) / 1e9);
     }
 
     /**
-     * Warms the master with one context, then per run: opens a context with {@code open} in a fresh router and
-     * times it to the first call's result ({@code cold}, ms), and times warmed no-op round trips ({@code rtt}, us).
+     * The round trips the first call of a lambda touching 50 classes costs in a fresh context: the call itself plus
+     * every class request the master answers meanwhile.
      */
-    private static void measure(int runs, java.util.function.Function<Router, Context> open, List<Double> cold,
-                                List<Double> rtt) {
-        try (Router warm = Router.create()) {
-            Context c = open.apply(warm);
-            for (int i = 0; i < 2000; i++) c.call(() -> null);
+    private double firstCallRoundTrips() {
+        Context fresh = router.local();
+        try {
+            fresh.call(() -> null);
+            long before = router.stats().requests();
+            int sum = fresh.call(BenchClasses.touchingFifty());
+            if (sum != BenchClasses.EXPECTED) throw new IllegalStateException("the 50-class lambda returned " + sum);
+            return 1 + router.stats().requests() - before;
+        } finally {
+            shutdown(fresh);
         }
-        for (int r = 0; r < runs; r++) {
-            try (Router router = Router.create()) {
-                long t0 = System.nanoTime();
-                Context c = open.apply(router);
-                c.call(() -> null);
-                cold.add((System.nanoTime() - t0) / 1e6);
-                for (int i = 0; i < 2000; i++) c.call(() -> null);
-                int n = 5000;
-                long t1 = System.nanoTime();
-                for (int i = 0; i < n; i++) c.call(() -> null);
-                rtt.add((System.nanoTime() - t1) / 1e3 / n);
+    }
+
+    /** Opens {@link #FANOUT} local contexts at once and gets one call from each: seconds until all answered. */
+    private double fanout() {
+        ExecutorService pool = Executors.newFixedThreadPool(FANOUT);
+        try {
+            List<Future<Context>> started = new ArrayList<>();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < FANOUT; i++) {
+                started.add(pool.submit(() -> {
+                    Context c = router.local();
+                    c.call(() -> null);
+                    return c;
+                }));
+            }
+            List<Context> contexts = new ArrayList<>();
+            for (Future<Context> f : started) contexts.add(f.get());
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            for (Context c : contexts) pool.submit(() -> shutdown(c));
+            return seconds;
+        } catch (Exception e) {
+            throw new IllegalStateException("fan-out failed: " + e, e);
+        } finally {
+            pool.shutdown();
+            try {
+                pool.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
     }
 
-    private static void row(String name, List<Double> xs) {
-        List<Double> s = new ArrayList<>(xs);
-        Collections.sort(s);
-        double median = s.size() % 2 == 1 ? s.get(s.size() / 2) : (s.get(s.size() / 2 - 1) + s.get(s.size() / 2)) / 2;
-        System.out.printf(Locale.ROOT, "%-28s %10.1f %10.1f %10.1f%n", name, s.get(0), median, s.get(s.size() - 1));
+    private List<Metric> ssh() {
+        Map<String, String> o = new HashMap<>(Map.of("destination", options.ssh, "check-host-keys", options.hostKeys));
+        if (options.identity != null) o.put("identity", options.identity);
+        SshMethod method = new SshMethod();
+        Function<Router, Context> open = r -> method.connect(r, "bench-ssh", o, null);
+        shutdown(open.apply(router)); // warm the SSH client classes
+        Metric cold = new Metric("ssh_cold_start_first_call_ms", "ms", true);
+        for (int r = 0; r < options.runs; r++) {
+            long t0 = System.nanoTime();
+            Context c = open.apply(router);
+            c.call(() -> null);
+            cold.values.add((System.nanoTime() - t0) / 1e6);
+            shutdown(c);
+        }
+        Context c = open.apply(router);
+        Metric rtt = roundTrips("ssh_noop_rtt_us", c);
+        shutdown(c);
+        return List.of(cold, rtt);
+    }
+
+    /** VmRSS of the context's JVM after one call, in MiB, read from {@code /proc}. */
+    private static double residentMb(Context c) {
+        long pid = c.call(() -> ProcessHandle.current().pid());
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the child's resident size", e);
+        }
+        throw new IllegalStateException("no VmRSS in /proc/" + pid + "/status");
+    }
+
+    private static void shutdown(Context c) {
+        c.shutdown();
+    }
+
+    private static void printTable(List<Metric> metrics, PrintStream out) {
+        out.printf(Locale.ROOT, "%-34s %-12s %12s %12s %12s%n", "metric", "unit", "min", "median", "max");
+        out.printf(Locale.ROOT, "%-34s %-12s %12s %12d%n", "core_bundle_compressed", "bytes", "",
+                Router.coreBundleBytes());
+        for (Metric m : metrics) {
+            double[] v = m.minMedianMax();
+            out.printf(Locale.ROOT, "%-34s %-12s %12.1f %12.1f %12.1f%n", m.name, m.unit, v[0], v[1], v[2]);
+        }
+    }
+
+    /** The format bench/compare-mitogen reads: {@code {"tool", "version", "runs", "metrics": [...]}}. */
+    private static void printJson(List<Metric> metrics, int runs, PrintStream out) {
+        StringBuilder s = new StringBuilder();
+        s.append("{\"tool\": \"jitogen\", \"version\": \"").append(Main.version()).append("\", \"java\": \"")
+                .append(System.getProperty("java.version")).append("\", \"runs\": ").append(runs)
+                .append(", \"core_bundle_bytes\": ").append(Router.coreBundleBytes()).append(", \"metrics\": [");
+        for (int i = 0; i < metrics.size(); i++) {
+            Metric m = metrics.get(i);
+            double[] v = m.minMedianMax();
+            s.append(i == 0 ? "\n  " : ",\n  ").append(String.format(Locale.ROOT,
+                    "{\"name\": \"%s\", \"unit\": \"%s\", \"better\": \"%s\", \"min\": %.3f, \"median\": %.3f, \"max\": %.3f}",
+                    m.name, m.unit, m.lowerIsBetter ? "lower" : "higher", v[0], v[1], v[2]));
+        }
+        out.println(s.append("\n]}"));
     }
 }

@@ -55,10 +55,13 @@ public final class Main implements Callable<Integer> {
     }
 
     @Command(name = "bench", mixinStandardHelpOptions = true,
-            description = "Measure contexts on this machine: medians with min and max.")
+            description = "Measure contexts on this machine: medians with min and max (docs/benchmarks.md).")
     static final class BenchCommand implements Callable<Integer> {
         @CommandLine.Option(names = "--runs", defaultValue = "15", description = "repetitions (default ${DEFAULT-VALUE})")
         int runs;
+
+        @CommandLine.Option(names = "--json", description = "print JSON instead of a table")
+        boolean json;
 
         @CommandLine.Option(names = "--ssh", paramLabel = "USER@HOST:PORT", description = "also measure SSH contexts to this host")
         String ssh;
@@ -71,19 +74,21 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            List<String> a = new java.util.ArrayList<>(List.of("--runs", Integer.toString(runs), "--check-host-keys", hostKeys));
-            if (ssh != null) a.addAll(List.of("--ssh", ssh));
-            if (identity != null) a.addAll(List.of("--identity", identity));
-            Bench.main(a.toArray(new String[0]));
+            Bench.run(new Bench.Options(runs, ssh, identity, hostKeys, json), System.out);
             return 0;
         }
+    }
+
+    /** This build's version. */
+    static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return v != null ? v : "0.1.0-SNAPSHOT";
     }
 
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[]{"jitogen " + (v != null ? v : "0.1.0-SNAPSHOT") + " (Java " + System.getProperty("java.version") + ")"};
+            return new String[]{"jitogen " + version() + " (Java " + System.getProperty("java.version") + ")"};
         }
     }
 }

@@ -93,6 +93,26 @@ public final class ClassServer {
         }
     }
 
+    /**
+     * Classes to send ahead of a call that needs {@code name} (the lambda's class), so the child need not ask: the
+     * LOAD_CLASS payload of {@code name} and what it refers to, as {@link #serve} would answer. Null if the stream
+     * has it already, or it cannot be served: the child then asks, and hears why. Not counted as a request.
+     */
+    public byte[] push(String name, Set<String> sent, int maxMessageSize) {
+        if (sent.contains(name) || policy.refusal(name) != null) return null;
+        int budget = Math.min(PRELOAD_BYTES, maxMessageSize / 2);
+        ClassFinder.Found found = finder.find(name);
+        if (found == null || found.jdk() || found.bytes().length > budget) return null;
+        try {
+            Answer a = new Answer();
+            a.add(name, found.bytes(), sent);
+            preload(found, a, sent, budget);
+            return a.bytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private void preload(ClassFinder.Found root, Answer a, Set<String> sent, int budget) throws IOException {
         ArrayDeque<byte[]> queue = new ArrayDeque<>();
         queue.add(root.bytes());

@@ -8,7 +8,6 @@ import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.serializers.ClosureSerializer;
 import com.esotericsoftware.kryo.serializers.ImmutableCollectionsSerializers;
 import com.esotericsoftware.kryo.util.DefaultClassResolver;
-import com.esotericsoftware.kryo.util.DefaultInstantiatorStrategy;
 import com.esotericsoftware.kryo.util.IntMap;
 import com.esotericsoftware.kryo.util.MapReferenceResolver;
 import com.esotericsoftware.kryo.util.ObjectMap;
@@ -43,8 +42,12 @@ public final class Codec {
             LinkedHashMap.class, HashSet.class, LinkedHashSet.class, TreeMap.class, TreeSet.class,
     };
     private static final int MAX_DEPTH = 512;
+    private static final int KEEP_BYTES = 32 << 20;
+
 
     private final Pool<Kryo> pool;
+    /** Set while {@link #warmUp} builds the first Kryo: callers wait for it instead of building a second. */
+    private volatile java.util.concurrent.CountDownLatch warming;
 
     /**
      * @param loader  loads the classes named in data
@@ -60,7 +63,7 @@ public final class Codec {
                 kryo.setRegistrationRequired(false);
                 kryo.setMaxDepth(MAX_DEPTH);
                 kryo.setClassLoader(loader);
-                kryo.setInstantiatorStrategy(new DefaultInstantiatorStrategy(new StdInstantiatorStrategy()));
+                kryo.setInstantiatorStrategy(new ConstructorOrObjenesis());
                 ImmutableCollectionsSerializers.addDefaultSerializers(kryo);
                 int id = 20;
                 kryo.register(ClosureSerializer.Closure.class, new LambdaSerializer(filter == null), id++);
@@ -71,14 +74,35 @@ public final class Codec {
         };
     }
 
+    /**
+     * Builds the first Kryo on a thread of its own and sends {@code sample} through it, so that a child's first call
+     * finds Kryo (and the JDK's lambda machinery, if {@code sample} holds a lambda) ready. Encoding and decoding
+     * wait for it rather than build another.
+     */
+    public void warmUp(Object sample) {
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        warming = done;
+        Thread t = new Thread(() -> {
+            Kryo kryo = pool.obtain();
+            try {
+                read(kryo, write(kryo, 0, sample));
+            } catch (RuntimeException | LinkageError e) {
+                // only a warm-up: the first real call meets the same problem and reports it
+            } finally {
+                pool.free(kryo);
+                warming = null;
+                done.countDown();
+            }
+        }, "jitogen-warm-up");
+        t.setDaemon(true);
+        t.start();
+    }
+
     /** Writes {@code tag} then {@code value}. */
     public byte[] encode(int tag, Object value) {
-        Kryo kryo = pool.obtain();
+        Kryo kryo = obtain();
         try {
-            Output out = new Output(256, -1);
-            out.writeByte(tag);
-            kryo.writeClassAndObject(out, value);
-            return out.toBytes();
+            return write(kryo, tag, value);
         } finally {
             pool.free(kryo);
         }
@@ -86,19 +110,82 @@ public final class Codec {
 
     /** Reads the value after the one-byte tag of {@code data}. */
     public Object decode(byte[] data) {
-        Kryo kryo = pool.obtain();
+        Kryo kryo = obtain();
         try {
-            Input in = new Input(data, 1, data.length - 1);
-            return kryo.readClassAndObject(in);
+            return read(kryo, data);
         } finally {
             pool.free(kryo);
         }
+    }
+
+    private static byte[] write(Kryo kryo, int tag, Object value) {
+        // each pooled Kryo keeps its output buffer (up to KEEP_BYTES), so large values are not copied over and over
+        // while the buffer doubles; the result is one exact copy
+        Output out = (Output) kryo.getContext().get(Output.class);
+        if (out == null) kryo.getContext().put(Output.class, out = new Output(4096, -1));
+        out.reset();
+        try {
+            out.writeByte(tag);
+            kryo.writeClassAndObject(out, value);
+            return out.toBytes();
+        } finally {
+            if (out.getBuffer().length > KEEP_BYTES) kryo.getContext().remove(Output.class);
+        }
+    }
+
+    private static Object read(Kryo kryo, byte[] data) {
+        return kryo.readClassAndObject(new Input(data, 1, data.length - 1));
+    }
+
+    private Kryo obtain() {
+        java.util.concurrent.CountDownLatch w = warming;
+        if (w != null) {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    w.await();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+        return pool.obtain();
     }
 
     /** Finds the allow-list refusal behind a Kryo failure, if that is what it was. */
     public static RefusedClassException refusalIn(Throwable t) {
         for (; t != null; t = t.getCause()) if (t instanceof RefusedClassException r) return r;
         return null;
+    }
+
+    /**
+     * Kryo's default strategy first generates a constructor accessor class per type with ReflectASM, which costs a
+     * young JVM milliseconds per type; a no-arg constructor through reflection, else Objenesis, does the same job.
+     */
+    private static final class ConstructorOrObjenesis implements org.objenesis.strategy.InstantiatorStrategy {
+        private final StdInstantiatorStrategy fallback = new StdInstantiatorStrategy();
+
+        @Override
+        public <T> org.objenesis.instantiator.ObjectInstantiator<T> newInstantiatorOf(Class<T> type) {
+            try {
+                java.lang.reflect.Constructor<T> ctor = type.getDeclaredConstructor();
+                if (!java.lang.reflect.Modifier.isPublic(ctor.getModifiers())
+                        || !java.lang.reflect.Modifier.isPublic(type.getModifiers())) {
+                    ctor.setAccessible(true);
+                }
+                return () -> {
+                    try {
+                        return ctor.newInstance();
+                    } catch (ReflectiveOperationException e) {
+                        throw new KryoException("cannot construct " + type.getName() + ": " + e, e);
+                    }
+                };
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                return fallback.newInstantiatorOf(type);
+            }
+        }
     }
 
     /** Kryo's stock resolver loads a class before anything can refuse it; this one checks the name first. */

@@ -106,11 +106,37 @@ public final class Stream {
      * Blocks only while the peer is not reading; a live Jitogen peer always reads.
      */
     public boolean send(Message m) {
+        return write(m, true);
+    }
+
+    /**
+     * Writes one frame into the buffer without flushing it: for a sender that has more to send at once and calls
+     * {@link #flush} when it has not. Any later {@link #send}, from any thread, flushes it too.
+     */
+    public boolean sendUnflushed(Message m) {
+        return write(m, false);
+    }
+
+    /** Flushes frames written by {@link #sendUnflushed}. Returns false if the stream is closed or failed. */
+    public boolean flush() {
+        if (closed.get()) return false;
+        try {
+            synchronized (writeLock) {
+                out.flush();
+            }
+            return true;
+        } catch (IOException e) {
+            close(e);
+            return false;
+        }
+    }
+
+    private boolean write(Message m, boolean flush) {
         if (closed.get()) return false;
         try {
             synchronized (writeLock) {
                 m.writeTo(out);
-                out.flush();
+                if (flush) out.flush();
             }
             return true;
         } catch (IOException e) {

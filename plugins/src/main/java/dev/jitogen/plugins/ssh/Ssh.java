@@ -325,5 +325,10 @@ public final class Ssh {
         public Integer exitStatus() {
             return channel.getExitStatus();
         }
+
+        @Override
+        public boolean crossesNetwork() {
+            return true;
+        }
     }
 }
