@@ -70,6 +70,8 @@ public final class Router implements AutoCloseable {
     private final Map<Integer, Context> contexts = new ConcurrentHashMap<>();
     /** Per context, the classes already sent to it: never send one twice. */
     private final Map<Integer, Set<String>> sentClasses = new ConcurrentHashMap<>();
+    /** A flush of the parent stream is scheduled (see {@link #sendUnflushedToParent}). */
+    private final java.util.concurrent.atomic.AtomicBoolean flushPending = new java.util.concurrent.atomic.AtomicBoolean();
     /**
      * Context id ranges handed to children (Mitogen's ALLOCATE_ID), with the stream of the child each went to: a
      * child may add routes only for ids in the ranges it was given.
@@ -664,6 +666,18 @@ public final class Router implements AutoCloseable {
         Stream p = parent;
         if (p == null || streamFor(m.dst) != p) return false;
         if (!p.sendUnflushed(m)) LOG.fine("dropped " + m + ": the parent stream is closed");
+        // a reply held back must not wait for a long call queued behind it: flushed within a millisecond anyway
+        if (flushPending.compareAndSet(false, true)) {
+            try {
+                broker.timer().schedule(() -> broker.services().execute(() -> {
+                    flushPending.set(false);
+                    p.flush();
+                }), 1, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                flushPending.set(false);
+                p.flush(); // closing
+            }
+        }
         return true;
     }
 

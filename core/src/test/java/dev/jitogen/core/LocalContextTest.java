@@ -108,6 +108,30 @@ class LocalContextTest {
     }
 
     @Test
+    void pipelinedCallsAllAnswerAndAQuickReplyIsNotHeldBackByALongCallBehindIt() {
+        try (Router fresh = Router.create()) {
+            Context c = fresh.local();
+            List<Receiver<Integer>> many = new ArrayList<>();
+            for (int i = 0; i < 5000; i++) {
+                int n = i;
+                many.add(c.callAsync(() -> n));
+            }
+            for (int i = 0; i < many.size(); i++) assertEquals(i, many.get(i).get(Duration.ofSeconds(30)));
+            // the second call is queued while the first runs, so the first reply is buffered, not flushed at once
+            Receiver<Integer> quick = c.callAsync(() -> {
+                Thread.sleep(300);
+                return 1;
+            });
+            Receiver<Integer> slow = c.callAsync(() -> {
+                Thread.sleep(5_000);
+                return 2;
+            });
+            assertEquals(1, quick.get(Duration.ofSeconds(3)), "the quick reply waited for the slow call");
+            assertEquals(2, slow.get(Duration.ofSeconds(10)));
+        }
+    }
+
+    @Test
     void userRecordsComeBackAsData() {
         String path = "/";
         Disk d = local.call(() -> new Disk(path, new java.io.File(path).getFreeSpace() >> 20));
