@@ -75,7 +75,7 @@ final class Bench {
     private List<Metric> measureAll() {
         Context warm = router.local();
         for (int i = 0; i < RTT_WARMUP; i++) warm.call(() -> null);
-        shutdown(warm);
+        warm.shutdown();
 
         Metric cold = new Metric("cold_start_first_call_ms", "ms", true);
         Metric rss = new Metric("child_rss_mb", "MB", true);
@@ -85,7 +85,7 @@ final class Bench {
             c.call(() -> null);
             cold.values.add((System.nanoTime() - t0) / 1e6);
             rss.values.add(residentMb(c));
-            shutdown(c);
+            c.shutdown();
         }
 
         Context c = router.local();
@@ -106,7 +106,7 @@ final class Bench {
         }
         Metric roundTrips = new Metric("first_call_round_trips_50_classes", "round trips", true);
         for (int r = 0; r < options.runs; r++) roundTrips.values.add(firstCallRoundTrips());
-        shutdown(c);
+        c.shutdown();
 
         Metric fanout = new Metric("fanout_20_local_s", "s", true);
         for (int r = 0; r < options.runs; r++) fanout.values.add(fanout());
@@ -114,7 +114,7 @@ final class Bench {
         Context via = router.local();
         Context twoHop = router.local(LocalOptions.builder().via(via).build());
         Metric twoHopRtt = roundTrips("two_hop_noop_rtt_us", twoHop);
-        shutdown(via);
+        via.shutdown();
 
         List<Metric> all = new ArrayList<>(List.of(cold, rtt, async, echo, fanout, rss, twoHopRtt, roundTrips));
         if (options.ssh != null) all.addAll(ssh());
@@ -155,7 +155,7 @@ final class Bench {
             if (sum != BenchClasses.EXPECTED) throw new IllegalStateException("the 50-class lambda returned " + sum);
             return 1 + router.stats().requests() - before;
         } finally {
-            shutdown(fresh);
+            fresh.shutdown();
         }
     }
 
@@ -175,7 +175,7 @@ final class Bench {
             List<Context> contexts = new ArrayList<>();
             for (Future<Context> f : started) contexts.add(f.get());
             double seconds = (System.nanoTime() - t0) / 1e9;
-            for (Context c : contexts) pool.submit(() -> shutdown(c));
+            for (Context c : contexts) pool.submit(c::shutdown);
             return seconds;
         } catch (Exception e) {
             throw new IllegalStateException("fan-out failed: " + e, e);
@@ -194,18 +194,18 @@ final class Bench {
         if (options.identity != null) o.put("identity", options.identity);
         SshMethod method = new SshMethod();
         Function<Router, Context> open = r -> method.connect(r, "bench-ssh", o, null);
-        shutdown(open.apply(router)); // warm the SSH client classes
+        open.apply(router).shutdown(); // warm the SSH client classes
         Metric cold = new Metric("ssh_cold_start_first_call_ms", "ms", true);
         for (int r = 0; r < options.runs; r++) {
             long t0 = System.nanoTime();
             Context c = open.apply(router);
             c.call(() -> null);
             cold.values.add((System.nanoTime() - t0) / 1e6);
-            shutdown(c);
+            c.shutdown();
         }
         Context c = open.apply(router);
         Metric rtt = roundTrips("ssh_noop_rtt_us", c);
-        shutdown(c);
+        c.shutdown();
         return List.of(cold, rtt);
     }
 
@@ -220,10 +220,6 @@ final class Bench {
             throw new UncheckedIOException("cannot read the child's resident size", e);
         }
         throw new IllegalStateException("no VmRSS in /proc/" + pid + "/status");
-    }
-
-    private static void shutdown(Context c) {
-        c.shutdown();
     }
 
     private static void printTable(List<Metric> metrics, PrintStream out) {
