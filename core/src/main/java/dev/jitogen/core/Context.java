@@ -33,6 +33,10 @@ public final class Context {
     private volatile Throwable disconnectCause;
     /** Last forwarded log lines, newest last; guarded by itself. */
     private final ArrayDeque<String> recentLog = new ArrayDeque<>();
+    /** Calls sent with a reply expected whose reply (or dead message) has not arrived, abandoned ones included. */
+    private final java.util.concurrent.atomic.AtomicInteger callsInFlight = new java.util.concurrent.atomic.AtomicInteger();
+    /** Told once when the stream ends; guarded by itself. Null once they have been run. */
+    private List<java.util.function.Consumer<Context>> disconnectListeners = new java.util.ArrayList<>();
 
     Context(Router router, int id, String name, String method, ChildProcess process, Context via, long pid) {
         this.router = router;
@@ -177,7 +181,8 @@ public final class Context {
                     + " bytes, over the max message size " + router.maxMessageSize(), List.of(), null);
         }
         if (spec.function != null) router.pushClass(id, Lambdas.hostClass(spec.function));
-        Receiver<T> receiver = reply ? new Receiver<>(router, this, false) : null;
+        Receiver<T> receiver = reply ? new Receiver<>(router, this, false, true) : null;
+        if (reply) callsInFlight.incrementAndGet();
         router.send(new Message(id, router.myId(), router.myId(), Handles.CALL_FUNCTION,
                 reply ? receiver.handle() : Handles.NO_REPLY, payload));
         return receiver;
@@ -192,7 +197,7 @@ public final class Context {
     public void shutdown() {
         sendShutdownAsync();
         awaitExit(2, TimeUnit.SECONDS);
-        kill();
+        killProcess();
         try {
             gone.await(2, TimeUnit.SECONDS); // the stream's end follows the process's within moments
         } catch (InterruptedException e) {
@@ -228,8 +233,26 @@ public final class Context {
         }
     }
 
+    /**
+     * Ends the context at once, even in the middle of a call that ignores interruption: kills its process if this
+     * router started it, else asks it to exit (its router handles that while a call runs) and waits up to two
+     * seconds for its stream to end. Waiters on its calls get {@link ChannelError}.
+     */
+    public void kill() {
+        if (process == null) {
+            sendShutdownAsync();
+            try {
+                gone.await(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return;
+        }
+        killProcess();
+    }
+
     /** Kills the process if it is still there and waits until it is. */
-    void kill() {
+    void killProcess() {
         if (process == null) return;
         if (process.isAlive()) process.kill();
         try {
@@ -239,10 +262,94 @@ public final class Context {
         }
     }
 
+    /** The reply (or dead message) of one of this context's calls arrived. Reader thread. */
+    void replied() {
+        callsInFlight.updateAndGet(n -> Math.max(0, n - 1));
+    }
+
+    /**
+     * Calls made to this context whose replies have not arrived yet, including calls whose caller stopped waiting
+     * (interrupted, timed out): a context with such calls is busy, and a new call waits behind them.
+     */
+    public int callsInFlight() {
+        return isConnected() ? callsInFlight.get() : 0;
+    }
+
+    /**
+     * Runs {@code listener} once this context's stream has ended, on a thread of its own (never an I/O thread); at
+     * once (on such a thread) if it has already ended. Mitogen's {@code listen(context, 'disconnect', fn)}.
+     */
+    public void onDisconnect(java.util.function.Consumer<Context> listener) {
+        synchronized (gone) {
+            if (disconnectListeners != null) {
+                disconnectListeners.add(listener);
+                return;
+            }
+        }
+        notify(List.of(listener));
+    }
+
+    private void notify(List<java.util.function.Consumer<Context>> listeners) {
+        if (listeners.isEmpty()) return;
+        Thread t = new Thread(() -> {
+            for (java.util.function.Consumer<Context> l : listeners) {
+                try {
+                    l.accept(this);
+                } catch (RuntimeException e) {
+                    Router.LOG.log(java.util.logging.Level.WARNING, "a disconnect listener of " + name + " failed", e);
+                }
+            }
+        }, "jitogen-disconnect-" + name);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /**
+     * How the context ended, in Mitogen's words: {@code exited with return code N}, {@code exited due to signal 9
+     * (SIGKILL)}, or the stream error; null while it is connected. Waits up to a second for the process's exit
+     * status, so call it off I/O threads.
+     */
+    public String exitDescription() {
+        if (isConnected()) return null;
+        Integer status = null;
+        if (process != null) {
+            try {
+                process.waitFor(Duration.ofSeconds(1));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            status = process.exitStatus();
+        }
+        Throwable cause = disconnectCause;
+        if (status != null) return describeExit(status);
+        if (cause != null) return "stream error: " + cause.getMessage();
+        return via != null ? "its stream through " + via.name() + " ended" : "its stream ended";
+    }
+
+    /** {@code exited with return code N}, or for a status above 128 (a JVM's way of saying so), the signal. */
+    static String describeExit(int status) {
+        if (status > 128 && status < 128 + SIGNALS.length) {
+            int sig = status - 128;
+            return "exited due to signal " + sig + " (" + SIGNALS[sig] + ")";
+        }
+        return "exited with return code " + status;
+    }
+
+    private static final String[] SIGNALS = {"", "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT",
+            "SIGBUS", "SIGFPE", "SIGKILL", "SIGUSR1", "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM",
+            "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGURG", "SIGXCPU",
+            "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO", "SIGPWR", "SIGSYS"};
+
     /** Called by the router (on an I/O thread) when the stream is gone. */
     void disconnected(Throwable cause) {
         disconnectCause = cause;
         gone.countDown();
+        List<java.util.function.Consumer<Context>> listeners;
+        synchronized (gone) {
+            listeners = disconnectListeners;
+            disconnectListeners = null;
+        }
+        if (listeners != null) notify(listeners);
         if (process != null && process.isAlive()) {
             // its stdin is closed, so it exits by itself; make sure of it
             try {

@@ -21,6 +21,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Receiver<T> implements AutoCloseable, Iterable<T> {
     static final int VALUE = 0, FAILURE = 1;
+    /** The longest a caller waits for the printing of output that arrived before its reply. */
+    private static final long LOG_WAIT_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final Router router;
     private final int handle;
@@ -29,10 +31,20 @@ public final class Receiver<T> implements AutoCloseable, Iterable<T> {
     private final ArrayDeque<Message> queue = new ArrayDeque<>(2);
     /** Told of each arriving message, on the reader thread; set by a {@link Select} that watches this receiver. */
     private volatile Runnable onArrival;
+    /** The router's count of forwarded log records when the latest message arrived (see {@link Router#awaitLogs}). */
+    private volatile long logMark;
+
+    /** True for the reply of a call: its arrival tells the respondent that the call is over. */
+    private final boolean callReply;
 
     Receiver(Router router, Context respondent, boolean persist) {
+        this(router, respondent, persist, false);
+    }
+
+    Receiver(Router router, Context respondent, boolean persist, boolean callReply) {
         this.router = router;
         this.respondent = respondent;
+        this.callReply = callReply;
         this.handle = router.addHandler(this::arrive, respondent == null ? -1 : respondent.id(), persist);
     }
 
@@ -45,6 +57,8 @@ public final class Receiver<T> implements AutoCloseable, Iterable<T> {
     }
 
     private void arrive(Message m) {
+        logMark = router.logMark(); // records the context sent before this message are queued by now (same stream)
+        if (callReply) respondent.replied();
         synchronized (queue) {
             queue.add(m);
             queue.notifyAll();
@@ -115,6 +129,7 @@ public final class Receiver<T> implements AutoCloseable, Iterable<T> {
                 if (!hasNext()) throw new java.util.NoSuchElementException(who() + " is closed");
                 Message m = next;
                 next = null;
+                router.awaitLogs(logMark, LOG_WAIT_NANOS);
                 return decode(m);
             }
         };
@@ -152,6 +167,7 @@ public final class Receiver<T> implements AutoCloseable, Iterable<T> {
                     + "; the remote call was asked to stop (its thread is interrupted)", e);
         }
         if (m == null) throw new TimeoutError("no reply from " + who() + " within " + timeout);
+        router.awaitLogs(logMark, LOG_WAIT_NANOS); // what the call printed shows before its result
         return decode(m);
     }
 

@@ -83,6 +83,14 @@ public final class Router implements AutoCloseable {
     private final AtomicInteger nextHandle = new AtomicInteger(Handles.FIRST_USER_HANDLE);
     private final AtomicInteger nextContextId = new AtomicInteger(1);
     private final AtomicBoolean closed = new AtomicBoolean();
+    /**
+     * Forwarded log records handed to the log thread, and those it has finished with (printed or dropped): a caller
+     * that got a reply waits until every record that arrived before it is printed, so a call's output shows before
+     * its result. Done is guarded by itself (waiters wait on it).
+     */
+    private final java.util.concurrent.atomic.AtomicLong logsQueued = new java.util.concurrent.atomic.AtomicLong();
+    private long logsDone;
+    private final Object logsDoneLock = new Object();
     private final List<Runnable> closeActions = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private record Registration(MessageHandler handler, int respondent, boolean persist, HandlerPolicy policy) {}
@@ -644,8 +652,12 @@ public final class Router implements AutoCloseable {
         if (respondent >= 0 && respondent != myId && !routes.containsKey(respondent) && parent == null) {
             // the respondent is already gone: say so at once rather than let a waiter hang
             Registration r = handlers.remove(handle);
+            Context c = contexts.get(respondent);
+            String why = c == null ? "context " + respondent + " is not connected"
+                    : "context " + c.name() + " is not connected" + (c.disconnectCause() != null
+                    ? " (" + c.disconnectCause().getMessage() + ")" : "");
             if (r != null) h.handle(new Message(myId, respondent, respondent, handle, Handles.IS_DEAD,
-                    ("context " + respondent + " is not connected").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                    why.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         }
     }
 
@@ -821,11 +833,54 @@ public final class Router implements AutoCloseable {
 
     private void onForwardLog(Message m) {
         // printing may block (a paused terminal, a full pipe): never on the reader thread
+        logsQueued.incrementAndGet();
         try {
-            broker.logs().execute(() -> printForwardedLog(m));
+            broker.logs().execute(() -> {
+                try {
+                    printForwardedLog(m);
+                } finally {
+                    logDone();
+                }
+            });
         } catch (java.util.concurrent.RejectedExecutionException e) {
             // the log queue is full or the router is closing: drop the line rather than stall the stream
+            logDone();
         }
+    }
+
+    private void logDone() {
+        synchronized (logsDoneLock) {
+            logsDone++;
+            logsDoneLock.notifyAll();
+        }
+    }
+
+    /** How many forwarded log records have arrived so far: a mark for {@link #awaitLogs}. Any thread. */
+    long logMark() {
+        return logsQueued.get();
+    }
+
+    /**
+     * Waits until the first {@code mark} forwarded records are printed, at most {@code maxNanos}: what a context
+     * printed during a call shows before the call's result. Never on a reader thread (it would wait for itself).
+     */
+    void awaitLogs(long mark, long maxNanos) {
+        if (mark == 0 || Stream.isReaderThread()) return;
+        long deadline = System.nanoTime() + maxNanos;
+        boolean interrupted = false;
+        synchronized (logsDoneLock) {
+            while (logsDone < mark) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) break;
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(logsDoneLock, left);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    break;
+                }
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
     }
 
     private void printForwardedLog(Message m) {
@@ -836,7 +891,7 @@ public final class Router implements AutoCloseable {
             Level level = Level.parse(Integer.toString(in.readInt()));
             String logger = in.readUTF();
             String text = in.readUTF();
-            Logger.getLogger("dev.jitogen.ctx." + name).log(level, "[" + name + "] " + logger + ": " + text);
+            Logger.getLogger("dev.jitogen.ctx." + name).log(new ForwardedRecord(level, name, logger, text));
             if (c != null) c.recordLog(logger + ": " + text);
         } catch (IOException | IllegalArgumentException e) {
             LOG.warning("[" + name + "] sent a malformed log record: " + e);
@@ -881,7 +936,7 @@ public final class Router implements AutoCloseable {
         for (Context c : all) c.sendShutdownAsync();
         long deadline = System.nanoTime() + shutdownGrace.toNanos();
         for (Context c : all) c.awaitExit(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        for (Context c : all) c.kill();
+        for (Context c : all) c.killProcess();
         for (Stream s : new ArrayList<>(routes.values())) s.close(null);
         for (Runnable r : closeActions) {
             try {

@@ -9,6 +9,7 @@ import org.jline.reader.LineReader;
 import org.jline.reader.LineReaderBuilder;
 import org.jline.reader.ParsedLine;
 import org.jline.reader.Parser;
+import org.jline.reader.Reference;
 import org.jline.reader.UserInterruptException;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
@@ -47,24 +48,9 @@ final class Interactive {
     private Interactive() {}
 
     static int run() throws IOException {
-        Shell.Printer[] printerRef = new Shell.Printer[1];
+        Deferred early = new Deferred();
         // built first: JShell warms on another core while the terminal and line reader are set up
-        Shell shell = new Shell(new Shell.Printer() {
-            @Override
-            public void println(String line) {
-                printerRef[0].println(line);
-            }
-
-            @Override
-            public void async(String line) {
-                printerRef[0].async(line);
-            }
-
-            @Override
-            public void progress(String line) {
-                printerRef[0].progress(line);
-            }
-        });
+        Shell shell = new Shell(early);
         Terminal terminal = TerminalBuilder.builder().system(true).providers("jni,exec").build();
         boolean color = System.getenv("NO_COLOR") == null && !Terminal.TYPE_DUMB.equals(terminal.getType())
                 && !Terminal.TYPE_DUMB_COLOR.equals(terminal.getType());
@@ -96,7 +82,6 @@ final class Interactive {
                 else println(line);
             }
         };
-        printerRef[0] = printer;
         LineReader reader = LineReaderBuilder.builder()
                 .terminal(terminal)
                 .appName("jitogen")
@@ -109,14 +94,25 @@ final class Interactive {
                 .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true)
                 .build();
         holder[0] = reader;
+        bindSignatureHelp(reader, shell);
+        shell.foreground = action -> {
+            terminal.pause();
+            try {
+                action.run();
+            } finally {
+                terminal.resume();
+            }
+        };
         terminal.handle(Terminal.Signal.INT, s -> shell.stop());
-        printer.println("|  Welcome to Jitogen. /help lists the commands; Ctrl-D leaves.");
+        early.forward(printer);
+        printer.println("|  Welcome to Jitogen " + Main.version() + ". /help lists the commands; Ctrl-D leaves.");
         try (shell) {
             while (true) {
                 String input;
                 try {
                     input = reader.readLine(PROMPT);
                 } catch (UserInterruptException e) {
+                    offerToKillBusyContexts(shell, reader);
                     continue; // Ctrl-C on the line: start a fresh one
                 } catch (EndOfFileException e) {
                     return 0;
@@ -124,11 +120,76 @@ final class Interactive {
                 try {
                     shell.run(input);
                 } catch (Shell.ExitRequest e) {
-                    return 0;
+                    return e.status;
                 }
             }
         } finally {
             terminal.close();
+        }
+    }
+
+    /**
+     * Ctrl-C at the prompt while a context is still busy with a call that ignored the first Ctrl-C: offers to kill
+     * it, as {@code /stop} does.
+     */
+    private static void offerToKillBusyContexts(Shell shell, LineReader reader) {
+        for (String name : shell.busyContexts()) {
+            String answer;
+            try {
+                answer = reader.readLine("|  " + name + " is still busy with an interrupted call. Kill it? [y/N] ");
+            } catch (UserInterruptException | EndOfFileException e) {
+                return;
+            }
+            if (answer.strip().equalsIgnoreCase("y") || answer.strip().equalsIgnoreCase("yes")) shell.run("/stop " + name);
+        }
+    }
+
+    /** Tab right after {@code (} shows the signatures of what is being called, as jshell does. */
+    private static void bindSignatureHelp(LineReader reader, Shell shell) {
+        reader.getWidgets().put("jitogen-tab", () -> {
+            String buffer = reader.getBuffer().toString();
+            int cursor = reader.getBuffer().cursor();
+            if (!Shell.isCommand(buffer) && buffer.substring(0, cursor).stripTrailing().endsWith("(")) {
+                List<String> signatures = shell.signatures(buffer, cursor);
+                if (!signatures.isEmpty()) {
+                    reader.printAbove("Signatures:\n" + String.join("\n", signatures));
+                    return true;
+                }
+            }
+            return reader.getBuiltinWidgets().get(LineReader.COMPLETE_WORD).apply();
+        });
+        reader.getKeyMaps().get(LineReader.MAIN).bind(new Reference("jitogen-tab"), "\t");
+    }
+
+    /** Keeps what is printed before the terminal is ready, then passes everything on. */
+    private static final class Deferred implements Shell.Printer {
+        private final List<String[]> held = new java.util.ArrayList<>();
+        private Shell.Printer target;
+
+        @Override
+        public synchronized void println(String line) {
+            if (target != null) target.println(line);
+            else held.add(new String[]{"println", line});
+        }
+
+        @Override
+        public synchronized void async(String line) {
+            if (target != null) target.async(line);
+            else held.add(new String[]{"async", line});
+        }
+
+        @Override
+        public synchronized void progress(String line) {
+            if (target != null) target.progress(line);
+        }
+
+        synchronized void forward(Shell.Printer to) {
+            for (String[] h : held) {
+                if (h[0].equals("async")) to.async(h[1]);
+                else to.println(h[1]);
+            }
+            held.clear();
+            target = to;
         }
     }
 
@@ -150,14 +211,17 @@ final class Interactive {
             }
             String command = text.substring(1, space);
             switch (command) {
-                case "on", "routes", "log", "disconnect" -> {
+                case "on", "sh", "routes", "log", "disconnect", "stop" -> {
                     for (String n : shell.session().names()) out.add(new Candidate(n));
-                    if (command.equals("on")) {
+                    if (command.equals("on") || command.equals("sh")) {
                         out.add(new Candidate("all"));
                         if (!shell.session().has("local")) out.add(new Candidate("local"));
                     }
                 }
-                case "save", "open" -> completePath(line.word(), out);
+                case "save", "open", "env" -> completePath(line.word(), out);
+                case "set" -> {
+                    for (String v : List.of("feedback", "editor", "normal", "concise", "silent")) out.add(new Candidate(v));
+                }
                 default -> {
                     if (shell.methods().containsKey(command)) {
                         for (var o : shell.methods().get(command).options()) {

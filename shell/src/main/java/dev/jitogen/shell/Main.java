@@ -21,7 +21,10 @@ public final class Main implements Callable<Integer> {
 
     public static void main(String[] args) throws Exception {
         SSHD_LOG.setLevel(java.util.logging.Level.WARNING);
-        if (args.length == 0) System.exit(Interactive.run()); // the common case, without picocli's start-up cost
+        if (args.length == 0) { // the common case, without picocli's start-up cost
+            System.exit(stdinIsTerminal() ? Interactive.run()
+                    : Script.runPiped(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8), STDOUT));
+        }
         CommandLine cl = new CommandLine(new Main());
         cl.setParameterExceptionHandler((e, a) -> {
             e.getCommandLine().getErr().println("jitogen: " + e.getMessage());
@@ -36,21 +39,43 @@ public final class Main implements Callable<Integer> {
         return Interactive.run();
     }
 
+    /** Prints on standard output, whole lines at a time, from any thread. */
+    static final Shell.Printer STDOUT = new Shell.Printer() {
+        @Override
+        public synchronized void println(String line) {
+            System.out.println(line);
+        }
+    };
+
+    /**
+     * Whether standard input is a terminal: with a console it is; without one (stdout redirected, say) it is if fd 0
+     * is a terminal device. Piped or redirected input is read line by line instead, as jshell does.
+     */
+    static boolean stdinIsTerminal() {
+        if (System.console() != null) return true;
+        try {
+            String target = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/0")).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
     @Command(name = "run", mixinStandardHelpOptions = true,
-            description = "Replay saved sessions (as written by /save) without a terminal. Exit status 0 if all "
-                    + "succeeded, 1 at the first failure, 2 on usage errors.")
+            description = "Replay saved sessions (as written by /save) without a terminal. Prints what the code "
+                    + "prints, the results of /on and /sh, and errors (jshell's silent feedback). Exit status 0 if "
+                    + "all succeeded, 1 at the first failure, 2 on usage errors.")
     static final class Run implements Callable<Integer> {
         @Parameters(arity = "1..*", paramLabel = "FILE", description = "session files, run in order")
         List<Path> files;
 
+        @CommandLine.Option(names = "--echo", description = "show each snippet and command after a prompt, with "
+                + "jshell's normal feedback: a transcript")
+        boolean echo;
+
         @Override
         public Integer call() {
-            return Script.run(files, new Shell.Printer() {
-                @Override
-                public synchronized void println(String line) {
-                    System.out.println(line);
-                }
-            });
+            return Script.run(files, STDOUT, echo);
         }
     }
 

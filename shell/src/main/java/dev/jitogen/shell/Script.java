@@ -1,14 +1,27 @@
 package dev.jitogen.shell;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Saved sessions: splits a file into units (a command line, or the lines of one complete piece of Java) and
- * replays them without a terminal, as {@code ./jitogen run FILE...}. Exit status: 0 when all succeeded, 1 at the
- * first failure (its file and line are printed), 2 for usage errors. Runs on the calling thread.
+ * Input that is not typed at a terminal: saved sessions ({@code ./jitogen run FILE...}, {@code /open FILE}) and
+ * snippets piped to {@code ./jitogen}. Splits text into units (a command line, or the lines of one complete piece of
+ * Java) and runs them in order.
+ *
+ * <ul>
+ *   <li>{@code run}: silent feedback (only what the code prints, results of {@code /on} and {@code /sh}, and
+ *       errors) unless {@code --echo}, which shows each unit after a prompt with normal feedback. Stops at the
+ *       first failure, naming its {@code FILE:LINE}; exit status 0, 1 on a failure, 2 for usage errors.</li>
+ *   <li>piped input: read line by line as jshell does, normal feedback, every unit run; exit status 0 at the end of
+ *       input, or what {@code /exit} says.</li>
+ * </ul>
+ *
+ * <p>Runs on the calling thread.
  */
 final class Script {
     record Unit(int line, String text) {}
@@ -17,45 +30,75 @@ final class Script {
 
     static List<Unit> parse(String text, Shell shell) {
         List<Unit> units = new ArrayList<>();
+        Splitter s = new Splitter(shell);
         String[] lines = text.split("\n", -1);
-        StringBuilder pending = new StringBuilder();
-        int start = 0;
         for (int i = 0; i < lines.length; i++) {
-            String line = lines[i];
-            if (pending.length() == 0) {
-                if (line.isBlank() || line.strip().startsWith("//")) continue;
-                start = i + 1;
-                if (Shell.isCommand(line.strip())) {
-                    units.add(new Unit(start, line.strip()));
-                    continue;
-                }
-            }
-            pending.append(line).append('\n');
-            if (shell.isComplete(pending.toString())) {
-                units.add(new Unit(start, pending.toString()));
-                pending.setLength(0);
-            }
+            Unit u = s.add(lines[i], i + 1);
+            if (u != null) units.add(u);
         }
-        if (pending.length() > 0) units.add(new Unit(start, pending.toString()));
+        Unit rest = s.rest();
+        if (rest != null) units.add(rest);
         return units;
     }
 
+    /** Gathers lines into units: a command is one line; Java runs until it is complete. */
+    private static final class Splitter {
+        private final Shell shell;
+        private final StringBuilder pending = new StringBuilder();
+        private int start;
+
+        Splitter(Shell shell) {
+            this.shell = shell;
+        }
+
+        Unit add(String line, int number) {
+            if (pending.length() == 0) {
+                if (line.isBlank()) return null;
+                start = number;
+                if (Shell.isCommand(line.strip())) return new Unit(start, line.strip());
+                if (line.strip().startsWith("//")) return null;
+            }
+            pending.append(line).append('\n');
+            if (!shell.isComplete(pending.toString())) return null;
+            return rest();
+        }
+
+        Unit rest() {
+            if (pending.length() == 0 || pending.toString().isBlank()) return null;
+            Unit u = new Unit(start, pending.toString());
+            pending.setLength(0);
+            return u;
+        }
+    }
+
+    /** Runs {@code file} in {@code shell} ({@code /open}); stops at the first failure, naming its line. */
+    static boolean runFile(Shell shell, Path file) throws IOException {
+        for (Unit u : parse(Files.readString(file), shell)) {
+            if (!shell.run(u.text(), file.toString(), u.line())) {
+                shell.error("|  " + file + ":" + u.line() + ": failed: " + firstLine(u.text()));
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Replays {@code files} in order in one shell; returns the process exit status. */
-    static int run(List<Path> files, Shell.Printer out) {
+    static int run(List<Path> files, Shell.Printer out, boolean echo) {
         for (Path f : files) {
             if (!Files.isReadable(f)) {
                 out.println("jitogen run: cannot read " + f);
                 return 2;
             }
         }
-        try (Shell shell = new Shell(out)) {
+        try (Shell shell = new Shell(out, echo ? Feedback.Mode.NORMAL : Feedback.Mode.SILENT)) {
             for (Path f : files) {
                 for (Unit u : parse(Files.readString(f), shell)) {
+                    if (echo) out.println("jitogen> " + u.text().stripTrailing().replace("\n", "\n   ...> "));
                     boolean ok;
                     try {
-                        ok = shell.run(u.text());
+                        ok = shell.run(u.text(), f.toString(), u.line());
                     } catch (Shell.ExitRequest e) {
-                        return 0;
+                        return e.status;
                     }
                     if (!ok) {
                         out.println("jitogen run: " + f + ":" + u.line() + ": failed: " + firstLine(u.text()));
@@ -64,9 +107,29 @@ final class Script {
                 }
             }
             return 0;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             out.println("jitogen run: " + e.getMessage());
             return 2;
+        }
+    }
+
+    /** Runs snippets read from {@code in} (standard input that is not a terminal) until its end. */
+    static int runPiped(Reader in, Shell.Printer out) {
+        try (Shell shell = new Shell(out); BufferedReader r = new BufferedReader(in)) {
+            Splitter s = new Splitter(shell);
+            int number = 0;
+            for (String line; (line = r.readLine()) != null; ) {
+                Unit u = s.add(line, ++number);
+                if (u != null) shell.run(u.text(), "<stdin>", u.line());
+            }
+            Unit rest = s.rest();
+            if (rest != null) shell.run(rest.text(), "<stdin>", rest.line());
+            return 0;
+        } catch (Shell.ExitRequest e) {
+            return e.status;
+        } catch (IOException e) {
+            out.println("jitogen: cannot read standard input: " + e.getMessage());
+            return 1;
         }
     }
 

@@ -8,23 +8,31 @@ import dev.jitogen.core.Receiver;
 import dev.jitogen.core.RemoteCallable;
 import dev.jitogen.core.Router;
 
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletionService;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
- * What code typed at the prompt sees of the shell: the router, the contexts opened by commands (by name), and
- * {@code /on}'s parallel evaluation. Snippets reach it as {@code Session.current()}; the shell defines the
- * variables {@code router}, {@code local} and one per opened context from it.
+ * What code typed at the prompt sees of the shell: the router, the contexts opened by commands (by name), and the
+ * fleet verbs {@code /on} and {@code /sh}, which run in many contexts at once. Snippets reach it as
+ * {@code Session.byId(N)}; the shell defines {@code router}, {@code local} and one variable per opened context from
+ * it. A context that disconnects without being asked to is announced, with its name and how it ended.
  *
- * <p>Threads: called on the shell's thread (snippets and commands run there). {@link #on} waits on that thread
- * while calls run in parallel in the contexts; its output goes through the shell's printer, which is thread-safe.
+ * <p>Threads: called on the shell's thread (snippets and commands run there). {@link #on} and {@link #sh} wait on
+ * that thread while the calls run in parallel in the contexts; disconnect announcements come from a thread of the
+ * context's. Output goes through the shell's printer, which is thread-safe.
  */
 public final class Session {
     private static volatile Session current;
@@ -32,15 +40,19 @@ public final class Session {
     private static final java.util.concurrent.atomic.AtomicInteger IDS = new java.util.concurrent.atomic.AtomicInteger();
 
     private final int id = IDS.incrementAndGet();
-
     /** Makes the router on first use, so that starting it costs nothing before the first prompt. */
     private final java.util.function.Supplier<Router> makeRouter;
     private Router router;
     private final Shell.Printer print;
     /** Opened contexts by name, in order of opening. Guarded by this. */
     private final Map<String, Context> contexts = new LinkedHashMap<>();
-    /** What each context said about itself when it started: host, user, JVM version. Guarded by this. */
-    private final Map<String, String[]> facts = new LinkedHashMap<>();
+    /** What each context says about itself (host, user, JVM, pid), asked when it opens. Guarded by this. */
+    private final Map<Context, Object> facts = new java.util.IdentityHashMap<>(); // a Receiver until answered
+    /** Contexts being shut down on purpose: their end is not announced. */
+    private final Set<Context> closing = Collections.newSetFromMap(new java.util.concurrent.ConcurrentHashMap<>());
+    private volatile boolean closed;
+    /** The failures of the last {@code /on} or {@code /sh}, by context name, for {@code /stack}. Guarded by this. */
+    private Map<String, Throwable> lastFailures = Map.of();
 
     Session(java.util.function.Supplier<Router> makeRouter, Shell.Printer print) {
         this.makeRouter = makeRouter;
@@ -73,6 +85,7 @@ public final class Session {
     }
 
     void close() {
+        closed = true;
         ALL.remove(id);
     }
 
@@ -86,69 +99,134 @@ public final class Session {
         return router;
     }
 
-    /** The context called {@code name}; {@code local} is started on first use. */
-    public synchronized Context context(String name) {
-        Context c = contexts.get(name);
-        if (c == null && name.equals("local")) c = remember("local", router().local(LocalOptions.builder().name("local").build()));
-        if (c == null) throw new IllegalArgumentException(unknownContext(name));
-        return c;
+    /**
+     * The context called {@code name}. {@code local} is started on first use, and started again if the one before
+     * it disconnected.
+     */
+    public Context context(String name) {
+        Context dead;
+        synchronized (this) {
+            Context c = contexts.get(name);
+            if (c != null && (c.isConnected() || !name.equals("local"))) return c;
+            if (!name.equals("local")) throw new IllegalArgumentException(unknownContext(name));
+            dead = c;
+            if (dead != null) contexts.remove(name);
+        }
+        Context started = router().local(LocalOptions.builder().name("local").build());
+        synchronized (this) {
+            Context raced = contexts.get("local");
+            if (raced != null && raced.isConnected()) {
+                closing.add(started);
+                started.shutdown();
+                return raced;
+            }
+            remember("local", started);
+        }
+        if (dead != null) print.async("|  started local again (the one before " + dead.exitDescription() + ")");
+        return started;
     }
 
     synchronized boolean has(String name) {
         return contexts.containsKey(name);
     }
 
+    /** Whether {@code name} is open and connected. */
+    synchronized boolean isLive(String name) {
+        Context c = contexts.get(name);
+        return c != null && c.isConnected();
+    }
+
+    /** The opened contexts by name, in order of opening. */
+    synchronized Map<String, Context> opened() {
+        return new LinkedHashMap<>(contexts);
+    }
+
     synchronized List<String> names() {
         return new ArrayList<>(contexts.keySet());
     }
 
-    /** Starts a context with a connection method and the options the user gave (see {@link ConnectionMethod}). */
-    synchronized Context open(ConnectionMethod method, String name, Map<String, String> options, Context via) {
-        if (contexts.containsKey(name)) throw new IllegalArgumentException("a context called " + name + " exists already");
-        return remember(name, method.connect(router(), name, options, via));
-    }
-
-    private Context remember(String name, Context c) {
-        contexts.put(name, c);
+    /**
+     * Starts a context with a connection method and the options the user gave (see {@link ConnectionMethod}). The
+     * name of a context that disconnected may be used again.
+     */
+    Context open(ConnectionMethod method, String name, Map<String, String> options, Context via) {
+        synchronized (this) {
+            Context old = contexts.get(name);
+            if (old != null && old.isConnected()) {
+                throw new IllegalArgumentException("a context called " + name + " is open already (/disconnect "
+                        + name + " first)");
+            }
+            if (old != null) forget(name);
+        }
+        Context c = method.connect(router(), name, options, via);
+        synchronized (this) {
+            remember(name, c);
+        }
         return c;
     }
 
-    /**
-     * What /contexts shows of each context: host, user, JVM version, pid. Asked the first time it is needed, of
-     * all contexts at once and outside the lock, with a deadline; cached after.
-     */
-    Map<String, String[]> facts(List<String> names) {
-        Map<String, Receiver<String[]>> asked = new LinkedHashMap<>();
-        for (String n : names) {
-            Context c;
-            synchronized (this) {
-                if (facts.containsKey(n) || (c = contexts.get(n)) == null || !c.isConnected()) continue;
+    private void remember(String name, Context c) {
+        contexts.put(name, c);
+        facts.put(c, c.callAsync(() -> new String[]{java.net.InetAddress.getLocalHost().getHostName(),
+                System.getProperty("user.name"), System.getProperty("java.version"),
+                Long.toString(ProcessHandle.current().pid())}));
+        c.onDisconnect(gone -> {
+            if (!closed && !closing.remove(gone)) {
+                print.async("|  context " + gone.name() + " disconnected: " + gone.exitDescription());
             }
-            asked.put(n, c.callAsync(() -> new String[]{java.net.InetAddress.getLocalHost().getHostName(),
-                    System.getProperty("user.name"), System.getProperty("java.version"),
-                    Long.toString(ProcessHandle.current().pid())}));
-        }
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        for (Map.Entry<String, Receiver<String[]>> e : asked.entrySet()) {
-            try {
-                String[] f = e.getValue().get(java.time.Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
-                synchronized (this) {
-                    facts.put(e.getKey(), f);
-                }
-            } catch (RuntimeException unanswered) {
-                // shown as "?"
-            }
-        }
-        Map<String, String[]> out = new LinkedHashMap<>();
-        synchronized (this) {
-            for (String n : names) out.put(n, facts.getOrDefault(n, new String[]{"?", "?", "?", "-1"}));
-        }
-        return out;
+        });
     }
 
-    synchronized Context remove(String name) {
-        facts.remove(name);
-        return contexts.remove(name);
+    /**
+     * Shuts {@code name} down on purpose (not announced as a loss) and forgets it.
+     *
+     * @param kill true to kill it at once, without asking it to exit (for a context stuck in a call)
+     */
+    void shutdown(String name, boolean kill) {
+        Context c;
+        synchronized (this) {
+            c = contexts.get(name);
+            if (c == null) throw new IllegalArgumentException(unknownContext(name));
+            closing.add(c);
+            forget(name);
+        }
+        if (kill) c.kill();
+        else c.shutdown();
+    }
+
+    private void forget(String name) {
+        Context c = contexts.remove(name);
+        if (c != null) facts.remove(c);
+    }
+
+    /**
+     * What /contexts shows of each context: host, user, JVM version, pid, as it answered when it opened; "?" for
+     * what has not arrived within a second.
+     */
+    Map<String, String[]> facts(List<String> names) {
+        long deadline = System.nanoTime() + 1_000_000_000L;
+        Map<String, String[]> out = new LinkedHashMap<>();
+        for (String n : names) {
+            Object known;
+            Context c;
+            synchronized (this) {
+                c = contexts.get(n);
+                known = c == null ? null : facts.get(c);
+            }
+            String[] f = known instanceof String[] answer ? answer : null;
+            if (known instanceof Receiver<?> r) {
+                try {
+                    f = (String[]) r.get(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+                    synchronized (this) {
+                        facts.put(c, f); // a receiver yields its value once: keep the answer
+                    }
+                } catch (RuntimeException unanswered) {
+                    // shown as "?"
+                }
+            }
+            out.put(n, f != null ? f : new String[]{"?", "?", "?", "-1"});
+        }
+        return out;
     }
 
     String unknownContext(String name) {
@@ -159,73 +237,159 @@ public final class Session {
                 + " (open one with /local " + name + ")";
     }
 
+    /** The contexts a command names: a comma-separated list, or {@code all} (every open context). */
+    List<String> targets(String spec) {
+        if (spec.equals("all")) {
+            List<String> live = new ArrayList<>();
+            for (String n : names()) if (isLive(n)) live.add(n);
+            if (live.isEmpty()) throw new IllegalArgumentException("no contexts are open (open one with /local NAME)");
+            return live;
+        }
+        List<String> names = new ArrayList<>();
+        for (String n : spec.split(",")) {
+            if (n.isBlank()) continue;
+            if (!has(n) && !n.equals("local")) throw new IllegalArgumentException(unknownContext(n));
+            if (!names.contains(n)) names.add(n);
+        }
+        if (names.isEmpty()) throw new IllegalArgumentException("name the contexts");
+        return names;
+    }
+
+    synchronized Map<String, Throwable> lastFailures() {
+        return lastFailures;
+    }
+
+    // ---- /on ------------------------------------------------------------------------------------------------------
+
     /**
-     * Runs {@code fn} in each named context in parallel, printing each result as it arrives, prefixed with the
-     * context's name, a progress line while some are pending, and a summary at the end.
+     * Runs {@code fn} in each named context in parallel, printing each result as it arrives under the context's
+     * label (strings raw, more lines indented under the first), a progress line while some are pending, and a
+     * summary at the end.
      *
      * @return true if every context succeeded
      */
     public boolean on(List<String> names, RemoteCallable<?> fn) {
+        return on(names, fn, false);
+    }
+
+    /** As {@link #on(List, RemoteCallable)}; with {@code isVoid}, a result prints nothing (the code was a statement). */
+    public boolean on(List<String> names, RemoteCallable<?> fn, boolean isVoid) {
+        return fanOut(names, c -> c.callAsync(fn), (name, label, value) -> {
+            if (!isVoid) print.async(block(label, value instanceof String s ? s : Feedback.value(value)));
+            return true;
+        });
+    }
+
+    // ---- /sh ------------------------------------------------------------------------------------------------------
+
+    /**
+     * Runs {@code command} through {@code /bin/sh -c} in each named context in parallel; prints each context's
+     * stdout and stderr under its label as it finishes, then its exit status, and a summary at the end.
+     *
+     * @return true if the command exited 0 everywhere
+     */
+    public boolean sh(List<String> names, String command) {
+        return fanOut(names, c -> c.callStaticAsync(RemoteCommand.class.getName(), "run", command), (name, label, value) -> {
+            String[] r = (String[]) value;
+            StringBuilder b = new StringBuilder();
+            if (!r[0].isEmpty()) b.append(block(label, r[0].stripTrailing())).append('\n');
+            if (!r[1].isEmpty()) b.append(block("[" + name + "] stderr: ", r[1].stripTrailing())).append('\n');
+            b.append(label).append("exit ").append(r[2]);
+            print.async(b.toString());
+            return "0".equals(r[2]);
+        });
+    }
+
+    /** A value under a label: its first line after the label, the others indented to line up with it. */
+    static String block(String label, String text) {
+        String pad = " ".repeat(label.length());
+        StringBuilder b = new StringBuilder();
+        String[] lines = text.split("\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            if (i > 0) b.append('\n');
+            b.append(i == 0 ? label : pad).append(ContextOutput.escape(lines[i]));
+        }
+        return b.toString();
+    }
+
+    /** Prints one result under its label; returns whether it counts as success. */
+    @FunctionalInterface
+    private interface ResultPrinter {
+        boolean print(String name, String label, Object value);
+    }
+
+    private boolean fanOut(List<String> names, Function<Context, Receiver<?>> call, ResultPrinter printer) {
         List<Context> targets = new ArrayList<>();
         for (String n : names) targets.add(context(n));
-        int width = names.stream().mapToInt(String::length).max().orElse(0) + 2;
+        int width = names.stream().mapToInt(String::length).max().orElse(0) + 3;
         long start = System.nanoTime();
-        ExecutorService waiters = Executors.newFixedThreadPool(Math.max(1, targets.size()), r -> {
-            Thread t = new Thread(r, "jitogen-on");
+        ExecutorService waiters = Executors.newFixedThreadPool(Math.max(1, Math.min(targets.size(), 64)), r -> {
+            Thread t = new Thread(r, "jitogen-fan-out");
             t.setDaemon(true);
             return t;
         });
+        Map<String, Throwable> failures = new java.util.concurrent.ConcurrentHashMap<>();
         try {
-            return on(targets, fn, width, start, waiters);
+            CompletionService<Boolean> done = new ExecutorCompletionService<>(waiters);
+            List<Future<Boolean>> futures = new ArrayList<>();
+            for (Context c : targets) {
+                String label = pad("[" + c.name() + "]", width);
+                Receiver<?> r;
+                try {
+                    r = call.apply(c);
+                } catch (RuntimeException e) {
+                    failures.put(c.name(), e);
+                    futures.add(done.submit(() -> {
+                        print.async(block(label, message(e)));
+                        return false;
+                    }));
+                    continue;
+                }
+                futures.add(done.submit(() -> {
+                    Object value;
+                    try {
+                        value = r.get();
+                    } catch (RuntimeException e) {
+                        failures.put(c.name(), e);
+                        print.async(block(label, message(e)));
+                        return false;
+                    }
+                    return printer.print(c.name(), label, value);
+                }));
+            }
+            int ok = 0, failed = 0;
+            try {
+                for (int i = 0; i < targets.size(); i++) {
+                    Future<Boolean> f;
+                    while ((f = done.poll(250, TimeUnit.MILLISECONDS)) == null) {
+                        print.progress("… " + (targets.size() - i) + " of " + targets.size() + " pending, "
+                                + seconds(start) + " s");
+                    }
+                    if (f.get()) ok++;
+                    else failed++;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                futures.forEach(f -> f.cancel(true));
+                print.async("|  interrupted: " + ok + " ok, " + failed + " failed, " + (targets.size() - ok - failed)
+                        + " abandoned");
+                return false;
+            } catch (ExecutionException e) {
+                throw new IllegalStateException(e.getCause());
+            }
+            print.async(ok + " ok, " + failed + " failed in " + seconds(start) + " s");
+            return failed == 0;
         } finally {
             waiters.shutdownNow();
+            synchronized (this) {
+                lastFailures = Map.copyOf(failures);
+            }
         }
     }
 
-    private boolean on(List<Context> targets, RemoteCallable<?> fn, int width, long start, ExecutorService waiters) {
-        ExecutorCompletionService<String> done = new ExecutorCompletionService<>(waiters);
-        List<Future<String>> futures = new ArrayList<>();
-        for (Context c : targets) {
-            Receiver<?> r = c.callAsync(fn);
-            String prefix = pad("[" + c.name() + "]", width);
-            futures.add(done.submit(() -> {
-                try {
-                    return "ok " + prefix + " " + Feedback.value(r.get());
-                } catch (CallError e) {
-                    return "failed " + prefix + " " + e.remoteClassName() + ": " + e.remoteMessage();
-                } catch (RuntimeException e) {
-                    return "failed " + prefix + " " + e.getMessage();
-                }
-            }));
-        }
-        int ok = 0, failed = 0;
-        try {
-            for (int i = 0; i < targets.size(); i++) {
-                Future<String> f;
-                while ((f = done.poll(250, TimeUnit.MILLISECONDS)) == null) {
-                    print.progress("… " + (targets.size() - i) + " of " + targets.size() + " pending, "
-                            + seconds(start) + " s");
-                }
-                String line = f.get();
-                if (line.startsWith("ok ")) {
-                    ok++;
-                    print.async(line.substring(3));
-                } else {
-                    failed++;
-                    print.async(line.substring(7));
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            futures.forEach(f -> f.cancel(true));
-            print.async("interrupted: " + ok + " ok, " + failed + " failed, " + (targets.size() - ok - failed)
-                    + " abandoned");
-            return false;
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
-        }
-        print.async(ok + " ok, " + failed + " failed in " + seconds(start) + " s");
-        return failed == 0;
+    private static String message(Throwable e) {
+        if (e instanceof CallError c) return c.remoteClassName() + (c.remoteMessage() != null ? ": " + c.remoteMessage() : "");
+        return e.getClass().getSimpleName() + ": " + e.getMessage();
     }
 
     private static String seconds(long start) {
@@ -233,6 +397,6 @@ public final class Session {
     }
 
     private static String pad(String s, int width) {
-        return s.length() >= width ? s : s + " ".repeat(width - s.length());
+        return s.length() >= width ? s + " " : s + " ".repeat(width - s.length());
     }
 }

@@ -1,46 +1,34 @@
 package dev.jitogen.shell;
 
 import dev.jitogen.core.ConnectionMethod;
-import dev.jitogen.core.Context;
 import dev.jitogen.core.Router;
-import dev.jitogen.core.Stats;
 import jdk.jshell.Diag;
-import jdk.jshell.ImportSnippet;
 import jdk.jshell.JShell;
-import jdk.jshell.MethodSnippet;
 import jdk.jshell.Snippet;
 import jdk.jshell.SnippetEvent;
 import jdk.jshell.SourceCodeAnalysis;
-import jdk.jshell.TypeDeclSnippet;
-import jdk.jshell.VarSnippet;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Handler;
-import java.util.logging.LogManager;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
  * The shell's engine, without a terminal: takes units of input (a command line starting with {@code /}, or Java
- * source holding one or more snippets), runs them, and prints what the JDK's {@code jshell} would print. Used by
- * the interactive front end and by {@code jitogen run}.
+ * source holding one or more snippets), runs them, and prints what the JDK's {@code jshell} would print in the
+ * current feedback mode. Used by the interactive front end, by piped input and by {@code jitogen run}.
  *
- * <p>Threads: {@link #run}, {@link #completeness} and {@link #completions} are called on one shell thread. JShell
- * is built and warmed on a background thread at construction; the first call waits for it. {@link #stop} may be
- * called from any thread (Ctrl-C). Output from other threads (forwarded logs) goes through the thread-safe
- * {@link Printer}.
+ * <p>Threads: {@link #run}, {@link #isComplete}, {@link #completions} and {@link #signatures} are called on one
+ * shell thread. JShell is built on a background thread at construction, and a warm-up thread evaluates the start-up
+ * imports; the two take turns with the shell thread under {@link #jshellLock} (JShell is not thread-safe), and the
+ * first unit waits until the imports are in. {@link #stop} may be called from any thread (Ctrl-C). Output from other
+ * threads (forwarded logs, context deaths) goes through the thread-safe {@link Printer}.
  */
 public final class Shell implements AutoCloseable {
     /** Where the shell prints. {@code async} lines come from other threads and must not break the line being typed. */
@@ -57,34 +45,52 @@ public final class Shell implements AutoCloseable {
     }
 
     static final List<String> STARTUP_IMPORTS = List.of(
-            "java.io.*", "java.math.*", "java.net.*", "java.nio.file.*", "java.time.*", "java.util.*",
-            "java.util.concurrent.*", "java.util.function.*", "java.util.regex.*", "java.util.stream.*",
-            "dev.jitogen.core.*");
+            "dev.jitogen.core.*", "java.io.*", "java.math.*", "java.net.*", "java.nio.file.*", "java.time.*",
+            "java.util.*", "java.util.concurrent.*", "java.util.function.*", "java.util.regex.*", "java.util.stream.*");
     private static final Pattern LOCAL_WORD = Pattern.compile("(?<![\\w$.])local(?![\\w$])");
 
-    private final Printer out;
-    private final SnippetLoader loader;
-    private final SnippetExecution execution;
-    private final Session session;
+    final Printer out;
+    final SnippetLoader loader;
+    final SnippetExecution execution;
+    final Session session;
+    final SnippetIds ids = new SnippetIds();
     private final CompletableFuture<JShell> jshell;
-    private final Map<String, Command> commands = new LinkedHashMap<>();
-    /** Every unit entered, for /history; the ones that succeeded, in order, for /save. */
-    private final List<String> history = new ArrayList<>(), saved = new ArrayList<>();
+    final Map<String, Command> commands = new LinkedHashMap<>();
+    /** Every unit entered, for /history; the ones that succeeded, in order, for /save and /reload. Shell thread. */
+    final List<String> history = new ArrayList<>(), saved = new ArrayList<>();
     private final Handler logHandler;
-    private Throwable lastFailure;
     /** JShell is not thread-safe: the shell thread and the warm-up thread take turns with it under this lock. */
     private final Object jshellLock = new Object();
-    /** Startup imports still to evaluate; the warm-up thread takes them one at a time. */
-    private volatile java.util.Queue<String> pendingImports = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    /** The startup declaration {@code Context local = null;} and the static field JShell keeps it in. */
-    private volatile Snippet localSnippet;
-    /** The start of the {@code local} context, begun as soon as input mentions it. Shell thread only. */
-    private CompletableFuture<Void> localStart;
+    /** Start-up imports not yet evaluated; the warm-up thread takes them one at a time, the shell thread the rest. */
+    private final java.util.Queue<String> pendingImports = new java.util.concurrent.ConcurrentLinkedQueue<>(STARTUP_IMPORTS);
     /** True while the shell thread waits for {@link #jshellLock}: the warm-up thread then stands back. */
     private volatile boolean shellWaiting;
-    private volatile java.lang.reflect.Field localField;
+    private volatile boolean closed;
+    /** How much is said about what succeeded. */
+    volatile Feedback.Mode mode;
+    /** The thread running a command now (Ctrl-C interrupts it), else null. */
+    private volatile Thread commandThread;
+    /** What /stack shows: the failures of the last unit that failed (one per context for /on and /sh). */
+    List<Failure> lastFailures = List.of();
+    /** Where each snippet run from a file came from (snippet id to FILE:LINE), for stack frames of scripts. */
+    private final Map<String, String> snippetFiles = new ConcurrentHashMap<>();
+    /** The file and line of the unit being run, or null at the prompt. Shell thread. */
+    private String unitFile;
+    private int unitLine;
+    /** The editor for /edit, set with /set editor; null for $JITOGEN_EDITOR, $VISUAL, $EDITOR, vi. */
+    String editor;
+    /** The start-up declaration of {@code local} and of the router. */
+    final StartupVariables startup;
+    /**
+     * Runs something that needs the terminal to itself ({@code /edit}'s editor): the terminal front end pauses its
+     * reading around it.
+     */
+    volatile java.util.function.Consumer<Runnable> foreground = Runnable::run;
 
-    /** A slash command: its name, one-line summary, usage line, longer help, and what it does. */
+    /** A failure kept for /stack: where it happened (a context's name, or null), what was thrown, and JShell's form. */
+    record Failure(String where, Throwable raw, jdk.jshell.JShellException translated) {}
+
+    /** A slash command: its name, usage line, one-line summary, longer help, and what it does. */
     record Command(String name, String usage, String summary, String help, Action action) {}
 
     @FunctionalInterface
@@ -93,8 +99,14 @@ public final class Shell implements AutoCloseable {
         boolean run(String args) throws Exception;
     }
 
+    /** A shell with jshell's normal feedback. */
     public Shell(Printer out) {
+        this(out, Feedback.Mode.NORMAL);
+    }
+
+    Shell(Printer out, Feedback.Mode mode) {
         this.out = out;
+        this.mode = mode;
         this.loader = new SnippetLoader(Shell.class.getClassLoader());
         this.execution = new SnippetExecution(loader);
         this.session = new Session(() -> {
@@ -102,77 +114,64 @@ public final class Shell implements AutoCloseable {
             r.classFinder().addSource(loader);
             return r;
         }, out);
-        this.logHandler = installLogPrinter(out);
+        this.startup = new StartupVariables(this);
+        this.logHandler = ContextOutput.install(out);
         this.jshell = CompletableFuture.supplyAsync(this::buildJShell);
-        defineCommands();
+        JShellCommands.define(this);
+        ContextCommands.define(this);
     }
 
     private JShell buildJShell() {
         PrintStream sysout = System.out;
+        JShell[] self = new JShell[1];
         JShell js = JShell.builder()
                 .executionEngine(new SnippetExecution.Provider(execution), Map.of())
                 .out(sysout).err(System.err)
                 .compilerOptions("--release", "17") // classes children on Java 17 can load
+                .idGenerator((s, keyIndex) -> ids.id(s, sn -> self[0] != null && self[0].status(sn).isActive()))
+                .tempVariableNameGenerator(ids::nextTemp)
                 .build();
-        js.eval("import dev.jitogen.core.*;");
-        // each build has its own queue: a /reset during warm-up must not hand the old JShell the new imports
-        java.util.concurrent.ConcurrentLinkedQueue<String> imports = new java.util.concurrent.ConcurrentLinkedQueue<>();
-        for (String i : STARTUP_IMPORTS) if (!i.equals("dev.jitogen.core.*")) imports.add(i);
-        pendingImports = imports;
-        js.eval("Router router = " + sessionRef() + ".router();");
-        redeclareLocal(js);
-        // the rest of the imports follow in the background: the first snippet need not wait for them
-        Thread rest = new Thread(() -> {
-            synchronized (jshellLock) {
-                // the first lambda javac compiles is slow: compile one now, not the operator's first call
-                js.eval("java.util.function.Supplier<Object> $jitogenWarm = () -> router;").forEach(e -> js.drop(e.snippet()));
-            }
-            while (true) {
-                while (shellWaiting) {
-                    try {
-                        Thread.sleep(5);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-                synchronized (jshellLock) {
-                    if (!importNext(js, imports)) break;
-                }
-            }
-            synchronized (jshellLock) {
-                js.sourceCodeAnalysis().completionSuggestions("router.co", 9, new int[1]); // warm completion
-            }
-        }, "jitogen-jshell-warmup");
+        self[0] = js;
+        synchronized (jshellLock) {
+            importNext(js); // dev.jitogen.core.*: the start-up variables need it
+            startup.declare(js);
+        }
+        Thread rest = new Thread(() -> warmUp(js), "jitogen-jshell-warmup");
         rest.setDaemon(true);
         rest.start();
         return js;
     }
 
-    /**
-     * Declares {@code Context local = null;}: completion knows its type at once, and its context starts only when
-     * code uses it (the engine fills the static field JShell keeps it in).
-     */
-    private void redeclareLocal(JShell js) {
-        java.util.Set<String> before = new java.util.HashSet<>(loader.names());
-        localSnippet = js.eval("Context local = null;").get(0).snippet();
-        localField = null;
-        for (String c : loader.names()) {
-            if (before.contains(c)) continue;
-            try {
-                java.lang.reflect.Field f = Class.forName(c, false, loader).getDeclaredField("local");
-                f.setAccessible(true); // JShell's wrapper classes are not public
-                localField = f;
-            } catch (ReflectiveOperationException | LinkageError e) {
-                // not the wrapper that holds it
+    /** Evaluates the remaining start-up imports, then warms javac's lambda path and completion, taking turns. */
+    private void warmUp(JShell js) {
+        try {
+            while (!closed) {
+                while (shellWaiting && !closed) Thread.sleep(2);
+                synchronized (jshellLock) {
+                    if (closed || !importNext(js)) break;
+                }
             }
+            synchronized (jshellLock) {
+                // the first lambda javac compiles is slow: compile one now, not the operator's first call
+                if (!closed) {
+                    ids.in(SnippetIds.Space.HIDDEN, () -> js.eval("java.util.function.Supplier<Object> $jitogenWarm = () -> router;"))
+                            .forEach(e -> js.drop(e.snippet()));
+                }
+            }
+            while (shellWaiting && !closed) Thread.sleep(2);
+            synchronized (jshellLock) {
+                if (!closed) js.sourceCodeAnalysis().completionSuggestions("router.co", 9, new int[1]);
+            }
+        } catch (InterruptedException | IllegalStateException e) {
+            // the shell closed while warming up: nothing to finish
         }
     }
 
-    /** Evaluates the next startup import not yet done; false when none is left. Hold {@link #jshellLock}. */
-    private static boolean importNext(JShell js, java.util.Queue<String> imports) {
-        String i = imports.poll();
+    /** Evaluates the next start-up import not yet done; false when none is left. Hold {@link #jshellLock}. */
+    private boolean importNext(JShell js) {
+        String i = pendingImports.poll();
         if (i == null) return false;
-        js.eval("import " + i + ";");
+        ids.in(SnippetIds.Space.START, () -> js.eval("import " + i + ";"));
         return true;
     }
 
@@ -181,7 +180,7 @@ public final class Shell implements AutoCloseable {
     }
 
     /** Java source that finds this shell's session from a snippet. */
-    private String sessionRef() {
+    String sessionRef() {
         return "dev.jitogen.shell.Session.byId(" + session.id() + ")";
     }
 
@@ -198,67 +197,104 @@ public final class Shell implements AutoCloseable {
         return ConnectionMethod.all(Shell.class.getClassLoader());
     }
 
-    /** Interrupts the snippet running now, and with it any remote call it waits for. Any thread. */
+    /** Interrupts the snippet or command running now, and with it any remote call it waits for. Any thread. */
     public void stop() {
         execution.stop();
+        Thread t = commandThread;
+        if (t != null) t.interrupt();
     }
 
-    // ---- input ---------------------------------------------------------------------------------------------------
+    // ---- printing -------------------------------------------------------------------------------------------------
+
+    /** What a command is for (a listing, a table, results): always printed. */
+    void hard(String line) {
+        out.println(line);
+    }
+
+    /** What a command says about itself ("started box2"): printed in normal feedback only, as jshell does. */
+    void fluff(String line) {
+        if (mode == Feedback.Mode.NORMAL) out.println(line);
+    }
+
+    /** An error: always printed. */
+    void error(String line) {
+        out.println(line);
+    }
+
+    // ---- input ----------------------------------------------------------------------------------------------------
 
     /** Whether {@code source} is a complete unit, or needs more lines (for multi-line input). */
     public boolean isComplete(String source) {
-        synchronized (jshellLock) {
-            return isCompleteLocked(source);
-        }
-    }
-
-    private boolean isCompleteLocked(String source) {
         String s = source.strip();
         if (s.isEmpty() || isCommand(s)) return true;
-        SourceCodeAnalysis sca = jshell().sourceCodeAnalysis();
-        while (!s.isBlank()) {
-            SourceCodeAnalysis.CompletionInfo info = sca.analyzeCompletion(s);
-            if (!info.completeness().isComplete()) {
-                return info.completeness() == SourceCodeAnalysis.Completeness.UNKNOWN;
+        JShell js = jshell(); // outside the lock: building takes it
+        synchronized (jshellLock) {
+            SourceCodeAnalysis sca = js.sourceCodeAnalysis();
+            while (!s.isBlank()) {
+                SourceCodeAnalysis.CompletionInfo info = sca.analyzeCompletion(s);
+                if (!info.completeness().isComplete()) {
+                    return info.completeness() == SourceCodeAnalysis.Completeness.UNKNOWN;
+                }
+                s = info.remaining();
             }
-            s = info.remaining();
+            return true;
         }
-        return true;
     }
 
     /** Java completions at {@code cursor}: the anchor (where replaced text starts) and the continuations. */
     public List<String> completions(String buffer, int cursor, int[] anchor) {
+        JShell js = jshell();
         synchronized (jshellLock) {
-            return completionsLocked(buffer, cursor, anchor);
+            List<SourceCodeAnalysis.Suggestion> s = js.sourceCodeAnalysis().completionSuggestions(buffer, cursor, anchor);
+            return s.stream().map(SourceCodeAnalysis.Suggestion::continuation).distinct().collect(Collectors.toList());
         }
     }
 
-    private List<String> completionsLocked(String buffer, int cursor, int[] anchor) {
-        List<SourceCodeAnalysis.Suggestion> s = jshell().sourceCodeAnalysis().completionSuggestions(buffer, cursor, anchor);
-        return s.stream().map(SourceCodeAnalysis.Suggestion::continuation).distinct().collect(Collectors.toList());
+    /** The signatures of what is being called at {@code cursor} (after its {@code (}), for Tab; empty if none. */
+    List<String> signatures(String buffer, int cursor) {
+        JShell js = jshell();
+        synchronized (jshellLock) {
+            return js.sourceCodeAnalysis().documentation(buffer, cursor, false).stream()
+                    .map(SourceCodeAnalysis.Documentation::signature).distinct().collect(Collectors.toList());
+        }
     }
 
     /**
-     * Runs one unit: a command line, or Java source with one or more snippets.
+     * Runs one unit typed at the prompt: a command line, or Java source with one or more snippets.
      *
      * @return true if everything in it succeeded
      */
     public boolean run(String unit) {
+        return run(unit, null, 0);
+    }
+
+    /**
+     * Runs one unit that starts at {@code line} of {@code file} (null at the prompt): stack frames of its snippets
+     * then read {@code file:line} rather than {@code #id:line}.
+     */
+    boolean run(String unit, String file, int line) {
         shellWaiting = true; // from now on the warm-up thread takes no new turn until we have had ours
-        if ((localStart == null || localStart.isCompletedExceptionally()) && !isCommand(unit.strip())
-                && LOCAL_WORD.matcher(unit).find()) {
-            // start the context now, while JShell may still be warming up and while it compiles
-            localStart = CompletableFuture.runAsync(() -> session.context("local"));
+        String trimmed = unit.strip();
+        if (!trimmed.isEmpty() && !isCommand(trimmed) && LOCAL_WORD.matcher(unit).find()) {
+            startup.startLocalEarly(); // while JShell may still be warming up and while it compiles
         }
-        jshell(); // wait for it outside the lock: the build itself takes the lock
+        JShell js = jshell(); // wait outside the lock: building takes it
         synchronized (jshellLock) {
             shellWaiting = false;
-            return runLocked(unit);
+            while (importNext(js)) {
+                // the default imports are in place before the first snippet, whatever it is
+            }
+            unitFile = file;
+            unitLine = line;
+            try {
+                return runLocked(trimmed);
+            } finally {
+                unitFile = null;
+            }
         }
     }
 
-    private boolean runLocked(String unit) {
-        String trimmed = unit.strip();
+    private boolean runLocked(String trimmed) {
         if (trimmed.isEmpty()) return true;
         session.makeCurrent();
         history.add(trimmed);
@@ -268,13 +304,10 @@ public final class Shell implements AutoCloseable {
         } catch (ExitRequest e) {
             throw e;
         } catch (Exception e) {
-            out.println("|  " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+            error("|  " + (e.getMessage() != null ? e.getMessage() : e.toString()));
             ok = false;
         }
-        if (ok && !trimmed.startsWith("/save") && !trimmed.startsWith("/history") && !trimmed.startsWith("/exit")
-                && !trimmed.startsWith("/help") && !trimmed.startsWith("/stack")) {
-            saved.add(trimmed);
-        }
+        if (ok && !JShellCommands.isReadOnly(trimmed)) saved.add(trimmed);
         return ok;
     }
 
@@ -283,40 +316,40 @@ public final class Shell implements AutoCloseable {
         return line.startsWith("/") && !line.startsWith("/*") && !line.startsWith("//");
     }
 
-    private boolean runJava(String source) {
+    /** Evaluates Java source holding one or more snippets, in order, stopping at the first that fails. */
+    boolean runJava(String source) {
         JShell js = jshell();
-        defineLocalIfUsed(source);
+        startup.bindLocalIfUsed(source);
         SourceCodeAnalysis sca = js.sourceCodeAnalysis();
         String rest = source;
+        int offset = 0; // of rest within source, for the line each snippet starts on
         boolean ok = true;
         while (!rest.isBlank()) {
             SourceCodeAnalysis.CompletionInfo info = sca.analyzeCompletion(rest);
             String snippet = info.completeness().isComplete() && info.source() != null ? info.source() : rest;
-            rest = snippet == rest ? "" : info.remaining();
+            int lead = rest.length() - rest.stripLeading().length();
+            int line = unitLine + (int) source.substring(0, Math.min(source.length(), offset + lead)).chars().filter(c -> c == '\n').count();
+            String next = snippet == rest ? "" : info.remaining();
+            offset += rest.length() - next.length();
+            rest = next;
             if (snippet.isBlank()) break;
-            ok &= evalOne(js, snippet.strip());
+            ok = evalOne(js, snippet.strip(), line);
             if (!ok) break;
         }
         execution.clearBeforeRun();
         return ok;
     }
 
-    private boolean evalOne(JShell js, String snippet) {
-        List<SnippetEvent> events = js.eval(snippet);
-        if (events.stream().anyMatch(e -> e.status() == Snippet.Status.REJECTED) && !pendingImports.isEmpty()) {
-            // perhaps it needs an import the warm-up has not reached yet: finish them, then try once more
-            while (importNext(js, pendingImports)) {
-                // next
-            }
-            events = js.eval(snippet);
-        }
+    private boolean evalOne(JShell js, String snippet, int line) {
+        List<SnippetEvent> events = ids.in(SnippetIds.Space.MAIN, () -> js.eval(snippet));
         boolean ok = true;
         for (SnippetEvent e : events) {
+            if (unitFile != null && e.causeSnippet() == null) snippetFiles.put(e.snippet().id(), unitFile + ":" + line);
             if (e.status() == Snippet.Status.REJECTED) {
                 ok = false;
                 List<Diag> diags = js.diagnostics(e.snippet()).collect(Collectors.toList());
-                if (diags.isEmpty()) out.println("|  Error: cannot understand: " + snippet);
-                for (Diag d : diags) Feedback.diagnostic(d, snippet).forEach(out::println);
+                if (diags.isEmpty()) error("|  Error: cannot understand: " + snippet);
+                for (Diag d : diags) Feedback.diagnostic(d, snippet).forEach(this::error);
                 continue;
             }
             if (e.exception() != null) {
@@ -324,59 +357,86 @@ public final class Shell implements AutoCloseable {
                 report(e.exception());
                 continue;
             }
-            Feedback.event(e).forEach(out::println);
+            Feedback.event(e, js, mode).forEach(out::println);
         }
         return ok;
     }
 
-    private void report(jdk.jshell.JShellException thrown) {
-        lastFailure = execution.lastFailure();
-        for (Throwable t = lastFailure; t != null; t = t.getCause()) {
+    /** Prints a snippet's exception and keeps it for /stack. */
+    void report(jdk.jshell.JShellException thrown) {
+        Throwable raw = execution.lastFailure();
+        if (thrown instanceof jdk.jshell.UnresolvedReferenceException) raw = null;
+        lastFailures = List.of(new Failure(null, raw, thrown));
+        for (Throwable t = raw; t != null; t = t.getCause()) {
             if (t instanceof InterruptedException) {
-                out.println("|  Interrupted" + (lastFailure instanceof dev.jitogen.core.JitogenError
-                        ? ": " + lastFailure.getMessage() : ""));
+                error("|  Interrupted" + (raw instanceof dev.jitogen.core.JitogenError ? ": " + raw.getMessage() : ""));
+                warnBusy();
                 return;
             }
         }
-        Feedback.exception(lastFailure, thrown, false).forEach(out::println);
+        printFailure(lastFailures.get(0), false);
     }
 
-    /**
-     * {@code local} starts the first time code uses it: the context starts on another thread while JShell compiles
-     * the snippet, and the snippet runs once it is ready (the engine waits for it).
-     */
-    private void defineLocalIfUsed(String source) {
-        if (!LOCAL_WORD.matcher(source).find()) return;
-        JShell js = jshell();
-        java.lang.reflect.Field f = localField;
-        try {
-            if (f == null || !js.status(localSnippet).isActive() || f.get(null) != null) return;
-        } catch (IllegalAccessException e) {
-            throw new IllegalStateException(e);
-        }
-        if (localStart == null || localStart.isCompletedExceptionally()) {
-            localStart = CompletableFuture.runAsync(() -> session.context("local"));
-        }
-        execution.beforeRun(localStart.thenRun(() -> {
+    /** Open contexts still running calls whose callers stopped waiting (after Ctrl-C), by name. */
+    List<String> busyContexts() {
+        List<String> busy = new ArrayList<>();
+        session.opened().forEach((name, c) -> {
+            if (c.isConnected() && c.callsInFlight() > 0) busy.add(name);
+        });
+        return busy;
+    }
+
+    /** After an interrupted call: says which contexts go on running it regardless, and how to stop them. */
+    private void warnBusy() {
+        long deadline = System.nanoTime() + 500_000_000L; // a call that heeds the interrupt ends within moments
+        List<String> busy = busyContexts();
+        while (!busy.isEmpty() && System.nanoTime() < deadline) {
             try {
-                f.set(null, session.context("local"));
-            } catch (IllegalAccessException e) {
-                throw new IllegalStateException(e);
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                break;
             }
-        }));
-    }
-
-    private void defineContextVariable(String name) {
-        session.context(name);
-        List<SnippetEvent> ev = jshell().eval("Context " + name + " = " + sessionRef() + ".context(\"" + name + "\");");
-        for (SnippetEvent e : ev) {
-            if (e.status() == Snippet.Status.REJECTED || e.exception() != null) {
-                throw new IllegalStateException("cannot define variable " + name + " for the context");
-            }
+            busy = busyContexts();
+        }
+        for (String n : busy) {
+            error("|  " + n + " is still running the interrupted call (it ignores interruption): it stays busy until "
+                    + "the call ends; Ctrl-C at the prompt offers to kill it, as /stop " + n + " does");
         }
     }
 
-    // ---- commands ------------------------------------------------------------------------------------------------
+    /** Prints a kept failure: short (Jitogen's frames hidden) or, for /stack, whole. */
+    void printFailure(Failure f, boolean full) {
+        boolean script = unitFile != null;
+        Feedback.exception(f.raw(), f.translated(), full, script, this::where,
+                script ? null : "/stack shows all", jshell()).forEach(this::error);
+    }
+
+    /** A snippet location {@code #23:5} as the reader knows it: {@code FILE:LINE} for snippets run from a file. */
+    String where(String snippetLocation) {
+        int colon = snippetLocation.lastIndexOf(':');
+        String id = snippetLocation.substring(1, colon);
+        String file = snippetFiles.get(id);
+        if (file == null) return snippetLocation;
+        int fileColon = file.lastIndexOf(':');
+        int line = Integer.parseInt(file.substring(fileColon + 1)) + Integer.parseInt(snippetLocation.substring(colon + 1)) - 1;
+        return file.substring(0, fileColon) + ":" + line;
+    }
+
+    /** Evaluates a snippet of the shell's own (not listed, not numbered as the user's). Shell thread. */
+    List<SnippetEvent> evalHidden(String source) {
+        return ids.in(SnippetIds.Space.HIDDEN, () -> jshell().eval(source));
+    }
+
+    /** Evaluates a start-up snippet (listed with /list -start). Shell thread. */
+    List<SnippetEvent> evalStartup(String source) {
+        return ids.in(SnippetIds.Space.START, () -> jshell().eval(source));
+    }
+
+    // ---- commands -------------------------------------------------------------------------------------------------
+
+    void add(String name, String usage, String summary, String help, Action action) {
+        commands.put(name, new Command(name, usage, summary, help, action));
+    }
 
     private boolean runCommand(String line) throws Exception {
         int space = line.indexOf(' ');
@@ -384,8 +444,9 @@ public final class Shell implements AutoCloseable {
         String args = space < 0 ? "" : line.substring(space + 1).strip();
         Command c = commands.get(name);
         if (c == null) {
+            if (JShellCommands.isRerun(name)) return JShellCommands.rerun(this, name);
             String near = Suggest.closest(name, commands.keySet());
-            out.println("|  unknown command /" + name + (near != null ? "; did you mean /" + near + "?" : "")
+            error("|  unknown command /" + name + (near != null ? "; did you mean /" + near + "?" : "")
                     + " (/help lists the commands)");
             return false;
         }
@@ -393,343 +454,57 @@ public final class Shell implements AutoCloseable {
             printHelp(c);
             return true;
         }
+        commandThread = Thread.currentThread();
         try {
             return c.action().run(args);
         } catch (IllegalArgumentException e) {
-            out.println("|  /" + name + ": " + e.getMessage());
-            out.println("|  usage: " + c.usage());
+            error("|  /" + name + ": " + e.getMessage());
+            error("|  usage: " + c.usage());
             return false;
+        } catch (InterruptedException e) {
+            error("|  Interrupted");
+            return false;
+        } finally {
+            commandThread = null;
+            Thread.interrupted(); // a Ctrl-C that came late must not hit the next unit
         }
     }
 
-    private void printHelp(Command c) {
-        out.println("|  " + c.usage());
-        out.println("|  " + c.summary());
-        for (String l : c.help().split("\n")) if (!l.isEmpty()) out.println("|  " + l);
+    void printHelp(Command c) {
+        hard("|  " + c.usage());
+        hard("|  " + c.summary());
+        for (String l : c.help().split("\n")) if (!l.isEmpty()) hard("|  " + l);
     }
 
-    private void add(String name, String usage, String summary, String help, Action action) {
-        commands.put(name, new Command(name, usage, summary, help, action));
-    }
-
-    private void defineCommands() {
-        add("help", "/help [COMMAND]", "list the commands, or describe one", "", args -> {
-            if (!args.isEmpty()) {
-                Command c = commands.get(args.replaceFirst("^/", ""));
-                if (c == null) throw new IllegalArgumentException("no command " + args);
-                printHelp(c);
-                return true;
-            }
-            out.println("|  Type Java at the prompt; it runs in the master. Run it in a context with");
-            out.println("|  ctx.call(() -> ...), or in several at once with /on. `router` and `local` are predefined.");
-            out.println("|  A lambda sees the master's current value of each top-level variable it reads;");
-            out.println("|  writes to those variables in a context do not flow back to the master.");
-            for (Command c : commands.values()) out.println(String.format(Locale.ROOT, "|  %-34s %s", c.usage(), c.summary()));
-            return true;
-        });
-        add("exit", "/exit", "shut every context down and leave", "", args -> {
-            throw new ExitRequest();
-        });
-        for (ConnectionMethod m : ConnectionMethod.all(Shell.class.getClassLoader()).values()) addMethodCommand(m);
-        add("contexts", "/contexts", "the context tree: name, id, method, host, user, pid, JVM, state", "", args -> {
-            out.println(String.format(Locale.ROOT, "|  %-20s %4s %-8s %-16s %-10s %8s %-10s %s",
-                    "NAME", "ID", "METHOD", "HOST", "USER", "PID", "JVM", "STATE"));
-            out.println(String.format(Locale.ROOT, "|  %-20s %4d %-8s %-16s %-10s %8d %-10s %s", "master", 0, "-",
-                    hostName(), System.getProperty("user.name"), ProcessHandle.current().pid(),
-                    System.getProperty("java.version"), "running"));
-            printTree(null, "", session.facts(session.names()));
-            return true;
-        });
-        add("routes", "/routes [CTX]", "a context's routing table (default: the master's)", "", args -> {
-            Map<Integer, String> table = args.isEmpty() ? session.router().routes()
-                    : session.context(args).call(() -> Router.current().routes());
-            out.println("|  routes of " + (args.isEmpty() ? "master" : args) + ":");
-            if (table.isEmpty()) out.println("|  (none)");
-            table.forEach((id, via) -> out.println("|  " + (id < 0 ? "*" : "context " + id) + " -> " + via));
-            return true;
-        });
-        add("on", "/on CTX[,CTX...]|all EXPR", "evaluate EXPR in each context in parallel", "Results print as "
-                + "they arrive, prefixed with the context's name; a summary follows.", this::on);
-        add("stats", "/stats", "class-serving counters", "", args -> {
-            Stats s = session.router().stats();
-            out.println(String.format(Locale.ROOT, "|  %d requests, %.3f s, %d classes (%d bytes) sent, %d refused, %d not found",
-                    s.requests(), s.seconds(), s.classesSent(), s.bytesSent(), s.refusals(), s.notFound()));
-            return true;
-        });
-        add("log", "/log [CTX]", "recent lines a context forwarded (default: all)", "", args -> {
-            for (String n : args.isEmpty() ? session.names() : List.of(args)) {
-                for (String l : session.context(n).recentLog()) out.println("[" + n + "] " + l);
-            }
-            return true;
-        });
-        add("disconnect", "/disconnect CTX", "shut a context down", "", args -> {
-            if (args.isEmpty()) throw new IllegalArgumentException("name the context");
-            Context c = session.context(args);
-            c.shutdown();
-            session.remove(args);
-            if (args.equals("local")) {
-                // `local` stays declared; it starts afresh the next time code uses it
-                java.lang.reflect.Field f = localField;
-                if (f != null && jshell().status(localSnippet).isActive()) f.set(null, null);
-                else redeclareLocal(jshell());
-                localStart = null;
-            } else {
-                jshell().variables().filter(v -> v.name().equals(args)).forEach(v -> jshell().drop(v));
-            }
-            out.println("|  disconnected " + args);
-            return true;
-        });
-        add("stack", "/stack", "the whole stack of the last exception", "", args -> {
-            if (lastFailure == null) out.println("|  no exception yet");
-            else Feedback.exception(lastFailure, null, true).forEach(out::println);
-            return true;
-        });
-        add("list", "/list", "the snippets typed so far", "", args -> {
-            jshell().snippets().filter(s -> jshell().status(s).isActive() && !isStartup(s))
-                    .forEach(s -> out.println(String.format(Locale.ROOT, "%5s : %s", s.id(),
-                            s.source().strip().replace("\n", "\n        "))));
-            return true;
-        });
-        add("vars", "/vars", "the variables declared", "", args -> {
-            jshell().variables().filter(v -> jshell().status(v).isActive()).forEach(v ->
-                    out.println("|    " + v.typeName() + " " + v.name() + " = " + jshell().varValue(v)));
-            return true;
-        });
-        add("methods", "/methods", "the methods declared", "", args -> {
-            jshell().methods().filter(m -> jshell().status(m).isActive()).forEach(m ->
-                    out.println("|    " + m.signature().replaceFirst("\\)(.*)$", ")$1") + " " + m.name() + "(" + m.parameterTypes() + ")"));
-            return true;
-        });
-        add("types", "/types", "the classes, interfaces, enums and records declared", "", args -> {
-            jshell().types().filter(t -> jshell().status(t).isActive()).forEach(t ->
-                    out.println("|    " + t.subKind().name().replace("_SUBKIND", "").toLowerCase(Locale.ROOT) + " " + t.name()));
-            return true;
-        });
-        add("imports", "/imports", "the imports in force", "", args -> {
-            jshell().imports().filter(i -> jshell().status(i).isActive()).forEach(i -> out.println("|    import "
-                    + (i.isStatic() ? "static " : "") + i.fullname()));
-            return true;
-        });
-        add("history", "/history", "everything typed this session", "", args -> {
-            history.forEach(h -> out.println(h));
-            return true;
-        });
-        add("save", "/save FILE", "write this session's snippets and commands, in order, to FILE",
-                "Only what succeeded is written. Replay it with ./jitogen run FILE.", args -> {
-                    if (args.isEmpty()) throw new IllegalArgumentException("name the file");
-                    Files.write(Path.of(args), saved);
-                    out.println("|  saved " + saved.size() + " entries to " + args);
-                    return true;
-                });
-        add("open", "/open FILE", "run the snippets and commands of FILE", "", args -> {
-            if (args.isEmpty()) throw new IllegalArgumentException("name the file");
-            for (Script.Unit u : Script.parse(Files.readString(Path.of(args)), this)) {
-                if (!run(u.text())) {
-                    out.println("|  " + args + ":" + u.line() + ": stopped here");
-                    return false;
-                }
-            }
-            return true;
-        });
-        add("drop", "/drop NAME|ID", "forget a variable, method or type", "", args -> {
-            if (args.isEmpty()) throw new IllegalArgumentException("name what to drop");
-            List<Snippet> found = jshell().snippets().filter(s -> jshell().status(s).isActive()
-                    && (s.id().equals(args) || args.equals(nameOf(s)))).collect(Collectors.toList());
-            if (found.isEmpty()) throw new IllegalArgumentException("nothing called " + args);
-            for (Snippet s : found) jshell().drop(s);
-            out.println("|  dropped " + args);
-            return true;
-        });
-        add("reset", "/reset", "forget every snippet (contexts stay open)", "", args -> {
-            JShell old = jshell();
-            jshell.obtrudeValue(buildJShell());
-            old.close();
-            for (String n : session.names()) defineContextVariable(n);
-            out.println("|  resetting state");
-            return true;
-        });
-    }
-
-    /** One command per connection method, made from its options: usage, help, parsing and completion. */
-    private void addMethodCommand(ConnectionMethod m) {
-        StringBuilder usage = new StringBuilder("/" + m.name() + " NAME");
-        StringBuilder help = new StringBuilder("NAME becomes a Java variable of type Context.\n");
-        for (ConnectionMethod.Option o : m.options()) {
-            String shown = o.positional() ? (o.placeholder() != null ? o.placeholder() : o.name().toUpperCase(Locale.ROOT))
-                    : o.flag() + (o.placeholder() != null ? " " + o.placeholder() : "");
-            usage.append(" [").append(shown).append(']');
-            help.append(String.format(Locale.ROOT, "%-24s %s%n", shown, o.help()));
-        }
-        usage.append(" [--via CTX]");
-        help.append(String.format(Locale.ROOT, "%-24s %s%n", "--via CTX", "start it from context CTX, which becomes its parent"));
-        add(m.name(), usage.toString(), m.summary(), help.toString(), args -> {
-            List<String> words = words(args);
-            if (words.isEmpty()) throw new IllegalArgumentException("name the context");
-            String name = words.get(0);
-            if (!name.matches("[A-Za-z_$][\\w$]*")) throw new IllegalArgumentException(name + " is not a Java name");
-            Map<String, String> options = new LinkedHashMap<>();
-            Context via = null;
-            java.util.Iterator<ConnectionMethod.Option> positional = m.options().stream()
-                    .filter(ConnectionMethod.Option::positional).iterator();
-            for (int i = 1; i < words.size(); i++) {
-                String w = words.get(i);
-                if (w.equals("--via")) {
-                    via = session.context(value(words, ++i, "--via"));
-                    continue;
-                }
-                if (!w.startsWith("--")) {
-                    if (!positional.hasNext()) throw new IllegalArgumentException("unexpected argument " + w);
-                    options.put(positional.next().name(), w);
-                    continue;
-                }
-                ConnectionMethod.Option o = m.options().stream().filter(x -> w.equals(x.flag())).findFirst()
-                        .orElseThrow(() -> new IllegalArgumentException("unknown option " + w + flagHint(m, w)));
-                options.put(o.name(), o.placeholder() == null ? "true" : value(words, ++i, w));
-            }
-            Context c = session.open(m, name, options, via);
-            defineContextVariable(name);
-            out.println("|  started " + name + " (" + m.name() + ", id " + c.id() + ", pid " + c.pid() + ")");
-            return true;
-        });
-    }
-
-    /** The contexts started from {@code parent} (null: the master), each under its parent, indented. */
-    private void printTree(Context parent, String indent, Map<String, String[]> facts) {
-        List<String> names = session.names().stream().filter(n -> session.context(n).via() == parent).toList();
-        for (int i = 0; i < names.size(); i++) {
-            String n = names.get(i);
-            Context c = session.context(n);
-            String[] f = facts.get(n);
-            boolean last = i == names.size() - 1;
-            out.println(String.format(Locale.ROOT, "|  %-20s %4d %-8s %-16s %-10s %8d %-10s %s",
-                    indent + (last ? "└─ " : "├─ ") + n, c.id(), c.method(), f[0], f[1],
-                    c.pid() >= 0 ? c.pid() : Long.parseLong(f[3]), f[2],
-                    c.isConnected() ? "connected" : "disconnected"));
-            printTree(c, indent + (last ? "   " : "│  "), facts);
-        }
-    }
-
-    private static String flagHint(ConnectionMethod m, String typed) {
-        String near = Suggest.closest(typed, m.options().stream().map(ConnectionMethod.Option::flag)
-                .filter(java.util.Objects::nonNull).collect(Collectors.toList()));
-        return near != null ? "; did you mean " + near + "?" : "";
-    }
-
-    private boolean on(String args) {
-        int space = args.indexOf(' ');
-        if (space < 0) throw new IllegalArgumentException("give the contexts and an expression");
-        String targets = args.substring(0, space);
-        String expr = args.substring(space + 1).strip();
-        List<String> names = targets.equals("all") ? session.names() : List.of(targets.split(","));
-        if (names.isEmpty()) throw new IllegalArgumentException("no contexts are open (open one with /local NAME)");
-        for (String n : names) if (!session.has(n) && !n.equals("local")) throw new IllegalArgumentException(session.unknownContext(n));
-        String list = names.stream().map(n -> "\"" + n + "\"").collect(Collectors.joining(", "));
-        String call = sessionRef() + ".on(java.util.List.of(" + list + "), "
-                + "(dev.jitogen.core.RemoteCallable<Object>) () -> (" + expr + "));";
-        JShell js = jshell();
-        boolean asExpression = js.sourceCodeAnalysis().analyzeCompletion(expr + ";").completeness().isComplete()
-                && compiles(js, "(dev.jitogen.core.RemoteCallable<Object>) () -> (" + expr + ")");
-        if (!asExpression) {
-            call = sessionRef() + ".on(java.util.List.of(" + list + "), "
-                    + "(dev.jitogen.core.RemoteCallable<Object>) () -> { " + expr + "; return null; });";
-        }
-        List<SnippetEvent> events = js.eval(call);
-        boolean ok = true;
-        for (SnippetEvent e : events) {
-            if (e.status() == Snippet.Status.REJECTED) {
-                js.diagnostics(e.snippet()).forEach(d -> Feedback.diagnostic(d, expr).forEach(out::println));
-                ok = false;
-            } else if (e.exception() != null) {
-                report(e.exception());
-                ok = false;
-            } else {
-                ok &= "true".equals(e.value());
-            }
-            js.drop(e.snippet());
-        }
-        return ok;
-    }
-
-    private static boolean compiles(JShell js, String expr) {
-        List<SnippetEvent> ev = js.eval("Object $jitogenProbe = " + expr + ";");
-        boolean ok = ev.stream().noneMatch(e -> e.status() == Snippet.Status.REJECTED);
-        ev.forEach(e -> js.drop(e.snippet()));
-        return ok;
-    }
-
-    private boolean isStartup(Snippet s) {
-        return s instanceof ImportSnippet i && STARTUP_IMPORTS.contains(i.fullname())
-                || s.source().contains("dev.jitogen.shell.Session.byId(") || s == localSnippet;
-    }
-
-    private static String nameOf(Snippet s) {
-        if (s instanceof VarSnippet v) return v.name();
-        if (s instanceof MethodSnippet m) return m.name();
-        if (s instanceof TypeDeclSnippet t) return t.name();
-        return null;
-    }
-
-    private static List<String> words(String args) {
+    /** The words of a command's arguments: split on spaces, {@code "double quotes"} keep spaces. A mutable list. */
+    static List<String> words(String args) {
         List<String> w = new ArrayList<>();
-        Matcher m = Pattern.compile("\"([^\"]*)\"|(\\S+)").matcher(args);
+        java.util.regex.Matcher m = Pattern.compile("\"([^\"]*)\"|(\\S+)").matcher(args);
         while (m.find()) w.add(m.group(1) != null ? m.group(1) : m.group(2));
         return w;
     }
 
-    private static String value(List<String> words, int i, String option) {
-        if (i >= words.size()) throw new IllegalArgumentException(option + " needs a value");
-        return words.get(i);
-    }
-
-    private static String hostName() {
-        try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "localhost";
-        }
-    }
-
-    /** Thrown by /exit; the front end stops reading. */
+    /** Thrown by /exit; the front end stops reading and exits with {@link #status}. */
     static final class ExitRequest extends RuntimeException {
-        ExitRequest() {
+        final int status;
+
+        ExitRequest(int status) {
             super("exit", null, false, false);
+            this.status = status;
         }
-    }
-
-    /** Prints forwarded child logs and Jitogen's own warnings through the shell's printer, not the console handler. */
-    /** Held, because java.util.logging keeps loggers only weakly and would forget the level. */
-    private static final Logger SSHD_LOG = Logger.getLogger("org.apache.sshd");
-
-    private static Handler installLogPrinter(Printer out) {
-        LogManager.getLogManager().reset();
-        SSHD_LOG.setLevel(java.util.logging.Level.WARNING); // MINA's INFO lines are not for an operator
-        Logger root = Logger.getLogger("");
-        Handler h = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                if (!isLoggable(r)) return;
-                String msg = r.getMessage();
-                if (!r.getLoggerName().startsWith("dev.jitogen.ctx.")) msg = r.getLevel() + ": " + msg;
-                out.async(msg);
-            }
-
-            @Override
-            public void flush() {}
-
-            @Override
-            public void close() {}
-        };
-        h.setLevel(java.util.logging.Level.INFO);
-        root.addHandler(h);
-        return h;
     }
 
     @Override
     public void close() {
+        closed = true;
         session.close();
         Router r = session.routerIfMade();
         if (r != null) r.close();
-        if (jshell.isDone() && !jshell.isCompletedExceptionally()) jshell.join().close();
-        Logger.getLogger("").removeHandler(logHandler);
+        if (jshell.isDone() && !jshell.isCompletedExceptionally()) {
+            synchronized (jshellLock) {
+                jshell.join().close();
+            }
+        }
+        ContextOutput.uninstall(logHandler);
     }
 }

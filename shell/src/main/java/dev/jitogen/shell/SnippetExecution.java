@@ -117,6 +117,11 @@ final class SnippetExecution extends DirectExecutionControl {
         return lastFailure;
     }
 
+    /** A value as jshell shows it ({@code "text"}, {@code int[2] { 1, 2 }}): JShell's own rendering. */
+    static String format(Object value) {
+        return valueString(value);
+    }
+
     /** Hands JShell this engine. */
     static final class Provider implements ExecutionControlProvider {
         private final SnippetExecution execution;

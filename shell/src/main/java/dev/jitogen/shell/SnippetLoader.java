@@ -72,10 +72,36 @@ final class SnippetLoader extends ClassLoader implements ClassFinder.ClassSource
         return null;
     }
 
-    /** The class server's view: snippet class bytes by binary name. */
+    /**
+     * The class server's view: snippet class bytes by binary name, then the classes of jars and directories added
+     * with {@code /env --class-path}, so contexts load those like any other class.
+     */
     @Override
     public byte[] find(String name) {
-        return classes.get(name);
+        byte[] b = classes.get(name);
+        if (b != null || extra.isEmpty()) return b;
+        URL url = findResource(name.replace('.', '/') + ".class");
+        if (url == null) return null;
+        try (var in = url.openStream()) {
+            return in.readAllBytes();
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
+    /** The jars and directories added to the class path, in order. */
+    java.util.List<String> classPath() {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (URLClassLoader u : extra) {
+            for (URL url : u.getURLs()) {
+                try {
+                    out.add(java.nio.file.Path.of(url.toURI()).toString());
+                } catch (java.net.URISyntaxException | IllegalArgumentException e) {
+                    out.add(url.toString());
+                }
+            }
+        }
+        return out;
     }
 
     @Override

@@ -164,8 +164,10 @@ class ShellTest {
     @Test
     void remoteExceptionsShowTheRemoteClassAndAShortStack() {
         String out = fail("local.call(() -> java.nio.file.Files.readString(java.nio.file.Path.of(\"/nonexistent\")))");
-        assertTrue(out.contains("CallError: [local] java.nio.file.NoSuchFileException: /nonexistent"), out);
-        assertTrue(out.contains("at local//"), out);
+        assertTrue(out.contains("|  Exception [local] java.nio.file.NoSuchFileException: /nonexistent"), out);
+        assertTrue(out.contains("|        at [local] Files.readString (Files.java:"), out);
+        assertTrue(out.matches("(?s).*\\|        at \\[local] lambda \\(#\\d+:1\\)\n\\|        at \\(#\\d+:1\\).*"), out);
+        assertFalse(out.contains("dev.jitogen") || out.contains("CallSpec") || out.contains("Receiver"), "framework frames hidden:\n" + out);
         assertTrue(run("/stack").contains("NoSuchFileException"));
     }
 
@@ -244,14 +246,14 @@ class ShellTest {
         assertEquals(2, saved.size(), saved.toString());
 
         List<String> out = new CopyOnWriteArrayList<>();
-        assertEquals(0, Script.run(List.of(file), out::add));
+        assertEquals(0, Script.run(List.of(file), out::add, true));
         assertTrue(out.stream().anyMatch(l -> l.endsWith("==> \"hello child\"")), out.toString());
 
         Path bad = dir.resolve("bad.jsh");
         Files.writeString(bad, "int a = 1;\n\nString f(int x) {\n  return \"x\" + x;\n}\nlocal.call(() -> Integer.parseInt(\"nope\"))\nint b = 2;\n");
         out.clear();
-        assertEquals(1, Script.run(List.of(bad), out::add));
+        assertEquals(1, Script.run(List.of(bad), out::add, false));
         assertTrue(out.stream().anyMatch(l -> l.contains("bad.jsh:6: failed")), out.toString());
-        assertEquals(2, Script.run(List.of(dir.resolve("missing.jsh")), out::add));
+        assertEquals(2, Script.run(List.of(dir.resolve("missing.jsh")), out::add, false));
     }
 }
