@@ -403,6 +403,11 @@ public final class Router implements AutoCloseable {
         return myId;
     }
 
+    @Override
+    public String toString() {
+        return "Router(" + myName + ", " + contexts.size() + (contexts.size() == 1 ? " context)" : " contexts)");
+    }
+
     public String myName() {
         return myName;
     }

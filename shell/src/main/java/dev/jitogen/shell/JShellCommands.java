@@ -18,7 +18,6 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * The JDK {@code jshell}'s own commands, printing as it does: {@code /list}, {@code /vars}, {@code /methods},
@@ -178,13 +177,13 @@ final class JShellCommands {
         if (byId.size() > 1) byId.removeIf(s -> !js().status(s).isActive());
         if (!byId.isEmpty()) return byId;
         if (arg.matches("[se]?\\d+")) {
-            throw new IllegalArgumentException("No snippet with ID: " + arg + "\n|  See /types, /methods, /vars, or /list");
+            throw new Shell.CommandFailure("No snippet with ID: " + arg + "\n|  See /types, /methods, /vars, or /list");
         }
         List<Snippet> byName = all.stream().filter(s -> arg.equals(nameOf(s))).collect(Collectors.toList());
         List<Snippet> live = byName.stream().filter(s -> js().status(s).isActive()).collect(Collectors.toList());
         if (!live.isEmpty()) return live;
         if (!byName.isEmpty()) return byName;
-        throw new IllegalArgumentException("No such snippet: " + arg + "\n|  See /types, /methods, /vars, or /list");
+        throw new Shell.CommandFailure("No such snippet: " + arg + "\n|  See /types, /methods, /vars, or /list");
     }
 
     static String nameOf(Snippet s) {
@@ -271,7 +270,7 @@ final class JShellCommands {
         if (!words.isEmpty()) throw new IllegalArgumentException("unknown option " + words.get(0));
         List<String> replay;
         if (restore) {
-            if (previousHistory == null) throw new IllegalArgumentException("No previous history to restore");
+            if (previousHistory == null) throw new Shell.CommandFailure("No previous history to restore");
             replay = previousHistory;
         } else {
             replay = replayable();
@@ -350,7 +349,7 @@ final class JShellCommands {
         for (String p : words.get(1).split(File.pathSeparator)) {
             if (p.isEmpty()) continue;
             Path path = Path.of(p).toAbsolutePath();
-            if (!Files.exists(path)) throw new IllegalArgumentException("no such file or directory: " + p);
+            if (!Files.exists(path)) throw new Shell.CommandFailure("no such file or directory: " + p);
             js().addToClasspath(path.toString());
             shell.fluff("|  added " + path + " to the class path");
         }
@@ -427,7 +426,10 @@ final class JShellCommands {
             }
             s = mine.get(mine.size() - back);
         } else {
-            s = Stream.concat(mine.stream(), c.js().snippets()).filter(x -> x.id().equals(name)).findFirst().orElse(null);
+            // ids start again after /reset: the newest snippet with this id is the one meant
+            List<Snippet> withId = c.js().snippets().filter(x -> x.id().equals(name)
+                    && shell.ids.spaceOf(x) != SnippetIds.Space.HIDDEN).collect(Collectors.toList());
+            s = withId.isEmpty() ? null : withId.get(withId.size() - 1);
             if (s == null) {
                 shell.error("|  No snippet with ID: " + name);
                 return false;

@@ -457,6 +457,9 @@ public final class Shell implements AutoCloseable {
         commandThread = Thread.currentThread();
         try {
             return c.action().run(args);
+        } catch (CommandFailure e) {
+            error("|  " + e.getMessage());
+            return false;
         } catch (IllegalArgumentException e) {
             error("|  /" + name + ": " + e.getMessage());
             error("|  usage: " + c.usage());
@@ -482,6 +485,13 @@ public final class Shell implements AutoCloseable {
         java.util.regex.Matcher m = Pattern.compile("\"([^\"]*)\"|(\\S+)").matcher(args);
         while (m.find()) w.add(m.group(1) != null ? m.group(1) : m.group(2));
         return w;
+    }
+
+    /** A command that cannot do what was asked, for a reason its message gives (not a usage error). */
+    static final class CommandFailure extends RuntimeException {
+        CommandFailure(String message) {
+            super(message, null, false, false);
+        }
     }
 
     /** Thrown by /exit; the front end stops reading and exits with {@link #status}. */
