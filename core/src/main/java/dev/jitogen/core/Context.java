@@ -173,8 +173,8 @@ public final class Context {
                             + "serialized: " + unsendable.getMessage(), List.of(), null);
                 }
             }
-            throw new CallError(name, e.getClass().getName(), "cannot send the call to " + name
-                    + ": its function or a captured value cannot be serialized: " + e.getMessage(), List.of(), null);
+            throw new CallError(name, e.getClass().getName(), "cannot send the call to " + name + ": its function, "
+                    + "an argument or a captured value cannot be serialized: " + e.getMessage(), List.of(), null);
         }
         if (payload.length > router.maxMessageSize()) {
             throw new CallError(name, JitogenError.class.getName(), "the call is " + payload.length

@@ -3,10 +3,10 @@ package dev.jitogen.core.serial;
 import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.KryoException;
 import com.esotericsoftware.kryo.Registration;
+import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.serializers.ClosureSerializer;
-import com.esotericsoftware.kryo.serializers.ImmutableCollectionsSerializers;
 import com.esotericsoftware.kryo.util.DefaultClassResolver;
 import com.esotericsoftware.kryo.util.IntMap;
 import com.esotericsoftware.kryo.util.MapReferenceResolver;
@@ -25,7 +25,9 @@ import java.util.TreeSet;
 /**
  * Objects to bytes and back with Kryo, one direction of one router. A codec that reads data from a child has a
  * {@link ClassFilter} (the {@link DataAllowList}) checked by name before any class is loaded, and refuses lambdas; a
- * codec for what a parent sends trusts it (code flows down).
+ * codec for what a parent sends trusts it (code flows down). JDK values travel as the registered types of
+ * {@link JdkValues}, whatever their concrete class; a JDK object that is not a value (a thread, a stream) is refused
+ * on the writing side with a {@link NotSendableException} that says what to send instead.
  *
  * <p>Thread-safe: Kryo instances are pooled, one per concurrent caller. Decoding may load classes through the
  * codec's class loader, which in a child can mean a round trip to the master: never decode on an I/O thread.
@@ -58,16 +60,16 @@ public final class Codec {
         this.pool = new Pool<>(true, false, 16) {
             @Override
             protected Kryo create() {
-                Kryo kryo = new Kryo(filter == null ? new DefaultClassResolver() : new FilteringClassResolver(filter),
-                        new MapReferenceResolver());
+                Kryo kryo = new ValueKryo(filter == null ? new DefaultClassResolver()
+                        : new FilteringClassResolver(filter));
                 kryo.setRegistrationRequired(false);
                 kryo.setMaxDepth(MAX_DEPTH);
                 kryo.setClassLoader(loader);
                 kryo.setInstantiatorStrategy(new ConstructorOrObjenesis());
-                ImmutableCollectionsSerializers.addDefaultSerializers(kryo);
                 int id = 20;
                 kryo.register(ClosureSerializer.Closure.class, new LambdaSerializer(filter == null), id++);
                 for (Class<?> c : REGISTERED) kryo.register(c, id++);
+                id = JdkValues.register(kryo, id);
                 for (Class<?> c : extra) kryo.register(c, id++);
                 return kryo;
             }
@@ -185,6 +187,36 @@ public final class Codec {
             } catch (ReflectiveOperationException | RuntimeException e) {
                 return fallback.newInstantiatorOf(type);
             }
+        }
+    }
+
+    /**
+     * Sends a JDK class as its canonical registered type ({@link JdkValues#canonical}: every default-file-system
+     * path as {@code Path}, a {@code HashMap$Node} as a {@code Map.Entry}, a collection view as a plain copy), and
+     * refuses a JDK class that would otherwise be taken apart field by field, naming it and what to send instead.
+     */
+    @SuppressWarnings("rawtypes") // Kryo's own signatures
+    private static final class ValueKryo extends Kryo {
+        ValueKryo(DefaultClassResolver resolver) {
+            super(resolver, new MapReferenceResolver());
+        }
+
+        @Override
+        public Registration getRegistration(Class type) {
+            if (type != null) {
+                Registration r = getClassResolver().getRegistration(type);
+                if (r != null) return r;
+                Class<?> canonical = JdkValues.canonical(type);
+                if (canonical != type && (r = getClassResolver().getRegistration(canonical)) != null) return r;
+            }
+            return super.getRegistration(type);
+        }
+
+        @Override
+        protected Serializer newDefaultSerializer(Class type) {
+            String why = JdkValues.whyNotSendable(type);
+            if (why != null) throw new NotSendableException(type.getName(), why);
+            return super.newDefaultSerializer(type);
         }
     }
 

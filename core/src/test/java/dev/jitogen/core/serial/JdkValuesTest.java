@@ -1,0 +1,147 @@
+package dev.jitogen.core.serial;
+
+import com.esotericsoftware.kryo.io.Output;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.DayOfWeek;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The codec alone, both ways in one JVM: what a parent writes is read back through the child-data allow-list, and
+ * the bytes never name a JDK implementation class. The round trips through real contexts are in ValueTypesTest.
+ */
+class JdkValuesTest {
+    private final Codec trusting = new Codec(getClass().getClassLoader(), null);
+    private final Codec fromChild = new Codec(getClass().getClassLoader(), new DataAllowList(n -> false, List.of()));
+
+    private Object throughAllowList(Object value) {
+        byte[] bytes = trusting.encode(0, value);
+        String text = new String(bytes, StandardCharsets.ISO_8859_1);
+        for (String internal : List.of("sun.", "jdk.", "$Node", "$Unmodifiable", "$KeySet", "$Values", "Immutable",
+                "$SubList", "$Entry", "KeyValueHolder")) {
+            assertFalse(text.contains(internal), () -> value.getClass().getName() + " wrote " + internal + ": " + text);
+        }
+        return fromChild.decode(bytes);
+    }
+
+    @Test
+    void aPathTravelsAsPathNotAsTheFileSystemsOwnClass() {
+        Path p = Path.of("/etc/hosts");
+        assertNotEquals(Path.class, p.getClass());
+        assertEquals(p, throughAllowList(p));
+    }
+
+    @Test
+    void mapEntriesOfEveryKindArriveAsImmutableEntries() {
+        Map<String, Integer> hash = new HashMap<>(Map.of("a", 1));
+        TreeMap<String, Integer> tree = new TreeMap<>(Map.of("b", 2));
+        for (Map.Entry<String, Integer> e : List.of(hash.entrySet().iterator().next(),
+                tree.entrySet().iterator().next(), tree.firstEntry(), Map.entry("c", 3),
+                new AbstractMap.SimpleEntry<>("d", 4))) {
+            Object back = throughAllowList(e);
+            assertEquals(e, back);
+            assertEquals(AbstractMap.SimpleImmutableEntry.class, back.getClass());
+        }
+    }
+
+    @Test
+    void viewsAndWrappersArriveAsPlainCopies() {
+        Map<String, Integer> hash = new HashMap<>(Map.of("a", 1, "b", 2));
+        TreeMap<String, Integer> tree = new TreeMap<>(Map.of("a", 1, "b", 2, "c", 3));
+        assertEquals(LinkedHashSet.class, throughAllowList(hash.keySet()).getClass());
+        assertEquals(new ArrayList<>(hash.values()), throughAllowList(hash.values()));
+        assertEquals(hash.entrySet(), throughAllowList(hash.entrySet()));
+        assertEquals(TreeMap.class, throughAllowList(tree.headMap("c")).getClass());
+        assertEquals(TreeSet.class, throughAllowList(tree.navigableKeySet()).getClass());
+        Object descending = throughAllowList(tree.descendingMap());
+        assertEquals(LinkedHashMap.class, descending.getClass(), "not natural order: a LinkedHashMap in its order");
+        assertEquals(List.of("c", "b", "a"), new ArrayList<>(((Map<?, ?>) descending).keySet()));
+        assertEquals(ArrayList.class, throughAllowList(new ArrayList<>(List.of(1, 2, 3)).subList(0, 2)).getClass());
+        assertEquals(LinkedHashMap.class,
+                throughAllowList(Stream.of(1, 2, 3).collect(Collectors.partitioningBy(i -> i > 1))).getClass());
+    }
+
+    @Test
+    void unmodifiableCollectionsStayUnmodifiableAndMayHoldNulls() {
+        List<?> list = (List<?>) throughAllowList(Stream.of("a", null).toList());
+        assertEquals(Arrays.asList("a", null), list);
+        assertThrows(UnsupportedOperationException.class, () -> list.remove(0));
+        Set<?> set = (Set<?>) throughAllowList(Set.of(1, 2));
+        assertEquals(Set.of(1, 2), set);
+        assertThrows(UnsupportedOperationException.class, set::clear);
+        Map<?, ?> map = (Map<?, ?>) throughAllowList(Collections.unmodifiableMap(new HashMap<>(Map.of(1, 2))));
+        assertEquals(Map.of(1, 2), map);
+        assertThrows(UnsupportedOperationException.class, map::clear);
+    }
+
+    @Test
+    void collectionsKryoCannotRebuildArriveAsCopiesInsteadOfBroken() {
+        EnumMap<DayOfWeek, Integer> days = new EnumMap<>(Map.of(DayOfWeek.TUESDAY, 2, DayOfWeek.MONDAY, 1));
+        Object back = throughAllowList(days);
+        assertEquals(days, back);
+        assertEquals(List.of(DayOfWeek.MONDAY, DayOfWeek.TUESDAY), new ArrayList<>(((Map<?, ?>) back).keySet()));
+        assertEquals(List.of(1, 2), throughAllowList(new ArrayBlockingQueue<>(2, false, List.of(1, 2))));
+    }
+
+    @Test
+    void arraysOfJdkValueTypesPassTheAllowListByTheirElementName() throws Exception {
+        Path[] paths = {Path.of("/a"), Path.of("b")};
+        assertArrayEquals(paths, (Object[]) throughAllowList(paths));
+        InetAddress[] ips = {InetAddress.getByAddress(new byte[]{10, 0, 0, 1}), InetAddress.getByName("::1")};
+        assertArrayEquals(ips, (Object[]) throughAllowList(ips));
+        java.io.File[] files = {new java.io.File("/tmp")};
+        assertArrayEquals(files, (Object[]) throughAllowList(files));
+    }
+
+    @Test
+    void aThreadIsNotSentAndTheRefusalNamesItAndWhy() {
+        NotSendableException e = assertThrows(NotSendableException.class,
+                () -> trusting.encode(0, Thread.currentThread()));
+        assertEquals("java.lang.Thread", e.className());
+        assertTrue(e.getMessage().contains("java.lang.Thread cannot be sent"), e.getMessage());
+        NotSendableException s = assertThrows(NotSendableException.class,
+                () -> trusting.encode(0, List.of(Stream.of(1))));
+        assertTrue(s.getMessage().contains(".toList()"), s.getMessage());
+    }
+
+    @Test
+    void theAllowListStillRefusesNonValueJdkClassesByName() {
+        for (String name : List.of("java.lang.Thread", "java.io.FileInputStream", "java.lang.ProcessBuilder",
+                "sun.nio.fs.UnixPath", "java.util.HashMap$Node", "[Ljava.lang.Thread;")) {
+            RefusedClassException e = assertThrows(RefusedClassException.class, () -> fromChild.decode(naming(name)));
+            assertEquals(name, e.className());
+            assertTrue(e.getMessage().contains("Router.builder().acceptData("), e.getMessage());
+        }
+    }
+
+    /** Data as a child could forge it: a value of the class {@code name}, written by name. */
+    static byte[] naming(String name) {
+        Output out = new Output(64);
+        out.writeByte(0); // tag
+        out.writeVarInt(1, true); // a class by name (DefaultClassResolver.NAME + 2)
+        out.writeVarInt(0, true); // its name id in this graph
+        out.writeString(name);
+        out.writeByte(1); // not null
+        return out.toBytes();
+    }
+}
