@@ -68,7 +68,11 @@ public final class Codec {
                 kryo.setInstantiatorStrategy(new ConstructorOrObjenesis());
                 int id = 20;
                 kryo.register(ClosureSerializer.Closure.class, new LambdaSerializer(filter == null), id++);
-                for (Class<?> c : REGISTERED) kryo.register(c, id++);
+                for (Class<?> c : REGISTERED) {
+                    if (c == HashMap.class) kryo.register(c, new SameOrderHashMap(), id++);
+                    else if (c == HashSet.class) kryo.register(c, new SameOrderHashSet(), id++);
+                    else kryo.register(c, id++);
+                }
                 id = JdkValues.register(kryo, id);
                 for (Class<?> c : extra) kryo.register(c, id++);
                 return kryo;
@@ -154,6 +158,30 @@ public final class Codec {
             if (interrupted) Thread.currentThread().interrupt();
         }
         return pool.obtain();
+    }
+
+    /**
+     * The table size a {@code HashMap} built with its default constructor has at {@code size} entries: rebuilt with
+     * it, a map (or set) iterates, and so prints, in the same order on arrival as where it was made.
+     */
+    static int defaultTable(int size) {
+        int table = 16;
+        while (size > table * 3 / 4 && table < (1 << 30)) table <<= 1;
+        return table;
+    }
+
+    private static final class SameOrderHashMap extends com.esotericsoftware.kryo.serializers.MapSerializer<HashMap<Object, Object>> {
+        @Override
+        protected HashMap<Object, Object> create(Kryo kryo, Input input, Class<? extends HashMap<Object, Object>> type, int size) {
+            return new HashMap<>(defaultTable(size));
+        }
+    }
+
+    private static final class SameOrderHashSet extends com.esotericsoftware.kryo.serializers.CollectionSerializer<HashSet<Object>> {
+        @Override
+        protected HashSet<Object> create(Kryo kryo, Input input, Class<? extends HashSet<Object>> type, int size) {
+            return new HashSet<>(defaultTable(size));
+        }
     }
 
     /** Finds the allow-list refusal behind a Kryo failure, if that is what it was. */

@@ -144,4 +144,22 @@ class JdkValuesTest {
         out.writeByte(1); // not null
         return out.toBytes();
     }
+
+    @Test
+    void hashMapsAndSetsIterateInTheSameOrderOnArrival() {
+        for (int size : new int[]{2, 3, 12, 13, 100}) {
+            Map<String, Integer> map = new HashMap<>();
+            Set<String> set = new java.util.HashSet<>();
+            for (int i = 0; i < size; i++) {
+                map.put("key" + i * 7919, i);
+                set.add("item" + i * 104729);
+            }
+            map.put("one", 3); // Collectors.toMap's everyday shape: a few words, which a smaller table reorders
+            map.put("two", 3);
+            map.put("three", 5);
+            assertEquals(new ArrayList<>(map.keySet()), new ArrayList<>(((Map<?, ?>) throughAllowList(map)).keySet()));
+            assertEquals(new ArrayList<>(set), new ArrayList<>((Set<?>) throughAllowList(set)));
+            assertEquals(map.toString(), throughAllowList(map).toString());
+        }
+    }
 }
