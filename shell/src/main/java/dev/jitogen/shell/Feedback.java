@@ -67,13 +67,17 @@ final class Feedback {
 
     // ---- events ---------------------------------------------------------------------------------------------------
 
-    /** What jshell prints for one event of an evaluation that was not rejected; empty for nothing. */
-    static List<String> event(SnippetEvent e, JShell js, Mode mode) {
+    /**
+     * What jshell prints for one event of an evaluation that was not rejected; empty for nothing.
+     *
+     * @param all every event of that evaluation (to tell a modified declaration from a replaced one)
+     */
+    static List<String> event(SnippetEvent e, List<SnippetEvent> all, JShell js, Mode mode) {
         List<String> out = new ArrayList<>();
         if (mode == Mode.SILENT || e.status() == Status.REJECTED) return out;
         Snippet s = e.snippet();
         boolean primary = e.causeSnippet() == null;
-        String action = action(e.status(), e.previousStatus(), e.isSignatureChange());
+        String action = action(e.status(), e.previousStatus(), e.isSignatureChange() && !sameShape(e, all));
         boolean ok = e.status() == Status.VALID;
         switch (s.subKind()) {
             case CLASS_SUBKIND, INTERFACE_SUBKIND, ENUM_SUBKIND, ANNOTATION_TYPE_SUBKIND, RECORD_SUBKIND -> {
@@ -123,6 +127,26 @@ final class Feedback {
             out.add(PRE + "dropped " + kindWord(d) + " " + d.name() + (d instanceof MethodSnippet m ? "(" + m.parameterTypes() + ")" : ""));
         }
         return out;
+    }
+
+    /**
+     * Whether a redeclaration keeps the shape of the declaration it overwrites: jshell says "modified" then, and
+     * "replaced" when the signature changed. JShell reports every redeclaration as a signature change here, because
+     * Jitogen gives each changed snippet a class of its own (contexts cache classes by name), so look: a method with
+     * the same signature, a variable of the same type, a type whose change reset no variable.
+     */
+    private static boolean sameShape(SnippetEvent e, List<SnippetEvent> all) {
+        Snippet old = null;
+        boolean reset = false;
+        for (SnippetEvent x : all) {
+            if (x.status() == Status.OVERWRITTEN && x.causeSnippet() == e.snippet()) old = x.snippet();
+            if (x.causeSnippet() == e.snippet() && x.snippet() instanceof VarSnippet && x.status() != Status.OVERWRITTEN) reset = true;
+        }
+        if (old == null) return false;
+        if (old instanceof MethodSnippet o && e.snippet() instanceof MethodSnippet n) return o.signature().equals(n.signature());
+        if (old instanceof VarSnippet o && e.snippet() instanceof VarSnippet n) return o.typeName().equals(n.typeName());
+        if (old instanceof TypeDeclSnippet && e.snippet() instanceof TypeDeclSnippet) return !reset;
+        return false;
     }
 
     private static String action(Status status, Status previous, boolean signatureChange) {

@@ -238,7 +238,8 @@ final class JShellCommands {
         List<Snippet> found = select(args, this::userActive, "/drop");
         for (Snippet s : found) {
             if (!js().status(s).isActive()) continue;
-            for (SnippetEvent e : js().drop(s)) Feedback.event(e, js(), shell.mode).forEach(shell.out::println);
+            List<SnippetEvent> dropped = js().drop(s);
+            for (SnippetEvent e : dropped) Feedback.event(e, dropped, js(), shell.mode).forEach(shell.out::println);
         }
         return true;
     }
@@ -396,7 +397,7 @@ final class JShellCommands {
      */
     private Shell.Failure translated(Shell.Failure f) {
         if (f.translated() != null || !(f.raw() instanceof RuntimeException)) return f;
-        String ref = shell.sessionRef() + ".lastFailures().get(\"" + f.where() + "\")";
+        String ref = shell.sessionRef() + ".lastFailure(\"" + f.where() + "\")";
         List<SnippetEvent> ev = shell.evalHidden("if (true) throw (RuntimeException) " + ref + ";");
         try {
             for (SnippetEvent e : ev) if (e.exception() != null) return new Shell.Failure(f.where(), f.raw(), e.exception());

@@ -259,6 +259,11 @@ public final class Session {
         return lastFailures;
     }
 
+    /** What the last {@code /on} or {@code /sh} threw in context {@code name}, or null: for the shell's /stack. */
+    public synchronized Throwable lastFailure(String name) {
+        return lastFailures.get(name);
+    }
+
     // ---- /on ------------------------------------------------------------------------------------------------------
 
     /**

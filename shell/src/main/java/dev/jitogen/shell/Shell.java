@@ -357,7 +357,7 @@ public final class Shell implements AutoCloseable {
                 report(e.exception());
                 continue;
             }
-            Feedback.event(e, js, mode).forEach(out::println);
+            Feedback.event(e, events, js, mode).forEach(out::println);
         }
         return ok;
     }

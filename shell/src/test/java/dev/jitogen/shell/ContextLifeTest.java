@@ -1,0 +1,138 @@
+package dev.jitogen.shell;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Contexts have a visible life in the shell: a death is announced with the context's name and cause, errors name
+ * contexts, a dead context's name can be opened again, and a context stuck in a call that ignores Ctrl-C shows as
+ * busy until /stop kills it. Real child JVMs, killed from outside as an operator's colleague would.
+ */
+class ContextLifeTest {
+    static final List<String> printed = new CopyOnWriteArrayList<>();
+    static Shell shell;
+
+    @BeforeAll
+    static void open() {
+        shell = new Shell(printed::add);
+    }
+
+    @AfterAll
+    static void close() {
+        shell.close();
+    }
+
+    @BeforeEach
+    void clear() {
+        printed.clear();
+    }
+
+    private static String run(String unit) {
+        printed.clear();
+        assertTrue(shell.run(unit), () -> unit + " failed:\n" + String.join("\n", printed));
+        return String.join("\n", printed);
+    }
+
+    private static String fail(String unit) {
+        printed.clear();
+        assertFalse(shell.run(unit), () -> unit + " should have failed:\n" + String.join("\n", printed));
+        return String.join("\n", printed);
+    }
+
+    private static String awaitPrinted(String text) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < end) {
+            for (String l : printed) if (l.contains(text)) return l;
+            Thread.sleep(20);
+        }
+        fail("waited 10 s for \"" + text + "\"; printed:\n" + String.join("\n", printed));
+        return null;
+    }
+
+    @Test
+    void aContextKilledFromOutsideIsAnnouncedAndItsNameCanBeOpenedAgain() throws Exception {
+        run("/local victim");
+        long pid = shell.session().context("victim").pid();
+        printed.clear();
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly(); // kill -9, as from another terminal
+        assertEquals("|  context victim disconnected: exited due to signal 9 (SIGKILL)",
+                awaitPrinted("context victim disconnected"));
+        String err = fail("victim.call(() -> 1)");
+        assertTrue(err.contains("context victim is not connected"), "the error names the context:\n" + err);
+        assertFalse(err.matches("(?s).*context \\d+ .*"), "by name, not by id:\n" + err);
+        assertTrue(run("/contexts").contains("victim") && printed.stream().anyMatch(l -> l.contains("disconnected")));
+        run("/local victim");
+        assertTrue(run("victim.call(() -> ProcessHandle.current().pid())")
+                .endsWith("==> " + shell.session().context("victim").pid()), "the variable is bound to the new one");
+    }
+
+    @Test
+    void aContextThatExitsSaysItsExitStatus() throws Exception {
+        run("/local quitter");
+        run("quitter.callNoReply(() -> System.exit(3))");
+        assertEquals("|  context quitter disconnected: exited with return code 3", awaitPrinted("context quitter disconnected"));
+    }
+
+    @Test
+    void localStartsAgainAfterItDied() throws Exception {
+        run("local.call(() -> 1)");
+        long pid = shell.session().context("local").pid();
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+        awaitPrinted("context local disconnected");
+        String out = run("local.call(() -> ProcessHandle.current().pid())");
+        assertTrue(out.contains("started local again (the one before exited due to signal 9 (SIGKILL))"), out);
+        assertNotEquals(pid, shell.session().context("local").pid());
+    }
+
+    @Test
+    void aCallThatIgnoresCtrlCLeavesItsContextBusyUntilStopKillsIt() throws Exception {
+        run("/local stuck");
+        long pid = shell.session().context("stuck").pid();
+        String stubborn = "stuck.call(() -> { long end = System.nanoTime() + 120_000_000_000L; "
+                + "while (System.nanoTime() < end) { try { Thread.sleep(50); } catch (InterruptedException e) { } } return 0; })";
+        printed.clear();
+        CompletableFuture<Boolean> call = CompletableFuture.supplyAsync(() -> shell.run(stubborn));
+        Thread.sleep(1500);
+        shell.stop(); // Ctrl-C
+        assertFalse(call.get(10, TimeUnit.SECONDS));
+        String out = String.join("\n", printed);
+        assertTrue(out.contains("|  Interrupted"), out);
+        assertTrue(out.contains("stuck is still running the interrupted call"), out);
+        assertTrue(run("/contexts").matches("(?s).*stuck .* busy \\(1 call\\).*"), String.join("\n", printed));
+        assertEquals(List.of("stuck"), shell.busyContexts());
+        run("/stop stuck");
+        assertTrue(ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true), "the process is gone");
+        Thread.sleep(300);
+        assertFalse(printed.stream().anyMatch(l -> l.contains("context stuck disconnected")), "a kill asked for is not announced");
+        assertFalse(run("/contexts").contains("stuck"));
+        run("/local stuck"); // the name is free again
+        assertTrue(run("stuck.call(() -> 1)").endsWith("==> 1"));
+    }
+
+    @Test
+    void anInterruptedCallThatHeedsTheInterruptLeavesNothingBusy() throws Exception {
+        run("/local calm");
+        printed.clear();
+        CompletableFuture<Boolean> call = CompletableFuture.supplyAsync(() ->
+                shell.run("calm.call(() -> { Thread.sleep(60_000); return 0; })"));
+        Thread.sleep(1500);
+        shell.stop();
+        assertFalse(call.get(10, TimeUnit.SECONDS));
+        assertFalse(String.join("\n", printed).contains("still running"), String.join("\n", printed));
+        assertTrue(shell.busyContexts().isEmpty());
+        assertTrue(run("calm.call(() -> 2)").endsWith("==> 2"));
+        run("/disconnect calm");
+        Thread.sleep(Duration.ofMillis(300).toMillis());
+        assertFalse(printed.stream().anyMatch(l -> l.contains("context calm disconnected")), "a disconnect asked for is not announced");
+    }
+}
