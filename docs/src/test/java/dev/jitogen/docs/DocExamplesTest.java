@@ -105,12 +105,14 @@ class DocExamplesTest {
         Files.writeString(script, m.group(1));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.jitogen.shell.Main",
-                "run", script.toString()).redirectErrorStream(true).start();
+                "run", "--echo", script.toString()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor(), out);
-        assertTrue(out.contains("==> \"HI!\""), out);
+        assertTrue(out.contains("jitogen> String shout(String s) { return s.toUpperCase() + \"!\"; }\n|  created method shout(String)"), out);
         assertTrue(out.matches("(?s).*Disk\\[mount=/, freeMb=\\d+].*"), out);
+        assertTrue(out.contains("==> [OPS!, DEV!]"), out);
         assertTrue(out.contains("2 ok, 0 failed"), out);
+        assertTrue(out.contains("[box2]  exit 0"), out);
         assertTrue(out.contains("└─ box2"), out);
     }
 

@@ -107,7 +107,7 @@ class InteractiveTerminalTest {
         type("/on local,local Thread.sleep(1200)");
         key("Enter");
         await("pending", Duration.ofSeconds(10));
-        String done = await("2 ok, 0 failed", Duration.ofSeconds(10));
+        String done = await("1 ok, 0 failed", Duration.ofSeconds(10)); // a context named twice runs it once
         assertFalse(done.contains("pending"), "the progress line is replaced by the results:\n" + done);
 
         // multi-line input: an incomplete snippet continues on the next line
@@ -135,11 +135,56 @@ class InteractiveTerminalTest {
         await("==> 5", Duration.ofSeconds(5)); // the child survived, and its main thread is free again
         assertTrue(countPrompts() > before);
 
+        // everyday Java in a remote call: a stream with a method reference
+        type("local.call(() -> List.of(\"a\", \"bb\").stream().map(String::length).toList())");
+        key("Enter");
+        await("==> [1, 2]", Duration.ofSeconds(20));
+
+        // Tab right after ( shows the signatures
+        type("Math.max(");
+        key("Tab");
+        await("int Math.max(int a, int b)", Duration.ofSeconds(10));
+        key("C-u");
+
+        // /reset forgets the snippets; the contexts and their variables stay usable
+        type("/reset");
+        key("Enter");
+        await("Resetting state.", Duration.ofSeconds(10));
+        type("local.call(() -> 6 * 7)");
+        key("Enter");
+        await("$1 ==> 42", Duration.ofSeconds(20));
+
+        // a context killed from outside is announced above the prompt, with its name and cause
+        type("/local victim");
+        key("Enter");
+        await("started victim", Duration.ofSeconds(20));
+        type("victim.pid()");
+        key("Enter");
+        java.util.regex.Matcher vp = java.util.regex.Pattern.compile("\\$\\d+ ==> (\\d+)")
+                .matcher(await("==> ", Duration.ofSeconds(10)).lines().filter(l -> l.matches("\\$\\d+ ==> \\d+"))
+                        .reduce((a, b) -> b).orElse(""));
+        assertTrue(vp.find());
+        ProcessHandle.of(Long.parseLong(vp.group(1))).orElseThrow().destroyForcibly();
+        await("context victim disconnected: exited due to signal 9 (SIGKILL)", Duration.ofSeconds(10));
+
+        // a call that ignores Ctrl-C leaves its context busy; Ctrl-C at the prompt offers to kill it
+        type("local.call(() -> { long end = System.nanoTime() + 60_000_000_000L; while (System.nanoTime() < end) "
+                + "{ try { Thread.sleep(50); } catch (InterruptedException e) { } } return 0; })");
+        key("Enter");
+        Thread.sleep(1000);
+        key("C-c");
+        await("local is still running the interrupted call", Duration.ofSeconds(5));
+        key("C-c");
+        await("Kill it? [y/N]", Duration.ofSeconds(5));
+        type("y");
+        key("Enter");
+        await("killed local", Duration.ofSeconds(10));
+
         // output forwarded from a child appears above the line being typed, which stays intact
         type("local.callNoReply(() -> { Thread.sleep(800); System.out.println(\"late hello\"); })");
         key("Enter");
         type("int partial");
-        String s = await("[local] stdout: late hello", Duration.ofSeconds(10));
+        String s = await("[local] late hello", Duration.ofSeconds(20));
         String last = s.strip().lines().reduce((a, b) -> b).orElse("");
         assertEquals("jitogen> int partial", last.strip(), s);
         key("C-u");
