@@ -7,8 +7,9 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * What {@code /sh} runs in a context: a command through {@code /bin/sh -c}, its stdout and stderr collected. Sent to
- * contexts as a class of its own, so it refers to JDK classes only: a context fetches nothing else to run it.
+ * What the shell runs in a context for its own commands: {@code /sh}'s command through {@code /bin/sh -c} (stdout
+ * and stderr collected), and what {@code /contexts} shows. Sent to contexts as a class of its own that refers to JDK
+ * classes only, so a context fetches nothing else to run it.
  *
  * <p>Threads: runs on the context's main thread; an interrupt (Ctrl-C in the shell) kills the command and what it
  * started.
@@ -36,6 +37,12 @@ public final class RemoteCommand {
             p.destroyForcibly();
             throw e;
         }
+    }
+
+    /** What {@code /contexts} shows of a context: host name, user, JVM version, pid. */
+    public static String[] facts() throws IOException {
+        return new String[]{java.net.InetAddress.getLocalHost().getHostName(), System.getProperty("user.name"),
+                System.getProperty("java.version"), Long.toString(ProcessHandle.current().pid())};
     }
 
     private static Thread reader(InputStream in, String[] into, int index) {

@@ -281,9 +281,6 @@ public final class Shell implements AutoCloseable {
         JShell js = jshell(); // wait outside the lock: building takes it
         synchronized (jshellLock) {
             shellWaiting = false;
-            while (importNext(js)) {
-                // the default imports are in place before the first snippet, whatever it is
-            }
             unitFile = file;
             unitLine = line;
             try {
@@ -341,7 +338,7 @@ public final class Shell implements AutoCloseable {
     }
 
     private boolean evalOne(JShell js, String snippet, int line) {
-        List<SnippetEvent> events = ids.in(SnippetIds.Space.MAIN, () -> js.eval(snippet));
+        List<SnippetEvent> events = eval(js, snippet, SnippetIds.Space.MAIN);
         boolean ok = true;
         for (SnippetEvent e : events) {
             if (unitFile != null && e.causeSnippet() == null) snippetFiles.put(e.snippet().id(), unitFile + ":" + line);
@@ -422,9 +419,28 @@ public final class Shell implements AutoCloseable {
         return file.substring(0, fileColon) + ":" + line;
     }
 
+    /**
+     * Evaluates one snippet. The start-up imports go in on a background thread (each costs a cold javac a few hundred
+     * milliseconds), so the first snippets may come before some of them: one that does not compile, or is not
+     * complete, while imports are still pending is taken back (its number too) and evaluated again once they are
+     * all in. Nothing of it ran: only a valid snippet runs. Shell thread, lock held.
+     */
+    private List<SnippetEvent> eval(JShell js, String source, SnippetIds.Space space) {
+        List<SnippetEvent> events = ids.in(space, () -> js.eval(source));
+        if (pendingImports.isEmpty()) return events;
+        SnippetEvent first = events.stream().filter(e -> e.causeSnippet() == null).findFirst().orElse(null);
+        if (first == null || first.status() == Snippet.Status.VALID || first.status() == Snippet.Status.DROPPED) return events;
+        if (js.status(first.snippet()).isActive()) js.drop(first.snippet());
+        ids.retract(first.snippet());
+        while (importNext(js)) {
+            // all of them now: the snippet may need any
+        }
+        return ids.in(space, () -> js.eval(source));
+    }
+
     /** Evaluates a snippet of the shell's own (not listed, not numbered as the user's). Shell thread. */
     List<SnippetEvent> evalHidden(String source) {
-        return ids.in(SnippetIds.Space.HIDDEN, () -> jshell().eval(source));
+        return eval(jshell(), source, SnippetIds.Space.HIDDEN);
     }
 
     /** Evaluates a start-up snippet (listed with /list -start). Shell thread. */

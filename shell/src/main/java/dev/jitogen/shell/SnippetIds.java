@@ -74,6 +74,15 @@ final class SnippetIds {
         return spaces.getOrDefault(s, Space.HIDDEN);
     }
 
+    /**
+     * Takes back the number of {@code s}, the snippet numbered last, evaluated too early (see the shell's eval): the
+     * same source evaluated again gets it, and {@code s} is never listed.
+     */
+    void retract(Snippet s) {
+        Space space = spaces.put(s, Space.HIDDEN);
+        if (space != null && space != Space.HIDDEN) next[space.ordinal()]--;
+    }
+
     /** After /reset: the user's numbering starts again at 1, as jshell's does. */
     void restartMain() {
         next[Space.MAIN.ordinal()] = 1;
