@@ -55,7 +55,7 @@ final class ContextCommands {
                     : session.context(args).call(() -> Router.current().routes());
             shell.hard("|  routes of " + (args.isEmpty() ? "master" : args) + ":");
             if (table.isEmpty()) shell.hard("|  (none)");
-            table.forEach((id, via) -> shell.hard("|  " + (id < 0 ? "*" : "context " + id) + " -> " + via));
+            table.forEach((id, via) -> shell.hard("|  " + (id < 0 ? "*" : "context " + id) + " -> " + ContextOutput.escape(String.valueOf(via))));
             return true;
         });
         shell.add("on", "/on CTX[,CTX...]|all EXPR", "evaluate EXPR (or a statement) in each context in parallel",
@@ -149,8 +149,8 @@ final class ContextCommands {
             int busy = c.callsInFlight();
             String state = !c.isConnected() ? "disconnected" : busy > 0 ? "busy (" + busy + (busy == 1 ? " call)" : " calls)") : "connected";
             shell.hard(String.format(Locale.ROOT, "|  %-20s %4d %-8s %-16s %-10s %8d %-10s %s",
-                    indent + (last ? "└─ " : "├─ ") + n, c.id(), c.method(), f[0], f[1],
-                    c.pid() >= 0 ? c.pid() : Long.parseLong(f[3]), f[2], state));
+                    indent + (last ? "└─ " : "├─ ") + n, c.id(), c.method(), ContextOutput.escape(f[0]),
+                    ContextOutput.escape(f[1]), c.pid() >= 0 ? c.pid() : Long.parseLong(f[3]), ContextOutput.escape(f[2]), state));
             printTree(c, indent + (last ? "   " : "│  "), facts);
         }
     }

@@ -59,8 +59,17 @@ final class ContextOutput {
         Logger.getLogger("").removeHandler(h);
     }
 
+    /** As {@link #escape}, but line breaks stay: for values whose text has several lines. */
+    static String escapeKeepingLines(String s) {
+        if (s == null || s.indexOf('\n') < 0) return escape(s);
+        String[] lines = s.split("\n", -1);
+        for (int i = 0; i < lines.length; i++) lines[i] = escape(lines[i]);
+        return String.join("\n", lines);
+    }
+
     /** Control characters (but tab) as {@code ^X}; other text unchanged. */
     static String escape(String s) {
+        if (s == null) return null;
         StringBuilder b = null;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

@@ -59,6 +59,7 @@ final class Feedback {
 
     /** jshell's truncation: the start, {@code " ... "}, and the last third. */
     static String truncate(String value, int max) {
+        value = ContextOutput.escapeKeepingLines(value); // a value from a context must not drive the terminal
         if (value == null || value.length() <= max) return value;
         if (max <= 13) return value.substring(0, max);
         int end = max / 3;
@@ -291,7 +292,7 @@ final class Feedback {
         Throwable r = raw;
         JShellException t = translated;
         for (int level = 0; (r != null || t != null) && level < 32; level++) {
-            out.add(PRE + (level == 0 ? "Exception " : "Caused by: ") + headline(r, t));
+            out.add(PRE + (level == 0 ? "Exception " : "Caused by: ") + ContextOutput.escapeKeepingLines(headline(r, t)));
             StackTraceElement[] shown = t != null ? t.getStackTrace() : r.getStackTrace();
             StackTraceElement[] rawFrames = r != null ? r.getStackTrace() : shown;
             String context = r instanceof CallError ce ? ce.contextName() : null;
@@ -305,7 +306,7 @@ final class Feedback {
                     continue;
                 }
                 boolean remote = context != null && context.equals(raw_i.getClassLoaderName());
-                out.add(PRE + "      at " + (remote ? "[" + context + "] " : "") + frame(shown[i], where));
+                out.add(PRE + "      at " + (remote ? "[" + context + "] " : "") + ContextOutput.escape(frame(shown[i], where)));
                 printed++;
             }
             if (hidden > 0) out.add(PRE + "      ... " + hidden + " more" + (hint != null ? " (" + hint + ")" : ""));

@@ -215,7 +215,9 @@ public final class Session {
             String[] f = known instanceof String[] answer ? answer : null;
             if (known instanceof Receiver<?> r) {
                 try {
-                    f = (String[]) r.get(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+                    Object answer = r.get(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+                    f = answer instanceof String[] a && a.length == 4 && a[3] != null && a[3].matches("\\d{1,18}")
+                            ? a : new String[]{"?", "?", "?", "-1"}; // whatever a context says, it must not break the table
                     synchronized (this) {
                         facts.put(c, f); // a receiver yields its value once: keep the answer
                     }
@@ -294,7 +296,10 @@ public final class Session {
      */
     public boolean sh(List<String> names, String command) {
         return fanOut(names, c -> c.callStaticAsync(RemoteCommand.class.getName(), "run", command), (name, label, value) -> {
-            String[] r = (String[]) value;
+            if (!(value instanceof String[] r) || r.length != 3 || r[0] == null || r[1] == null || r[2] == null) {
+                print.async(block(label, "sent a malformed result"));
+                return false;
+            }
             StringBuilder b = new StringBuilder();
             if (!r[0].isEmpty()) b.append(block(label, r[0].stripTrailing())).append('\n');
             if (!r[1].isEmpty()) b.append(block("[" + name + "] stderr: ", r[1].stripTrailing())).append('\n');
