@@ -202,4 +202,26 @@ class InteractiveTerminalTest {
         assertTrue(Files.exists(home.resolve(".jitogen_history")), "history is kept between sessions");
         assertTrue(Files.readString(home.resolve(".jitogen_history")).contains("twice"));
     }
+
+    @Test
+    void snippetsPipedFromAnotherCommandRunWithoutATerminalPrompt() throws Exception {
+        String window = SESSION + "-piped";
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String command = "cd " + home + " && printf 'System.out.println(local.call(() -> 6 * 7))\\n1+1\\n' | HOME=" + home + " "
+                + java + " -cp '" + System.getProperty("java.class.path") + "' dev.jitogen.shell.Main; echo PIPED-EXITED-$?; sleep 60";
+        tmux("new-session", "-d", "-s", window, "-x", "150", "-y", "20", command);
+        try {
+            long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            String screen = "";
+            while (System.nanoTime() < end && !screen.contains("PIPED-EXITED-")) {
+                Thread.sleep(100);
+                screen = tmux("capture-pane", "-p", "-t", window);
+            }
+            assertTrue(screen.contains("PIPED-EXITED-0"), screen);
+            assertEquals(List.of("42", "$2 ==> 2", "PIPED-EXITED-0"),
+                    screen.lines().filter(l -> !l.isBlank()).toList(), "no banner, no prompt:\n" + screen);
+        } finally {
+            tmux("kill-session", "-t", window);
+        }
+    }
 }

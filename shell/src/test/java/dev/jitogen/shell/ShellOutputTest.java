@@ -163,4 +163,16 @@ class ShellOutputTest {
         assertTrue(q.waitFor(60, TimeUnit.SECONDS));
         assertEquals(3, q.exitValue(), new String(q.getInputStream().readAllBytes()));
     }
+
+    @Test
+    void controlCharactersFromAContextAreShownEscaped() {
+        run("record Esc9(String s) {}");
+        List<String> out = run("local.call(() -> { System.out.println(\"\\u001b[2Jwiped\\r[box] forged\"); return new Esc9(\"\\u001b[31mred\"); })");
+        assertEquals("[local] ^[[2Jwiped^M[box] forged", out.get(0));
+        assertTrue(out.get(1).endsWith("==> Esc9[s=^[[31mred]"), out::toString);
+        assertTrue(String.join("\n", run("/on local \"\\u001b]0;title\\u0007\"")).startsWith("[local] ^[]0;title^G"));
+        String thrown = fail("local.call(() -> { throw new IllegalStateException(\"\\u001b[2J\"); })");
+        assertTrue(thrown.contains("IllegalStateException: ^[[2J"), thrown);
+        assertFalse(String.join("", printed).contains("\u001b"));
+    }
 }
