@@ -112,7 +112,9 @@ public final class Shell implements AutoCloseable {
         JShell js = JShell.builder()
                 .executionEngine(new SnippetExecution.Provider(execution), Map.of())
                 .out(sysout).err(System.err)
-                .compilerOptions("--release", "17") // classes children on Java 17 can load
+                // --release 17: classes children on Java 17 can load; -g: local variable names, so that a captured
+                // value that cannot be sent is named (SnippetStatics.capturedNames)
+                .compilerOptions("--release", "17", "-g")
                 .build();
         js.eval("import dev.jitogen.core.*;");
         // each build has its own queue: a /reset during warm-up must not hand the old JShell the new imports
