@@ -4,6 +4,7 @@ import dev.jitogen.core.serial.Lambdas;
 import dev.jitogen.core.wire.Handles;
 import dev.jitogen.core.wire.Message;
 
+import java.lang.invoke.SerializedLambda;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -164,17 +165,7 @@ public final class Context {
         try {
             payload = router.encode(Receiver.VALUE, spec);
         } catch (RuntimeException e) {
-            for (StaticState.FieldValue v : statics) {
-                try {
-                    router.encode(Receiver.VALUE, v.value());
-                } catch (RuntimeException unsendable) {
-                    throw new CallError(name, unsendable.getClass().getName(), "cannot send variable " + v.variable()
-                            + " (" + v.value().getClass().getName() + ") to " + name + ": its value cannot be "
-                            + "serialized: " + unsendable.getMessage(), List.of(), null);
-                }
-            }
-            throw new CallError(name, e.getClass().getName(), "cannot send the call to " + name + ": its function, "
-                    + "an argument or a captured value cannot be serialized: " + e.getMessage(), List.of(), null);
+            throw unsendable(spec, statics, e);
         }
         if (payload.length > router.maxMessageSize()) {
             throw new CallError(name, JitogenError.class.getName(), "the call is " + payload.length
@@ -186,6 +177,65 @@ public final class Context {
         router.send(new Message(id, router.myId(), router.myId(), Handles.CALL_FUNCTION,
                 reply ? receiver.handle() : Handles.NO_REPLY, payload));
         return receiver;
+    }
+
+    /**
+     * Why {@code spec} cannot be encoded, naming the value at fault: a top-level variable, then a captured value (by
+     * its source name when {@link StaticState#capturedNames} knows it), else the call as a whole.
+     */
+    private CallError unsendable(CallSpec spec, List<StaticState.FieldValue> statics, RuntimeException e) {
+        for (StaticState.FieldValue v : statics) {
+            RuntimeException failure = encodeFailure(v.value());
+            if (failure != null) return cannotSend("variable " + v.variable(), v.value(), failure);
+        }
+        SerializedLambda lambda = null;
+        try {
+            lambda = spec.function == null ? null : Lambdas.serializedForm(spec.function);
+        } catch (RuntimeException notSerializable) {
+            // the general message below says it
+        }
+        if (lambda != null) {
+            for (int i = 0; i < lambda.getCapturedArgCount(); i++) {
+                Object value = lambda.getCapturedArg(i);
+                RuntimeException failure = encodeFailure(value);
+                if (failure == null) continue;
+                List<String> names = capturedNames(spec.function);
+                String known = i < names.size() ? names.get(i) : null;
+                return cannotSend(known != null ? "captured variable " + known : "captured value #" + i, value, failure);
+            }
+        }
+        if (spec.args != null) {
+            for (int i = 0; i < spec.args.length; i++) {
+                RuntimeException failure = spec.args[i] == null ? null : encodeFailure(spec.args[i]);
+                if (failure != null) return cannotSend("argument #" + i, spec.args[i], failure);
+            }
+        }
+        return new CallError(name, e.getClass().getName(), "cannot send the call to " + name + ": its function, "
+                + "an argument or a captured value cannot be serialized: " + e.getMessage(), List.of(), null);
+    }
+
+    private List<String> capturedNames(Object function) {
+        try {
+            List<String> names = router.staticState().capturedNames(function);
+            return names != null ? names : List.of();
+        } catch (RuntimeException e) {
+            return List.of(); // only a name for a message: the message without it is still right
+        }
+    }
+
+    private RuntimeException encodeFailure(Object value) {
+        try {
+            router.encode(Receiver.VALUE, value);
+            return null;
+        } catch (RuntimeException e) {
+            return e;
+        }
+    }
+
+    private CallError cannotSend(String what, Object value, RuntimeException failure) {
+        return new CallError(name, failure.getClass().getName(), "cannot send " + what + " ("
+                + value.getClass().getName() + ") to " + name + ": its value cannot be serialized: "
+                + failure.getMessage(), List.of(), null);
     }
 
     // ---- lifetime -------------------------------------------------------------------------------------------------

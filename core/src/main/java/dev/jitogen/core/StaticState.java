@@ -14,6 +14,16 @@ public interface StaticState {
     List<FieldValue> valuesFor(Object function);
 
     /**
+     * The source names of the values {@code function} captured, by position (for a lambda, the order of
+     * {@link java.lang.invoke.SerializedLambda#getCapturedArg}), used only to name a value that cannot be sent. An
+     * entry is null, or the list shorter, where no name is known; empty by default. Called on the calling thread,
+     * after a call failed to encode.
+     */
+    default List<String> capturedNames(Object function) {
+        return List.of();
+    }
+
+    /**
      * One public static field and the value to set in the child before the call.
      *
      * @param variable how to name it in an error (for the shell: the variable's name)

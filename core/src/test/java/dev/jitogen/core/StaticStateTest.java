@@ -36,6 +36,41 @@ class StaticStateTest {
         }
     }
 
+    @Test
+    void aCapturedValueThatCannotBeSentIsNamedWhenItsNameIsKnown() {
+        StaticState state = new StaticState() {
+            @Override
+            public List<FieldValue> valuesFor(Object function) {
+                return List.of();
+            }
+
+            @Override
+            public List<String> capturedNames(Object function) {
+                return java.util.Arrays.asList("greeting", "t");
+            }
+        };
+        try (Router router = Router.builder().staticState(state).build()) {
+            Context c = router.inProcess();
+            String greeting = "hello ";
+            Thread t = new Thread();
+            CallError e = assertThrows(CallError.class, () -> c.call(() -> greeting + t.getName()));
+            assertTrue(e.getMessage().contains("cannot send captured variable t (java.lang.Thread) to in-process: its"
+                    + " value cannot be serialized"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aCapturedValueWithoutAKnownNameIsNamedByPosition() {
+        try (Router router = Router.create()) {
+            Context c = router.inProcess();
+            String greeting = "hello ";
+            Thread t = new Thread();
+            CallError e = assertThrows(CallError.class, () -> c.call(() -> greeting + t.getName()));
+            assertTrue(e.getMessage().contains("cannot send captured value #1 (java.lang.Thread) to in-process"),
+                    e.getMessage());
+        }
+    }
+
     /** Child-side flag for the queued-cancel test. */
     static final class Ran {
         static volatile boolean ran;

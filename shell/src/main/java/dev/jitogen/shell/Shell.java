@@ -127,7 +127,9 @@ public final class Shell implements AutoCloseable {
         JShell js = JShell.builder()
                 .executionEngine(new SnippetExecution.Provider(execution), Map.of())
                 .out(sysout).err(System.err)
-                .compilerOptions("--release", "17") // classes children on Java 17 can load
+                // --release 17: classes children on Java 17 can load; -g: local variable names, so that a captured
+                // value that cannot be sent is named (SnippetStatics.capturedNames)
+                .compilerOptions("--release", "17", "-g")
                 .idGenerator((s, keyIndex) -> ids.id(s, sn -> self[0] != null && self[0].status(sn).isActive()))
                 .tempVariableNameGenerator(ids::nextTemp)
                 .build();

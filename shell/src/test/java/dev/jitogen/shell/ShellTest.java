@@ -116,6 +116,42 @@ class ShellTest {
     }
 
     @Test
+    void aLambdaWithAMethodReferenceInsideRuns() {
+        String out = run("local.call(() -> List.of(\"a\",\"bb\").stream().map(String::length).toList())");
+        assertTrue(out.endsWith("==> [1, 2]"), out);
+    }
+
+    @Test
+    void aLambdaInAMethodSeesVariablesReadThroughAMethodReferenceAndANestedLambda() {
+        run("int factor = 3;");
+        run("int offset = 1;");
+        run("class Scale { static int by(int x) { return x * factor; } }");
+        run("int scaled(int n) { return local.call(() -> Stream.of(n).map(Scale::by)"
+                + ".map(x -> Stream.of(x).map(y -> y + offset).findFirst().get()).findFirst().get()); }");
+        assertTrue(run("scaled(2)").endsWith("==> 7"), "2 * 3 + 1");
+        run("factor = 10;");
+        run("offset = 5;");
+        assertTrue(run("scaled(2)").endsWith("==> 25"), "the child sees the current values: 2 * 10 + 5");
+    }
+
+    @Test
+    void anAnonymousClassSeesTheVariablesItsMethodsRead() {
+        run("String greeting = \"hello\";");
+        String call = "local.call(new RemoteCallable<String>() { public String call() { return greeting + \"!\"; } })";
+        assertTrue(run(call).endsWith("==> \"hello!\""));
+        run("greeting = \"bye\";");
+        assertTrue(run(call).endsWith("==> \"bye!\""));
+    }
+
+    @Test
+    void aCapturedValueThatCannotBeSentIsNamed() {
+        run("String who(Thread t) { return local.call(() -> t.getName()); }");
+        String out = fail("who(new Thread())");
+        assertTrue(out.contains("cannot send captured variable t (java.lang.Thread) to local: its value cannot be"
+                + " serialized"), out);
+    }
+
+    @Test
     void openedContextsBecomeVariablesAndOnRunsInEachInParallel() {
         run("/local box2");
         run("/local box3");

@@ -2,13 +2,8 @@ package dev.jitogen.core.serial;
 
 import com.esotericsoftware.kryo.KryoException;
 
-import dev.jitogen.core.classload.MethodScan;
-
-import java.lang.invoke.MethodType;
 import java.lang.invoke.SerializedLambda;
 import java.lang.reflect.Method;
-import java.util.ArrayList;
-import java.util.List;
 
 /** What a serializable lambda is made of. Stateless; any thread. */
 public final class Lambdas {
@@ -55,20 +50,12 @@ public final class Lambdas {
     }
 
     /**
-     * The methods whose code {@code fn} runs when called: a lambda's implementation method, or, for an object of a
-     * class of its own, every method that class declares.
+     * The parts of {@code fn} if it is a lambda or method reference (its implementation method and captured values),
+     * or null if it is an object of a class of its own.
+     *
+     * @throws KryoException if {@code fn} is a lambda that is not serializable
      */
-    public static List<MethodScan.MethodRef> entryPoints(Object fn) {
-        if (isLambda(fn.getClass())) {
-            SerializedLambda s = serialized(fn);
-            return List.of(new MethodScan.MethodRef(s.getImplClass().replace('/', '.'), s.getImplMethodName(),
-                    s.getImplMethodSignature()));
-        }
-        List<MethodScan.MethodRef> out = new ArrayList<>();
-        for (Method m : fn.getClass().getDeclaredMethods()) {
-            String desc = MethodType.methodType(m.getReturnType(), m.getParameterTypes()).toMethodDescriptorString();
-            out.add(new MethodScan.MethodRef(fn.getClass().getName(), m.getName(), desc));
-        }
-        return out;
+    public static SerializedLambda serializedForm(Object fn) {
+        return isLambda(fn.getClass()) ? serialized(fn) : null;
     }
 }

@@ -1,13 +1,18 @@
 package dev.jitogen.plugins.ssh;
 
+import org.apache.sshd.common.config.keys.AuthorizedKeyEntry;
+import org.apache.sshd.common.config.keys.PublicKeyEntryResolver;
 import org.apache.sshd.server.SshServer;
-import org.apache.sshd.server.config.keys.AuthorizedKeysAuthenticator;
+import org.apache.sshd.server.auth.pubkey.KeySetPublickeyAuthenticator;
 import org.apache.sshd.server.keyprovider.SimpleGeneratorHostKeyProvider;
 import org.apache.sshd.server.shell.ProcessShellFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PublicKey;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * An embedded MINA SSH server on a loopback port, with a temporary host key, one authorized user key (made by
@@ -29,7 +34,13 @@ final class TestSshServer implements AutoCloseable {
         server.setHost("127.0.0.1");
         server.setPort(0);
         server.setKeyPairProvider(new SimpleGeneratorHostKeyProvider(dir.resolve("host_key.ser")));
-        server.setPublickeyAuthenticator(new AuthorizedKeysAuthenticator(dir.resolve("authorized_keys")));
+        // keys read once: MINA's AuthorizedKeysAuthenticator re-reads a file this young at each login and refuses
+        // the logins that race a re-read, so twenty at once failed now and then
+        List<PublicKey> authorized = new ArrayList<>();
+        for (AuthorizedKeyEntry e : AuthorizedKeyEntry.readAuthorizedKeys(dir.resolve("authorized_keys"))) {
+            authorized.add(e.resolvePublicKey(null, PublicKeyEntryResolver.FAILING));
+        }
+        server.setPublickeyAuthenticator(new KeySetPublickeyAuthenticator("authorized_keys", authorized));
         server.setPasswordAuthenticator((user, password, session) -> PASSWORD.equals(password));
         // the stock command factory splits on spaces; run the command line through a shell, as sshd does
         server.setCommandFactory((channel, command) -> new ProcessShellFactory(command, "/bin/sh", "-c", command)
