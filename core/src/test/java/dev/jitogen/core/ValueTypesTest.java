@@ -406,7 +406,7 @@ class ValueTypesTest {
         CallError e = assertThrows(CallError.class,
                 () -> local.call((RemoteFunction<Object, String>) String::valueOf, t));
         assertTrue(e.getMessage().contains("java.lang.Thread cannot be sent"), e.getMessage());
-        assertTrue(e.getMessage().contains("an argument"), e.getMessage());
+        assertTrue(e.getMessage().contains("cannot send argument #0 (java.lang.Thread) to local"), e.getMessage());
     }
 
     @Test
