@@ -248,7 +248,7 @@ public final class Ssh {
     }
 
     private StreamError authError(ClientSession session, String where, Throwable e) {
-        String hostKeyProblem = session.getAttribute(SshClients.HOST_KEY_PROBLEM);
+        String hostKeyProblem = SshClients.hostKeyProblem(session);
         if (hostKeyProblem != null) return new HostKeyError("ssh to " + where + ": " + hostKeyProblem);
         String m = String.valueOf(e.getMessage()).toLowerCase();
         if (session.getServerVersion() == null) {

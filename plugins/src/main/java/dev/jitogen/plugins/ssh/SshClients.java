@@ -33,7 +33,11 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class SshClients {
     /** Why the host key was refused, for the error message. */
-    static final AttributeKey<String> HOST_KEY_PROBLEM = new AttributeKey<>();
+    /**
+     * Why the host key was refused, kept in the connection's context: the session's own attributes are cleared when
+     * MINA closes it after the refusal, which can come before the caller reads them.
+     */
+    private static final AttributeKey<java.util.concurrent.atomic.AtomicReference<String>> HOST_KEY_PROBLEM = new AttributeKey<>();
     private static final AttributeKey<HostKeyPolicy> POLICY = new AttributeKey<>();
     private static final AttributeKey<Path> KNOWN_HOSTS = new AttributeKey<>();
     private static final AttributeKey<Path> CONFIG = new AttributeKey<>();
@@ -87,9 +91,17 @@ final class SshClients {
 
     /** The per-connection settings the verifier reads. */
     static AttributeRepository context(HostKeyPolicy policy, Path knownHosts, Path config) {
-        return AttributeRepository.ofAttributesMap(Map.of(POLICY, policy,
+        return AttributeRepository.ofAttributesMap(Map.of(HOST_KEY_PROBLEM, new java.util.concurrent.atomic.AtomicReference<String>(),
+                POLICY, policy,
                 KNOWN_HOSTS, knownHosts != null ? knownHosts : sshDir("known_hosts"),
                 CONFIG, config != null ? config : sshDir("config")));
+    }
+
+    /** Why the host key of {@code session}'s server was refused, or null if it was not. */
+    static String hostKeyProblem(ClientSession session) {
+        AttributeRepository ctx = session.getConnectionContext();
+        java.util.concurrent.atomic.AtomicReference<String> problem = ctx == null ? null : ctx.getAttribute(HOST_KEY_PROBLEM);
+        return problem == null ? null : problem.get();
     }
 
     static Path sshDir(String file) {
@@ -109,7 +121,7 @@ final class SshClients {
                 @Override
                 protected boolean acceptUnknownHostKey(ClientSession s, SocketAddress r, PublicKey k) {
                     if (policy == HostKeyPolicy.ACCEPT) return super.acceptUnknownHostKey(s, r, k);
-                    s.setAttribute(HOST_KEY_PROBLEM, "the host key of " + r + " (" + KeyUtils.getKeyType(k) + " "
+                    ctx.getAttribute(HOST_KEY_PROBLEM).set("the host key of " + r + " (" + KeyUtils.getKeyType(k) + " "
                             + KeyUtils.getFingerPrint(k) + ") is not in " + file + " and host keys are enforced; "
                             + "add it (ssh-keyscan), or use check host keys accept");
                     return false;
@@ -118,7 +130,7 @@ final class SshClients {
                 @Override
                 public boolean acceptModifiedServerKey(ClientSession s, SocketAddress r, KnownHostEntry entry,
                                                        PublicKey expected, PublicKey actual) {
-                    s.setAttribute(HOST_KEY_PROBLEM, "the host key of " + r + " has CHANGED: " + file + " has "
+                    ctx.getAttribute(HOST_KEY_PROBLEM).set("the host key of " + r + " has CHANGED: " + file + " has "
                             + KeyUtils.getFingerPrint(expected) + ", the server showed " + KeyUtils.getFingerPrint(actual)
                             + ". Someone may be intercepting the connection, or the host was reinstalled; if so, "
                             + "remove the old entry (ssh-keygen -R)");
