@@ -233,8 +233,19 @@ public final class Context {
     }
 
     private CallError cannotSend(String what, Object value, RuntimeException failure) {
+        Class<?> type = value.getClass();
+        if (type.isSynthetic() && type.getName().contains("$$Lambda") && !(value instanceof java.io.Serializable)) {
+            // a lambda made for a plain functional interface: say which, and how to make one that travels
+            String iface = type.getInterfaces().length > 0 ? type.getInterfaces()[0].getName() : "?";
+            String simple = iface.substring(iface.lastIndexOf('.') + 1);
+            return new CallError(name, failure.getClass().getName(), "cannot send " + what + " (a lambda of type "
+                    + iface + ") to " + name + ": only a serializable lambda can be sent; declare it with one of "
+                    + "Jitogen's Remote types (RemoteCallable, RemoteFunction, RemoteBiFunction, RemoteRunnable), or "
+                    + "as an intersection with Serializable, e.g. (" + simple + "<...> & java.io.Serializable) x -> ...",
+                    List.of(), null);
+        }
         return new CallError(name, failure.getClass().getName(), "cannot send " + what + " ("
-                + value.getClass().getName() + ") to " + name + ": its value cannot be serialized: "
+                + type.getName() + ") to " + name + ": its value cannot be serialized: "
                 + failure.getMessage(), List.of(), null);
     }
 

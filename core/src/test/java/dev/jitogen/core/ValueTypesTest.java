@@ -265,8 +265,9 @@ class ValueTypesTest {
                         .toList()),
                 copy("entries sorted by value", ArrayList.class, () -> new TreeMap<>(Map.of("a", 2, "b", 1)).entrySet()
                         .stream().sorted(Map.Entry.comparingByValue()).collect(Collectors.toList())),
-                copy("EnumMap", LinkedHashMap.class,
+                copy("EnumMap", EnumMap.class,
                         () -> new EnumMap<>(Map.of(DayOfWeek.MONDAY, 1, DayOfWeek.SUNDAY, 7))),
+
                 copy("Properties", Properties.class, () -> {
                     Properties p = new Properties();
                     p.setProperty("os.name", "Linux");

@@ -253,7 +253,6 @@ final class JShellCommands {
         for (int i = typed.size() - 1; i >= 0; i--) {
             if (js.status(typed.get(i)).isActive()) js.drop(typed.get(i));
         }
-        shell.ids.restartMain();
         shell.startup.restore();
         shell.saved.removeIf(u -> !Shell.isCommand(u) || u.startsWith("/drop"));
         shell.lastFailures = List.of();

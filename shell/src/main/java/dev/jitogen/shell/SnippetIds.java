@@ -9,7 +9,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Names snippets as the JDK's {@code jshell} does: what the user types is numbered {@code 1, 2, ...} (and its
  * values {@code $1, $2, ...}), start-up snippets {@code s1, s2, ...}, rejected ones {@code e1, e2, ...}. The shell's
  * own helper snippets (the code behind {@code /on}, probes) go to a hidden space and are never listed.
- * {@code /reset} starts the user's numbering again.
+ * Numbers go on after {@code /reset} (jshell starts again at 1): JShell keeps the names {@code $1, $2, ...} of
+ * dropped snippets, and a number must name one snippet's value.
  *
  * <p>Threads: JShell calls {@link #id} and {@link #nextTemp} on the thread that evaluates; the shell switches spaces
  * on that same thread. The map is concurrent because completion may read it from the line reader's thread.
@@ -83,9 +84,4 @@ final class SnippetIds {
         if (space != null && space != Space.HIDDEN) next[space.ordinal()]--;
     }
 
-    /** After /reset: the user's numbering starts again at 1, as jshell's does. */
-    void restartMain() {
-        next[Space.MAIN.ordinal()] = 1;
-        next[Space.ERROR.ordinal()] = 1;
-    }
 }

@@ -150,9 +150,9 @@ class InteractiveTerminalTest {
         type("/reset");
         key("Enter");
         await("Resetting state.", Duration.ofSeconds(10));
-        type("local.call(() -> 6 * 7)");
+        type("local.call(() -> 6 * 7 + 1000)");
         key("Enter");
-        await("$1 ==> 42", Duration.ofSeconds(20));
+        await("==> 1042", Duration.ofSeconds(20));
 
         // a context killed from outside is announced above the prompt, with its name and cause
         type("/local victim");

@@ -151,8 +151,16 @@ class ShellCorpusTest {
         outcomes.put(s.name(), firstError(r.lines()));
         assertTrue(r.ok() && value != null, () -> s.name() + ": in the child: " + remote + "\n" + r.text());
         outcomes.put(s.name(), "master " + m.value() + ", child " + value);
-        assertEquals(m.value(), value, () -> s.name() + ": master and child differ for " + remote);
+        // /on prints text raw, where an expression's value is a Java literal
+        String expected = s.via() == Via.ON ? raw(m.value()) : m.value();
+        assertEquals(expected, value, () -> s.name() + ": master and child differ for " + remote);
         outcomes.put(s.name(), "ok");
+    }
+
+    /** A jshell string literal ({@code "a\\"b"}) as the text it stands for; anything else as it is. */
+    private static String raw(String value) {
+        if (value == null || value.length() < 2 || !value.startsWith("\"") || !value.endsWith("\"")) return value;
+        return value.substring(1, value.length() - 1).replace("\\\"", "\"").replace("\\n", "\n").replace("\\\\", "\\");
     }
 
     /** The exception line a failed run printed, with the frame under it; else its first line. */
@@ -244,9 +252,9 @@ class ShellCorpusTest {
         expr("serializable lambda held in a top-level variable",
                 "k15inc.apply(41)",
                 "RemoteFunction<Integer, Integer> k15inc = x -> x + 1;");
-        expr("plain Function held in a top-level variable",
+        expr("Function made Serializable held in a top-level variable",
                 "k16dbl.apply(21)",
-                "Function<Integer, Integer> k16dbl = x -> x * 2;");
+                "Function<Integer, Integer> k16dbl = (Function<Integer, Integer> & java.io.Serializable) x -> x * 2;");
 
         // -- streams
         expr("stream map filter reduce",

@@ -80,7 +80,7 @@ class ShellTest {
     void redefiningAMethodChangesWhatTheChildRunsAtItsNextCall() {
         run("String greet() { return \"hello\"; }");
         assertTrue(run("local.call(() -> greet())").endsWith("==> \"hello\""));
-        assertTrue(run("String greet() { return \"bonjour\"; }").contains("replaced method greet()"));
+        assertTrue(run("String greet() { return \"bonjour\"; }").contains("modified method greet()"));
         assertTrue(run("local.call(() -> greet())").endsWith("==> \"bonjour\""));
     }
 
@@ -291,5 +291,15 @@ class ShellTest {
         assertEquals(1, Script.run(List.of(bad), out::add, false));
         assertTrue(out.stream().anyMatch(l -> l.contains("bad.jsh:6: failed")), out.toString());
         assertEquals(2, Script.run(List.of(dir.resolve("missing.jsh")), out::add, false));
+    }
+
+    @Test
+    void aPlainLambdaInAVariableIsRefusedWithHowToMakeOneThatTravels() {
+        run("Function<Integer, Integer> dbl = x -> x * 2;");
+        String out = fail("local.call(() -> dbl.apply(21))");
+        assertTrue(out.contains("cannot send variable dbl (a lambda of type java.util.function.Function) to local"), out);
+        assertTrue(out.contains("RemoteFunction") && out.contains("(Function<...> & java.io.Serializable)"), out);
+        run("Function<Integer, Integer> dbl2 = (Function<Integer, Integer> & java.io.Serializable) x -> x * 2;");
+        assertTrue(run("local.call(() -> dbl2.apply(21))").endsWith("==> 42"));
     }
 }

@@ -42,14 +42,14 @@ import java.util.TreeSet;
  */
 final class JdkSerializer extends Serializer<Object> {
     static final int PATH = 0, FILE = 1, ZONED_DATE_TIME = 2, LOCALE = 3, INET_ADDRESS = 4, SOCKET_ADDRESS = 5,
-            ENTRY = 6, LIST = 7, SET = 8, MAP = 9;
+            INT_SUMMARY = 6, LONG_SUMMARY = 7, DOUBLE_SUMMARY = 8, ENTRY = 9, LIST = 10, SET = 11, MAP = 12, ENUM_MAP = 13;
     /** Flags of a copied collection, written before its elements. */
     private static final int UNMODIFIABLE = 1, SORTED = 2;
 
     private final int kind;
 
     JdkSerializer(int kind) {
-        super(false, kind < ENTRY); // values are immutable; entries and collections hold other objects
+        super(false, kind < INT_SUMMARY); // values are immutable; statistics, entries and collections are not
         this.kind = kind;
     }
 
@@ -75,6 +75,28 @@ final class JdkSerializer extends Serializer<Object> {
                 if (a.isUnresolved()) out.writeString(a.getHostString());
                 else writeInet(out, a.getAddress());
             }
+            case INT_SUMMARY -> {
+                java.util.IntSummaryStatistics st = (java.util.IntSummaryStatistics) value;
+                out.writeVarLong(st.getCount(), true);
+                out.writeVarLong(st.getSum(), false);
+                out.writeVarInt(st.getMin(), false);
+                out.writeVarInt(st.getMax(), false);
+            }
+            case LONG_SUMMARY -> {
+                java.util.LongSummaryStatistics st = (java.util.LongSummaryStatistics) value;
+                out.writeVarLong(st.getCount(), true);
+                out.writeVarLong(st.getSum(), false);
+                out.writeVarLong(st.getMin(), false);
+                out.writeVarLong(st.getMax(), false);
+            }
+            case DOUBLE_SUMMARY -> {
+                java.util.DoubleSummaryStatistics st = (java.util.DoubleSummaryStatistics) value;
+                out.writeVarLong(st.getCount(), true);
+                out.writeDouble(st.getSum());
+                out.writeDouble(st.getMin());
+                out.writeDouble(st.getMax());
+            }
+            case ENUM_MAP -> writeEnumMap(kryo, out, (java.util.EnumMap<?, ?>) value);
             case ENTRY -> {
                 Map.Entry<?, ?> e = (Map.Entry<?, ?>) value;
                 kryo.writeClassAndObject(out, e.getKey());
@@ -104,6 +126,22 @@ final class JdkSerializer extends Serializer<Object> {
                 int port = in.readVarInt(true);
                 if (in.readBoolean()) return InetSocketAddress.createUnresolved(in.readString(), port);
                 return new InetSocketAddress(readInet(in), port);
+            case INT_SUMMARY: {
+                long count = in.readVarLong(true), sum = in.readVarLong(false);
+                int min = in.readVarInt(false), max = in.readVarInt(false);
+                return count == 0 ? new java.util.IntSummaryStatistics() : new java.util.IntSummaryStatistics(count, min, max, sum);
+            }
+            case LONG_SUMMARY: {
+                long count = in.readVarLong(true), sum = in.readVarLong(false), min = in.readVarLong(false), max = in.readVarLong(false);
+                return count == 0 ? new java.util.LongSummaryStatistics() : new java.util.LongSummaryStatistics(count, min, max, sum);
+            }
+            case DOUBLE_SUMMARY: {
+                long count = in.readVarLong(true);
+                double sum = in.readDouble(), min = in.readDouble(), max = in.readDouble();
+                return count == 0 ? new java.util.DoubleSummaryStatistics() : new java.util.DoubleSummaryStatistics(count, min, max, sum);
+            }
+            case ENUM_MAP:
+                return readEnumMap(kryo, in);
             case ENTRY:
                 Object key = kryo.readClassAndObject(in);
                 return new AbstractMap.SimpleImmutableEntry<>(key, kryo.readClassAndObject(in));
@@ -112,6 +150,36 @@ final class JdkSerializer extends Serializer<Object> {
             default:
                 return readCollection(kryo, in);
         }
+    }
+
+    /**
+     * An EnumMap: its key type, then its entries. The key type of an empty one cannot be read without reflection
+     * into java.util, so an empty EnumMap arrives keyed by {@link java.util.concurrent.TimeUnit}: empty all the same.
+     */
+    private static void writeEnumMap(Kryo kryo, Output out, java.util.EnumMap<?, ?> map) {
+        out.writeVarInt(map.size(), true);
+        Class<?> keys = map.isEmpty() ? java.util.concurrent.TimeUnit.class
+                : ((Enum<?>) map.keySet().iterator().next()).getDeclaringClass();
+        kryo.writeClass(out, keys);
+        for (Map.Entry<?, ?> e : map.entrySet()) {
+            out.writeVarInt(((Enum<?>) e.getKey()).ordinal(), true);
+            kryo.writeClassAndObject(out, e.getValue());
+        }
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Object readEnumMap(Kryo kryo, Input in) {
+        int size = in.readVarInt(true);
+        Class<?> keys = kryo.readClass(in).getType();
+        if (!keys.isEnum()) throw new KryoException("an EnumMap keyed by " + keys.getName() + ", which is not an enum");
+        Object[] constants = keys.getEnumConstants();
+        java.util.EnumMap map = new java.util.EnumMap(keys);
+        for (int i = 0; i < size; i++) {
+            int ordinal = in.readVarInt(true);
+            if (ordinal >= constants.length) throw new KryoException("no constant " + ordinal + " in " + keys.getName());
+            map.put((Enum) constants[ordinal], kryo.readClassAndObject(in));
+        }
+        return map;
     }
 
     /** Paths of the default file system, as their text; the receiving JVM parses it with its own default. */

@@ -110,6 +110,10 @@ final class JdkValues {
         kryo.register(AtomicReference.class, new DefaultSerializers.AtomicReferenceSerializer(), id++);
         kryo.register(StringBuilder.class, new DefaultSerializers.StringBuilderSerializer(), id++);
         kryo.register(StringBuffer.class, new DefaultSerializers.StringBufferSerializer(), id++);
+        kryo.register(java.util.IntSummaryStatistics.class, new JdkSerializer(JdkSerializer.INT_SUMMARY), id++);
+        kryo.register(java.util.LongSummaryStatistics.class, new JdkSerializer(JdkSerializer.LONG_SUMMARY), id++);
+        kryo.register(java.util.DoubleSummaryStatistics.class, new JdkSerializer(JdkSerializer.DOUBLE_SUMMARY), id++);
+        kryo.register(java.util.EnumMap.class, new JdkSerializer(JdkSerializer.ENUM_MAP), id++);
         kryo.register(Map.Entry.class, new JdkSerializer(JdkSerializer.ENTRY), id++);
         kryo.register(List.class, new JdkSerializer(JdkSerializer.LIST), id++);
         kryo.register(Set.class, new JdkSerializer(JdkSerializer.SET), id++);
@@ -131,9 +135,9 @@ final class JdkValues {
         if (Map.Entry.class.isAssignableFrom(type)) return Map.Entry.class;
         if (!Collection.class.isAssignableFrom(type) && !Map.class.isAssignableFrom(type)) return type;
         // public top-level collections (ArrayList, TreeMap, ArrayDeque...) are plain and keep their own
-        // serializers; EnumSet's hidden subclasses have Kryo's; everything else (a view, a wrapper, or a collection
-        // Kryo cannot rebuild, such as EnumMap) travels as a copy
-        if (EnumSet.class.isAssignableFrom(type) || isPlain(type)) return type;
+        // serializers; EnumSet's hidden subclasses have Kryo's, EnumMap Jitogen's; everything else (a view, a
+        // wrapper, or a collection Kryo cannot rebuild, such as ArrayBlockingQueue) travels as a copy
+        if (EnumSet.class.isAssignableFrom(type) || type == java.util.EnumMap.class || isPlain(type)) return type;
         if (Map.class.isAssignableFrom(type)) return Map.class;
         return Set.class.isAssignableFrom(type) ? Set.class : List.class;
     }

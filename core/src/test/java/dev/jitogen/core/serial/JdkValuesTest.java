@@ -99,8 +99,20 @@ class JdkValuesTest {
         EnumMap<DayOfWeek, Integer> days = new EnumMap<>(Map.of(DayOfWeek.TUESDAY, 2, DayOfWeek.MONDAY, 1));
         Object back = throughAllowList(days);
         assertEquals(days, back);
+        assertEquals(EnumMap.class, back.getClass(), "an EnumMap stays one");
         assertEquals(List.of(DayOfWeek.MONDAY, DayOfWeek.TUESDAY), new ArrayList<>(((Map<?, ?>) back).keySet()));
         assertEquals(List.of(1, 2), throughAllowList(new ArrayBlockingQueue<>(2, false, List.of(1, 2))));
+    }
+
+    @Test
+    void summaryStatisticsTravelAsTheirFourNumbers() {
+        var ints = java.util.stream.IntStream.of(4, 8, 15, 16, 23, 42).summaryStatistics();
+        assertEquals(ints.toString(), throughAllowList(ints).toString());
+        var longs = java.util.stream.LongStream.of(-4, 8).summaryStatistics();
+        assertEquals(longs.toString(), throughAllowList(longs).toString());
+        var doubles = java.util.stream.DoubleStream.of(1.5, 2.25).summaryStatistics();
+        assertEquals(doubles.toString(), throughAllowList(doubles).toString());
+        assertEquals(new java.util.IntSummaryStatistics().toString(), throughAllowList(new java.util.IntSummaryStatistics()).toString());
     }
 
     @Test
