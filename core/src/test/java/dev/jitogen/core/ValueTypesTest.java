@@ -245,7 +245,7 @@ class ValueTypesTest {
                 copy("TreeMap.keySet()", TreeSet.class, () -> new TreeMap<>(Map.of("b", 1, "a", 2)).keySet()),
                 copy("TreeMap.headMap()", TreeMap.class,
                         () -> new TreeMap<>(Map.of(1, "a", 2, "b", 3, "c")).headMap(3)),
-                copy("TreeMap.descendingMap()", LinkedHashMap.class,
+                copy("TreeMap.descendingMap()", TreeMap.class,
                         () -> new TreeMap<>(Map.of(1, "a", 2, "b")).descendingMap()),
                 copy("ConcurrentHashMap.keySet()", LinkedHashSet.class,
                         () -> new ConcurrentHashMap<>(Map.of(1, 2)).keySet()),
@@ -258,7 +258,7 @@ class ValueTypesTest {
                         .entrySet().iterator().next()),
                 copy("TreeMap.firstEntry()", AbstractMap.SimpleImmutableEntry.class, () -> new TreeMap<>(Map.of("a", 1))
                         .firstEntry()),
-                copy("AbstractMap.SimpleEntry", AbstractMap.SimpleImmutableEntry.class,
+                copy("AbstractMap.SimpleEntry", AbstractMap.SimpleEntry.class,
                         () -> new AbstractMap.SimpleEntry<>("k", List.of(1))),
                 copy("entrySet().stream().toList()", null,
                         () -> new HashMap<>(Map.of("a", 1, "b", 2)).entrySet().stream()

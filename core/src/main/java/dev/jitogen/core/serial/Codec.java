@@ -71,6 +71,9 @@ public final class Codec {
                 for (Class<?> c : REGISTERED) {
                     if (c == HashMap.class) kryo.register(c, new SameOrderHashMap(), id++);
                     else if (c == HashSet.class) kryo.register(c, new SameOrderHashSet(), id++);
+                    // with their order, which Kryo's own serializers would write as a JDK class it cannot send
+                    else if (c == TreeMap.class) kryo.register(c, new JdkSerializer(JdkSerializer.MAP), id++);
+                    else if (c == TreeSet.class) kryo.register(c, new JdkSerializer(JdkSerializer.SET), id++);
                     else kryo.register(c, id++);
                 }
                 id = JdkValues.register(kryo, id);

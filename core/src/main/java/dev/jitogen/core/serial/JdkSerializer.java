@@ -20,6 +20,7 @@ import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -42,7 +43,8 @@ import java.util.TreeSet;
  */
 final class JdkSerializer extends Serializer<Object> {
     static final int PATH = 0, FILE = 1, ZONED_DATE_TIME = 2, LOCALE = 3, INET_ADDRESS = 4, SOCKET_ADDRESS = 5,
-            INT_SUMMARY = 6, LONG_SUMMARY = 7, DOUBLE_SUMMARY = 8, ENTRY = 9, LIST = 10, SET = 11, MAP = 12, ENUM_MAP = 13;
+            FILE_TIME = 6, INT_SUMMARY = 7, LONG_SUMMARY = 8, DOUBLE_SUMMARY = 9, ENTRY = 10, MUTABLE_ENTRY = 11,
+            LIST = 12, SET = 13, MAP = 14, ENUM_MAP = 15;
     /** Flags of a copied collection, written before its elements. */
     private static final int UNMODIFIABLE = 1, SORTED = 2;
 
@@ -75,6 +77,11 @@ final class JdkSerializer extends Serializer<Object> {
                 if (a.isUnresolved()) out.writeString(a.getHostString());
                 else writeInet(out, a.getAddress());
             }
+            case FILE_TIME -> {
+                Instant t = ((java.nio.file.attribute.FileTime) value).toInstant();
+                out.writeVarLong(t.getEpochSecond(), false);
+                out.writeVarInt(t.getNano(), true);
+            }
             case INT_SUMMARY -> {
                 java.util.IntSummaryStatistics st = (java.util.IntSummaryStatistics) value;
                 out.writeVarLong(st.getCount(), true);
@@ -97,7 +104,7 @@ final class JdkSerializer extends Serializer<Object> {
                 out.writeDouble(st.getMax());
             }
             case ENUM_MAP -> writeEnumMap(kryo, out, (java.util.EnumMap<?, ?>) value);
-            case ENTRY -> {
+            case ENTRY, MUTABLE_ENTRY -> {
                 Map.Entry<?, ?> e = (Map.Entry<?, ?>) value;
                 kryo.writeClassAndObject(out, e.getKey());
                 kryo.writeClassAndObject(out, e.getValue());
@@ -126,6 +133,8 @@ final class JdkSerializer extends Serializer<Object> {
                 int port = in.readVarInt(true);
                 if (in.readBoolean()) return InetSocketAddress.createUnresolved(in.readString(), port);
                 return new InetSocketAddress(readInet(in), port);
+            case FILE_TIME:
+                return java.nio.file.attribute.FileTime.from(Instant.ofEpochSecond(in.readVarLong(false), in.readVarInt(true)));
             case INT_SUMMARY: {
                 long count = in.readVarLong(true), sum = in.readVarLong(false);
                 int min = in.readVarInt(false), max = in.readVarInt(false);
@@ -145,6 +154,9 @@ final class JdkSerializer extends Serializer<Object> {
             case ENTRY:
                 Object key = kryo.readClassAndObject(in);
                 return new AbstractMap.SimpleImmutableEntry<>(key, kryo.readClassAndObject(in));
+            case MUTABLE_ENTRY:
+                Object k = kryo.readClassAndObject(in);
+                return new AbstractMap.SimpleEntry<>(k, kryo.readClassAndObject(in));
             case MAP:
                 return readMap(kryo, in);
             default:
@@ -239,21 +251,22 @@ final class JdkSerializer extends Serializer<Object> {
      * it was sorted in natural order), wrapped unmodifiable if it was.
      */
     private static void writeCollection(Kryo kryo, Output out, Collection<?> c) {
-        int flags = (JdkValues.isUnmodifiable(c.getClass()) ? UNMODIFIABLE : 0)
-                | (c instanceof SortedSet<?> s && s.comparator() == null ? SORTED : 0);
+        int flags = (JdkValues.isUnmodifiable(c.getClass()) ? UNMODIFIABLE : 0) | (c instanceof SortedSet<?> ? SORTED : 0);
         Object[] elements = c.toArray(); // one consistent snapshot, also of synchronized and concurrent ones
         out.writeByte(flags);
+        if (c instanceof SortedSet<?> s) writeOrder(kryo, out, s.comparator());
         out.writeVarInt(elements.length, true);
         for (Object e : elements) kryo.writeClassAndObject(out, e);
     }
 
     private Collection<Object> readCollection(Kryo kryo, Input in) {
         int flags = in.readByte();
+        Comparator<Object> order = (flags & SORTED) != 0 ? readOrder(kryo, in) : null;
         int n = size(in);
         boolean unmodifiable = (flags & UNMODIFIABLE) != 0;
         Collection<Object> inner, result;
         if (kind == SET && (flags & SORTED) != 0) {
-            TreeSet<Object> s = new TreeSet<>();
+            TreeSet<Object> s = new TreeSet<>(order);
             inner = s;
             result = unmodifiable ? Collections.unmodifiableNavigableSet(s) : s;
         } else if (kind == SET) {
@@ -272,10 +285,10 @@ final class JdkSerializer extends Serializer<Object> {
 
     /** A JDK map with no serializer of its own, as a LinkedHashMap (a TreeMap if sorted in natural order). */
     private static void writeMap(Kryo kryo, Output out, Map<?, ?> m) {
-        int flags = (JdkValues.isUnmodifiable(m.getClass()) ? UNMODIFIABLE : 0)
-                | (m instanceof SortedMap<?, ?> s && s.comparator() == null ? SORTED : 0);
+        int flags = (JdkValues.isUnmodifiable(m.getClass()) ? UNMODIFIABLE : 0) | (m instanceof SortedMap<?, ?> ? SORTED : 0);
         Object[] entries = m.entrySet().toArray();
         out.writeByte(flags);
+        if (m instanceof SortedMap<?, ?> s) writeOrder(kryo, out, s.comparator());
         out.writeVarInt(entries.length, true);
         for (Object o : entries) {
             Map.Entry<?, ?> e = (Map.Entry<?, ?>) o;
@@ -286,11 +299,12 @@ final class JdkSerializer extends Serializer<Object> {
 
     private static Map<Object, Object> readMap(Kryo kryo, Input in) {
         int flags = in.readByte();
+        Comparator<Object> order = (flags & SORTED) != 0 ? readOrder(kryo, in) : null;
         int n = size(in);
         boolean unmodifiable = (flags & UNMODIFIABLE) != 0;
         Map<Object, Object> inner, result;
         if ((flags & SORTED) != 0) {
-            TreeMap<Object, Object> t = new TreeMap<>();
+            TreeMap<Object, Object> t = new TreeMap<>(order);
             inner = t;
             result = unmodifiable ? Collections.unmodifiableNavigableMap(t) : t;
         } else {
@@ -304,6 +318,37 @@ final class JdkSerializer extends Serializer<Object> {
         }
         return result;
     }
+
+    /**
+     * The order of a sorted set or map: the JDK's own orders (natural, reversed, case-insensitive, and that reversed)
+     * by a code, as their classes are the JDK's and closed to Kryo; any other comparator as an object of its own,
+     * which travels if it is a serializable class of the user's (or is refused, saying why).
+     */
+    private static void writeOrder(Kryo kryo, Output out, Comparator<?> c) {
+        int code = ORDERS.indexOf(c == Comparator.naturalOrder() ? null : c);
+        if (code < 0 && (!(c instanceof java.io.Serializable) || JdkValues.isJdk(c.getClass()))) {
+            throw new NotSendableException(c.getClass().getName(), "a sorted collection travels with its order: natural "
+                    + "order, reverseOrder(), String.CASE_INSENSITIVE_ORDER, or a serializable comparator (a class of "
+                    + "your own, or a lambda cast to (Comparator<T> & java.io.Serializable)); for another order, return "
+                    + "a List or a LinkedHashMap built in that order");
+        }
+        out.writeByte(code);
+        if (code < 0) kryo.writeClassAndObject(out, c);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Comparator<Object> readOrder(Kryo kryo, Input in) {
+        int code = in.readByte();
+        if (code >= ORDERS.size()) throw new KryoException("no order " + code);
+        if (code >= 0) return (Comparator<Object>) ORDERS.get(code);
+        Object c = kryo.readClassAndObject(in);
+        if (!(c instanceof Comparator<?>)) throw new KryoException("a sorted collection's order is not a Comparator");
+        return (Comparator<Object>) c;
+    }
+
+    /** The JDK's orders, by code: their position here. */
+    private static final List<Comparator<?>> ORDERS = java.util.Arrays.asList(null, Collections.reverseOrder(),
+            String.CASE_INSENSITIVE_ORDER, Collections.reverseOrder(String.CASE_INSENSITIVE_ORDER));
 
     /** A declared element count, which data from a child may have forged: trusted for no more than 1024 slots. */
     private static int size(Input in) {

@@ -110,6 +110,8 @@ final class JdkValues {
         kryo.register(AtomicReference.class, new DefaultSerializers.AtomicReferenceSerializer(), id++);
         kryo.register(StringBuilder.class, new DefaultSerializers.StringBuilderSerializer(), id++);
         kryo.register(StringBuffer.class, new DefaultSerializers.StringBufferSerializer(), id++);
+        kryo.register(java.nio.file.attribute.FileTime.class, new JdkSerializer(JdkSerializer.FILE_TIME), id++);
+        kryo.register(java.util.AbstractMap.SimpleEntry.class, new JdkSerializer(JdkSerializer.MUTABLE_ENTRY), id++);
         kryo.register(java.util.IntSummaryStatistics.class, new JdkSerializer(JdkSerializer.INT_SUMMARY), id++);
         kryo.register(java.util.LongSummaryStatistics.class, new JdkSerializer(JdkSerializer.LONG_SUMMARY), id++);
         kryo.register(java.util.DoubleSummaryStatistics.class, new JdkSerializer(JdkSerializer.DOUBLE_SUMMARY), id++);
@@ -132,12 +134,18 @@ final class JdkValues {
         if (Charset.class.isAssignableFrom(type)) return Charset.class; // sun.nio.cs.UTF_8...
         if (InetAddress.class.isAssignableFrom(type)) return InetAddress.class;
         if (ZoneId.class.isAssignableFrom(type) && type != ZoneOffset.class) return ZoneId.class; // ZoneRegion
+        if (type == java.util.AbstractMap.SimpleEntry.class) return type; // public and mutable: it stays one
         if (Map.Entry.class.isAssignableFrom(type)) return Map.Entry.class;
         if (!Collection.class.isAssignableFrom(type) && !Map.class.isAssignableFrom(type)) return type;
         // public top-level collections (ArrayList, TreeMap, ArrayDeque...) are plain and keep their own
         // serializers; EnumSet's hidden subclasses have Kryo's, EnumMap Jitogen's; everything else (a view, a
         // wrapper, or a collection Kryo cannot rebuild, such as ArrayBlockingQueue) travels as a copy
-        if (EnumSet.class.isAssignableFrom(type) || type == java.util.EnumMap.class || isPlain(type)) return type;
+        if (EnumSet.class.isAssignableFrom(type) || type == java.util.EnumMap.class) return type;
+        // a TreeMap or TreeSet, or a sorted view, keeps its order (see JdkSerializer's orders)
+        boolean tree = type == java.util.TreeMap.class || type == java.util.TreeSet.class;
+        if (!tree && isPlain(type)) return type;
+        if (java.util.SortedMap.class.isAssignableFrom(type)) return Map.class;
+        if (java.util.SortedSet.class.isAssignableFrom(type)) return Set.class;
         if (Map.class.isAssignableFrom(type)) return Map.class;
         return Set.class.isAssignableFrom(type) ? Set.class : List.class;
     }
@@ -198,8 +206,14 @@ final class JdkValues {
         } else if (Throwable.class.isAssignableFrom(type)) {
             what = "an exception is not a value here; throw it (the caller gets a CallError) or return its message";
         } else if (java.util.Comparator.class.isAssignableFrom(type)) {
-            what = "only natural order travels with a sorted collection; to keep another order, return a List or a "
-                    + "LinkedHashMap built in that order";
+            what = "a sorted collection travels with natural order, reverseOrder() or String.CASE_INSENSITIVE_ORDER "
+                    + "(or a comparator class of your own); for another order, return a List or a LinkedHashMap built "
+                    + "in that order";
+        } else if (java.nio.file.attribute.BasicFileAttributes.class.isAssignableFrom(type)) {
+            what = "file attributes are read where the file is; return the ones you need (size(), "
+                    + "lastModifiedTime(), isDirectory(), or PosixFilePermissions.toString(attrs.permissions()))";
+        } else if (java.security.Principal.class.isAssignableFrom(type)) {
+            what = "a user or group belongs to its host; return its getName()";
         } else if (AutoCloseable.class.isAssignableFrom(type)) {
             what = "an open resource belongs to its JVM; use it where it is open and return the data you need";
         } else {
