@@ -158,11 +158,10 @@ class InteractiveTerminalTest {
         type("/local victim");
         key("Enter");
         await("started victim", Duration.ofSeconds(20));
-        type("victim.pid()");
+        type("\"victim=\" + victim.pid()");
         key("Enter");
-        java.util.regex.Matcher vp = java.util.regex.Pattern.compile("\\$\\d+ ==> (\\d+)")
-                .matcher(await("==> ", Duration.ofSeconds(10)).lines().filter(l -> l.matches("\\$\\d+ ==> \\d+"))
-                        .reduce((a, b) -> b).orElse(""));
+        java.util.regex.Matcher vp = java.util.regex.Pattern.compile("\"victim=(\\d+)\"")
+                .matcher(await("==> \"victim=", Duration.ofSeconds(10)));
         assertTrue(vp.find());
         ProcessHandle.of(Long.parseLong(vp.group(1))).orElseThrow().destroyForcibly();
         await("context victim disconnected: exited due to signal 9 (SIGKILL)", Duration.ofSeconds(10));
