@@ -1,6 +1,5 @@
 package dev.jitogen.shell;
 
-import dev.jitogen.core.CallError;
 import dev.jitogen.core.ConnectionMethod;
 import dev.jitogen.core.Context;
 import dev.jitogen.core.LocalOptions;
@@ -15,13 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletionService;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorCompletionService;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -281,7 +273,7 @@ public final class Session {
     /** As {@link #on(List, RemoteCallable)}; with {@code isVoid}, a result prints nothing (the code was a statement). */
     public boolean on(List<String> names, RemoteCallable<?> fn, boolean isVoid) {
         return fanOut(names, c -> c.callAsync(fn), (name, label, value) -> {
-            if (!isVoid) print.async(block(label, value instanceof String s ? s : Feedback.value(value)));
+            if (!isVoid) print.async(Fleet.block(label, value instanceof String s ? s : Feedback.value(value)));
             return true;
         });
     }
@@ -297,115 +289,28 @@ public final class Session {
     public boolean sh(List<String> names, String command) {
         return fanOut(names, c -> c.callStaticAsync(RemoteCommand.class.getName(), "run", command), (name, label, value) -> {
             if (!(value instanceof String[] r) || r.length != 3 || r[0] == null || r[1] == null || r[2] == null) {
-                print.async(block(label, "sent a malformed result"));
+                print.async(Fleet.block(label, "sent a malformed result"));
                 return false;
             }
             StringBuilder b = new StringBuilder();
-            if (!r[0].isEmpty()) b.append(block(label, r[0].stripTrailing())).append('\n');
-            if (!r[1].isEmpty()) b.append(block("[" + name + "] stderr: ", r[1].stripTrailing())).append('\n');
+            if (!r[0].isEmpty()) b.append(Fleet.block(label, r[0].stripTrailing())).append('\n');
+            if (!r[1].isEmpty()) b.append(Fleet.block("[" + name + "] stderr: ", r[1].stripTrailing())).append('\n');
             b.append(label).append("exit ").append(r[2]);
             print.async(b.toString());
             return "0".equals(r[2]);
         });
     }
 
-    /** A value under a label: its first line after the label, the others indented to line up with it. */
-    static String block(String label, String text) {
-        String pad = " ".repeat(label.length());
-        StringBuilder b = new StringBuilder();
-        String[] lines = text.split("\n", -1);
-        for (int i = 0; i < lines.length; i++) {
-            if (i > 0) b.append('\n');
-            b.append(i == 0 ? label : pad).append(ContextOutput.escape(lines[i]));
-        }
-        return b.toString();
-    }
-
-    /** Prints one result under its label; returns whether it counts as success. */
-    @FunctionalInterface
-    private interface ResultPrinter {
-        boolean print(String name, String label, Object value);
-    }
-
-    private boolean fanOut(List<String> names, Function<Context, Receiver<?>> call, ResultPrinter printer) {
+    private boolean fanOut(List<String> names, Function<Context, Receiver<?>> call, Fleet.ResultPrinter printer) {
         List<Context> targets = new ArrayList<>();
         for (String n : names) targets.add(context(n));
-        int width = names.stream().mapToInt(String::length).max().orElse(0) + 3;
-        long start = System.nanoTime();
-        ExecutorService waiters = Executors.newFixedThreadPool(Math.max(1, Math.min(targets.size(), 64)), r -> {
-            Thread t = new Thread(r, "jitogen-fan-out");
-            t.setDaemon(true);
-            return t;
-        });
         Map<String, Throwable> failures = new java.util.concurrent.ConcurrentHashMap<>();
         try {
-            CompletionService<Boolean> done = new ExecutorCompletionService<>(waiters);
-            List<Future<Boolean>> futures = new ArrayList<>();
-            for (Context c : targets) {
-                String label = pad("[" + c.name() + "]", width);
-                Receiver<?> r;
-                try {
-                    r = call.apply(c);
-                } catch (RuntimeException e) {
-                    failures.put(c.name(), e);
-                    futures.add(done.submit(() -> {
-                        print.async(block(label, message(e)));
-                        return false;
-                    }));
-                    continue;
-                }
-                futures.add(done.submit(() -> {
-                    Object value;
-                    try {
-                        value = r.get();
-                    } catch (RuntimeException e) {
-                        failures.put(c.name(), e);
-                        print.async(block(label, message(e)));
-                        return false;
-                    }
-                    return printer.print(c.name(), label, value);
-                }));
-            }
-            int ok = 0, failed = 0;
-            try {
-                for (int i = 0; i < targets.size(); i++) {
-                    Future<Boolean> f;
-                    while ((f = done.poll(250, TimeUnit.MILLISECONDS)) == null) {
-                        print.progress("… " + (targets.size() - i) + " of " + targets.size() + " pending, "
-                                + seconds(start) + " s");
-                    }
-                    if (f.get()) ok++;
-                    else failed++;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                futures.forEach(f -> f.cancel(true));
-                print.async("|  interrupted: " + ok + " ok, " + failed + " failed, " + (targets.size() - ok - failed)
-                        + " abandoned");
-                return false;
-            } catch (ExecutionException e) {
-                throw new IllegalStateException(e.getCause());
-            }
-            print.async(ok + " ok, " + failed + " failed in " + seconds(start) + " s");
-            return failed == 0;
+            return Fleet.fanOut(print, targets, call, printer, failures);
         } finally {
-            waiters.shutdownNow();
             synchronized (this) {
                 lastFailures = Map.copyOf(failures);
             }
         }
-    }
-
-    private static String message(Throwable e) {
-        if (e instanceof CallError c) return c.remoteClassName() + (c.remoteMessage() != null ? ": " + c.remoteMessage() : "");
-        return e.getClass().getSimpleName() + ": " + e.getMessage();
-    }
-
-    private static String seconds(long start) {
-        return String.format(java.util.Locale.ROOT, "%.2f", (System.nanoTime() - start) / 1e9);
-    }
-
-    private static String pad(String s, int width) {
-        return s.length() >= width ? s + " " : s + " ".repeat(width - s.length());
     }
 }

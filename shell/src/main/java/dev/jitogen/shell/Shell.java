@@ -8,12 +8,10 @@ import jdk.jshell.Snippet;
 import jdk.jshell.SnippetEvent;
 import jdk.jshell.SourceCodeAnalysis;
 
-import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Handler;
 import java.util.regex.Pattern;
@@ -25,10 +23,9 @@ import java.util.stream.Collectors;
  * current feedback mode. Used by the interactive front end, by piped input and by {@code jitogen run}.
  *
  * <p>Threads: {@link #run}, {@link #isComplete}, {@link #completions} and {@link #signatures} are called on one
- * shell thread. JShell is built on a background thread at construction, and a warm-up thread evaluates the start-up
- * imports; the two take turns with the shell thread under {@link #jshellLock} (JShell is not thread-safe), and the
- * first unit waits until the imports are in. {@link #stop} may be called from any thread (Ctrl-C). Output from other
- * threads (forwarded logs, context deaths) goes through the thread-safe {@link Printer}.
+ * shell thread; each takes its turn with JShell from the {@link JShellHost}, which warms JShell up on threads of
+ * its own. {@link #stop} may be called from any thread (Ctrl-C). Output from other threads (forwarded logs, context
+ * deaths) goes through the thread-safe {@link Printer}.
  */
 public final class Shell implements AutoCloseable {
     /** Where the shell prints. {@code async} lines come from other threads and must not break the line being typed. */
@@ -44,9 +41,6 @@ public final class Shell implements AutoCloseable {
         }
     }
 
-    static final List<String> STARTUP_IMPORTS = List.of(
-            "dev.jitogen.core.*", "java.io.*", "java.math.*", "java.net.*", "java.nio.file.*", "java.time.*",
-            "java.util.*", "java.util.concurrent.*", "java.util.function.*", "java.util.regex.*", "java.util.stream.*");
     private static final Pattern LOCAL_WORD = Pattern.compile("(?<![\\w$.])local(?![\\w$])");
 
     final Printer out;
@@ -54,18 +48,11 @@ public final class Shell implements AutoCloseable {
     final SnippetExecution execution;
     final Session session;
     final SnippetIds ids = new SnippetIds();
-    private final CompletableFuture<JShell> jshell;
+    final JShellHost host;
     final Map<String, Command> commands = new LinkedHashMap<>();
     /** Every unit entered, for /history; the ones that succeeded, in order, for /save and /reload. Shell thread. */
     final List<String> history = new ArrayList<>(), saved = new ArrayList<>();
     private final Handler logHandler;
-    /** JShell is not thread-safe: the shell thread and the warm-up thread take turns with it under this lock. */
-    private final Object jshellLock = new Object();
-    /** Start-up imports not yet evaluated; the warm-up thread takes them one at a time, the shell thread the rest. */
-    private final java.util.Queue<String> pendingImports = new java.util.concurrent.ConcurrentLinkedQueue<>(STARTUP_IMPORTS);
-    /** True while the shell thread waits for {@link #jshellLock}: the warm-up thread then stands back. */
-    private volatile boolean shellWaiting;
-    private volatile boolean closed;
     /** How much is said about what succeeded. */
     volatile Feedback.Mode mode;
     /** The thread running a command now (Ctrl-C interrupts it), else null. */
@@ -116,69 +103,13 @@ public final class Shell implements AutoCloseable {
         }, out);
         this.startup = new StartupVariables(this);
         this.logHandler = ContextOutput.install(out);
-        this.jshell = CompletableFuture.supplyAsync(this::buildJShell);
+        this.host = new JShellHost(execution, ids, startup::declare);
         JShellCommands.define(this);
         ContextCommands.define(this);
     }
 
-    private JShell buildJShell() {
-        PrintStream sysout = System.out;
-        JShell[] self = new JShell[1];
-        JShell js = JShell.builder()
-                .executionEngine(new SnippetExecution.Provider(execution), Map.of())
-                .out(sysout).err(System.err)
-                // --release 17: classes children on Java 17 can load; -g: local variable names, so that a captured
-                // value that cannot be sent is named (SnippetStatics.capturedNames)
-                .compilerOptions("--release", "17", "-g")
-                .idGenerator((s, keyIndex) -> ids.id(s, sn -> self[0] != null && self[0].status(sn).isActive()))
-                .tempVariableNameGenerator(ids::nextTemp)
-                .build();
-        self[0] = js;
-        synchronized (jshellLock) {
-            importNext(js); // dev.jitogen.core.*: the start-up variables need it
-            startup.declare(js);
-        }
-        Thread rest = new Thread(() -> warmUp(js), "jitogen-jshell-warmup");
-        rest.setDaemon(true);
-        rest.start();
-        return js;
-    }
-
-    /** Evaluates the remaining start-up imports, then warms javac's lambda path and completion, taking turns. */
-    private void warmUp(JShell js) {
-        try {
-            while (!closed) {
-                while (shellWaiting && !closed) Thread.sleep(2);
-                synchronized (jshellLock) {
-                    if (closed || !importNext(js)) break;
-                }
-            }
-            synchronized (jshellLock) {
-                // the first lambda javac compiles is slow: compile one now, not the operator's first call
-                if (!closed) {
-                    ids.in(SnippetIds.Space.HIDDEN, () -> js.eval("java.util.function.Supplier<Object> $jitogenWarm = () -> router;"))
-                            .forEach(e -> js.drop(e.snippet()));
-                }
-            }
-            while (shellWaiting && !closed) Thread.sleep(2);
-            synchronized (jshellLock) {
-                if (!closed) js.sourceCodeAnalysis().completionSuggestions("router.co", 9, new int[1]);
-            }
-        } catch (InterruptedException | IllegalStateException e) {
-            // the shell closed while warming up: nothing to finish
-        }
-    }
-
-    /** Evaluates the next start-up import not yet done; false when none is left. Hold {@link #jshellLock}. */
-    private boolean importNext(JShell js) {
-        String i = pendingImports.poll();
-        if (i == null) return false;
-        ids.in(SnippetIds.Space.START, () -> js.eval("import " + i + ";"));
-        return true;
-    }
-
     JShell jshell() {
-        return jshell.join();
+        return host.get();
     }
 
     /** Java source that finds this shell's session from a snippet. */
@@ -229,36 +160,30 @@ public final class Shell implements AutoCloseable {
     public boolean isComplete(String source) {
         String s = source.strip();
         if (s.isEmpty() || isCommand(s)) return true;
-        JShell js = jshell(); // outside the lock: building takes it
-        synchronized (jshellLock) {
+        String rest = s;
+        return host.turn(js -> {
             SourceCodeAnalysis sca = js.sourceCodeAnalysis();
-            while (!s.isBlank()) {
-                SourceCodeAnalysis.CompletionInfo info = sca.analyzeCompletion(s);
+            for (String left = rest; !left.isBlank(); ) {
+                SourceCodeAnalysis.CompletionInfo info = sca.analyzeCompletion(left);
                 if (!info.completeness().isComplete()) {
                     return info.completeness() == SourceCodeAnalysis.Completeness.UNKNOWN;
                 }
-                s = info.remaining();
+                left = info.remaining();
             }
             return true;
-        }
+        });
     }
 
     /** Java completions at {@code cursor}: the anchor (where replaced text starts) and the continuations. */
     public List<String> completions(String buffer, int cursor, int[] anchor) {
-        JShell js = jshell();
-        synchronized (jshellLock) {
-            List<SourceCodeAnalysis.Suggestion> s = js.sourceCodeAnalysis().completionSuggestions(buffer, cursor, anchor);
-            return s.stream().map(SourceCodeAnalysis.Suggestion::continuation).distinct().collect(Collectors.toList());
-        }
+        return host.turn(js -> js.sourceCodeAnalysis().completionSuggestions(buffer, cursor, anchor).stream()
+                .map(SourceCodeAnalysis.Suggestion::continuation).distinct().collect(Collectors.toList()));
     }
 
     /** The signatures of what is being called at {@code cursor} (after its {@code (}), for Tab; empty if none. */
     List<String> signatures(String buffer, int cursor) {
-        JShell js = jshell();
-        synchronized (jshellLock) {
-            return js.sourceCodeAnalysis().documentation(buffer, cursor, false).stream()
-                    .map(SourceCodeAnalysis.Documentation::signature).distinct().collect(Collectors.toList());
-        }
+        return host.turn(js -> js.sourceCodeAnalysis().documentation(buffer, cursor, false).stream()
+                .map(SourceCodeAnalysis.Documentation::signature).distinct().collect(Collectors.toList()));
     }
 
     /**
@@ -275,22 +200,22 @@ public final class Shell implements AutoCloseable {
      * then read {@code file:line} rather than {@code #id:line}.
      */
     boolean run(String unit, String file, int line) {
-        shellWaiting = true; // from now on the warm-up thread takes no new turn until we have had ours
         String trimmed = unit.strip();
         if (!trimmed.isEmpty() && !isCommand(trimmed) && LOCAL_WORD.matcher(unit).find()) {
             startup.startLocalEarly(); // while JShell may still be warming up and while it compiles
         }
-        JShell js = jshell(); // wait outside the lock: building takes it
-        synchronized (jshellLock) {
-            shellWaiting = false;
+        return host.turn(js -> {
+            String outerFile = unitFile;
+            int outerLine = unitLine;
             unitFile = file;
             unitLine = line;
             try {
                 return runLocked(trimmed);
             } finally {
-                unitFile = null;
+                unitFile = outerFile; // a unit may run others (/open, /edit, /reload)
+                unitLine = outerLine;
             }
-        }
+        });
     }
 
     private boolean runLocked(String trimmed) {
@@ -340,7 +265,7 @@ public final class Shell implements AutoCloseable {
     }
 
     private boolean evalOne(JShell js, String snippet, int line) {
-        List<SnippetEvent> events = eval(js, snippet, SnippetIds.Space.MAIN);
+        List<SnippetEvent> events = host.eval(snippet, SnippetIds.Space.MAIN);
         boolean ok = true;
         for (SnippetEvent e : events) {
             if (unitFile != null && e.causeSnippet() == null) snippetFiles.put(e.snippet().id(), unitFile + ":" + line);
@@ -421,33 +346,14 @@ public final class Shell implements AutoCloseable {
         return file.substring(0, fileColon) + ":" + line;
     }
 
-    /**
-     * Evaluates one snippet. The start-up imports go in on a background thread (each costs a cold javac a few hundred
-     * milliseconds), so the first snippets may come before some of them: one that does not compile, or is not
-     * complete, while imports are still pending is taken back (its number too) and evaluated again once they are
-     * all in. Nothing of it ran: only a valid snippet runs. Shell thread, lock held.
-     */
-    private List<SnippetEvent> eval(JShell js, String source, SnippetIds.Space space) {
-        List<SnippetEvent> events = ids.in(space, () -> js.eval(source));
-        if (pendingImports.isEmpty()) return events;
-        SnippetEvent first = events.stream().filter(e -> e.causeSnippet() == null).findFirst().orElse(null);
-        if (first == null || first.status() == Snippet.Status.VALID || first.status() == Snippet.Status.DROPPED) return events;
-        if (js.status(first.snippet()).isActive()) js.drop(first.snippet());
-        ids.retract(first.snippet());
-        while (importNext(js)) {
-            // all of them now: the snippet may need any
-        }
-        return ids.in(space, () -> js.eval(source));
-    }
-
     /** Evaluates a snippet of the shell's own (not listed, not numbered as the user's). Shell thread. */
     List<SnippetEvent> evalHidden(String source) {
-        return eval(jshell(), source, SnippetIds.Space.HIDDEN);
+        return host.eval(source, SnippetIds.Space.HIDDEN);
     }
 
     /** Evaluates a start-up snippet (listed with /list -start). Shell thread. */
     List<SnippetEvent> evalStartup(String source) {
-        return ids.in(SnippetIds.Space.START, () -> jshell().eval(source));
+        return host.eval(source, SnippetIds.Space.START);
     }
 
     // ---- commands -------------------------------------------------------------------------------------------------
@@ -524,15 +430,10 @@ public final class Shell implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
         session.close();
         Router r = session.routerIfMade();
         if (r != null) r.close();
-        if (jshell.isDone() && !jshell.isCompletedExceptionally()) {
-            synchronized (jshellLock) {
-                jshell.join().close();
-            }
-        }
+        host.close();
         ContextOutput.uninstall(logHandler);
     }
 }

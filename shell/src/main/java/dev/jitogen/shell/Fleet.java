@@ -1,0 +1,128 @@
+package dev.jitogen.shell;
+
+import dev.jitogen.core.CallError;
+import dev.jitogen.core.Context;
+import dev.jitogen.core.Receiver;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionService;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * One call in many contexts at once, for {@code /on} and {@code /sh}: each result printed under its context's
+ * label as it arrives, a progress line while some are pending, and a summary ({@code 2 ok, 1 failed in 0.31 s}).
+ *
+ * <p>Threads: {@link #fanOut} runs on the shell thread and waits there (Ctrl-C interrupts it, which cancels the
+ * calls still pending); one waiter thread per target (at most 64) takes each reply and prints it through the
+ * thread-safe printer.
+ */
+final class Fleet {
+    private Fleet() {}
+
+    /** Prints one result under its label; returns whether it counts as success. Runs on a waiter thread. */
+    @FunctionalInterface
+    interface ResultPrinter {
+        boolean print(String name, String label, Object value);
+    }
+
+    /**
+     * Starts {@code call} in every target, then prints the results as they come.
+     *
+     * @param failures where what each failed context threw is put, by name
+     * @return true if every target succeeded
+     */
+    static boolean fanOut(Shell.Printer print, List<Context> targets, Function<Context, Receiver<?>> call,
+                          ResultPrinter printer, Map<String, Throwable> failures) {
+        int width = targets.stream().mapToInt(c -> c.name().length()).max().orElse(0) + 3;
+        long start = System.nanoTime();
+        ExecutorService waiters = Executors.newFixedThreadPool(Math.max(1, Math.min(targets.size(), 64)), r -> {
+            Thread t = new Thread(r, "jitogen-fan-out");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            CompletionService<Boolean> done = new ExecutorCompletionService<>(waiters);
+            List<Future<Boolean>> futures = new ArrayList<>();
+            for (Context c : targets) {
+                String label = pad("[" + c.name() + "]", width);
+                Receiver<?> r;
+                try {
+                    r = call.apply(c);
+                } catch (RuntimeException e) {
+                    failures.put(c.name(), e);
+                    futures.add(done.submit(() -> {
+                        print.async(block(label, message(e)));
+                        return false;
+                    }));
+                    continue;
+                }
+                futures.add(done.submit(() -> {
+                    try {
+                        return printer.print(c.name(), label, r.get());
+                    } catch (RuntimeException e) {
+                        failures.put(c.name(), e);
+                        print.async(block(label, message(e)));
+                        return false;
+                    }
+                }));
+            }
+            int ok = 0, failed = 0;
+            try {
+                for (int i = 0; i < targets.size(); i++) {
+                    Future<Boolean> f;
+                    while ((f = done.poll(250, TimeUnit.MILLISECONDS)) == null) {
+                        print.progress("… " + (targets.size() - i) + " of " + targets.size() + " pending, "
+                                + seconds(start) + " s");
+                    }
+                    if (f.get()) ok++;
+                    else failed++;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                futures.forEach(f -> f.cancel(true));
+                print.async("|  interrupted: " + ok + " ok, " + failed + " failed, " + (targets.size() - ok - failed)
+                        + " abandoned");
+                return false;
+            } catch (ExecutionException e) {
+                throw new IllegalStateException(e.getCause());
+            }
+            print.async(ok + " ok, " + failed + " failed in " + seconds(start) + " s");
+            return failed == 0;
+        } finally {
+            waiters.shutdownNow();
+        }
+    }
+
+    /** A value under a label: its first line after the label, the others indented to line up with it. */
+    static String block(String label, String text) {
+        String pad = " ".repeat(label.length());
+        StringBuilder b = new StringBuilder();
+        String[] lines = text.split("\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            if (i > 0) b.append('\n');
+            b.append(i == 0 ? label : pad).append(ContextOutput.escape(lines[i]));
+        }
+        return b.toString();
+    }
+
+    private static String message(Throwable e) {
+        if (e instanceof CallError c) return c.remoteClassName() + (c.remoteMessage() != null ? ": " + c.remoteMessage() : "");
+        return e.getClass().getSimpleName() + ": " + e.getMessage();
+    }
+
+    private static String seconds(long start) {
+        return String.format(java.util.Locale.ROOT, "%.2f", (System.nanoTime() - start) / 1e9);
+    }
+
+    private static String pad(String s, int width) {
+        return s.length() >= width ? s + " " : s + " ".repeat(width - s.length());
+    }
+}
