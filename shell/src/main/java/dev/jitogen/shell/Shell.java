@@ -293,7 +293,7 @@ public final class Shell implements AutoCloseable {
         lastFailures = List.of(new Failure(null, raw, thrown));
         for (Throwable t = raw; t != null; t = t.getCause()) {
             if (t instanceof InterruptedException) {
-                error("|  Interrupted" + (raw instanceof dev.jitogen.core.JitogenError ? ": " + raw.getMessage() : ""));
+                error("|  Interrupted"); // the calls it waited for were asked to stop (see warnBusy)
                 warnBusy();
                 return;
             }
