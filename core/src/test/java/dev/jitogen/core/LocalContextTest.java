@@ -318,4 +318,41 @@ class LocalContextTest {
             forwarded.setLevel(null);
         }
     }
+
+    @Test
+    void whatACallPrintsIsPublishedBeforeTheCallReturns() throws Exception {
+        List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                if (r instanceof ForwardedRecord f && f.contextName().equals("local")) seen.add(f.source() + " " + f.text());
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        java.util.logging.Logger ctx = java.util.logging.Logger.getLogger("dev.jitogen.ctx"); // held while in use
+        ctx.addHandler(h);
+        try {
+            for (int i = 0; i < 200; i++) {
+                int n = i;
+                String result = local.call(() -> {
+                    System.out.println("one " + n);
+                    System.err.println("two " + n);
+                    System.out.print("three " + n);
+                    return "done " + n;
+                });
+                seen.add(result);
+            }
+        } finally {
+            ctx.removeHandler(h);
+        }
+        for (int i = 0; i < 200; i++) {
+            assertEquals(List.of("stdout one " + i, "stderr two " + i, "stdout three " + i, "done " + i),
+                    seen.subList(4 * i, 4 * i + 4), "repetition " + i);
+        }
+    }
 }

@@ -1,14 +1,11 @@
 package dev.jitogen.shell;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -18,35 +15,10 @@ import static org.junit.jupiter.api.Assertions.*;
  * contexts, a dead context's name can be opened again, and a context stuck in a call that ignores Ctrl-C shows as
  * busy until /stop kills it. Real child JVMs, killed from outside as an operator's colleague would.
  */
-class ContextLifeTest {
-    static final List<String> printed = new CopyOnWriteArrayList<>();
-    static Shell shell;
-
-    @BeforeAll
-    static void open() {
-        shell = new Shell(printed::add);
-    }
-
-    @AfterAll
-    static void close() {
-        shell.close();
-    }
-
+class ContextLifeTest extends ShellTestSupport {
     @BeforeEach
     void clear() {
         printed.clear();
-    }
-
-    private static String run(String unit) {
-        printed.clear();
-        assertTrue(shell.run(unit), () -> unit + " failed:\n" + String.join("\n", printed));
-        return String.join("\n", printed);
-    }
-
-    private static String fail(String unit) {
-        printed.clear();
-        assertFalse(shell.run(unit), () -> unit + " should have failed:\n" + String.join("\n", printed));
-        return String.join("\n", printed);
     }
 
     private static String awaitPrinted(String text) throws InterruptedException {

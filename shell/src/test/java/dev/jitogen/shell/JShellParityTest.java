@@ -1,14 +1,11 @@
 package dev.jitogen.shell;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -16,32 +13,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * The JDK jshell's commands and feedback, as Jitogen's shell gives them: each behaviour against what jshell 17
  * prints for the same input. One shell (and one child JVM) for the class; each test uses names of its own.
  */
-class JShellParityTest {
-    static final List<String> printed = new CopyOnWriteArrayList<>();
-    static Shell shell;
-
-    @BeforeAll
-    static void open() {
-        shell = new Shell(printed::add);
-    }
-
-    @AfterAll
-    static void close() {
-        shell.close();
-    }
-
-    private static String run(String unit) {
-        printed.clear();
-        assertTrue(shell.run(unit), () -> unit + " failed:\n" + String.join("\n", printed));
-        return String.join("\n", printed);
-    }
-
-    private static String fail(String unit) {
-        printed.clear();
-        assertFalse(shell.run(unit), () -> unit + " should have failed:\n" + String.join("\n", printed));
-        return String.join("\n", printed);
-    }
-
+class JShellParityTest extends ShellTestSupport {
     @Test
     void varsMethodsAndTypesPrintAsJshellDoesIncludingAfterARedefinition() {
         run("record P1(int a) {}");

@@ -1,13 +1,10 @@
 package dev.jitogen.shell;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -18,37 +15,13 @@ import static org.junit.jupiter.api.Assertions.*;
  * What the shell prints, and in what order: a call's output before its result, /on and /sh laid out under each
  * context's label, jshell-style stacks, scripts' FILE:LINE, and snippets piped to ./jitogen.
  */
-class ShellOutputTest {
-    static final List<String> printed = new CopyOnWriteArrayList<>();
-    static Shell shell;
-
-    @BeforeAll
-    static void open() {
-        shell = new Shell(printed::add);
-    }
-
-    @AfterAll
-    static void close() {
-        shell.close();
-    }
-
-    private static List<String> run(String unit) {
-        printed.clear();
-        assertTrue(shell.run(unit), () -> unit + " failed:\n" + String.join("\n", printed));
-        return new ArrayList<>(printed);
-    }
-
-    private static String fail(String unit) {
-        printed.clear();
-        assertFalse(shell.run(unit), () -> unit + " should have failed:\n" + String.join("\n", printed));
-        return String.join("\n", printed);
-    }
-
+class ShellOutputTest extends ShellTestSupport {
     @Test
     void whatACallPrintsShowsBeforeItsResultEveryTime() {
         run("String chatty(int i) { System.out.println(\"one \" + i); System.out.println(\"two\"); System.out.print(\"three\"); return \"done \" + i; }");
-        for (int i = 0; i < 200; i++) {
-            List<String> out = run("local.call(() -> chatty(" + i + "))");
+        // 50 here, each a snippet compiled by JShell; LocalContextTest repeats the same 200 times at the router
+        for (int i = 0; i < 50; i++) {
+            List<String> out = lines("local.call(() -> chatty(" + i + "))");
             assertEquals(4, out.size(), out::toString);
             assertEquals(List.of("[local] one " + i, "[local] two", "[local] three"), out.subList(0, 3), "repetition " + i);
             assertTrue(out.get(3).matches("\\$\\d+ ==> \"done " + i + "\""), out::toString);
@@ -58,15 +31,15 @@ class ShellOutputTest {
     @Test
     void onPrintsTextRawUnderTheLabelAndNothingForAStatement() {
         run("/local box5");
-        List<String> out = run("/on local,box5 \"first\\nsecond\"");
+        List<String> out = lines("/on local,box5 \"first\\nsecond\"");
         assertTrue(out.contains("[local] first\n        second"), out::toString);
         assertTrue(out.contains("[box5]  first\n        second"), out::toString);
         assertTrue(out.get(out.size() - 1).startsWith("2 ok, 0 failed in "), out::toString);
-        List<String> statement = run("/on box5 System.out.println(\"said\")");
+        List<String> statement = lines("/on box5 System.out.println(\"said\")");
         assertEquals(List.of("[box5] said"), statement.subList(0, statement.size() - 1), "a statement prints only what it prints");
-        List<String> nothing = run("/on box5 Thread.yield()");
+        List<String> nothing = lines("/on box5 Thread.yield()");
         assertEquals(1, nothing.size(), "a void method prints nothing but the summary: " + nothing);
-        assertEquals("[box5] null", run("/on box5 System.getenv(\"JITOGEN_NO_SUCH_VARIABLE\")").get(0), "null is a value");
+        assertEquals("[box5] null", lines("/on box5 System.getenv(\"JITOGEN_NO_SUCH_VARIABLE\")").get(0), "null is a value");
     }
 
     @Test
@@ -75,7 +48,7 @@ class ShellOutputTest {
         String out = fail("/on local parse6(\"x\")");
         assertTrue(out.contains("[local] java.lang.NumberFormatException: For input string: \"x\""), out);
         assertTrue(out.contains("0 ok, 1 failed"), out);
-        String stack = String.join("\n", run("/stack"));
+        String stack = run("/stack");
         assertTrue(stack.contains("|  Exception [local] java.lang.NumberFormatException: For input string: \"x\""), stack);
         assertTrue(stack.matches("(?s).*\\|        at \\[local] parse6 \\(#\\d+:2\\).*"), "frames of prompt code name the snippet:\n" + stack);
         String compileError = fail("/on local nope6 + 1");
@@ -85,7 +58,7 @@ class ShellOutputTest {
     @Test
     void shPrintsEachContextsOutputThenItsExitStatus() {
         run("/local box7");
-        List<String> ok = run("/sh local,box7 printf 'one\\ntwo\\n'; echo oops >&2");
+        List<String> ok = lines("/sh local,box7 printf 'one\\ntwo\\n'; echo oops >&2");
         assertTrue(ok.contains("[local] one\n        two\n[local] stderr: oops\n[local] exit 0"), ok::toString);
         assertTrue(ok.contains("[box7]  one\n        two\n[box7] stderr: oops\n[box7]  exit 0"), ok::toString);
         String failed = fail("/sh box7 exit 3");
@@ -102,7 +75,7 @@ class ShellOutputTest {
         assertTrue(lines[2].matches("\\|        at \\[local] lambda \\(#\\d+:1\\)"), out);
         assertTrue(lines[3].matches("\\|        at \\(#\\d+:1\\)"), out);
         assertEquals(4, lines.length, "Jitogen's own frames are hidden:\n" + out);
-        String whole = String.join("\n", run("/stack"));
+        String whole = run("/stack");
         assertTrue(whole.contains("[local] ChildRuntime.run") && whole.contains("Receiver.get"), "/stack shows them:\n" + whole);
     }
 
@@ -167,10 +140,10 @@ class ShellOutputTest {
     @Test
     void controlCharactersFromAContextAreShownEscaped() {
         run("record Esc9(String s) {}");
-        List<String> out = run("local.call(() -> { System.out.println(\"\\u001b[2Jwiped\\r[box] forged\"); return new Esc9(\"\\u001b[31mred\"); })");
+        List<String> out = lines("local.call(() -> { System.out.println(\"\\u001b[2Jwiped\\r[box] forged\"); return new Esc9(\"\\u001b[31mred\"); })");
         assertEquals("[local] ^[[2Jwiped^M[box] forged", out.get(0));
         assertTrue(out.get(1).endsWith("==> Esc9[s=^[[31mred]"), out::toString);
-        assertTrue(String.join("\n", run("/on local \"\\u001b]0;title\\u0007\"")).startsWith("[local] ^[]0;title^G"));
+        assertTrue(run("/on local \"\\u001b]0;title\\u0007\"").startsWith("[local] ^[]0;title^G"));
         String thrown = fail("local.call(() -> { throw new IllegalStateException(\"\\u001b[2J\"); })");
         assertTrue(thrown.contains("IllegalStateException: ^[[2J"), thrown);
         assertFalse(String.join("", printed).contains("\u001b"));

@@ -1,7 +1,5 @@
 package dev.jitogen.shell;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,35 +12,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** The shell without a terminal: what an operator types, what it prints, against real child JVMs. */
-class ShellTest {
-    static final List<String> printed = new CopyOnWriteArrayList<>();
-    static Shell shell;
-
-    @BeforeAll
-    static void open() {
-        shell = new Shell(printed::add);
-    }
-
-    @AfterAll
-    static void close() {
-        shell.close();
-    }
-
+class ShellTest extends ShellTestSupport {
     @BeforeEach
     void clear() {
         printed.clear();
-    }
-
-    private static String run(String unit) {
-        printed.clear();
-        assertTrue(shell.run(unit), () -> unit + " failed:\n" + String.join("\n", printed));
-        return String.join("\n", printed);
-    }
-
-    private static String fail(String unit) {
-        printed.clear();
-        assertFalse(shell.run(unit), () -> unit + " should have failed:\n" + String.join("\n", printed));
-        return String.join("\n", printed);
     }
 
     @Test
