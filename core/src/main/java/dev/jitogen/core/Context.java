@@ -234,15 +234,20 @@ public final class Context {
 
     private CallError cannotSend(String what, Object value, RuntimeException failure) {
         Class<?> type = value.getClass();
-        if (type.isSynthetic() && type.getName().contains("$$Lambda") && !(value instanceof java.io.Serializable)) {
-            // a lambda made for a plain functional interface: say which, and how to make one that travels
+        boolean jdkLambda = type.getClassLoader() == null || type.getClassLoader() == ClassLoader.getPlatformClassLoader();
+        if (type.isSynthetic() && type.getName().contains("$$Lambda") && (jdkLambda || !(value instanceof java.io.Serializable))) {
+            // a lambda made for a plain functional interface, or by the JDK: say which, and how to make one that travels
             String iface = type.getInterfaces().length > 0 ? type.getInterfaces()[0].getName() : "?";
             String simple = iface.substring(iface.lastIndexOf('.') + 1);
+            String how = jdkLambda
+                    ? "it was made by the JDK (Comparator.comparing, Function.identity, ...), whose lambdas stay in "
+                    + "their JVM; write the lambda yourself, e.g. (a, b) -> Integer.compare(a.length(), b.length()), "
+                    + "or make it inside the code you send"
+                    : "only a serializable lambda can be sent; declare it with one of Jitogen's Remote types "
+                    + "(RemoteCallable, RemoteFunction, RemoteBiFunction, RemoteRunnable), or as an intersection with "
+                    + "Serializable, e.g. (" + simple + "<...> & java.io.Serializable) x -> ...";
             return new CallError(name, failure.getClass().getName(), "cannot send " + what + " (a lambda of type "
-                    + iface + ") to " + name + ": only a serializable lambda can be sent; declare it with one of "
-                    + "Jitogen's Remote types (RemoteCallable, RemoteFunction, RemoteBiFunction, RemoteRunnable), or "
-                    + "as an intersection with Serializable, e.g. (" + simple + "<...> & java.io.Serializable) x -> ...",
-                    List.of(), null);
+                    + iface + ") to " + name + ": " + how, List.of(), null);
         }
         return new CallError(name, failure.getClass().getName(), "cannot send " + what + " ("
                 + type.getName() + ") to " + name + ": its value cannot be serialized: "

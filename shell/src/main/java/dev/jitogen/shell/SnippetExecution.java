@@ -30,7 +30,8 @@ final class SnippetExecution extends DirectExecutionControl {
         super(new LoaderDelegate() {
             @Override
             public void load(ClassBytecodes[] cbcs) throws ClassInstallException {
-                for (ClassBytecodes c : cbcs) loader.add(c.name(), c.bytecodes());
+                // every lambda typed at the prompt made serializable, so one held in a variable can be sent
+                for (ClassBytecodes c : cbcs) loader.add(c.name(), SerializableLambdas.of(c.bytecodes()));
                 boolean[] installed = new boolean[cbcs.length];
                 for (int i = 0; i < cbcs.length; i++) {
                     try {

@@ -252,9 +252,16 @@ class ShellCorpusTest {
         expr("serializable lambda held in a top-level variable",
                 "k15inc.apply(41)",
                 "RemoteFunction<Integer, Integer> k15inc = x -> x + 1;");
-        expr("Function made Serializable held in a top-level variable",
+        expr("plain Function held in a top-level variable",
                 "k16dbl.apply(21)",
-                "Function<Integer, Integer> k16dbl = (Function<Integer, Integer> & java.io.Serializable) x -> x * 2;");
+                "Function<Integer, Integer> k16dbl = x -> x * 2;");
+        expr("Function made Serializable held in a top-level variable",
+                "k16ser.apply(21)",
+                "Function<Integer, Integer> k16ser = (Function<Integer, Integer> & java.io.Serializable) x -> x * 2;");
+        expr("Predicate and Comparator lambdas held in top-level variables",
+                "Stream.of(\"ccc\", \"a\", \"bb\", \"dd\").filter(k16keep).sorted(k16order).toList()",
+                "Predicate<String> k16keep = w -> !w.equals(\"dd\");",
+                "Comparator<String> k16order = (a, b) -> Integer.compare(a.length(), b.length());");
 
         // -- streams
         expr("stream map filter reduce",

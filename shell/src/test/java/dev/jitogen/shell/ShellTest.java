@@ -267,12 +267,14 @@ class ShellTest extends ShellTestSupport {
     }
 
     @Test
-    void aPlainLambdaInAVariableIsRefusedWithHowToMakeOneThatTravels() {
+    void aLambdaHeldInAVariableTravelsAndOneTheJdkMadeIsRefusedSayingWhatToDo() {
         run("Function<Integer, Integer> dbl = x -> x * 2;");
-        String out = fail("local.call(() -> dbl.apply(21))");
-        assertTrue(out.contains("cannot send variable dbl (a lambda of type java.util.function.Function) to local"), out);
-        assertTrue(out.contains("RemoteFunction") && out.contains("(Function<...> & java.io.Serializable)"), out);
-        run("Function<Integer, Integer> dbl2 = (Function<Integer, Integer> & java.io.Serializable) x -> x * 2;");
-        assertTrue(run("local.call(() -> dbl2.apply(21))").endsWith("==> 42"));
+        assertTrue(run("local.call(() -> dbl.apply(21))").endsWith("==> 42"), "lambdas typed at the prompt are serializable");
+        run("Comparator<String> byLength = Comparator.comparing(String::length);");
+        String out = fail("local.call(() -> Stream.of(\"ccc\", \"a\").sorted(byLength).toList())");
+        assertTrue(out.contains("cannot send variable byLength (a lambda of type java.util.Comparator) to local: it was "
+                + "made by the JDK"), out);
+        run("Comparator<String> byLength2 = (a, b) -> Integer.compare(a.length(), b.length());");
+        assertTrue(run("local.call(() -> Stream.of(\"ccc\", \"a\").sorted(byLength2).toList())").endsWith("==> [a, ccc]"));
     }
 }
