@@ -47,7 +47,8 @@ final class ContextCommands {
                     shell.hard(String.format(Locale.ROOT, "|  %-20s %4d %-8s %-16s %-10s %8d %-10s %s", "master", 0, "-",
                             hostName(), System.getProperty("user.name"), ProcessHandle.current().pid(),
                             System.getProperty("java.version"), "running"));
-                    printTree(null, "", session.facts(session.names()));
+                    List<Context> shown = session.shown();
+                    printTree(shown, null, "", session.facts(shown));
                     return true;
                 });
         shell.add("routes", "/routes [CTX]", "a context's routing table (default: the master's)", "", args -> {
@@ -139,19 +140,18 @@ final class ContextCommands {
     }
 
     /** The contexts started from {@code parent} (null: the master), each under its parent, indented. */
-    private void printTree(Context parent, String indent, Map<String, String[]> facts) {
-        List<String> names = session.names().stream().filter(n -> session.context(n).via() == parent).toList();
-        for (int i = 0; i < names.size(); i++) {
-            String n = names.get(i);
-            Context c = session.context(n);
-            String[] f = facts.get(n);
-            boolean last = i == names.size() - 1;
+    private void printTree(List<Context> shown, Context parent, String indent, Map<Context, String[]> facts) {
+        List<Context> children = shown.stream().filter(c -> c.via() == parent).toList();
+        for (int i = 0; i < children.size(); i++) {
+            Context c = children.get(i);
+            String[] f = facts.get(c);
+            boolean last = i == children.size() - 1;
             int busy = c.callsInFlight();
             String state = !c.isConnected() ? "disconnected" : busy > 0 ? "busy (" + busy + (busy == 1 ? " call)" : " calls)") : "connected";
             shell.hard(String.format(Locale.ROOT, "|  %-20s %4d %-8s %-16s %-10s %8d %-10s %s",
-                    indent + (last ? "└─ " : "├─ ") + n, c.id(), c.method(), ContextOutput.escape(f[0]),
+                    indent + (last ? "└─ " : "├─ ") + c.name(), c.id(), c.method(), ContextOutput.escape(f[0]),
                     ContextOutput.escape(f[1]), c.pid() >= 0 ? c.pid() : Long.parseLong(f[3]), ContextOutput.escape(f[2]), state));
-            printTree(c, indent + (last ? "   " : "│  "), facts);
+            printTree(shown, c, indent + (last ? "   " : "│  "), facts);
         }
     }
 

@@ -333,6 +333,7 @@ final class Feedback {
             cls = t.getClass().getName();
             msg = t.getMessage();
         }
+        cls = cls.replaceFirst("REPL\\.\\$JShell\\$\\d+[A-Z]*\\$", ""); // a class typed at the prompt, by its own name
         return msg == null ? cls : cls + ": " + msg;
     }
 

@@ -159,8 +159,7 @@ public final class Session {
 
     private void remember(String name, Context c) {
         contexts.put(name, c);
-        // a static method of a small class: a lambda here would make the context load this class and its neighbours
-        facts.put(c, c.callStaticAsync(RemoteCommand.class.getName(), "facts"));
+        facts.put(c, askFacts(c));
         c.onDisconnect(gone -> {
             if (!closed && !closing.remove(gone)) {
                 print.async("|  context " + gone.name() + " disconnected: " + gone.exitDescription());
@@ -191,18 +190,30 @@ public final class Session {
     }
 
     /**
-     * What /contexts shows of each context: host, user, JVM version, pid, as it answered when it opened; "?" for
-     * what has not arrived within a second.
+     * The contexts /contexts shows: those opened with commands, then those code started with the router's API
+     * ({@code router.local()}) that are still connected, each under its own name.
      */
-    Map<String, String[]> facts(List<String> names) {
+    List<Context> shown() {
+        List<Context> all = new ArrayList<>(opened().values());
+        Router r = routerIfMade();
+        if (r != null) {
+            for (Context c : r.contexts()) if (c.isConnected() && !all.contains(c)) all.add(c);
+        }
+        return all;
+    }
+
+    /**
+     * What /contexts shows of each context: host, user, JVM version, pid, as it answered when it opened (asked now
+     * for one code started); "?" for what has not arrived within a second.
+     */
+    Map<Context, String[]> facts(List<Context> shown) {
         long deadline = System.nanoTime() + 1_000_000_000L;
-        Map<String, String[]> out = new LinkedHashMap<>();
-        for (String n : names) {
+        Map<Context, String[]> out = new java.util.IdentityHashMap<>();
+        for (Context c : shown) {
             Object known;
-            Context c;
             synchronized (this) {
-                c = contexts.get(n);
-                known = c == null ? null : facts.get(c);
+                known = facts.get(c);
+                if (known == null && c.isConnected()) facts.put(c, known = askFacts(c));
             }
             String[] f = known instanceof String[] answer ? answer : null;
             if (known instanceof Receiver<?> r) {
@@ -217,9 +228,14 @@ public final class Session {
                     // shown as "?"
                 }
             }
-            out.put(n, f != null ? f : new String[]{"?", "?", "?", "-1"});
+            out.put(c, f != null ? f : new String[]{"?", "?", "?", "-1"});
         }
         return out;
+    }
+
+    /** A static method of a small class: a lambda here would make the context load this class and its neighbours. */
+    private static Receiver<?> askFacts(Context c) {
+        return c.callStaticAsync(RemoteCommand.class.getName(), "facts");
     }
 
     String unknownContext(String name) {

@@ -107,4 +107,14 @@ class ContextLifeTest extends ShellTestSupport {
         Thread.sleep(Duration.ofMillis(300).toMillis());
         assertFalse(printed.stream().anyMatch(l -> l.contains("context calm disconnected")), "a disconnect asked for is not announced");
     }
+
+    @Test
+    void contextsStartedByCodeShowInTheTreeToo() {
+        run("var mine = router.local(LocalOptions.builder().name(\"mine\").build());");
+        long pid = Long.parseLong(run("mine.pid()").replaceAll(".*==> ", ""));
+        String tree = run("/contexts");
+        assertTrue(tree.matches("(?s).*─ mine +\\d+ local .* " + pid + " .* connected.*"), tree);
+        run("mine.shutdown()");
+        assertFalse(run("/contexts").contains("mine"), "a closed one is gone from the tree");
+    }
 }
