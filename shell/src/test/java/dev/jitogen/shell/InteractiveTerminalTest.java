@@ -73,8 +73,11 @@ class InteractiveTerminalTest {
         assumeTrue(haveTmux, "no tmux on PATH");
         home = Files.createTempDirectory("jitogen-home");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String command = "cd " + home + " && HOME=" + home + " " + java + " -cp '" + System.getProperty("java.class.path")
-                + "' dev.jitogen.shell.Main; echo SHELL-EXITED-$?; sleep 60";
+        Path editor = home.resolve("editor.sh"); // what $EDITOR runs for /edit: triples instead of doubles
+        Files.writeString(editor, "#!/bin/sh\nsed -i 's/return 2 \\* x/return 3 * x/' \"$1\"\n");
+        editor.toFile().setExecutable(true);
+        String command = "cd " + home + " && HOME=" + home + " EDITOR=" + editor + " " + java + " -cp '"
+                + System.getProperty("java.class.path") + "' dev.jitogen.shell.Main; echo SHELL-EXITED-$?; sleep 60";
         tmux("new-session", "-d", "-s", SESSION, "-x", "150", "-y", "50", command);
         await("jitogen>", Duration.ofSeconds(20));
     }
@@ -122,6 +125,14 @@ class InteractiveTerminalTest {
         type("local.call(() -> twice(21))");
         key("Enter");
         await("==> 42", Duration.ofSeconds(20));
+
+        // /edit runs $EDITOR on the terminal, then what changed
+        type("/edit twice");
+        key("Enter");
+        await("modified method twice(int)", Duration.ofSeconds(20));
+        type("local.call(() -> twice(21))");
+        key("Enter");
+        await("==> 63", Duration.ofSeconds(20));
 
         // Ctrl-C interrupts a pending remote call and returns to the prompt
         type("local.call(() -> { Thread.sleep(60_000); return 0; })");
