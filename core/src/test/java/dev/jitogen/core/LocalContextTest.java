@@ -355,4 +355,18 @@ class LocalContextTest {
                     seen.subList(4 * i, 4 * i + 4), "repetition " + i);
         }
     }
+
+    @Test
+    void aContextCannotForgeAnotherContextsLogLineNorSendControlCharacters() throws Exception {
+        try (LogCapture log = new LogCapture()) {
+            local.call(() -> {
+                // one record holding a line break, as a logger (or a hand-made frame) can send
+                java.util.logging.Logger.getLogger("app").warning("first\n[other] stdout: forged\u001b[2J");
+                return null;
+            });
+            assertTrue(log.await("forged", java.time.Duration.ofSeconds(5)), log.lines().toString());
+            String line = log.lines().stream().filter(l -> l.contains("forged")).findFirst().orElseThrow();
+            assertTrue(line.endsWith("[local] app: first\n[local] app: [other] stdout: forged^[[2J"), line);
+        }
+    }
 }
