@@ -43,6 +43,73 @@ class SiblingRoutingTest {
     }
 
     @Test
+    void aSiblingCallRefusedByUnidirectionalRoutingFailsSayingWhy() {
+        try (Router router = Router.builder().unidirectional(true).build()) {
+            Context a = router.local(), b = router.local();
+            int bId = b.id();
+            String outcome = a.call(() -> callSibling(bId, Duration.ofSeconds(20)));
+            assertTrue(outcome.startsWith(ChannelError.class.getName()), outcome);
+            assertTrue(outcome.contains("routing mode prevents forward of message from context " + a.id() + " to context "
+                    + b.id() + " via context 0"), outcome);
+        }
+    }
+
+    @Test
+    void anInheritedUnidirectionalRefusalOneLevelDownFailsTheCallerToo() {
+        try (Router router = Router.builder().unidirectional(true).build()) {
+            Context box = router.local(LocalOptions.builder().name("box").build());
+            Context g = router.local(LocalOptions.builder().via(box).build());
+            Context h = router.local(LocalOptions.builder().via(box).build());
+            int hId = h.id();
+            String outcome = g.call(() -> callSibling(hId, Duration.ofSeconds(20)));
+            assertTrue(outcome.contains("routing mode prevents forward of message from context " + g.id() + " to context "
+                    + h.id() + " via context " + box.id()), outcome);
+        }
+    }
+
+    @Test
+    void aChildWaitingOnAContextInAnotherBranchHearsOfItsLossAtOnce() throws Exception {
+        try (Router router = Router.create(); LogCapture log = new LogCapture()) {
+            Context x = router.local(LocalOptions.builder().name("x").build());
+            Context y = router.local(LocalOptions.builder().name("y").build());
+            Context g = router.local(LocalOptions.builder().name("g").via(x).build());
+            Context h = router.local(LocalOptions.builder().name("h").via(y).build());
+            int hId = h.id();
+            Receiver<Object> busy = h.callAsync(() -> {
+                System.out.println("busy");
+                Thread.sleep(Long.MAX_VALUE);
+                return null;
+            });
+            assertTrue(log.await("[h] stdout: busy", Duration.ofSeconds(20)), log.lines().toString());
+            // g -> x -> master -> y -> h: g's call waits in h's queue (h refuses it only when it gets to it)
+            Receiver<String> waiting = g.callAsync(() -> callSibling(hId, Duration.ofSeconds(30)));
+            assertTrue(log.await("[g] stdout: calling", Duration.ofSeconds(20)), log.lines().toString());
+            Thread.sleep(500);
+            long killed = System.nanoTime();
+            ProcessHandle.of(h.pid()).orElseThrow().destroyForcibly();
+            String outcome = waiting.get(Duration.ofSeconds(60));
+            System.out.printf("a cousin's loss reached the waiting child in %.0f ms%n", (System.nanoTime() - killed) / 1e6);
+            assertTrue(outcome.startsWith(ChannelError.class.getName()), "not a timeout: " + outcome);
+            assertThrows(ChannelError.class, () -> busy.get(Duration.ofSeconds(10)));
+            assertEquals("g", g.call(() -> Router.current().myName()));
+        }
+    }
+
+    /**
+     * Run in a child: calls context {@code id}, prints {@code calling} once the call is sent, and says how the call
+     * ended: the exception's class and message, or its result.
+     */
+    static String callSibling(int id, Duration timeout) {
+        try {
+            Receiver<String> r = Hostile.context(id, "sibling").callAsync(() -> "answered");
+            System.out.println("calling");
+            return r.get(timeout);
+        } catch (RuntimeException e) {
+            return e.getClass().getName() + ": " + e.getMessage();
+        }
+    }
+
+    @Test
     void aChildCannotCallFunctionsUpward() throws Exception {
         try (Router router = Router.create(); LogCapture log = new LogCapture()) {
             Context c = router.local();
