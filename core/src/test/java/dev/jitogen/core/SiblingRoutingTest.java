@@ -3,6 +3,7 @@ package dev.jitogen.core;
 import dev.jitogen.core.fixtures.Mailbox;
 import dev.jitogen.core.fixtures.RawFrames;
 import dev.jitogen.core.wire.Handles;
+import dev.jitogen.core.wire.Message;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -68,6 +69,25 @@ class SiblingRoutingTest {
     }
 
     @Test
+    void aCallFromASiblingIsRefusedOnArrivalEvenWhileItsTargetIsBusy() throws Exception {
+        try (Router router = Router.create(); LogCapture log = new LogCapture()) {
+            Context a = router.local(), b = router.local(LocalOptions.builder().name("b").build());
+            int bId = b.id();
+            Receiver<Object> busy = b.callAsync(() -> {
+                System.out.println("busy");
+                Thread.sleep(30_000);
+                return null;
+            });
+            assertTrue(log.await("[b] stdout: busy", Duration.ofSeconds(20)), log.lines().toString());
+            String outcome = a.call(() -> callSibling(bId, Duration.ofSeconds(20)));
+            assertTrue(outcome.startsWith(ChannelError.class.getName()), outcome);
+            assertTrue(outcome.contains("refuses calls from context " + a.id()), outcome);
+            b.kill();
+            assertThrows(ChannelError.class, () -> busy.get(Duration.ofSeconds(10)));
+        }
+    }
+
+    @Test
     void aChildWaitingOnAContextInAnotherBranchHearsOfItsLossAtOnce() throws Exception {
         try (Router router = Router.create(); LogCapture log = new LogCapture()) {
             Context x = router.local(LocalOptions.builder().name("x").build());
@@ -75,23 +95,34 @@ class SiblingRoutingTest {
             Context g = router.local(LocalOptions.builder().name("g").via(x).build());
             Context h = router.local(LocalOptions.builder().name("h").via(y).build());
             int hId = h.id();
-            Receiver<Object> busy = h.callAsync(() -> {
-                System.out.println("busy");
-                Thread.sleep(Long.MAX_VALUE);
-                return null;
-            });
-            assertTrue(log.await("[h] stdout: busy", Duration.ofSeconds(20)), log.lines().toString());
-            // g -> x -> master -> y -> h: g's call waits in h's queue (h refuses it only when it gets to it)
-            Receiver<String> waiting = g.callAsync(() -> callSibling(hId, Duration.ofSeconds(30)));
-            assertTrue(log.await("[g] stdout: calling", Duration.ofSeconds(20)), log.lines().toString());
-            Thread.sleep(500);
+            Sender<String> toH = h.call(Mailbox::open); // h takes messages there, and never answers them
+            // g -> x -> master -> y -> h: g asks h and waits for h's reply
+            Receiver<String> waiting = g.callAsync(() -> askAndWait(hId, toH, Duration.ofSeconds(30)));
+            assertTrue(log.await("[g] stdout: asked", Duration.ofSeconds(20)), log.lines().toString());
+            assertEquals("ping", h.call(() -> Mailbox.take(10_000)), "the question reached h");
             long killed = System.nanoTime();
             ProcessHandle.of(h.pid()).orElseThrow().destroyForcibly();
             String outcome = waiting.get(Duration.ofSeconds(60));
             System.out.printf("a cousin's loss reached the waiting child in %.0f ms%n", (System.nanoTime() - killed) / 1e6);
             assertTrue(outcome.startsWith(ChannelError.class.getName()), "not a timeout: " + outcome);
-            assertThrows(ChannelError.class, () -> busy.get(Duration.ofSeconds(10)));
+            assertTrue(outcome.contains("context " + hId + " disconnected"), outcome);
             assertEquals("g", g.call(() -> Router.current().myName()));
+        }
+    }
+
+    /**
+     * Run in a child: sends "ping" to {@code inbox} (in context {@code id}) with a reply handle bound to that context,
+     * prints {@code asked}, and says how the wait for the reply ended.
+     */
+    static String askAndWait(int id, Sender<String> inbox, Duration timeout) {
+        Router r = Router.current();
+        Receiver<String> reply = new Receiver<>(r, Hostile.context(id, "h"), false);
+        r.send(new Message(id, r.myId(), r.myId(), inbox.handle(), reply.handle(), r.encode(Receiver.VALUE, "ping")));
+        System.out.println("asked");
+        try {
+            return reply.get(timeout);
+        } catch (RuntimeException e) {
+            return e.getClass().getName() + ": " + e.getMessage();
         }
     }
 
