@@ -78,7 +78,12 @@ final class ChildRuntime {
         r.addHandler(Handles.GET_CLASS, m -> {
             if (r.sentTo(m.src) != null) relay.onRequest(m.src, new String(m.data, StandardCharsets.UTF_8));
         }, -1, true);
-        r.addHandler(Handles.CALL_FUNCTION, calls::add, -1, true);
+        r.addHandler(Handles.CALL_FUNCTION, m -> {
+            // refused on arrival, not when the main thread gets to it: a call from outside the parent chain must
+            // neither wait behind a long call nor take queue memory
+            if (r.isParentChain(m.authId)) calls.add(m);
+            else refuseCall(m);
+        }, -1, true);
         r.addHandler(Handles.CANCEL, m -> {
             if (!r.isParentChain(m.authId) || m.data.length != 4) return;
             int handle = java.nio.ByteBuffer.wrap(m.data).getInt();
@@ -145,16 +150,17 @@ final class ChildRuntime {
         }
     }
 
+    /** Refuses a call from outside the parent chain, with a dead reply if one is wanted. Reader thread. */
+    private void refuseCall(Message m) {
+        Router.LOG.warning("refused CALL_FUNCTION from context " + m.authId + ": only the parent chain may call");
+        if (m.replyTo != Handles.NO_REPLY) {
+            router.send(Message.deadReplyTo(m, router.myId(), "context " + router.myName() + " refuses calls from "
+                    + "context " + m.authId + ": not in its parent chain"));
+        }
+    }
+
     private void run(Message m) {
         Router r = router;
-        if (!r.isParentChain(m.authId)) {
-            Router.LOG.warning("refused CALL_FUNCTION from context " + m.authId + ": only the parent chain may call");
-            if (m.replyTo != Handles.NO_REPLY) {
-                r.send(Message.deadReplyTo(m, r.myId(), "context " + r.myName() + " refuses calls from context "
-                        + m.authId + ": not in its parent chain"));
-            }
-            return;
-        }
         Object result;
         boolean ok;
         boolean skip;

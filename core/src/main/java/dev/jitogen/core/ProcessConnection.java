@@ -26,9 +26,11 @@ import java.util.logging.Level;
  *   <li>the child main prints {@link Bootstrap#CHILD_READY}; from then on stdin/stdout carry frames.</li>
  * </ol>
  * Whatever the process prints on stderr before readiness is kept for the error message; after it, each line is
- * logged as {@code [name] stderr: ...}. The connect timeout kills the process.
+ * logged as {@code [name] stderr: ...}. The connect timeout kills the process, and so does the router's close
+ * (the connect fails at once, saying so).
  *
- * <p>Runs on the calling thread (blocking until ready or failed), plus one stderr reader thread per child.
+ * <p>Runs on the calling thread (blocking until ready or failed), plus one stderr reader thread per child; the
+ * router's close cancels from its own thread.
  */
 final class ProcessConnection {
     private static final int STDERR_KEEP = 16 * 1024;
@@ -38,16 +40,36 @@ final class ProcessConnection {
     static Context connect(Router router, int id, String method, String requestedName, Duration timeout,
                            boolean debug, Router.Launcher launcher) {
         String name = router.uniqueName(requestedName, method, id);
+        Cancel cancel = new Cancel();
+        if (!router.connecting(cancel)) {
+            throw new StreamError("could not start context " + name + ": " + Router.CONNECT_CANCELLED);
+        }
+        try {
+            return connect(router, id, name, method, timeout, debug, launcher, cancel);
+        } finally {
+            router.connected(cancel);
+        }
+    }
+
+    private static Context connect(Router router, int id, String name, String method, Duration timeout,
+                                   boolean debug, Router.Launcher launcher, Cancel cancel) {
         AtomicBoolean timedOut = new AtomicBoolean();
-        ChildProcess process;
+        ChildProcess launched = null;
+        StreamError failure = null;
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
-            process = launcher.launch(timeout);
+            launched = launcher.launch(timeout);
         } catch (StreamError e) {
-            throw e;
+            failure = e;
         } catch (IOException | RuntimeException e) {
-            throw new StreamError("could not start context " + name + ": " + e.getMessage(), e);
+            failure = new StreamError("could not start context " + name + ": " + e.getMessage(), e);
         }
+        if (cancel.launched(launched)) {
+            throw new StreamError("could not start context " + name + ": " + Router.CONNECT_CANCELLED, failure);
+        }
+        if (failure != null) throw failure;
+        if (launched == null) throw new StreamError("could not start context " + name + ": its launcher started nothing");
+        ChildProcess process = launched;
         StderrCollector stderr = new StderrCollector(name, process.stderr());
         ScheduledFuture<?> watchdog = null;
         try {
@@ -82,8 +104,8 @@ final class ProcessConnection {
             process.kill();
             closeQuietly(process.stdin());
             closeQuietly(process.stdout());
-            String why = timedOut.get() ? "it did not start within the connect timeout of " + timeout
-                    : e.getMessage();
+            String why = cancel.cancelled() ? Router.CONNECT_CANCELLED
+                    : timedOut.get() ? "it did not start within the connect timeout of " + timeout : e.getMessage();
             try {
                 process.waitFor(Duration.ofSeconds(5));
                 stderr.awaitEnd();
@@ -95,6 +117,41 @@ final class ProcessConnection {
             String err = stderr.text().strip();
             throw new StreamError("could not start context " + name + ": " + why + exit
                     + (err.isEmpty() ? "; it printed nothing on stderr" : "; stderr:\n" + err), e);
+        }
+    }
+
+    /**
+     * Ends a connect when the router closes: kills the process once there is one, else interrupts the launch (the
+     * connecting thread, which clears that interrupt itself). Runs on the closing thread; guarded by this.
+     */
+    private static final class Cancel implements Runnable {
+        private final Thread connecting = Thread.currentThread();
+        private ChildProcess process;
+        private boolean launching = true, cancelled;
+
+        @Override
+        public synchronized void run() {
+            cancelled = true;
+            if (process != null) process.kill();
+            else if (launching) connecting.interrupt();
+        }
+
+        /**
+         * The launcher returned {@code process} (null: it failed). True if the connect was cancelled meanwhile: then
+         * the process is killed, and the interrupt meant for the launch cleared. Connecting thread.
+         */
+        synchronized boolean launched(ChildProcess process) {
+            launching = false;
+            this.process = process;
+            if (cancelled) {
+                Thread.interrupted();
+                if (process != null) process.kill();
+            }
+            return cancelled;
+        }
+
+        synchronized boolean cancelled() {
+            return cancelled;
         }
     }
 

@@ -45,7 +45,7 @@ public final class Receiver<T> implements AutoCloseable, Iterable<T> {
         this.router = router;
         this.respondent = respondent;
         this.callReply = callReply;
-        this.handle = router.addHandler(this::arrive, respondent == null ? -1 : respondent.id(), persist);
+        this.handle = router.addHandler(this::arrive, respondent, persist);
     }
 
     /**

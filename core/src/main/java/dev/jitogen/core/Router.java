@@ -36,8 +36,14 @@ import java.util.logging.Logger;
  *
  * <p>Threads: any thread may call public methods. Handlers run on the reader thread of the stream a message
  * arrived on and must not block; replies are decoded by the thread that waits for them ({@link Receiver#get}).
- * Class requests are answered on the broker's service threads. {@code routes}, {@code handlers} and
- * {@code contexts} are concurrent maps; no lock is held while sending.
+ * Class requests are answered on the broker's service threads. {@code routes}, {@code handlers},
+ * {@code contexts}, {@code branches} and {@code grants} are concurrent maps; {@code idLock} guards the id counters
+ * only, and no lock is held while sending.
+ *
+ * <p>Trust: a child is not trusted by its parent. Ids come from the master only, in blocks whose size the parent
+ * sets, a bounded number per direct child; they never wrap and no id is routed twice. A route is added only by the
+ * child a block went to and removed only by the child it goes through; a dead message is never taken for a request;
+ * a reply is taken only from the context waited on, or (dead) from a parent on the way to it.
  */
 public final class Router implements AutoCloseable {
     static final Logger LOG = Logger.getLogger("dev.jitogen.core");
@@ -67,22 +73,33 @@ public final class Router implements AutoCloseable {
 
     private final Map<Integer, Stream> routes = new ConcurrentHashMap<>();
     private final Map<Integer, Registration> handlers = new ConcurrentHashMap<>();
+    /** The connected contexts this router started (the master: also those started through them); forgotten as they end. */
     private final Map<Integer, Context> contexts = new ConcurrentHashMap<>();
     /** Per context, the classes already sent to it: never send one twice. */
     private final Map<Integer, Set<String>> sentClasses = new ConcurrentHashMap<>();
     /** A flush of the parent stream is scheduled (see {@link #sendUnflushedToParent}). */
     private final java.util.concurrent.atomic.AtomicBoolean flushPending = new java.util.concurrent.atomic.AtomicBoolean();
+    /** The stream of each direct child, with what this router knows of that part of the tree. */
+    private final Map<Stream, Branch> branches = new ConcurrentHashMap<>();
     /**
-     * Context id ranges handed to children (Mitogen's ALLOCATE_ID), with the stream of the child each went to: a
-     * child may add routes only for ids in the ranges it was given.
+     * Blocks of context ids given to children (Mitogen's ALLOCATE_ID), by first id, each with the stream of the
+     * child it went to: a child may add a route only for an id of a block it was given, and only once. Blocks come
+     * from the master's counter, so they never overlap.
      */
-    private final List<Grant> grants = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.concurrent.ConcurrentSkipListMap<Integer, Grant> grants =
+            new java.util.concurrent.ConcurrentSkipListMap<>();
     /** A child's own block of ids for the contexts it starts: next and end (exclusive). Guarded by idLock. */
     private int idNext, idEnd;
+    /**
+     * Master only: the next context id to give. Ids are int32 on the wire, so rather than wrap it stops short of
+     * Integer.MAX_VALUE, and it never goes back: no id is given twice. Guarded by idLock.
+     */
+    private long nextContextId = 1;
     private final Object idLock = new Object();
     private final AtomicInteger nextHandle = new AtomicInteger(Handles.FIRST_USER_HANDLE);
-    private final AtomicInteger nextContextId = new AtomicInteger(1);
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** What cancels each connect in progress (see {@link #connecting}); all are run as the router closes. */
+    private final Set<Runnable> connecting = ConcurrentHashMap.newKeySet();
     /**
      * Forwarded log records handed to the log thread, and those it has finished with (printed or dropped): a caller
      * that got a reply waits until every record that arrived before it is printed, so a call's output shows before
@@ -95,15 +112,82 @@ public final class Router implements AutoCloseable {
 
     private record Registration(MessageHandler handler, int respondent, boolean persist, HandlerPolicy policy) {}
 
-    /** Ids {@code [from, to)} given to the child at the end of {@code stream}. */
-    private record Grant(int from, int to, Stream stream) {
+    /** Ids {@code [from, to)} given to the child at the end of {@code stream}; {@code used}: those routed once. */
+    private record Grant(int from, int to, Stream stream, java.util.BitSet used) {
         boolean contains(int id) {
             return id >= from && id < to;
         }
+
+        /** Marks {@code id} as routed; false if it was already (an id is never routed twice). */
+        boolean claim(int id) {
+            synchronized (used) {
+                if (used.get(id - from)) return false;
+                used.set(id - from);
+                return true;
+            }
+        }
     }
 
-    /** How many ids a child asks for at a time (Mitogen's IdAllocator block size). */
+    /**
+     * A direct child's stream as this router sees it: the blocks of ids its part of the tree has had, and the
+     * contexts outside that part it has sent messages to (Mitogen's egress ids), so that the loss of one of those
+     * reaches it (DEL_ROUTE down) and its waiters end at once. Touched by reader threads: thread-safe.
+     */
+    private static final class Branch {
+        /** Ids remembered per branch; past it, the branch hears of every loss (bounded memory per child). */
+        private static final int MAX_TALKED_TO = 1024;
+        final Stream stream;
+        private final Set<Integer> talkedTo = ConcurrentHashMap.newKeySet();
+        private volatile boolean talksToMany;
+        /** Blocks given to this branch, and requests refused for going past the bound. Guarded by this. */
+        private int blocks, refusals;
+
+        Branch(Stream stream) {
+            this.stream = stream;
+        }
+
+        void talkedTo(int id) {
+            if (talksToMany || talkedTo.contains(id)) return;
+            if (talkedTo.size() >= MAX_TALKED_TO) talksToMany = true;
+            else talkedTo.add(id);
+        }
+
+        /** Whether this branch must hear that {@code id} is lost; it forgets the id either way. */
+        boolean mustHearOfLoss(int id) {
+            return talkedTo.remove(id) || talksToMany;
+        }
+
+        /** Counts a block about to be given; false (and one more refusal) if the branch has had its share. */
+        synchronized boolean takeBlock() {
+            if (blocks >= MAX_BLOCKS_PER_CHILD) {
+                refusals++;
+                return false;
+            }
+            blocks++;
+            return true;
+        }
+
+        /** The block counted by {@link #takeBlock} was not given after all. */
+        synchronized void returnBlock() {
+            blocks--;
+        }
+
+        synchronized int refusals() {
+            return refusals;
+        }
+    }
+
+    /** How many ids a parent gives a child at a time (Mitogen's IdAllocator block size): the parent decides. */
     static final int ID_BLOCK = 1000;
+    /**
+     * The most blocks of ids one direct child's part of the tree gets in its life: 10 million ids, more than any tree
+     * starts, while a child flooding ALLOCATE_ID is cut off after 10,000 requests (the master's ids would last 214
+     * such children). Requests past it are refused and logged.
+     */
+    static final int MAX_BLOCKS_PER_CHILD = 10_000;
+    private static final String NO_IDS_LEFT = "no context ids left: the master has given out every id up to "
+            + Integer.MAX_VALUE + ", and ids are never reused (a new master router starts again from 1)";
+    static final String CONNECT_CANCELLED = "connection cancelled because the router began to shut down";
 
     /** Which messages a handler accepts (Mitogen's handler policies). Called on a reader thread: must not block. */
     @FunctionalInterface
@@ -129,15 +213,15 @@ public final class Router implements AutoCloseable {
 
     /**
      * Registers {@code fn} on a new handle and returns it (Mitogen's {@code add_handler}). Messages the policy
-     * refuses are logged and answered with a dead reply; if {@code respondent} is lost, {@code fn} gets a dead
-     * message. With {@code persist} false the handler is removed after its first message.
+     * refuses are logged and answered with a dead reply; if {@code respondent} is lost, or the router closes,
+     * {@code fn} gets a dead message. With {@code persist} false the handler is removed after its first message.
      *
      * @param policy     null accepts every message
      * @param respondent null if no context's loss should end it
      */
     public int addHandler(MessageHandler fn, HandlerPolicy policy, Context respondent, boolean persist) {
         int handle = nextHandle.getAndIncrement();
-        handlers.put(handle, new Registration(fn, respondent == null ? -1 : respondent.id(), persist, policy));
+        register(handle, new Registration(fn, respondent == null ? -1 : respondent.id(), persist, policy));
         return handle;
     }
 
@@ -282,13 +366,28 @@ public final class Router implements AutoCloseable {
             String message = "could not start context " + name + " via " + via.name() + ": " + e.remoteMessage();
             if (PasswordError.class.getName().equals(e.remoteClassName())) throw new PasswordError(message);
             throw new StreamError(message, e);
+        } catch (ChannelError e) {
+            throw new StreamError("could not start context " + name + " via " + via.name() + ": "
+                    + (closed.get() ? CONNECT_CANCELLED : e.getMessage()), e);
         }
         int id = (int) started[0];
-        if (!routes.containsKey(id)) {
+        Stream through = routes.get(via.id());
+        Stream route = routes.get(id);
+        if (route == null) {
             throw new StreamError("context " + via.name() + " started " + name + " but no route to it arrived");
+        }
+        // via answers for itself: what it reports must be a context behind it that no one here knows yet
+        if (id != started[0] || id == via.id() || route != through || contexts.containsKey(id)) {
+            throw new StreamError("context " + via.name() + " reported " + started[0] + " as the id of " + name
+                    + ", which is not a new context behind it");
         }
         Context c = new Context(this, id, name, method, null, via, started[1]);
         contexts.put(id, c);
+        if (routes.get(id) != through) { // lost as it started, perhaps before it was known here to be forgotten
+            contexts.remove(id, c);
+            c.disconnected(null);
+            throw new StreamError("context " + name + " disconnected as it started");
+        }
         return c;
     }
 
@@ -386,14 +485,17 @@ public final class Router implements AutoCloseable {
         return table;
     }
 
-    /** The contexts this router started, in order of creation, live or not. */
+    /**
+     * The connected contexts this router started (in the master, also those started through them), in order of
+     * creation. A context that ends is forgotten; whoever holds its {@link Context} can still ask how it ended.
+     */
     public List<Context> contexts() {
         List<Context> all = new ArrayList<>(contexts.values());
         all.sort((a, b) -> Integer.compare(a.id(), b.id()));
         return Collections.unmodifiableList(all);
     }
 
-    /** The context with this id that this router knows (started by it or routed through it), or null. */
+    /** The connected context with this id that this router started (see {@link #contexts()}), or null. */
     public Context contextById(int id) {
         return contexts.get(id);
     }
@@ -442,12 +544,18 @@ public final class Router implements AutoCloseable {
     /**
      * A new context id. The master counts; a child takes ids from a block its parent gave it, asking for another
      * block (ALLOCATE_ID, forwarded up to the master) when it runs out. Blocks in a child: never on a reader thread.
+     *
+     * @throws StreamError if no ids are left (ids are never wrapped or reused), or the parent refused a block
      */
     int allocateContextId() {
-        if (parent == null) return nextContextId.getAndIncrement();
+        if (parent == null) {
+            int id = takeIds(1);
+            if (id < 0) throw new StreamError(NO_IDS_LEFT);
+            return id;
+        }
         synchronized (idLock) {
             if (idNext == idEnd) {
-                int[] block = requestIds(ID_BLOCK);
+                int[] block = requestIds();
                 idNext = block[0];
                 idEnd = block[0] + block[1];
             }
@@ -455,13 +563,30 @@ public final class Router implements AutoCloseable {
         }
     }
 
-    /** Asks the parent for {@code count} context ids; returns {first, count}. */
-    private int[] requestIds(int count) {
+    /** Master: the first of {@code count} ids never given before, or -1 if fewer than that are left. */
+    private int takeIds(int count) {
+        synchronized (idLock) {
+            if (nextContextId > Integer.MAX_VALUE - count) return -1; // the block's end must fit in an int too
+            int first = (int) nextContextId;
+            nextContextId += count;
+            return first;
+        }
+    }
+
+    /** {first, count} from an ALLOCATE_ID answer, or null if it is not a well-formed block. */
+    private static int[] block(byte[] answer) {
+        if (answer.length != 8) return null;
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(answer);
+        int first = b.getInt(), count = b.getInt();
+        return first < 1 || count < 1 || first > Integer.MAX_VALUE - count ? null : new int[]{first, count};
+    }
+
+    /** Asks the parent for a block of context ids (of the size it chooses); returns {first, count}. */
+    private int[] requestIds() {
         if (Stream.isReaderThread()) throw new IllegalStateException("context ids cannot be requested on a reader thread");
         java.util.concurrent.CompletableFuture<Message> answer = new java.util.concurrent.CompletableFuture<>();
         int handle = addHandler(answer::complete, parentId(), false);
-        send(new Message(parentId(), myId, myId, Handles.ALLOCATE_ID, handle,
-                java.nio.ByteBuffer.allocate(4).putInt(count).array()));
+        send(new Message(parentId(), myId, myId, Handles.ALLOCATE_ID, handle, null));
         Message m;
         try {
             m = answer.get(30, TimeUnit.SECONDS);
@@ -473,48 +598,80 @@ public final class Router implements AutoCloseable {
         } finally {
             removeHandler(handle);
         }
-        if (m.isDead() || m.data.length != 8) {
+        int[] block = m.isDead() ? null : block(m.data);
+        if (block == null) {
             throw new StreamError("the parent of " + myName + " refused context ids: "
                     + new String(m.data, java.nio.charset.StandardCharsets.UTF_8));
         }
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(m.data);
-        return new int[]{b.getInt(), b.getInt()};
+        return block;
     }
 
     /**
-     * ALLOCATE_ID from a direct child: the master gives a range from its counter; a child forwards the request to
-     * its own parent and notes the answer on its way down. Either way the range is recorded against the asking
-     * child's stream, so only that part of the tree may add routes for it. Runs on a reader thread: never blocks.
+     * ALLOCATE_ID from a direct child: the master gives a block of {@link #ID_BLOCK} ids from its counter; a child
+     * asks its own parent and notes the answer on its way down. Either way the block is recorded against the asking
+     * child's stream, so only that part of the tree may add routes for its ids, and counted against that child's
+     * share ({@link #MAX_BLOCKS_PER_CHILD}). What the request carries is ignored: the parent sets the block size.
+     * Runs on a reader thread: never blocks.
      */
     private void onAllocateId(Message m) {
         Stream from = routes.get(m.src);
-        int count = m.data.length == 4 ? java.nio.ByteBuffer.wrap(m.data).getInt() : -1;
-        if (from == null || from == parent || !isImmediateChild(m.src) || count < 1 || count > 100 * ID_BLOCK
-                || m.replyTo == Handles.NO_REPLY) {
-            LOG.warning("refused ALLOCATE_ID " + m + ": only a direct child may ask, for 1 to " + 100 * ID_BLOCK + " ids");
-            if (!m.isDead() && m.replyTo != Handles.NO_REPLY) {
+        Branch branch = from == null || from.remoteId() != m.src ? null : branches.get(from);
+        if (branch == null || m.replyTo == Handles.NO_REPLY) {
+            LOG.warning("refused ALLOCATE_ID " + m + ": only a direct child may ask, with a handle for the answer");
+            if (m.replyTo != Handles.NO_REPLY) {
                 send(Message.deadReplyTo(m, myId, "context ids are given only to direct children"));
             }
             return;
         }
+        if (!branch.takeBlock()) {
+            int n = branch.refusals();
+            if (Integer.bitCount(n) == 1) { // the 1st, 2nd, 4th, 8th...: a flood shows in the log without filling it
+                LOG.warning("refused ALLOCATE_ID from " + from.name() + ": its part of the tree has had "
+                        + MAX_BLOCKS_PER_CHILD + " blocks of " + ID_BLOCK + " context ids, the most it may have ("
+                        + n + (n == 1 ? " request" : " requests") + " refused so far)");
+            }
+            send(Message.deadReplyTo(m, myId, "context " + from.name() + " has had its " + MAX_BLOCKS_PER_CHILD
+                    + " blocks of context ids"));
+            return;
+        }
         if (parent == null) {
-            int first = nextContextId.getAndAdd(count);
-            grants.add(new Grant(first, first + count, from));
+            int first = takeIds(ID_BLOCK);
+            if (first < 0) {
+                branch.returnBlock();
+                LOG.warning("refused ALLOCATE_ID from " + from.name() + ": " + NO_IDS_LEFT);
+                send(Message.deadReplyTo(m, myId, NO_IDS_LEFT));
+                return;
+            }
+            grant(first, ID_BLOCK, from);
             send(new Message(m.src, myId, myId, m.replyTo, Handles.NO_REPLY,
-                    java.nio.ByteBuffer.allocate(8).putInt(first).putInt(count).array()));
+                    java.nio.ByteBuffer.allocate(8).putInt(first).putInt(ID_BLOCK).array()));
             return;
         }
         int handle = addHandler(answer -> {
-            if (answer.isDead() || answer.data.length != 8) {
-                send(Message.deadReplyTo(m, myId, "the parent of " + myName + " gave no context ids"));
+            int[] block = answer.isDead() ? null : block(answer.data);
+            if (block == null) {
+                branch.returnBlock();
+                send(Message.deadReplyTo(m, myId, "the parent of " + myName + " gave no context ids"
+                        + (answer.isDead() ? ": " + answer.deadReason() : "")));
                 return;
             }
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(answer.data);
-            int first = b.getInt();
-            grants.add(new Grant(first, first + b.getInt(), from));
+            grant(block[0], block[1], from);
             send(new Message(m.src, myId, myId, m.replyTo, Handles.NO_REPLY, answer.data));
         }, parentId(), false);
-        send(new Message(parentId(), myId, myId, Handles.ALLOCATE_ID, handle, m.data));
+        send(new Message(parentId(), myId, myId, Handles.ALLOCATE_ID, handle, null));
+    }
+
+    /** Records ids {@code [first, first + count)} as given to the child at the end of {@code to}. */
+    private void grant(int first, int count, Stream to) {
+        Grant g = new Grant(first, first + count, to, new java.util.BitSet());
+        grants.put(first, g);
+        if (to.isClosed()) grants.remove(first, g); // it ended meanwhile, perhaps after its blocks were forgotten
+    }
+
+    /** The block that holds {@code id}, or null. */
+    private Grant grantFor(int id) {
+        Map.Entry<Integer, Grant> e = grants.floorEntry(id);
+        return e != null && e.getValue().contains(id) ? e.getValue() : null;
     }
 
     /** A default name for a context of {@code method}: the method's name, made unique (with the id if known). */
@@ -536,6 +693,7 @@ public final class Router implements AutoCloseable {
         stream.remoteId(context.id());
         contexts.put(context.id(), context);
         routes.put(context.id(), stream);
+        branches.put(stream, new Branch(stream));
         trackSent(context.id());
         stream.start(routing(this::onStreamClosed), broker.threads());
         if (parent != null) {
@@ -607,39 +765,46 @@ public final class Router implements AutoCloseable {
     }
 
     private void onStreamClosed(Stream stream, Throwable cause) {
-        grants.removeIf(g -> g.stream() == stream);
+        branches.remove(stream);
+        grants.values().removeIf(g -> g.stream() == stream);
         List<Integer> lost = new ArrayList<>();
         routes.entrySet().removeIf(e -> {
             if (e.getValue() != stream) return false;
             lost.add(e.getKey());
             return true;
         });
-        for (int id : lost) lose(id, cause);
+        for (int id : lost) lose(id, cause, stream);
     }
 
     /**
-     * Context {@code id} can no longer be reached: its waiters get dead messages and, in a child, the parent chain
-     * hears DEL_ROUTE so the master does too.
+     * Context {@code id} can no longer be reached; {@code from} is the stream the news came from (the lost context's
+     * own, a child's DEL_ROUTE, or the parent's). The router forgets it; the parent chain hears DEL_ROUTE (unless the
+     * news came from there), and so does every other branch below that sent it messages, so that waiters anywhere
+     * in the tree end now rather than at their timeouts; then its waiters here get dead messages.
      */
-    private void lose(int id, Throwable cause) {
+    private void lose(int id, Throwable cause, Stream from) {
         sentClasses.remove(id);
-        String why = cause == null ? "its stream ended" : cause.getMessage();
-        if (parent != null) {
-            send(new Message(parentId(), myId, myId, Handles.DEL_ROUTE, Handles.NO_REPLY,
-                    java.nio.ByteBuffer.allocate(4).putInt(id).array()));
+        Context c = contexts.remove(id);
+        byte[] idBytes = java.nio.ByteBuffer.allocate(4).putInt(id).array();
+        if (parent != null && from != parent) {
+            send(new Message(parentId(), myId, myId, Handles.DEL_ROUTE, Handles.NO_REPLY, idBytes));
         }
-        Context c = contexts.get(id);
-        String name = c != null ? c.name() : "context " + id;
-        if (cause != null) LOG.log(Level.WARNING, "[" + name + "] stream closed: " + why);
-        else LOG.log(Level.FINE, "[" + name + "] disconnected");
-        if (c != null) c.disconnected(cause);
-        String reason = "context " + name + " disconnected: " + why;
-        handlers.forEach((handle, reg) -> {
-            if (reg.respondent == id) {
-                handlers.remove(handle);
-                reg.handler.handle(new Message(myId, id, id, handle, Handles.IS_DEAD,
-                        reason.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        if (!closed.get()) { // closing: every branch is about to go anyway
+            for (Branch b : branches.values()) {
+                if (b.stream != from && !b.stream.isClosed() && b.mustHearOfLoss(id)) {
+                    send(new Message(b.stream.remoteId(), myId, myId, Handles.DEL_ROUTE, Handles.NO_REPLY, idBytes));
+                }
             }
+        }
+        String name = c != null ? c.name() : "context " + id;
+        String why = cause != null ? cause.getMessage()
+                : from == parent ? "its route was lost (the parent of " + myName + " said so)" : "its stream ended";
+        if (cause != null) LOG.log(Level.WARNING, "[" + name + "] stream closed: " + why);
+        else LOG.log(Level.FINE, "[" + name + "] disconnected: " + why);
+        if (c != null) c.disconnected(cause);
+        String reason = "context " + (c != null ? c.name() : id) + " disconnected: " + why;
+        handlers.forEach((handle, reg) -> {
+            if (reg.respondent == id && handlers.remove(handle, reg)) reg.handler.handle(dead(handle, id, reason));
         });
     }
 
@@ -648,22 +813,49 @@ public final class Router implements AutoCloseable {
     /** Registers {@code h} on a new handle; {@code respondent} (or -1) is the context whose loss kills it. */
     int addHandler(MessageHandler h, int respondent, boolean persist) {
         int handle = nextHandle.getAndIncrement();
-        addHandler(handle, h, respondent, persist);
+        addHandler(handle, h, respondent, null, persist);
+        return handle;
+    }
+
+    /** The same, naming {@code respondent} (or null) in the dead message if it has already gone. */
+    int addHandler(MessageHandler h, Context respondent, boolean persist) {
+        int handle = nextHandle.getAndIncrement();
+        addHandler(handle, h, respondent == null ? -1 : respondent.id(), respondent, persist);
         return handle;
     }
 
     void addHandler(int handle, MessageHandler h, int respondent, boolean persist) {
-        handlers.put(handle, new Registration(h, respondent, persist, null));
-        if (respondent >= 0 && respondent != myId && !routes.containsKey(respondent) && parent == null) {
-            // the respondent is already gone: say so at once rather than let a waiter hang
-            Registration r = handlers.remove(handle);
-            Context c = contexts.get(respondent);
+        addHandler(handle, h, respondent, null, persist);
+    }
+
+    private void addHandler(int handle, MessageHandler h, int respondent, Context known, boolean persist) {
+        Registration r = new Registration(h, respondent, persist, null);
+        register(handle, r);
+        if (respondent >= 0 && respondent != myId && !routes.containsKey(respondent) && parent == null
+                && handlers.remove(handle, r)) {
+            // the respondent is already gone: say so at once rather than let a waiter hang (it is forgotten here,
+            // but whoever holds its Context still knows its name and how it ended)
+            Context c = known != null ? known : contexts.get(respondent);
             String why = c == null ? "context " + respondent + " is not connected"
                     : "context " + c.name() + " is not connected" + (c.disconnectCause() != null
                     ? " (" + c.disconnectCause().getMessage() + ")" : "");
-            if (r != null) h.handle(new Message(myId, respondent, respondent, handle, Handles.IS_DEAD,
-                    why.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            h.handle(dead(handle, respondent, why));
         }
+    }
+
+    /** Adds {@code r} on {@code handle}; once the router is closed, its handler gets a dead message at once instead. */
+    private void register(int handle, Registration r) {
+        handlers.put(handle, r);
+        if (closed.get() && handlers.remove(handle, r)) r.handler.handle(dead(handle, myId, closedReason()));
+    }
+
+    /** A dead message to our own {@code handle}, as if from context {@code src}. */
+    private Message dead(int handle, int src, String why) {
+        return new Message(myId, src, src, handle, Handles.IS_DEAD, why.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private String closedReason() {
+        return "the router of " + myName + " was closed";
     }
 
     void removeHandler(int handle) {
@@ -710,6 +902,14 @@ public final class Router implements AutoCloseable {
 
     /** Delivers or forwards {@code m}; {@code from} is the stream it arrived on, or null if it originated here. */
     void route(Message m, Stream from) {
+        if (from == null && m.data.length > maxMessageSize) {
+            // a frame read from a stream was checked as it was read: this is the same limit for what never crossed one
+            String why = "message too large (max " + maxMessageSize + " bytes): " + m.data.length + " bytes for handle "
+                    + m.handle + " of context " + m.dst;
+            LOG.warning("dropped " + m + ": " + why);
+            if (!m.isDead() && m.replyTo != Handles.NO_REPLY) route(Message.deadReplyTo(m, myId, why), null);
+            return;
+        }
         if (from != null && (streamFor(m.authId) != from || streamFor(m.src) != from)) {
             LOG.warning("dropped " + m + " from " + from.name() + ": src " + m.src + " / auth_id " + m.authId
                     + " does not route back over that stream (forged source?)");
@@ -726,13 +926,16 @@ public final class Router implements AutoCloseable {
         Stream s = streamFor(m.dst);
         if (unidirectional && from != null && s != null && from != parent && s != parent) {
             // between two children: only parent<->child traffic is allowed
-            LOG.severe("refused " + m + " from " + from.name() + " to " + s.name()
-                    + ": this router is unidirectional (only parent<->child traffic)");
-            if (!m.isDead() && m.replyTo != Handles.NO_REPLY) {
-                route(Message.deadReplyTo(m, myId, myName + " is unidirectional: context " + m.src
-                        + " may not send to context " + m.dst), null);
-            }
+            String why = "routing mode prevents forward of message from context " + m.src + " to context " + m.dst
+                    + " via context " + myId + " (" + myName + " is unidirectional: only traffic between a parent "
+                    + "and its children passes)";
+            LOG.severe("refused " + m + " from " + from.name() + " to " + s.name() + ": " + why);
+            if (!m.isDead() && m.replyTo != Handles.NO_REPLY) route(Message.deadReplyTo(m, myId, why), null);
             return;
+        }
+        if (from != null && from != parent && s != null && s != from && !m.isDead()) {
+            Branch b = branches.get(from);
+            if (b != null) b.talkedTo(m.dst); // so that branch hears if m.dst is lost (see lose)
         }
         if (s == null || s == from || !s.send(m)) {
             if (!m.isDead() && m.replyTo != Handles.NO_REPLY) {
@@ -744,6 +947,12 @@ public final class Router implements AutoCloseable {
     }
 
     private void deliver(Message m) {
+        if (m.isDead() && m.handle < Handles.FIRST_USER_HANDLE) {
+            // standard handles serve requests (ids, routes, classes, logs, calls, cancels, shutdown): a dead message
+            // is never one, and arrives only by mistake or by design (a message whose reply_to names such a handle)
+            dropDead(m);
+            return;
+        }
         Registration r = handlers.get(m.handle);
         if (r == null) {
             if (!m.isDead() && m.replyTo != Handles.NO_REPLY) {
@@ -753,7 +962,7 @@ public final class Router implements AutoCloseable {
             }
             return;
         }
-        if (r.respondent >= 0 && m.src != r.respondent && m.src != myId) {
+        if (r.respondent >= 0 && m.src != r.respondent && m.src != myId && !refusalOnTheWay(m, r.respondent)) {
             LOG.warning("dropped " + m + ": handle " + m.handle + " takes messages from context " + r.respondent
                     + " only (forged reply?)");
             return;
@@ -765,7 +974,7 @@ public final class Router implements AutoCloseable {
             }
             return;
         }
-        if (!r.persist) handlers.remove(m.handle);
+        if (!r.persist && !handlers.remove(m.handle, r)) return; // another message took this one-shot handler
         try {
             r.handler.handle(m);
         } catch (RuntimeException e) {
@@ -773,27 +982,76 @@ public final class Router implements AutoCloseable {
         }
     }
 
-    /** ADD_ROUTE / DEL_ROUTE from a child: context N is (no longer) reached through that child's stream. */
+    /**
+     * Whether {@code m}, from a context other than the respondent a handler waits on, may still end that wait: a
+     * dead message from a router on the way to the respondent, saying why it would not pass our message on
+     * (unidirectional mode, no route, too large). Without it a refused call hangs, since the refusal does not come
+     * from the respondent. Accepted only from our parent chain, and only when the respondent is reached through our
+     * parent: our messages that way pass through the parents up to the common ancestor of us and the respondent,
+     * the parents above it are trusted anyway (they may call us), and no one below a parent can forge its id (each
+     * router checks sources). A dead message carries a reason, never a value, so at worst it ends a wait early.
+     * Routers below us need no such leave: traffic from a parent is never refused by mode, and a route lost below us
+     * reaches us as DEL_ROUTE.
+     */
+    private boolean refusalOnTheWay(Message m, int respondent) {
+        return m.isDead() && parent != null && isParentChain(m.src) && m.authId == m.src
+                && streamFor(respondent) == parent;
+    }
+
+    /** Logs and drops a dead message sent to a standard handle (see {@link #deliver}). */
+    private void dropDead(Message m) {
+        // the reason is whatever the sender put there: printable characters only, and not much of it
+        String reason = m.deadReason().codePoints().limit(200)
+                .map(c -> Character.isISOControl(c) ? '?' : c)
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+        LOG.warning("dropped dead message " + m + " to handle " + m.handle + " from context " + m.src
+                + ": a dead message is not a request (" + reason + ")");
+    }
+
+    /**
+     * ADD_ROUTE / DEL_ROUTE addressed to this router. From a direct child, sent by that child itself: context N is
+     * (no longer) reached through its stream; ADD_ROUTE only for an id of a block given to that child, each id once.
+     * From the parent, sent by the parent itself: DEL_ROUTE, context N elsewhere in the tree is gone.
+     */
     private void updateRoute(Message m, Stream from) {
-        if (m.data.length != 4 || from == parent) return;
-        int id = java.nio.ByteBuffer.wrap(m.data).getInt();
-        if (m.handle == Handles.ADD_ROUTE) {
-            Stream existing = routes.get(id);
-            boolean allowed = existing == null && id != myId && !parentIds.contains(id) && m.src == from.remoteId()
-                    && grants.stream().anyMatch(g -> g.stream() == from && g.contains(id));
-            if (!allowed) {
-                LOG.warning("refused ADD_ROUTE for context " + id + " from " + from.name()
-                        + ": not an id given to that part of the tree");
-                return;
-            }
-            routes.put(id, from);
-            if (parent == null) trackSent(id);
-            else send(new Message(parentId(), myId, myId, Handles.ADD_ROUTE,
-                    Handles.NO_REPLY, m.data));
-        } else if (routes.get(id) == from) {
-            routes.remove(id);
-            lose(id, null);
+        if (m.isDead()) {
+            dropDead(m);
+            return;
         }
+        String what = m.handle == Handles.ADD_ROUTE ? "ADD_ROUTE" : "DEL_ROUTE";
+        if (m.data.length != 4) {
+            LOG.warning("refused " + what + " " + m + " from " + from.name() + ": its data is not one context id");
+            return;
+        }
+        int id = java.nio.ByteBuffer.wrap(m.data).getInt();
+        if (from == parent) {
+            // ids behind the parent need no ADD_ROUTE: everything unknown goes to the parent
+            if (m.handle == Handles.DEL_ROUTE && m.src == parentId() && m.authId == parentId() && id != myId
+                    && !routes.containsKey(id)) {
+                lose(id, null, parent);
+            }
+            return;
+        }
+        String refusal;
+        if (m.src != from.remoteId()) {
+            refusal = "sent by context " + m.src + ", not by the child at the end of that stream";
+        } else if (m.handle == Handles.DEL_ROUTE) {
+            if (routes.get(id) == from && id != from.remoteId() && routes.remove(id, from)) lose(id, null, from);
+            return;
+        } else {
+            Grant g = grantFor(id);
+            if (routes.containsKey(id)) refusal = "it already has a route";
+            else if (g == null || g.stream() != from) refusal = "not an id given to that part of the tree";
+            else if (!g.claim(id)) refusal = "that id was routed before, and ids are never reused";
+            else refusal = null;
+        }
+        if (refusal != null) {
+            LOG.warning("refused " + what + " for context " + id + " from " + from.name() + ": " + refusal);
+            return;
+        }
+        if (routes.putIfAbsent(id, from) != null) return;
+        if (parent == null) trackSent(id);
+        else send(new Message(parentId(), myId, myId, Handles.ADD_ROUTE, Handles.NO_REPLY, m.data));
     }
 
     boolean isParentChain(int contextId) {
@@ -931,12 +1189,74 @@ public final class Router implements AutoCloseable {
     // ---- shutdown -------------------------------------------------------------------------------------------------
 
     /**
-     * Shuts every context down: SHUTDOWN first, then, after the grace period, the processes that remain are killed.
-     * Returns once no child process is left.
+     * Disconnects {@code context} (Mitogen's {@code disconnect}): closes the stream to it if this router started
+     * it, which ends it and every context it started (a context whose parent stream ends exits); for a context
+     * started through another, asks that one to do the same. On return it is disconnected here: its waiters got
+     * {@link ChannelError} and the router has forgotten it. Does nothing for a context this router does not know or
+     * that is no longer connected.
+     *
+     * <p>Any thread, except a stream reader's for a context started through another (that waits up to 10 s for the
+     * call to its parent).
+     */
+    public void disconnect(Context context) {
+        if (context == null || context.router() != this || contexts.get(context.id()) != context) return;
+        int id = context.id();
+        Stream s = routes.get(id);
+        if (s != null && s != parent && s.remoteId() == id) {
+            s.close(null); // its reader hears of it at once, on this thread: the context is forgotten on return
+            return;
+        }
+        Context via = context.via();
+        if (via == null || !via.isConnected()) return;
+        try {
+            // via's DEL_ROUTE for it comes up the same stream ahead of the reply
+            via.callAsync(() -> {
+                Router r = Router.current();
+                Context c = r.contextById(id);
+                if (c != null) r.disconnect(c);
+                return null;
+            }).get(Duration.ofSeconds(10));
+        } catch (JitogenError e) {
+            LOG.warning("could not disconnect " + context.name() + " through " + via.name() + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Disconnects every context this router started itself, and with them every context they started (Mitogen's
+     * {@code disconnect_all}). The router stays open for new contexts. Any thread.
+     */
+    public void disconnectAll() {
+        for (Branch b : List.copyOf(branches.values())) b.stream.close(null);
+    }
+
+    /**
+     * Registers a connect in progress: {@code cancel} runs if the router closes before {@link #connected} is called,
+     * and must end the connect at once. False, with nothing registered, if the router is closing already.
+     */
+    boolean connecting(Runnable cancel) {
+        connecting.add(cancel);
+        if (closed.get()) {
+            connecting.remove(cancel);
+            return false;
+        }
+        return true;
+    }
+
+    /** The connect registered with {@code cancel} has ended, one way or the other. */
+    void connected(Runnable cancel) {
+        connecting.remove(cancel);
+    }
+
+    /**
+     * Shuts every context down: connects in progress are cancelled and every waiter (receivers, calls) gets a dead
+     * message at once; then SHUTDOWN, and after the grace period the processes that remain are killed. Returns once
+     * no child process is left.
      */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
+        for (Runnable cancel : connecting) cancel.run();
+        endWaits();
         List<Context> all = contexts();
         for (Context c : all) c.sendShutdownAsync();
         long deadline = System.nanoTime() + shutdownGrace.toNanos();
@@ -951,6 +1271,21 @@ public final class Router implements AutoCloseable {
             }
         }
         broker.close();
+    }
+
+    /** Every handler still registered gets a dead message, so no waiter stays blocked on a closed router. */
+    private void endWaits() {
+        String why = closedReason();
+        for (Map.Entry<Integer, Registration> e : handlers.entrySet()) {
+            int handle = e.getKey();
+            // standard handles serve requests: no one waits on them
+            if (handle < Handles.FIRST_USER_HANDLE || !handlers.remove(handle, e.getValue())) continue;
+            try {
+                e.getValue().handler.handle(dead(handle, myId, why));
+            } catch (RuntimeException x) {
+                LOG.log(Level.WARNING, "handler for " + handle + " failed on the router's close", x);
+            }
+        }
     }
 
     /** Master router settings. Not thread-safe; build once. */

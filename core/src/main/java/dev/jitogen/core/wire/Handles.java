@@ -3,6 +3,7 @@ package dev.jitogen.core.wire;
 /**
  * Standard handles, with Mitogen's roles and names where they fit (GET_MODULE/LOAD_MODULE become
  * GET_CLASS/LOAD_CLASS). Handles from {@link #FIRST_USER_HANDLE} up are allocated per router for receivers.
+ * A standard handle serves requests, so a router never delivers a dead message to one: it drops and logs it.
  *
  * <p>Threads: constants only; any thread.
  */

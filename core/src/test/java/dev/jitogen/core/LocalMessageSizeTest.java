@@ -1,0 +1,49 @@
+package dev.jitogen.core;
+
+import dev.jitogen.core.wire.Message;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The max message size holds for messages that never cross a stream (between handlers of one router, or sent by
+ * the router's own context), not only for frames read from one: an oversize message is dropped with an error in the
+ * log, and a dead reply goes to its reply_to.
+ */
+class LocalMessageSizeTest {
+    @Test
+    void anOversizeMessageBetweenHandlersOfOneRouterIsDroppedAndItsSenderHearsWhy() throws Exception {
+        try (Router router = Router.builder().maxMessageSize(64 * 1024).build(); LogCapture log = new LogCapture()) {
+            Receiver<Object> target = Receiver.create(router);
+            Receiver<Object> replies = Receiver.create(router);
+            router.send(new Message(0, 0, 0, target.handle(), replies.handle(), new byte[100_000]));
+            ChannelError e = assertThrows(ChannelError.class, () -> replies.get(Duration.ofSeconds(5)));
+            assertTrue(e.getMessage().contains("message too large (max 65536 bytes)"), e.getMessage());
+            assertThrows(TimeoutError.class, () -> target.get(Duration.ofMillis(200)), "never delivered");
+            target.toSender().send(new byte[100_000]);
+            assertThrows(TimeoutError.class, () -> target.get(Duration.ofMillis(200)), "never delivered");
+            assertEquals(2, log.lines().stream().filter(l -> l.contains("message too large (max 65536 bytes)")).count(),
+                    log.lines().toString());
+        }
+    }
+
+    @Test
+    void aChildSendingAnOversizeMessageLosesThatMessageNotItsStream() throws Exception {
+        try (Router router = Router.builder().maxMessageSize(64 * 1024).build(); LogCapture log = new LogCapture()) {
+            Context child = router.local(LocalOptions.builder().name("child").build());
+            Receiver<byte[]> inbox = Receiver.create(router);
+            Sender<byte[]> toMaster = inbox.toSender();
+            child.call(() -> {
+                toMaster.send(new byte[100_000]);
+                toMaster.send(new byte[]{42});
+                return null;
+            });
+            assertArrayEquals(new byte[]{42}, inbox.get(Duration.ofSeconds(5)), "the small one arrives, alone");
+            assertTrue(log.await("message too large (max 65536 bytes)", Duration.ofSeconds(5)), log.lines().toString());
+            assertTrue(child.isConnected());
+            assertEquals(1, child.call(() -> 1));
+        }
+    }
+}
