@@ -61,6 +61,8 @@ public final class Shell implements AutoCloseable {
     List<Failure> lastFailures = List.of();
     /** Where each snippet run from a file came from (snippet id to FILE:LINE), for stack frames of scripts. */
     private final Map<String, String> snippetFiles = new ConcurrentHashMap<>();
+    /** How many units are running, one inside another (/open runs a file's). Shell thread. */
+    private int depth;
     /** The file and line of the unit being run, or null at the prompt. Shell thread. */
     private String unitFile;
     private int unitLine;
@@ -205,6 +207,7 @@ public final class Shell implements AutoCloseable {
             startup.startLocalEarly(); // while JShell may still be warming up and while it compiles
         }
         return host.turn(js -> {
+            if (depth++ == 0) execution.clearStop(); // a Ctrl-C before this unit does not stop it
             String outerFile = unitFile;
             int outerLine = unitLine;
             unitFile = file;
@@ -214,6 +217,7 @@ public final class Shell implements AutoCloseable {
             } finally {
                 unitFile = outerFile; // a unit may run others (/open, /edit, /reload)
                 unitLine = outerLine;
+                depth--;
             }
         });
     }

@@ -21,6 +21,8 @@ import java.util.Map;
  */
 final class SnippetExecution extends DirectExecutionControl {
     private volatile Thread running;
+    /** Ctrl-C since the unit began: a snippet of it that has not started yet does not start. */
+    private volatile boolean stopRequested;
     /** Work the next snippet must wait for before it runs (a context starting while it compiled). */
     private final java.util.concurrent.ConcurrentLinkedQueue<java.util.concurrent.CompletableFuture<?>> beforeRun =
             new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -86,6 +88,10 @@ final class SnippetExecution extends DirectExecutionControl {
     protected String invoke(Method doitMethod) throws Exception {
         running = Thread.currentThread();
         try {
+            if (stopRequested) {
+                // Ctrl-C came while the snippet compiled: it does not run at all
+                return throwConvertedInvocationException(new InterruptedException("stopped before it ran"));
+            }
             for (java.util.concurrent.CompletableFuture<?> w; (w = beforeRun.poll()) != null; ) {
                 try {
                     w.get(); // interruptible: Ctrl-C while a context starts returns to the prompt
@@ -110,8 +116,14 @@ final class SnippetExecution extends DirectExecutionControl {
 
     @Override
     public void stop() {
+        stopRequested = true;
         Thread t = running;
         if (t != null) t.interrupt();
+    }
+
+    /** A new unit begins: a Ctrl-C before it does not stop it. */
+    void clearStop() {
+        stopRequested = false;
     }
 
     Throwable lastFailure() {

@@ -31,6 +31,13 @@ class ContextLifeTest extends ShellTestSupport {
         return null;
     }
 
+    /** Waits until a call to {@code name} is on its way (the snippet compiled and ran), as an operator would see. */
+    private static void awaitInFlight(String name) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (shell.session().context(name).callsInFlight() == 0 && System.nanoTime() < end) Thread.sleep(20);
+        Thread.sleep(300); // and the context's main thread has it
+    }
+
     @Test
     void aContextKilledFromOutsideIsAnnouncedAndItsNameCanBeOpenedAgain() throws Exception {
         run("/local victim");
@@ -74,7 +81,7 @@ class ContextLifeTest extends ShellTestSupport {
                 + "while (System.nanoTime() < end) { try { Thread.sleep(50); } catch (InterruptedException e) { } } return 0; })";
         printed.clear();
         CompletableFuture<Boolean> call = CompletableFuture.supplyAsync(() -> shell.run(stubborn));
-        Thread.sleep(1500);
+        awaitInFlight("stuck");
         shell.stop(); // Ctrl-C
         assertFalse(call.get(10, TimeUnit.SECONDS));
         String out = String.join("\n", printed);
@@ -97,7 +104,7 @@ class ContextLifeTest extends ShellTestSupport {
         printed.clear();
         CompletableFuture<Boolean> call = CompletableFuture.supplyAsync(() ->
                 shell.run("calm.call(() -> { Thread.sleep(60_000); return 0; })"));
-        Thread.sleep(1500);
+        awaitInFlight("calm");
         shell.stop();
         assertFalse(call.get(10, TimeUnit.SECONDS));
         assertFalse(String.join("\n", printed).contains("still running"), String.join("\n", printed));
