@@ -1,5 +1,10 @@
 package dev.jitogen.core;
 
+import com.esotericsoftware.kryo.DefaultSerializer;
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.KryoException;
+import com.esotericsoftware.kryo.io.Input;
+import com.esotericsoftware.kryo.io.Output;
 import dev.jitogen.core.serial.Lambdas;
 import dev.jitogen.core.wire.Handles;
 import dev.jitogen.core.wire.Message;
@@ -16,9 +21,16 @@ import java.util.concurrent.TimeUnit;
  * in the order they arrive, on its main thread; routing, class serving and shutdown run on other threads, so a long
  * or hung call never blocks them.
  *
+ * <p>A context travels as a value (a call argument, a captured value, a result): it is sent as its address (id,
+ * name) and arrives as the receiving router's own {@code Context} for that id. In the master that is the object
+ * the master already holds; in a child, a context it started itself, or else a new {@code Context} there that
+ * addresses that id (calls through it are accepted only by contexts the child is a parent of: see
+ * {@code CALL_FUNCTION}'s parent-chain rule).
+ *
  * <p>Threads: any thread may call any method. {@code call} blocks the calling thread until the reply; never call
  * it from a handler or other I/O-thread callback.
  */
+@DefaultSerializer(Context.Wire.class)
 public final class Context {
     private static final int LOG_LINES = 500;
 
@@ -448,5 +460,60 @@ public final class Context {
     @Override
     public String toString() {
         return "Context(" + id + ", " + name + ")";
+    }
+
+    // ---- travelling as a value ------------------------------------------------------------------------------------
+
+    /** The router decoding on this thread ({@link #readBy}): the one a Context read from data belongs to. */
+    private static final ThreadLocal<Router> READER = new ThreadLocal<>();
+
+    /** Runs {@code decode} for {@code router}: a Context in the data becomes one of that router's. */
+    static <T> T readBy(Router router, java.util.function.Supplier<T> decode) {
+        Router outer = READER.get();
+        READER.set(router);
+        try {
+            return decode.get();
+        } finally {
+            if (outer == null) READER.remove();
+            else READER.set(outer);
+        }
+    }
+
+    /**
+     * What a context read from data is in {@code router}: the router's own object for that id if it has one (a
+     * context it started, or itself), else a new one that addresses the id. The router's own object wins over the
+     * name in the data, which a child could have made up.
+     */
+    static Context resolve(Router router, int id, String name, String method, long pid) {
+        if (id == router.myId()) return router.myself();
+        Context known = router.contextById(id);
+        return known != null ? known : new Context(router, id, name, method, null, null, pid);
+    }
+
+    /**
+     * Kryo's serializer for contexts, registered on both sides: a context travels as its id, name, method and pid,
+     * and is read back with {@link #resolve}. Public only because Kryo instantiates it; not for users.
+     */
+    public static final class Wire extends com.esotericsoftware.kryo.Serializer<Context> {
+        @Override
+        public void write(Kryo kryo, Output out, Context c) {
+            out.writeVarInt(c.id, true);
+            out.writeString(c.name);
+            out.writeString(c.method);
+            out.writeLong(c.pid);
+        }
+
+        @Override
+        public Context read(Kryo kryo, Input in, Class<? extends Context> type) {
+            int id = in.readVarInt(true);
+            String name = in.readString();
+            String method = in.readString();
+            long pid = in.readLong();
+            Router router = READER.get();
+            if (router == null) router = Router.current();
+            if (router == null) throw new KryoException("a Context can be read only by a router (context " + id + ")");
+            if (id < 0 || name == null || method == null) throw new KryoException("malformed Context " + id + " in data");
+            return resolve(router, id, name, method, pid);
+        }
     }
 }
