@@ -48,8 +48,11 @@ public final class Context {
     private final ArrayDeque<String> recentLog = new ArrayDeque<>();
     /** Calls sent with a reply expected whose reply (or dead message) has not arrived, abandoned ones included. */
     private final java.util.concurrent.atomic.AtomicInteger callsInFlight = new java.util.concurrent.atomic.AtomicInteger();
-    /** Told once when the stream ends; guarded by itself. Null once they have been run. */
-    private List<java.util.function.Consumer<Context>> disconnectListeners = new java.util.ArrayList<>();
+    /** Its named events; Jitogen fires {@link #DISCONNECT} once its stream has ended. */
+    private final Events<Context> events;
+
+    /** The event fired (once, for good) when a context's stream has ended: Mitogen's {@code disconnect} signal. */
+    public static final String DISCONNECT = "disconnect";
 
     Context(Router router, int id, String name, String method, ChildProcess process, Context via, long pid) {
         this.router = router;
@@ -59,6 +62,7 @@ public final class Context {
         this.name = name;
         this.method = method;
         this.process = process;
+        this.events = new Events<>(this, name, java.util.Set.of(DISCONNECT));
     }
 
     public int id() {
@@ -355,31 +359,20 @@ public final class Context {
 
     /**
      * Runs {@code listener} once this context's stream has ended, on a thread of its own (never an I/O thread); at
-     * once (on such a thread) if it has already ended. Mitogen's {@code listen(context, 'disconnect', fn)}.
+     * once (on such a thread) if it has already ended. Mitogen's {@code listen(context, 'disconnect', fn)}: the same
+     * as {@code events().listen(Context.DISCONNECT, listener)}.
      */
     public void onDisconnect(java.util.function.Consumer<Context> listener) {
-        synchronized (gone) {
-            if (disconnectListeners != null) {
-                disconnectListeners.add(listener);
-                return;
-            }
-        }
-        notify(List.of(listener));
+        events.listen(DISCONNECT, listener);
     }
 
-    private void notify(List<java.util.function.Consumer<Context>> listeners) {
-        if (listeners.isEmpty()) return;
-        Thread t = new Thread(() -> {
-            for (java.util.function.Consumer<Context> l : listeners) {
-                try {
-                    l.accept(this);
-                } catch (RuntimeException e) {
-                    Router.LOG.log(java.util.logging.Level.WARNING, "a disconnect listener of " + name + " failed", e);
-                }
-            }
-        }, "jitogen-disconnect-" + name);
-        t.setDaemon(true);
-        t.start();
+    /**
+     * This context's named events (Mitogen's listen / fire / unlisten): {@link #DISCONNECT}, fired by Jitogen, and
+     * any of your own. Listeners run on threads of their own, never on an I/O thread; see {@link Events}. Events
+     * fire on the {@code Context} objects of the router that started or resolved the context.
+     */
+    public Events<Context> events() {
+        return events;
     }
 
     /**
@@ -422,12 +415,7 @@ public final class Context {
     void disconnected(Throwable cause) {
         disconnectCause = cause;
         gone.countDown();
-        List<java.util.function.Consumer<Context>> listeners;
-        synchronized (gone) {
-            listeners = disconnectListeners;
-            disconnectListeners = null;
-        }
-        if (listeners != null) notify(listeners);
+        events.fireOnce(DISCONNECT);
         if (process != null && process.isAlive()) {
             // its stdin is closed, so it exits by itself; make sure of it
             try {
