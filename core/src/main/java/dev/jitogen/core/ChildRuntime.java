@@ -76,7 +76,13 @@ final class ChildRuntime {
             fetcher.onLoadClass(m.data);
         }, -1, true);
         r.addHandler(Handles.GET_CLASS, m -> {
-            if (r.sentTo(m.src) != null) relay.onRequest(m.src, new String(m.data, StandardCharsets.UTF_8));
+            String name = new String(m.data, StandardCharsets.UTF_8);
+            // a child's own fetcher never asks for such a name: only a broken or hostile one does, and it gets no answer
+            if (ClassFetcher.malformed(name) != null) {
+                Router.LOG.fine("dropped GET_CLASS for a malformed class name from context " + m.src);
+                return;
+            }
+            if (r.sentTo(m.src) != null) relay.onRequest(m.src, name);
         }, -1, true);
         r.addHandler(Handles.CALL_FUNCTION, calls::add, -1, true);
         r.addHandler(Handles.CANCEL, m -> {

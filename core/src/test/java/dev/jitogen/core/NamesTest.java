@@ -56,24 +56,37 @@ class NamesTest {
 
     @Test
     void aMalformedClassNameIsRefusedInTheChildWithoutAskingTheMaster() {
+        try (Router router = Router.create()) {
+            assertMalformedNamesRefusedLocally(router, router.local());
+        }
+    }
+
+    @Test
+    void aMalformedClassNameIsRefusedInAnInProcessContextToo() {
+        try (Router router = Router.create()) {
+            assertMalformedNamesRefusedLocally(router, router.inProcess());
+        }
+    }
+
+    private static void assertMalformedNamesRefusedLocally(Router router, Context c) {
         List<String> malformed = List.of("com.example.Trailing.", "com..example.Empty", ".Leading", "",
                 "com/example/Slash", "com.example.Semi;colon", "com.example.Array[", "com.example.Nul\u0000",
                 "com.example." + "A".repeat(70_000));
         RemoteFunction<List<String>, List<String>> load = ClassNames::load;
-        try (Router router = Router.create()) {
-            Context c = router.local();
-            assertEquals(List.of("java.lang.String"), c.call(load, List.of("java.lang.String")));
-            long asked = router.stats().requests();
-            List<String> results = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> c.call(load, malformed));
-            for (int i = 0; i < malformed.size(); i++) {
-                String r = results.get(i);
-                assertTrue(r.startsWith(ClassNotFoundException.class.getName() + ": malformed class name"), r);
-            }
-            assertTrue(results.get(0).contains("\"com.example.Trailing.\"") && results.get(0).contains("ends with '.'"),
-                    results.get(0));
-            assertTrue(results.get(8).contains("longer than 4096 characters"), results.get(8).substring(0, 200));
-            assertEquals(asked, router.stats().requests(), "the master was never asked");
-            assertEquals(2, c.call(() -> 1 + 1), "the context is fine");
+        assertEquals(List.of("java.lang.String"), c.call(load, List.of("java.lang.String")));
+        long asked = router.stats().requests();
+        long start = System.nanoTime();
+        List<String> results = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> c.call(load, malformed));
+        System.out.printf("%d malformed names refused in %s in %.1f ms (one call)%n", malformed.size(), c.method(),
+                (System.nanoTime() - start) / 1e6);
+        for (String r : results) {
+            assertTrue(r.startsWith(ClassNotFoundException.class.getName() + ": malformed class name"), r);
         }
+        assertTrue(results.get(0).contains("\"com.example.Trailing.\"") && results.get(0).contains("ends with '.'"),
+                results.get(0));
+        assertTrue(results.get(7).contains("\\u0000"), results.get(7));
+        assertTrue(results.get(8).contains("longer than 4096 characters"), results.get(8).substring(0, 300));
+        assertEquals(asked, router.stats().requests(), "the master was never asked");
+        assertEquals(2, c.call(() -> 1 + 1), "the context is fine");
     }
 }
