@@ -44,6 +44,8 @@ public final class Context {
     private final long pid;
     private final CountDownLatch gone = new CountDownLatch(1);
     private volatile Throwable disconnectCause;
+    /** Set once the context confirmed {@link #detach()}: the router's close leaves it running. */
+    private volatile boolean detached;
     /** Last forwarded log lines, newest last; guarded by itself. */
     private final ArrayDeque<String> recentLog = new ArrayDeque<>();
     /** Calls sent with a reply expected whose reply (or dead message) has not arrived, abandoned ones included. */
@@ -277,9 +279,9 @@ public final class Context {
      * within the router's grace period is killed. Waiters on its calls get {@link ChannelError}.
      */
     public void shutdown() {
-        sendShutdownAsync();
-        awaitExit(2, TimeUnit.SECONDS);
-        killProcess();
+        requestShutdown();
+        waitForExit(2, TimeUnit.SECONDS);
+        forceKill();
         try {
             gone.await(2, TimeUnit.SECONDS); // the stream's end follows the process's within moments
         } catch (InterruptedException e) {
@@ -295,10 +297,79 @@ public final class Context {
     }
 
     /**
+     * Lets this context outlive its parent (Mitogen's detach, message {@code DETACHING}): the router's
+     * {@link Router#close() close} (or the end of the master's JVM) no longer shuts it down or kills it. The child
+     * keeps running the call it is running and those already sent to it; once its parent's stream has ended and
+     * those calls are done, it exits. Until then it is a context like any other: it takes calls, and
+     * {@link #shutdown()} and {@link #kill()} still end it. What it prints after its parent is gone goes nowhere.
+     *
+     * <pre>{@code
+     * Context worker = router.local();
+     * worker.callNoReply(() -> Backup.run());   // an hour of work
+     * worker.detach();                           // the backup finishes after this program exits
+     * }</pre>
+     *
+     * Blocks until the context confirms (a round trip); call it from the router that started the context (or any
+     * router on its parent chain), on any thread but an I/O thread.
+     *
+     * @throws ChannelError  if the context is gone, or refuses
+     * @throws TimeoutError  if it does not confirm within 30 seconds
+     */
+    public void detach() {
+        if (detached) return;
+        if (id == router.myId()) {
+            throw new UnsupportedOperationException("a context cannot detach itself: its parent detaches it, by "
+                    + "calling detach() on the Context it holds for it");
+        }
+        if (dev.jitogen.core.stream.Stream.isReaderThread()) {
+            throw new IllegalStateException("Context.detach() waits for the context's answer: not on a stream "
+                    + "reader thread, which would have to deliver it");
+        }
+        if (!isConnected()) throw new ChannelError("cannot detach context " + name + ": it is not connected");
+        java.util.concurrent.CompletableFuture<Message> answer = new java.util.concurrent.CompletableFuture<>();
+        int handle = router.addHandler(answer::complete, id, false);
+        try {
+            router.send(new Message(id, router.myId(), router.myId(), Handles.DETACHING, handle, null));
+            Message m = answer.get(30, TimeUnit.SECONDS);
+            if (m.isDead()) throw new ChannelError("context " + name + " did not detach: " + m.deadReason());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new TimeoutError("context " + name + " did not confirm detach() within 30 s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new JitogenError("interrupted while detaching context " + name, e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new JitogenError("detaching context " + name + " failed", e.getCause());
+        } finally {
+            router.removeHandler(handle);
+        }
+        detached = true;
+    }
+
+    /** True once {@link #detach()} has been confirmed. */
+    public boolean isDetached() {
+        return detached;
+    }
+
+    /** The router's close: asks the context to exit, unless it is detached. */
+    void sendShutdownAsync() {
+        if (!detached) requestShutdown();
+    }
+
+    /** The router's close: waits up to the grace period for it to exit, unless it is detached. */
+    void awaitExit(long time, TimeUnit unit) {
+        if (!detached) waitForExit(time, unit);
+    }
+
+    /** The router's close: kills what is left of it, unless it is detached. */
+    void killProcess() {
+        if (!detached) forceKill();
+    }
+
+    /**
      * Sends SHUTDOWN from another thread: a child that stopped reading its stdin would block the write, and the
      * caller must still reach the kill after the grace period.
      */
-    void sendShutdownAsync() {
+    private void requestShutdown() {
         if (!isConnected()) return;
         Thread t = router.broker().threads().newThread(() ->
                 router.send(new Message(id, router.myId(), router.myId(), Handles.SHUTDOWN, 0, null)));
@@ -306,7 +377,7 @@ public final class Context {
         t.start();
     }
 
-    void awaitExit(long time, TimeUnit unit) {
+    private void waitForExit(long time, TimeUnit unit) {
         try {
             if (process != null) process.waitFor(java.time.Duration.ofNanos(unit.toNanos(time)));
             else gone.await(time, unit);
@@ -322,7 +393,7 @@ public final class Context {
      */
     public void kill() {
         if (process == null) {
-            sendShutdownAsync();
+            requestShutdown();
             try {
                 gone.await(2, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
@@ -330,11 +401,11 @@ public final class Context {
             }
             return;
         }
-        killProcess();
+        forceKill();
     }
 
     /** Kills the process if it is still there and waits until it is. */
-    void killProcess() {
+    private void forceKill() {
         if (process == null) return;
         if (process.isAlive()) process.kill();
         try {
@@ -382,6 +453,7 @@ public final class Context {
      */
     public String exitDescription() {
         if (isConnected()) return null;
+        if (detached && process != null && process.isAlive()) return "detached; its process " + pid + " runs on";
         Integer status = null;
         if (process != null) {
             try {
@@ -416,7 +488,7 @@ public final class Context {
         disconnectCause = cause;
         gone.countDown();
         events.fireOnce(DISCONNECT);
-        if (process != null && process.isAlive()) {
+        if (process != null && process.isAlive() && !detached) {
             // its stdin is closed, so it exits by itself; make sure of it
             try {
                 router.broker().timer().schedule(() -> {
