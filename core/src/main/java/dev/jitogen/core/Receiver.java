@@ -253,13 +253,15 @@ public final class Receiver<T> implements AutoCloseable, Iterable<T> {
 
     /**
      * Stops receiving (Mitogen's {@code Receiver.close}): the handle is unregistered, so later messages to it get a
-     * dead reply; messages not yet taken are dropped; every thread waiting in {@link #get} is woken with
+     * dead reply (a call's reply is still awaited, then dropped, so that {@link Context#callsInFlight()} counts the
+     * call until it ends); messages not yet taken are dropped; every thread waiting in {@link #get} is woken with
      * {@link ChannelError} ({@code the Receiver has been closed}), as is every later {@code get}; an iteration in
      * progress ends; a {@link Select} it belongs to drops it. Idempotent; any thread.
      */
     @Override
     public void close() {
-        router.removeHandler(handle);
+        // a call's reply keeps its (one-message) handler: its arrival still tells the respondent the call is over
+        if (!callReply) router.removeHandler(handle);
         Select s;
         synchronized (queue) {
             if (closed) return;

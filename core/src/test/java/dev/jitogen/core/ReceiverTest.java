@@ -97,4 +97,21 @@ class ReceiverTest {
         assertEquals(List.of(), failures, "the iteration ends without an exception");
         assertEquals(List.of("first"), got);
     }
+
+    @Test
+    void closingACallsReceiverStillCountsTheCallUntilItsReplyArrives() throws Exception {
+        try (Router r = Router.create()) {
+            Context c = r.inProcess();
+            Receiver<Integer> reply = c.callAsync(() -> {
+                Thread.sleep(300);
+                return 1;
+            });
+            reply.close();
+            assertEquals(1, c.callsInFlight(), "the call still runs");
+            long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (c.callsInFlight() > 0 && System.nanoTime() < end) Thread.sleep(10);
+            assertEquals(0, c.callsInFlight(), "its reply ended it, though nobody took it");
+            assertThrows(ChannelError.class, () -> reply.get(Duration.ofSeconds(1)));
+        }
+    }
 }
