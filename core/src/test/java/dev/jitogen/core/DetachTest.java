@@ -83,6 +83,27 @@ class DetachTest {
     }
 
     @Test
+    void aDetachedChildThatLogsAtDebugLevelFinishesItsCallWithNoParentToLogTo() throws Exception {
+        Path marker = Files.createTempDirectory("detach").resolve("done");
+        String path = marker.toString();
+        long pid;
+        try (Router router = Router.builder().shutdownGrace(Duration.ofMillis(300)).build()) {
+            Context c = router.local(LocalOptions.builder().debug(true).build());
+            pid = c.pid();
+            c.callNoReply(() -> {
+                Thread.sleep(1500);
+                System.out.println("printed with no parent to print to"); // forwarding it fails, and logs that
+                java.util.logging.Logger.getLogger("job").warning("logged with no parent to log to");
+                Files.writeString(Path.of(path), "done");
+                return null;
+            });
+            c.detach();
+        }
+        assertTrue(awaitFile(marker, Duration.ofSeconds(20)), "the detached child did not finish its call");
+        assertTrue(Processes.gone(pid, Duration.ofSeconds(10)));
+    }
+
+    @Test
     void anIdleDetachedContextExitsWhenItsParentGoes() throws Exception {
         long pid;
         try (Router router = Router.create()) {
