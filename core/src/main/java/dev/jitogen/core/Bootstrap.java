@@ -71,6 +71,32 @@ public final class Bootstrap {
                 + MIN_JAVA;
     }
 
+    /**
+     * Mitogen's default remote name, shown in the child's command line ({@code ps}): {@code jitogen:USER@HOST:PID}
+     * of the JVM that calls it (the master), with {@code /} and {@code \} replaced by {@code _}: a Windows domain
+     * user ({@code CORP\ann}) or a user name with a slash would otherwise make the name look like a path.
+     */
+    public static String defaultRemoteName() {
+        String s = System.getProperty("user.name") + "@" + hostName() + ":" + ProcessHandle.current().pid();
+        return "jitogen:" + s.replace('/', '_').replace('\\', '_');
+    }
+
+    private static volatile String hostName;
+
+    /** This host's name, looked up once: the lookup can wait on DNS. */
+    private static String hostName() {
+        String h = hostName;
+        if (h == null) {
+            try {
+                h = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.io.IOException | RuntimeException e) {
+                h = "localhost";
+            }
+            hostName = h;
+        }
+        return h;
+    }
+
     /** Single-quotes {@code s} for POSIX sh. */
     public static String quote(String s) {
         return "'" + s.replace("'", "'\\''") + "'";

@@ -8,13 +8,21 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The threads a router runs on (Mitogen's Broker). Jitogen uses blocking I/O: each stream has its own reader thread
- * made here; besides those the broker keeps one timer thread (connect timeouts, shutdown grace) and a small pool of
- * service threads (class serving), so that nothing slow runs on a reader thread. All threads are daemons: a
- * forgotten router never keeps the JVM alive, and its children exit when the JVM does.
+ * made here; besides those the broker keeps one timer thread (connect timeouts, shutdown grace), a small pool of
+ * service threads (class serving), so that nothing slow runs on a reader thread, and <em>the broker thread</em>,
+ * started on first use, which runs the functions handed to {@link #defer} and {@link #deferSync} one at a time in
+ * the order they came. Jitogen's own work never runs there: a deferred function waits only for the ones before it.
+ * All threads are daemons: a forgotten router never keeps the JVM alive, and its children exit when the JVM does.
  *
- * <p>Created and closed by its {@link Router}; any thread may call its methods.
+ * <p>Created and closed by its {@link Router}; any thread may call its methods, except that {@link #deferSync},
+ * which waits, refuses to on a stream's reader thread or the timer thread (as Netty's {@code checkDeadLock}
+ * refuses to wait on an event loop): a reader that waits stops every message on its stream, the reply it might wait
+ * for among them. A deferred function must not block for long: it holds up the ones queued behind it.
  */
 public final class Broker implements AutoCloseable {
+    /** Marks the timer thread, on which {@link #deferSync} must not wait. */
+    private static final ThreadLocal<Boolean> NO_WAIT = ThreadLocal.withInitial(() -> false);
+
     private final AtomicInteger serial = new AtomicInteger();
     private final ThreadFactory threads = r -> {
         // an in-process context's runtime is inherited by threads its main thread starts: not by the router's own
@@ -25,11 +33,23 @@ public final class Broker implements AutoCloseable {
         t.setDaemon(true);
         return t;
     };
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(named("jitogen-timer"));
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r ->
+            named("jitogen-timer").newThread(() -> {
+                NO_WAIT.set(true);
+                r.run();
+            }));
     private final ExecutorService services = Executors.newFixedThreadPool(2, named("jitogen-service"));
     /** Prints forwarded log lines in order; bounded, so a stalled printer drops lines instead of memory. */
     private final ExecutorService logs = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, java.util.concurrent.TimeUnit.SECONDS,
             new java.util.concurrent.ArrayBlockingQueue<>(10_000), named("jitogen-log"));
+    /** The broker thread, once started; set by its thread factory. */
+    private volatile Thread brokerThread;
+    /** Runs deferred functions, in order, on the broker thread. */
+    private final ExecutorService deferred = Executors.newSingleThreadExecutor(r -> {
+        Thread t = named("jitogen-broker").newThread(r);
+        brokerThread = t;
+        return t;
+    });
 
     Broker() {}
 
@@ -61,10 +81,89 @@ public final class Broker implements AutoCloseable {
         return logs;
     }
 
+    /**
+     * Runs {@code fn} on the broker thread, after the functions deferred before it, or at once if called on the
+     * broker thread (Mitogen's {@code Broker.defer}). Returns at once; a failure of {@code fn} is logged.
+     *
+     * @throws IllegalStateException if the broker is closed
+     */
+    public void defer(Runnable fn) {
+        Runnable logged = () -> {
+            try {
+                fn.run();
+            } catch (RuntimeException | LinkageError | AssertionError e) {
+                Router.LOG.log(java.util.logging.Level.WARNING, "a function deferred to the broker failed", e);
+            }
+        };
+        if (isBrokerThread()) logged.run();
+        else submit(logged);
+    }
+
+    /**
+     * Runs {@code fn} on the broker thread and waits for its result (Mitogen's {@code Broker.defer_sync}); on the
+     * broker thread itself it runs at once. Its exception is thrown here (a checked one wrapped in
+     * {@link JitogenError}).
+     *
+     * @throws IllegalStateException on a stream's reader thread or the timer thread, which must never wait; or if
+     *                               the broker is closed
+     */
+    public <T> T deferSync(java.util.concurrent.Callable<T> fn) {
+        if (isBrokerThread()) return callHere(fn);
+        if (dev.jitogen.core.stream.Stream.isReaderThread() || NO_WAIT.get()) {
+            throw new IllegalStateException("Broker.deferSync() called on " + Thread.currentThread().getName()
+                    + ", an I/O thread that must never wait: it would stop the messages it carries, perhaps the one "
+                    + "the function waits for. Use defer(), or call deferSync() from a thread of your own.");
+        }
+        java.util.concurrent.CompletableFuture<T> result = new java.util.concurrent.CompletableFuture<>();
+        submit(() -> {
+            try {
+                result.complete(fn.call());
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            }
+        });
+        try {
+            return result.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new JitogenError("interrupted while waiting for a function deferred to the broker", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException r) throw r;
+            if (cause instanceof Error err) throw err;
+            throw new JitogenError("a function deferred to the broker failed: " + cause, cause);
+        }
+    }
+
+    /** True on the broker thread, where {@link #defer} runs its function at once. */
+    public boolean isBrokerThread() {
+        return Thread.currentThread() == brokerThread;
+    }
+
+    private static <T> T callHere(java.util.concurrent.Callable<T> fn) {
+        try {
+            return fn.call();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new JitogenError("a function deferred to the broker failed: " + e, e);
+        }
+    }
+
+    private void submit(Runnable r) {
+        try {
+            deferred.execute(r);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            throw new IllegalStateException("the broker is closed (its router was closed)");
+        }
+    }
+
+    /** Stops the threads; functions already deferred still run, later ones are refused. */
     @Override
     public void close() {
         timer.shutdownNow();
         services.shutdownNow();
         logs.shutdown(); // let queued lines print
+        deferred.shutdown(); // a deferSync caller is waiting for what is queued
     }
 }

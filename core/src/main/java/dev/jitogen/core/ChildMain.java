@@ -61,7 +61,7 @@ public final class ChildMain {
 
         out.write(Bootstrap.CHILD_READY.getBytes(StandardCharsets.US_ASCII));
         out.flush();
-        r.attachParent(cause -> runtime.exit(cause == null ? "parent disconnected"
+        r.attachParent(cause -> runtime.parentGone(cause == null ? "parent disconnected"
                 : "parent stream failed: " + cause.getMessage()));
         Thread.currentThread().setName("jitogen-main");
         runtime.runCalls(); // returns only as the process ends (see exit)

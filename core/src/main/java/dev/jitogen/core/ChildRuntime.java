@@ -45,6 +45,12 @@ final class ChildRuntime {
     private final Map<String, String> failedChains = new HashMap<>();
     private volatile Thread mainThread;
     private volatile boolean exiting;
+    /** Set by DETACHING from the parent chain: the end of the parent's stream no longer ends this context. */
+    private volatile boolean detached;
+    /** Detached and the parent is gone: the main loop exits once no call is left. */
+    private volatile boolean orphaned;
+    /** Put in the call queue to wake an idle main loop; not a call. */
+    private static final Message WAKE = new Message(0, 0, 0, 0, Handles.NO_REPLY, null);
     /** Flushed after each call so a call's output precedes its reply; null in-process (output is the JVM's own). */
     private volatile Runnable flushOutput = () -> {};
 
@@ -76,7 +82,13 @@ final class ChildRuntime {
             fetcher.onLoadClass(m.data);
         }, -1, true);
         r.addHandler(Handles.GET_CLASS, m -> {
-            if (r.sentTo(m.src) != null) relay.onRequest(m.src, new String(m.data, StandardCharsets.UTF_8));
+            String name = new String(m.data, StandardCharsets.UTF_8);
+            // a child's own fetcher never asks for such a name: only a broken or hostile one does, and it gets no answer
+            if (ClassFetcher.malformed(name) != null) {
+                Router.LOG.fine("dropped GET_CLASS for a malformed class name from context " + m.src);
+                return;
+            }
+            if (r.sentTo(m.src) != null) relay.onRequest(m.src, name);
         }, -1, true);
         r.addHandler(Handles.CALL_FUNCTION, m -> {
             // refused on arrival, not when the main thread gets to it: a call from outside the parent chain must
@@ -96,6 +108,21 @@ final class ChildRuntime {
         }, -1, true);
         r.addHandler(Handles.SHUTDOWN, m -> {
             if (r.isParentChain(m.authId)) exit("shutdown requested");
+        }, -1, true);
+        r.addHandler(Handles.DETACHING, m -> {
+            if (!r.isParentChain(m.authId)) {
+                Router.LOG.warning("refused DETACHING from context " + m.authId + ": not in the parent chain");
+                if (m.replyTo != Handles.NO_REPLY) {
+                    r.send(Message.deadReplyTo(m, r.myId(), "context " + r.myName() + " takes DETACHING only from "
+                            + "its parent chain"));
+                }
+                return;
+            }
+            detached = true;
+            Router.LOG.fine("[" + r.myName() + "] detached: it outlives its parent, until its calls are done");
+            if (m.replyTo != Handles.NO_REPLY) {
+                r.send(new Message(m.src, r.myId(), r.myId(), m.replyTo, Handles.NO_REPLY, null));
+            }
         }, -1, true);
     }
 
@@ -119,6 +146,19 @@ final class ChildRuntime {
         this.flushOutput = flush;
     }
 
+    /**
+     * The parent's stream has ended (reader thread). A context that is not detached exits at once, even with a call
+     * hung; a detached one finishes the calls it has, then exits.
+     */
+    void parentGone(String why) {
+        if (!detached) {
+            exit(why);
+            return;
+        }
+        orphaned = true;
+        calls.add(WAKE);
+    }
+
     /** Ends this context (idempotent); the parent sees its stream end. */
     void exit(String why) {
         if (exiting) return;
@@ -126,6 +166,11 @@ final class ChildRuntime {
         exit.accept(why);
         Thread main = mainThread;
         if (main != null && main != Thread.currentThread()) main.interrupt();
+    }
+
+    /** True once a parent detached this context. */
+    boolean detached() {
+        return detached;
     }
 
     boolean exiting() {
@@ -138,6 +183,10 @@ final class ChildRuntime {
         CURRENT.set(this);
         while (!exiting) {
             Message m = calls.poll();
+            if (m == null && orphaned) {
+                exit("detached, its parent is gone and its calls are done");
+                break;
+            }
             if (m == null) {
                 router.flushParent(); // replies held back while more calls were queued (see run)
                 try {
@@ -146,7 +195,7 @@ final class ChildRuntime {
                     continue; // a late CANCEL, or exit: the loop condition decides
                 }
             }
-            run(m);
+            if (m != WAKE) run(m);
         }
     }
 

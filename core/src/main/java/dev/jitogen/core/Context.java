@@ -1,5 +1,10 @@
 package dev.jitogen.core;
 
+import com.esotericsoftware.kryo.DefaultSerializer;
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.KryoException;
+import com.esotericsoftware.kryo.io.Input;
+import com.esotericsoftware.kryo.io.Output;
 import dev.jitogen.core.serial.Lambdas;
 import dev.jitogen.core.wire.Handles;
 import dev.jitogen.core.wire.Message;
@@ -16,9 +21,16 @@ import java.util.concurrent.TimeUnit;
  * in the order they arrive, on its main thread; routing, class serving and shutdown run on other threads, so a long
  * or hung call never blocks them.
  *
+ * <p>A context travels as a value (a call argument, a captured value, a result): it is sent as its address (id,
+ * name) and arrives as the receiving router's own {@code Context} for that id. In the master that is the object
+ * the master already holds; in a child, a context it started itself, or else a new {@code Context} there that
+ * addresses that id (calls through it are accepted only by contexts the child is a parent of: see
+ * {@code CALL_FUNCTION}'s parent-chain rule).
+ *
  * <p>Threads: any thread may call any method. {@code call} blocks the calling thread until the reply; never call
  * it from a handler or other I/O-thread callback.
  */
+@DefaultSerializer(Context.Wire.class)
 public final class Context {
     private static final int LOG_LINES = 500;
 
@@ -32,12 +44,17 @@ public final class Context {
     private final long pid;
     private final CountDownLatch gone = new CountDownLatch(1);
     private volatile Throwable disconnectCause;
+    /** Set once the context confirmed {@link #detach()}: the router's close leaves it running. */
+    private volatile boolean detached;
     /** Last forwarded log lines, newest last; guarded by itself. */
     private final ArrayDeque<String> recentLog = new ArrayDeque<>();
     /** Calls sent with a reply expected whose reply (or dead message) has not arrived, abandoned ones included. */
     private final java.util.concurrent.atomic.AtomicInteger callsInFlight = new java.util.concurrent.atomic.AtomicInteger();
-    /** Told once when the stream ends; guarded by itself. Null once they have been run. */
-    private List<java.util.function.Consumer<Context>> disconnectListeners = new java.util.ArrayList<>();
+    /** Its named events; Jitogen fires {@link #DISCONNECT} once its stream has ended. */
+    private final Events<Context> events;
+
+    /** The event fired (once, for good) when a context's stream has ended: Mitogen's {@code disconnect} signal. */
+    public static final String DISCONNECT = "disconnect";
 
     Context(Router router, int id, String name, String method, ChildProcess process, Context via, long pid) {
         this.router = router;
@@ -47,6 +64,7 @@ public final class Context {
         this.name = name;
         this.method = method;
         this.process = process;
+        this.events = new Events<>(this, name, java.util.Set.of(DISCONNECT));
     }
 
     public int id() {
@@ -261,9 +279,9 @@ public final class Context {
      * within the router's grace period is killed. Waiters on its calls get {@link ChannelError}.
      */
     public void shutdown() {
-        sendShutdownAsync();
-        awaitExit(2, TimeUnit.SECONDS);
-        killProcess();
+        requestShutdown();
+        waitForExit(2, TimeUnit.SECONDS);
+        forceKill();
         try {
             gone.await(2, TimeUnit.SECONDS); // the stream's end follows the process's within moments
         } catch (InterruptedException e) {
@@ -279,10 +297,79 @@ public final class Context {
     }
 
     /**
+     * Lets this context outlive its parent (Mitogen's detach, message {@code DETACHING}): the router's
+     * {@link Router#close() close} (or the end of the master's JVM) no longer shuts it down or kills it. The child
+     * keeps running the call it is running and those already sent to it; once its parent's stream has ended and
+     * those calls are done, it exits. Until then it is a context like any other: it takes calls, and
+     * {@link #shutdown()} and {@link #kill()} still end it. What it prints after its parent is gone goes nowhere.
+     *
+     * <pre>{@code
+     * Context worker = router.local();
+     * worker.callNoReply(() -> Backup.run());   // an hour of work
+     * worker.detach();                           // the backup finishes after this program exits
+     * }</pre>
+     *
+     * Blocks until the context confirms (a round trip); call it from the router that started the context (or any
+     * router on its parent chain), on any thread but an I/O thread.
+     *
+     * @throws ChannelError  if the context is gone, or refuses
+     * @throws TimeoutError  if it does not confirm within 30 seconds
+     */
+    public void detach() {
+        if (detached) return;
+        if (id == router.myId()) {
+            throw new UnsupportedOperationException("a context cannot detach itself: its parent detaches it, by "
+                    + "calling detach() on the Context it holds for it");
+        }
+        if (dev.jitogen.core.stream.Stream.isReaderThread()) {
+            throw new IllegalStateException("Context.detach() waits for the context's answer: not on a stream "
+                    + "reader thread, which would have to deliver it");
+        }
+        if (!isConnected()) throw new ChannelError("cannot detach context " + name + ": it is not connected");
+        java.util.concurrent.CompletableFuture<Message> answer = new java.util.concurrent.CompletableFuture<>();
+        int handle = router.addHandler(answer::complete, id, false);
+        try {
+            router.send(new Message(id, router.myId(), router.myId(), Handles.DETACHING, handle, null));
+            Message m = answer.get(30, TimeUnit.SECONDS);
+            if (m.isDead()) throw new ChannelError("context " + name + " did not detach: " + m.deadReason());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new TimeoutError("context " + name + " did not confirm detach() within 30 s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new JitogenError("interrupted while detaching context " + name, e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new JitogenError("detaching context " + name + " failed", e.getCause());
+        } finally {
+            router.removeHandler(handle);
+        }
+        detached = true;
+    }
+
+    /** True once {@link #detach()} has been confirmed. */
+    public boolean isDetached() {
+        return detached;
+    }
+
+    /** The router's close: asks the context to exit, unless it is detached. */
+    void sendShutdownAsync() {
+        if (!detached) requestShutdown();
+    }
+
+    /** The router's close: waits up to the grace period for it to exit, unless it is detached. */
+    void awaitExit(long time, TimeUnit unit) {
+        if (!detached) waitForExit(time, unit);
+    }
+
+    /** The router's close: kills what is left of it, unless it is detached. */
+    void killProcess() {
+        if (!detached) forceKill();
+    }
+
+    /**
      * Sends SHUTDOWN from another thread: a child that stopped reading its stdin would block the write, and the
      * caller must still reach the kill after the grace period.
      */
-    void sendShutdownAsync() {
+    private void requestShutdown() {
         if (!isConnected()) return;
         Thread t = router.broker().threads().newThread(() ->
                 router.send(new Message(id, router.myId(), router.myId(), Handles.SHUTDOWN, 0, null)));
@@ -290,7 +377,7 @@ public final class Context {
         t.start();
     }
 
-    void awaitExit(long time, TimeUnit unit) {
+    private void waitForExit(long time, TimeUnit unit) {
         try {
             if (process != null) process.waitFor(java.time.Duration.ofNanos(unit.toNanos(time)));
             else gone.await(time, unit);
@@ -306,7 +393,7 @@ public final class Context {
      */
     public void kill() {
         if (process == null) {
-            sendShutdownAsync();
+            requestShutdown();
             try {
                 gone.await(2, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
@@ -314,11 +401,11 @@ public final class Context {
             }
             return;
         }
-        killProcess();
+        forceKill();
     }
 
     /** Kills the process if it is still there and waits until it is. */
-    void killProcess() {
+    private void forceKill() {
         if (process == null) return;
         if (process.isAlive()) process.kill();
         try {
@@ -343,31 +430,20 @@ public final class Context {
 
     /**
      * Runs {@code listener} once this context's stream has ended, on a thread of its own (never an I/O thread); at
-     * once (on such a thread) if it has already ended. Mitogen's {@code listen(context, 'disconnect', fn)}.
+     * once (on such a thread) if it has already ended. Mitogen's {@code listen(context, 'disconnect', fn)}: the same
+     * as {@code events().listen(Context.DISCONNECT, listener)}.
      */
     public void onDisconnect(java.util.function.Consumer<Context> listener) {
-        synchronized (gone) {
-            if (disconnectListeners != null) {
-                disconnectListeners.add(listener);
-                return;
-            }
-        }
-        notify(List.of(listener));
+        events.listen(DISCONNECT, listener);
     }
 
-    private void notify(List<java.util.function.Consumer<Context>> listeners) {
-        if (listeners.isEmpty()) return;
-        Thread t = new Thread(() -> {
-            for (java.util.function.Consumer<Context> l : listeners) {
-                try {
-                    l.accept(this);
-                } catch (RuntimeException e) {
-                    Router.LOG.log(java.util.logging.Level.WARNING, "a disconnect listener of " + name + " failed", e);
-                }
-            }
-        }, "jitogen-disconnect-" + name);
-        t.setDaemon(true);
-        t.start();
+    /**
+     * This context's named events (Mitogen's listen / fire / unlisten): {@link #DISCONNECT}, fired by Jitogen, and
+     * any of your own. Listeners run on threads of their own, never on an I/O thread; see {@link Events}. Events
+     * fire on the {@code Context} objects of the router that started or resolved the context.
+     */
+    public Events<Context> events() {
+        return events;
     }
 
     /**
@@ -377,6 +453,7 @@ public final class Context {
      */
     public String exitDescription() {
         if (isConnected()) return null;
+        if (detached && process != null && process.isAlive()) return "detached; its process " + pid + " runs on";
         Integer status = null;
         if (process != null) {
             try {
@@ -410,13 +487,8 @@ public final class Context {
     void disconnected(Throwable cause) {
         disconnectCause = cause;
         gone.countDown();
-        List<java.util.function.Consumer<Context>> listeners;
-        synchronized (gone) {
-            listeners = disconnectListeners;
-            disconnectListeners = null;
-        }
-        if (listeners != null) notify(listeners);
-        if (process != null && process.isAlive()) {
+        events.fireOnce(DISCONNECT);
+        if (process != null && process.isAlive() && !detached) {
             // its stdin is closed, so it exits by itself; make sure of it
             try {
                 router.broker().timer().schedule(() -> {
@@ -448,5 +520,60 @@ public final class Context {
     @Override
     public String toString() {
         return "Context(" + id + ", " + name + ")";
+    }
+
+    // ---- travelling as a value ------------------------------------------------------------------------------------
+
+    /** The router decoding on this thread ({@link #readBy}): the one a Context read from data belongs to. */
+    private static final ThreadLocal<Router> READER = new ThreadLocal<>();
+
+    /** Runs {@code decode} for {@code router}: a Context in the data becomes one of that router's. */
+    static <T> T readBy(Router router, java.util.function.Supplier<T> decode) {
+        Router outer = READER.get();
+        READER.set(router);
+        try {
+            return decode.get();
+        } finally {
+            if (outer == null) READER.remove();
+            else READER.set(outer);
+        }
+    }
+
+    /**
+     * What a context read from data is in {@code router}: the router's own object for that id if it has one (a
+     * context it started, or itself), else a new one that addresses the id. The router's own object wins over the
+     * name in the data, which a child could have made up.
+     */
+    static Context resolve(Router router, int id, String name, String method, long pid) {
+        if (id == router.myId()) return router.myself();
+        Context known = router.contextById(id);
+        return known != null ? known : new Context(router, id, name, method, null, null, pid);
+    }
+
+    /**
+     * Kryo's serializer for contexts, registered on both sides: a context travels as its id, name, method and pid,
+     * and is read back with {@link #resolve}. Public only because Kryo instantiates it; not for users.
+     */
+    public static final class Wire extends com.esotericsoftware.kryo.Serializer<Context> {
+        @Override
+        public void write(Kryo kryo, Output out, Context c) {
+            out.writeVarInt(c.id, true);
+            out.writeString(c.name);
+            out.writeString(c.method);
+            out.writeLong(c.pid);
+        }
+
+        @Override
+        public Context read(Kryo kryo, Input in, Class<? extends Context> type) {
+            int id = in.readVarInt(true);
+            String name = in.readString();
+            String method = in.readString();
+            long pid = in.readLong();
+            Router router = READER.get();
+            if (router == null) router = Router.current();
+            if (router == null) throw new KryoException("a Context can be read only by a router (context " + id + ")");
+            if (id < 0 || name == null || method == null) throw new KryoException("malformed Context " + id + " in data");
+            return resolve(router, id, name, method, pid);
+        }
     }
 }

@@ -43,7 +43,7 @@ final class InProcess {
         });
         Context context = new Context(parent, id, name, "in-process", null, null, ProcessHandle.current().pid());
         parent.attach(context, toChild);
-        child.attachParent(cause -> runtime.exit(cause == null ? "parent disconnected"
+        child.attachParent(cause -> runtime.parentGone(cause == null ? "parent disconnected"
                 : "parent stream failed: " + cause.getMessage()));
         Thread main = new Thread(runtime::runCalls, "jitogen-main-" + name);
         main.setDaemon(true);

@@ -1,6 +1,5 @@
 package dev.jitogen.core;
 
-import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -56,15 +55,9 @@ public final class LocalOptions {
         return b;
     }
 
-    /** Mitogen's default: {@code jitogen:USER@HOST:PID} of the master. */
+    /** Mitogen's default: {@code jitogen:USER@HOST:PID} of the master ({@link Bootstrap#defaultRemoteName}). */
     static String defaultRemoteName() {
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (Exception e) {
-            host = "localhost";
-        }
-        return "jitogen:" + System.getProperty("user.name") + "@" + host + ":" + ProcessHandle.current().pid();
+        return Bootstrap.defaultRemoteName();
     }
 
     /** Name of the context in logs and errors; default: the method's name, made unique. */
@@ -122,7 +115,10 @@ public final class LocalOptions {
             return this;
         }
 
-        /** Text after {@code jitogen:} in the child's command line; default {@code USER@HOST:PID} of the master. */
+        /**
+         * Text after {@code jitogen:} in the child's command line; default {@code USER@HOST:PID} of the master, with
+         * {@code /} and {@code \} replaced by {@code _}.
+         */
         public Builder remoteName(String remoteName) {
             this.remoteName = remoteName.startsWith("jitogen:") ? remoteName : "jitogen:" + remoteName;
             return this;

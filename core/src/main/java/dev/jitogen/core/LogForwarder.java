@@ -52,8 +52,15 @@ final class LogForwarder extends Handler {
         send(router, record.getLevel(), record.getLoggerName() == null ? "" : record.getLoggerName(), text);
     }
 
+    /** Set while this thread forwards a record: a record logged by the sending itself is dropped. */
+    private static final ThreadLocal<Boolean> SENDING = ThreadLocal.withInitial(() -> false);
+
     static void send(Router router, Level level, String logger, String text) {
+        // the router logs a message it cannot route (at FINE): with no parent left (a detached child whose parent
+        // is gone) forwarding that line would log again, without end
+        if (SENDING.get()) return;
         if (text.length() > MAX_TEXT) text = text.substring(0, MAX_TEXT) + "... (truncated)";
+        SENDING.set(true);
         try {
             ByteArrayOutputStream buf = new ByteArrayOutputStream(text.length() + 32);
             DataOutputStream out = new DataOutputStream(buf);
@@ -64,6 +71,8 @@ final class LogForwarder extends Handler {
                     buf.toByteArray()));
         } catch (IOException e) {
             throw new IllegalStateException(e);
+        } finally {
+            SENDING.set(false);
         }
     }
 

@@ -14,8 +14,10 @@ import java.util.concurrent.TimeUnit;
  * Receives the messages sent to one handle of its router: the reply of a {@link Context#callAsync} call, or whatever
  * a remote sender sends. Values are decoded on the thread that calls {@link #get}, never on an I/O thread.
  *
- * <p>Threads: the router's reader thread enqueues (never blocks); any thread may call {@link #get}. If the context
- * it waits on disconnects, a dead message is enqueued and {@code get} throws {@link ChannelError}.
+ * <p>Threads: the router's reader thread enqueues (never blocks); any thread may call {@link #get} and
+ * {@link #close}. If the context it waits on disconnects, a dead message is enqueued and {@code get} throws
+ * {@link ChannelError}. {@link #close} wakes every thread waiting in {@code get} (with {@link ChannelError}) and ends
+ * an iteration in progress.
  *
  * @param <T> the type of value expected
  */
@@ -29,8 +31,10 @@ public final class Receiver<T> implements AutoCloseable, Iterable<T> {
     private final Context respondent;
     /** Messages not yet taken; guarded by itself, which waiting threads wait on. Most receivers get one message. */
     private final ArrayDeque<Message> queue = new ArrayDeque<>(2);
-    /** Told of each arriving message, on the reader thread; set by a {@link Select} that watches this receiver. */
-    private volatile Runnable onArrival;
+    /** Set once by {@link #close}; guarded by {@link #queue}. A closed receiver keeps no messages. */
+    private boolean closed;
+    /** The {@link Select} this receiver is a member of, told of each arrival on the reader thread; guarded by queue. */
+    private Select owner;
     /** The router's count of forwarded log records when the latest message arrived (see {@link Router#awaitLogs}). */
     private volatile long logMark;
 
@@ -59,27 +63,50 @@ public final class Receiver<T> implements AutoCloseable, Iterable<T> {
     private void arrive(Message m) {
         logMark = router.logMark(); // records the context sent before this message are queued by now (same stream)
         if (callReply) respondent.replied();
+        Select s;
         synchronized (queue) {
+            if (closed) return;
             queue.add(m);
             queue.notifyAll();
+            s = owner;
         }
-        Runnable r = onArrival;
-        if (r != null) r.run();
+        if (s != null) s.ready(this);
     }
 
-    /** Called by {@link Select} on the thread that adds this receiver; the callback runs on reader threads. */
-    int watch(Runnable r) {
-        onArrival = r;
+    /**
+     * Makes {@code select} this receiver's owner, which is told of every arrival; returns how many messages are
+     * waiting already. Fails if another select owns it.
+     */
+    int claim(Select select) {
         synchronized (queue) {
+            if (owner != null) throw new Select.SelectError(Select.OWNED);
+            owner = select;
             return queue.size();
         }
     }
 
-    /** The next message, waiting at most {@code nanos} (forever if negative); null on timeout. */
+    /** Ends {@code select}'s ownership (no-op if it is not the owner). */
+    void release(Select select) {
+        synchronized (queue) {
+            if (owner == select) owner = null;
+        }
+    }
+
+    Select owner() {
+        synchronized (queue) {
+            return owner;
+        }
+    }
+
+    /**
+     * The next message, waiting at most {@code nanos} (forever if negative); null on timeout.
+     *
+     * @throws ChannelError once the receiver is closed, even if messages had arrived
+     */
     private Message take(long nanos) throws InterruptedException {
         synchronized (queue) {
             long deadline = System.nanoTime() + nanos;
-            while (queue.isEmpty()) {
+            while (queue.isEmpty() && !closed) {
                 if (nanos < 0) {
                     queue.wait();
                 } else {
@@ -88,9 +115,13 @@ public final class Receiver<T> implements AutoCloseable, Iterable<T> {
                     TimeUnit.NANOSECONDS.timedWait(queue, left);
                 }
             }
+            if (closed) throw new ChannelError(CLOSED);
             return queue.poll();
         }
     }
+
+    /** Mitogen's words for a receiver closed on this side. */
+    static final String CLOSED = "the Receiver has been closed";
 
     /** A sender for this receiver, which can be passed to a function running in another context. */
     public Sender<T> toSender() {
@@ -103,8 +134,9 @@ public final class Receiver<T> implements AutoCloseable, Iterable<T> {
     }
 
     /**
-     * Values in arrival order until the sending side closes ({@link Sender#close()}) or its context is lost; a
-     * failure is thrown as {@link CallError}. Iterate on one thread only.
+     * Values in arrival order until the sending side closes ({@link Sender#close()}), its context is lost, or this
+     * receiver is {@linkplain #close() closed} (from any thread); a failure is thrown as {@link CallError}. Iterate
+     * on one thread only.
      */
     @Override
     public java.util.Iterator<T> iterator() {
@@ -116,6 +148,8 @@ public final class Receiver<T> implements AutoCloseable, Iterable<T> {
                 if (next == null) {
                     try {
                         next = take(-1);
+                    } catch (ChannelError closed) {
+                        return false; // closed on this side: the iteration is over, not failed
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         throw new JitogenError("interrupted while iterating " + who(), e);
@@ -150,7 +184,7 @@ public final class Receiver<T> implements AutoCloseable, Iterable<T> {
      *
      * @throws TimeoutError  if nothing arrives in time
      * @throws CallError     if the remote function failed, or its result is refused by the data allow-list
-     * @throws ChannelError  if the context is gone
+     * @throws ChannelError  if the context is gone, or this receiver is closed (before or during the wait)
      */
     public T get(Duration timeout) {
         if (Stream.isReaderThread()) {
@@ -171,10 +205,16 @@ public final class Receiver<T> implements AutoCloseable, Iterable<T> {
         return decode(m);
     }
 
-    /** The next value if one has arrived, else null; never waits. Used by {@link Select}. */
+    /** The next value if one has arrived, else null (also once closed); never waits. Used by {@link Select}. */
     Message poll() {
         synchronized (queue) {
             return queue.poll();
+        }
+    }
+
+    boolean isClosed() {
+        synchronized (queue) {
+            return closed;
         }
     }
 
@@ -211,9 +251,25 @@ public final class Receiver<T> implements AutoCloseable, Iterable<T> {
         return respondent != null ? respondent.name() : "handle " + handle;
     }
 
-    /** Stops receiving; later messages to this handle get a dead reply. */
+    /**
+     * Stops receiving (Mitogen's {@code Receiver.close}): the handle is unregistered, so later messages to it get a
+     * dead reply (a call's reply is still awaited, then dropped, so that {@link Context#callsInFlight()} counts the
+     * call until it ends); messages not yet taken are dropped; every thread waiting in {@link #get} is woken with
+     * {@link ChannelError} ({@code the Receiver has been closed}), as is every later {@code get}; an iteration in
+     * progress ends; a {@link Select} it belongs to drops it. Idempotent; any thread.
+     */
     @Override
     public void close() {
-        router.removeHandler(handle);
+        // a call's reply keeps its (one-message) handler: its arrival still tells the respondent the call is over
+        if (!callReply) router.removeHandler(handle);
+        Select s;
+        synchronized (queue) {
+            if (closed) return;
+            closed = true;
+            queue.clear();
+            queue.notifyAll();
+            s = owner;
+        }
+        if (s != null) s.ready(this); // so that it sees the receiver is closed, and drops it
     }
 }

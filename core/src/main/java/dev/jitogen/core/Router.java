@@ -48,7 +48,8 @@ import java.util.logging.Logger;
 public final class Router implements AutoCloseable {
     static final Logger LOG = Logger.getLogger("dev.jitogen.core");
     /** Jitogen's own types in data, registered by id on both sides (so always allowed, and small). */
-    private static final Class<?>[] CODEC_CLASSES = {CallSpec.class, RemoteFailure.class, Sender.class, Stats.class};
+    private static final Class<?>[] CODEC_CLASSES = {CallSpec.class, RemoteFailure.class, Sender.class, Stats.class,
+            Context.class};
     private static final int MASTER_ID = 0;
 
     private final int myId;
@@ -1065,7 +1066,7 @@ public final class Router implements AutoCloseable {
     }
 
     Object decode(byte[] data) {
-        return receiveCodec.decode(data);
+        return Context.readBy(this, () -> receiveCodec.decode(data)); // a Context in the data becomes one of ours
     }
 
     // ---- master services ------------------------------------------------------------------------------------------

@@ -145,7 +145,7 @@ class FaultTest {
                     .javaPath("/nonexistent/bin/java").connectTimeout(Duration.ofSeconds(10)).build()));
             assertTrue(e.getMessage().contains("java not found on the target"), e.getMessage());
             assertTrue(e.getMessage().contains("/nonexistent/bin/java"), e.getMessage());
-            assertTrue(e.getMessage().contains("exit status 127"), e.getMessage());
+            assertTrue(e.getMessage().contains("exited with return code 127"), e.getMessage());
         }
     }
 

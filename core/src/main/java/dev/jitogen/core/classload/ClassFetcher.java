@@ -22,12 +22,21 @@ import java.util.function.Function;
  * for the LOAD_CLASS answer, keeping classes preloaded with it for later. Remembers classes the master lacks or
  * refuses, so each costs one round trip at most.
  *
+ * <p>A name that no class can have (empty segments, characters the JVM forbids, absurd length) is refused here with
+ * a {@link ClassNotFoundException} that says why, without asking the master: code that loads classes by name
+ * (plugins, frameworks, a user's typo) must not cost a round trip, nor send the master a name it may choke on.
+ *
  * <p>Threads: {@link #apply} runs on whatever thread loads a class (the child's main thread, running user code) and
  * blocks until the answer arrives; on a reader thread it throws instead, since that thread delivers the answer.
  * {@link #onLoadClass} runs on the reader thread and never blocks.
  */
 public final class ClassFetcher implements Function<String, byte[]> {
     private static final long FETCH_TIMEOUT_SECONDS = 300;
+    /**
+     * The longest class name asked of the master. The JVM allows 65535 bytes, but a class compiled to a file system
+     * has a path below PATH_MAX (4096), and no real class comes near: a longer name is garbage or an attack.
+     */
+    static final int MAX_NAME = 4096;
 
     private final Map<String, byte[]> classes;
     private final Consumer<String> request;
@@ -44,8 +53,56 @@ public final class ClassFetcher implements Function<String, byte[]> {
         this.request = request;
     }
 
+    /**
+     * Why {@code name} cannot be the binary name of a class (JVMS 4.2.1: segments separated by single dots, none
+     * empty, none holding {@code / ; [}), or null if it can be. Control characters are refused too: no compiler
+     * emits them, and they would garble the logs that name the class.
+     */
+    public static String malformed(String name) {
+        if (name.isEmpty()) return "it is empty";
+        if (name.length() > MAX_NAME) return "it is longer than " + MAX_NAME + " characters (" + name.length() + ")";
+        if (name.startsWith(".")) return "it starts with '.'";
+        if (name.endsWith(".")) return "it ends with '.'";
+        if (name.contains("..")) return "it has an empty segment ('..')";
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c == '[') return "it is an array type: load arrays with Class.forName(\"[L...;\"), not loadClass";
+            if (c == '/') return "it contains '/': class names use '.' between packages";
+            if (c == ';') return "it contains ';'";
+            if (c < 0x20 || c == 0x7f) return "it contains the control character " + String.format("\\u%04x", (int) c);
+        }
+        return null;
+    }
+
+    /** The name as a message shows it: control characters escaped, and cut short if long. */
+    private static String shown(String name) {
+        StringBuilder b = new StringBuilder("\"");
+        int i = 0;
+        for (; i < name.length() && b.length() < 200; i++) {
+            char c = name.charAt(i);
+            if (c < 0x20 || c == 0x7f) b.append(String.format("\\u%04x", (int) c));
+            else b.append(c);
+        }
+        return b.append(i < name.length() ? "...\"" : "\"").toString();
+    }
+
+    /**
+     * Throws {@code t} though this method does not declare it: {@link #apply} is a {@link Function}, which cannot
+     * declare {@link ClassNotFoundException}, but the loader's {@code findClass} that calls it does, so callers of
+     * {@code loadClass} get the checked exception they expect.
+     */
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> RuntimeException sneaky(Throwable t) throws E {
+        throw (E) t;
+    }
+
     @Override
     public byte[] apply(String name) {
+        String bad = malformed(name);
+        if (bad != null) {
+            throw ClassFetcher.<RuntimeException>sneaky(new ClassNotFoundException("malformed class name " + shown(name)
+                    + ": " + bad + "; refused without asking the master"));
+        }
         if (missing.contains(name)) return null;
         String refusal = denied.get(name);
         if (refusal != null) throw new ClassDeniedByPolicyError(refusal);

@@ -63,7 +63,7 @@ public abstract class CommandContext<T extends CommandContext<T>> {
         return self();
     }
 
-    /** Shown as {@code jitogen:NAME} in the target's {@code ps}. */
+    /** Shown as {@code jitogen:NAME} in the target's {@code ps}; default {@code USER@HOST:PID} of the master. */
     public T remoteName(String remoteName) {
         this.remoteName = remoteName;
         return self();
@@ -109,8 +109,7 @@ public abstract class CommandContext<T extends CommandContext<T>> {
             return router.startVia(via, method(), name, connectTimeout.plusSeconds(5), (r, n) -> name(n).connect(r));
         }
         List<String> java = javaPath != null ? javaPath : defaultJava();
-        String shown = remoteName != null ? remoteName : "jitogen:" + method() + ":" + System.getProperty("user.name")
-                + ":" + ProcessHandle.current().pid();
+        String shown = remoteName != null ? remoteName : Bootstrap.defaultRemoteName();
         Prompts prompts = prompts();
         boolean tty = prompts != null && prompts.tty() && prompts.password() != null;
         String script = Bootstrap.script(java, jvmFlags, shown.startsWith("jitogen:") ? shown : "jitogen:" + shown);

@@ -137,7 +137,7 @@ public final class Ssh {
         return this;
     }
 
-    /** Shown as {@code jitogen:NAME} in the remote {@code ps}. */
+    /** Shown as {@code jitogen:NAME} in the remote {@code ps}; default {@code USER@HOST:PID} of the master. */
     public Ssh remoteName(String remoteName) {
         this.remoteName = remoteName;
         return this;
@@ -185,8 +185,7 @@ public final class Ssh {
             // the options travel as data (via is transient) and connect again over there
             return router.startVia(via, "ssh", name, connectTimeout.plusSeconds(5), (r, n) -> name(n).connect(r));
         }
-        String shown = (remoteName != null ? remoteName : "jitogen:" + System.getProperty("user.name") + "@"
-                + hostName() + ":" + ProcessHandle.current().pid());
+        String shown = remoteName != null ? remoteName : Bootstrap.defaultRemoteName();
         String script = Bootstrap.script(javaPath, jvmFlags, shown.startsWith("jitogen:") ? shown : "jitogen:" + shown);
         return router.start("ssh", name, connectTimeout, debug, timeout -> launch(router, script, timeout));
     }
@@ -264,14 +263,6 @@ public final class Ssh {
         }
         return new PasswordError("ssh to " + where + ": no key was accepted and no password was given; "
                 + "pass an identity file, load the key in ssh-agent, or give a password", e);
-    }
-
-    private static String hostName() {
-        try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "localhost";
-        }
     }
 
     /** The remote command as a {@link ChildProcess}: streams are the exec channel's, with no pump threads. */
