@@ -31,7 +31,10 @@ class ContextLifeTest extends ShellTestSupport {
         return null;
     }
 
-    /** Waits until a call to {@code name} is on its way (the snippet compiled and ran), as an operator would see. */
+    /**
+     * Waits until a call to {@code name} is on its way (the snippet compiled and ran), as an operator would see. Call
+     * the context once before, so that nothing else (what /contexts asks a new context) is in flight.
+     */
     private static void awaitInFlight(String name) throws InterruptedException {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (shell.session().context(name).callsInFlight() == 0 && System.nanoTime() < end) Thread.sleep(20);
@@ -76,6 +79,7 @@ class ContextLifeTest extends ShellTestSupport {
     @Test
     void aCallThatIgnoresCtrlCLeavesItsContextBusyUntilStopKillsIt() throws Exception {
         run("/local stuck");
+        run("stuck.call(() -> 0)"); // answered after what /contexts asked it when it opened
         long pid = shell.session().context("stuck").pid();
         String stubborn = "stuck.call(() -> { long end = System.nanoTime() + 120_000_000_000L; "
                 + "while (System.nanoTime() < end) { try { Thread.sleep(50); } catch (InterruptedException e) { } } return 0; })";
@@ -101,6 +105,7 @@ class ContextLifeTest extends ShellTestSupport {
     @Test
     void anInterruptedCallThatHeedsTheInterruptLeavesNothingBusy() throws Exception {
         run("/local calm");
+        run("calm.call(() -> 0)");
         printed.clear();
         CompletableFuture<Boolean> call = CompletableFuture.supplyAsync(() ->
                 shell.run("calm.call(() -> { Thread.sleep(60_000); return 0; })"));
