@@ -172,7 +172,7 @@ public final class Context {
                     + " bytes, over the max message size " + router.maxMessageSize(), List.of(), null);
         }
         String functionClass = spec.function != null ? Lambdas.hostClass(spec.function) : spec.className;
-        router.sentForCall(functionClass); // before the call leaves: its reply may name what the function reaches
+        if (functionClass != null) router.sentForCall(functionClass); // before the call leaves: its reply may name it
         if (spec.function != null) router.pushClass(id, functionClass);
         Receiver<T> receiver = reply ? new Receiver<>(router, this, false, true) : null;
         if (reply) callsInFlight.incrementAndGet();

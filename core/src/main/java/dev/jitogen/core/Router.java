@@ -1034,7 +1034,7 @@ public final class Router implements AutoCloseable {
          * refused, and the wait for it gets a {@link CallError} that says so. Children inherit it. Default 512.
          */
         public Builder maxDataDepth(int levels) {
-            new Codec.Limits(levels, 1); // checks it
+            if (levels < 2) throw new IllegalArgumentException("max data depth must be at least 2, not " + levels);
             this.maxDataDepth = levels;
             return this;
         }
@@ -1046,7 +1046,7 @@ public final class Router implements AutoCloseable {
          * {@link CallError} that says so. Children inherit it. Default 10,000,000.
          */
         public Builder maxDataElements(int elements) {
-            new Codec.Limits(2, elements); // checks it
+            if (elements < 1) throw new IllegalArgumentException("max data elements must be positive, not " + elements);
             this.maxDataElements = elements;
             return this;
         }

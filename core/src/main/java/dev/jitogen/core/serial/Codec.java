@@ -339,61 +339,52 @@ public final class Codec {
             return budget == null ? s : BoundedSerializers.bounded(this, type, s);
         }
 
-        // every object read, whichever method reads it, is one enter/exit of the budget
+        // every object read, whichever method reads it, is one enter/exit of the budget; exit may refuse the object
+        // (a cycle, the element limit) after it is read and before whoever reads it adds it to a set or map
 
         @Override
         public Object readClassAndObject(Input input) {
             if (budget == null) return super.readClassAndObject(input);
             budget.enter();
-            try {
-                return super.readClassAndObject(input);
-            } finally {
-                budget.exit();
-            }
+            Object o = super.readClassAndObject(input);
+            budget.exit(); // not on failure: the message is abandoned, and the budget starts afresh with the next
+            return o;
         }
 
         @Override
         public <T> T readObject(Input input, Class<T> type) {
             if (budget == null) return super.readObject(input, type);
             budget.enter();
-            try {
-                return super.readObject(input, type);
-            } finally {
-                budget.exit();
-            }
+            T o = super.readObject(input, type);
+            budget.exit();
+            return o;
         }
 
         @Override
         public <T> T readObject(Input input, Class<T> type, Serializer serializer) {
             if (budget == null) return super.readObject(input, type, serializer);
             budget.enter();
-            try {
-                return super.readObject(input, type, serializer);
-            } finally {
-                budget.exit();
-            }
+            T o = super.readObject(input, type, serializer);
+            budget.exit();
+            return o;
         }
 
         @Override
         public <T> T readObjectOrNull(Input input, Class<T> type) {
             if (budget == null) return super.readObjectOrNull(input, type);
             budget.enter();
-            try {
-                return super.readObjectOrNull(input, type);
-            } finally {
-                budget.exit();
-            }
+            T o = super.readObjectOrNull(input, type);
+            budget.exit();
+            return o;
         }
 
         @Override
         public <T> T readObjectOrNull(Input input, Class<T> type, Serializer serializer) {
             if (budget == null) return super.readObjectOrNull(input, type, serializer);
             budget.enter();
-            try {
-                return super.readObjectOrNull(input, type, serializer);
-            } finally {
-                budget.exit();
-            }
+            T o = super.readObjectOrNull(input, type, serializer);
+            budget.exit();
+            return o;
         }
 
         @Override

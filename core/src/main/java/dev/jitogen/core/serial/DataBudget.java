@@ -35,6 +35,7 @@ import com.esotericsoftware.kryo.util.MapReferenceResolver;
  */
 final class DataBudget {
     private static final byte HASHES_ALL = 1, HASHES_KEYS = 2;
+    private static final int KEEP_IDS = 1 << 14;
     private final int maxDepth;
     private final long maxElements;
     private Input input;
@@ -78,6 +79,11 @@ final class DataBudget {
 
     /** Starts a message read from {@code input}, to finish before {@code deadline} (a nanoTime) if {@code timed}. */
     void begin(Input input, boolean timed, long deadline) {
+        if (byId.length > KEEP_IDS) { // a big message's bookkeeping is not kept for the small ones after it
+            byId = new long[64];
+            openById = new boolean[64];
+            cyclicById = new boolean[64];
+        }
         this.input = input;
         this.timed = timed;
         this.deadline = deadline;
@@ -105,7 +111,7 @@ final class DataBudget {
         depth++;
     }
 
-    /** The object {@link #enter} announced is read (or its reading failed: the message is abandoned then). */
+    /** The object {@link #enter} announced is read: not yet added to what holds it (a set may refuse it here). */
     void exit() {
         if (depth == 0) return;
         depth--;
