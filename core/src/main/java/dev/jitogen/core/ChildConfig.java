@@ -9,9 +9,9 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
-/** What a parent tells a new child after the core bundle: who it is and its limits. */
+/** What a parent tells a new child after the core bundle: who it is, its limits and its rules for data. */
 record ChildConfig(int id, String name, List<Integer> parentIds, int maxMessageSize, String logLevel, boolean debug,
-                   boolean unidirectional) {
+                   boolean unidirectional, int maxDataDepth, int maxDataElements, List<String> dataPackages) {
     byte[] encode() {
         try {
             ByteArrayOutputStream buf = new ByteArrayOutputStream();
@@ -24,6 +24,10 @@ record ChildConfig(int id, String name, List<Integer> parentIds, int maxMessageS
             out.writeUTF(logLevel);
             out.writeBoolean(debug);
             out.writeBoolean(unidirectional);
+            out.writeInt(maxDataDepth);
+            out.writeInt(maxDataElements);
+            out.writeInt(dataPackages.size());
+            for (String p : dataPackages) out.writeUTF(p);
             out.close();
             return buf.toByteArray();
         } catch (IOException e) {
@@ -38,7 +42,14 @@ record ChildConfig(int id, String name, List<Integer> parentIds, int maxMessageS
             String name = in.readUTF();
             List<Integer> parents = new ArrayList<>();
             for (int n = in.readInt(); n > 0; n--) parents.add(in.readInt());
-            return new ChildConfig(id, name, parents, in.readInt(), in.readUTF(), in.readBoolean(), in.readBoolean());
+            int maxMessageSize = in.readInt();
+            String logLevel = in.readUTF();
+            boolean debug = in.readBoolean(), unidirectional = in.readBoolean();
+            int maxDataDepth = in.readInt(), maxDataElements = in.readInt();
+            List<String> packages = new ArrayList<>();
+            for (int n = in.readInt(); n > 0; n--) packages.add(in.readUTF());
+            return new ChildConfig(id, name, parents, maxMessageSize, logLevel, debug, unidirectional, maxDataDepth,
+                    maxDataElements, packages);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -220,7 +220,7 @@ final class ChildRuntime {
         String chain = null;
         try {
             if (skip) throw new InterruptedException("the call was cancelled before it ran");
-            CallSpec spec = (CallSpec) r.decode(m.data);
+            CallSpec spec = (CallSpec) r.decode(m, false, 0); // from the parent chain (checked above): trusted
             chain = spec.chain;
             String earlier = chain == null ? null : failedChains.get(chain);
             if (earlier != null) {
@@ -243,20 +243,34 @@ final class ChildRuntime {
         flushOutput.run();
         if (m.replyTo == Handles.NO_REPLY || exiting) return; // exiting: the caller hears of the loss instead
         byte[] data;
+        String type = result == null ? "null" : result.getClass().getName();
         try {
             data = r.encode(ok ? Receiver.VALUE : Receiver.FAILURE, result);
-            if (data.length > r.maxMessageSize()) {
-                data = r.encode(Receiver.FAILURE, RemoteFailure.of(JitogenError.class.getName(), "the result is "
-                        + data.length + " bytes, over the max message size " + r.maxMessageSize()));
-            }
-        } catch (RuntimeException e) {
-            String type = result == null ? "null" : result.getClass().getName();
-            data = r.encode(Receiver.FAILURE, RemoteFailure.of(e.getClass().getName(), "cannot send a value of type "
-                    + type + " back from " + r.myName() + ": " + e.getMessage()));
+        } catch (Throwable e) {
+            // not a value, over the max message size (the codec stops there), or more than this JVM's memory can
+            // encode: the call fails saying why, and the context lives on for the next call
+            result = null; // what did not fit must not stay reachable while the failure is encoded
+            data = failure(e.getClass().getName(), "cannot send a value of type " + type + " back from " + r.myName()
+                    + ": " + e.getMessage());
+            if (data == null) return;
         }
         Message reply = new Message(m.src, r.myId(), r.myId(), m.replyTo, Handles.NO_REPLY, data);
         // with calls queued behind this one (pipelined callAsync), replies share writes: runCalls flushes when idle
         if (calls.isEmpty() || !r.sendUnflushedToParent(reply)) r.send(reply);
+    }
+
+    /** A failure reply saying {@code message}; if even that cannot be encoded, a shorter one, or null (logged). */
+    private byte[] failure(String className, String message) {
+        try {
+            return router.encode(Receiver.FAILURE, RemoteFailure.of(className, message));
+        } catch (Throwable e) {
+            try {
+                return router.encode(Receiver.FAILURE, RemoteFailure.of(className, "the result could not be sent"));
+            } catch (Throwable again) {
+                Router.LOG.log(Level.SEVERE, "cannot send a failure back: " + message, again);
+                return null;
+            }
+        }
     }
 
     /** Forgets a chain's failure ({@link CallChain#reset()}). Main thread. */

@@ -189,7 +189,9 @@ public final class Context {
             throw new CallError(name, JitogenError.class.getName(), "the call is " + payload.length
                     + " bytes, over the max message size " + router.maxMessageSize(), List.of(), null);
         }
-        if (spec.function != null) router.pushClass(id, Lambdas.hostClass(spec.function));
+        String functionClass = spec.function != null ? Lambdas.hostClass(spec.function) : spec.className;
+        if (functionClass != null) router.sentForCall(functionClass); // before the call leaves: its reply may name it
+        if (spec.function != null) router.pushClass(id, functionClass);
         Receiver<T> receiver = reply ? new Receiver<>(router, this, false, true) : null;
         if (reply) callsInFlight.incrementAndGet();
         router.send(new Message(id, router.myId(), router.myId(), Handles.CALL_FUNCTION,

@@ -83,8 +83,7 @@ final class ProcessConnection {
             OutputStream out = process.stdin();
             expect(in, FirstStage.READY, "the first stage");
             CoreBundle bundle = CoreBundle.get();
-            byte[] config = new ChildConfig(id, name, router.childParentIds(), router.maxMessageSize(),
-                    Router.childLogLevel().getName(), debug, router.unidirectional()).encode();
+            byte[] config = router.childConfig(id, name, Router.childLogLevel().getName(), debug).encode();
             DataOutputStream data = new DataOutputStream(out);
             // a negative length announces the bundle uncompressed: inflating costs a local child more than the pipe
             byte[] packed = process.crossesNetwork() ? bundle.compressed() : bundle.raw();

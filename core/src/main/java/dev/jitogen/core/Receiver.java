@@ -1,6 +1,7 @@
 package dev.jitogen.core;
 
 import dev.jitogen.core.serial.Codec;
+import dev.jitogen.core.serial.DataLimitException;
 import dev.jitogen.core.serial.RefusedClassException;
 import dev.jitogen.core.stream.Stream;
 import dev.jitogen.core.wire.Message;
@@ -12,7 +13,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Receives the messages sent to one handle of its router: the reply of a {@link Context#callAsync} call, or whatever
- * a remote sender sends. Values are decoded on the thread that calls {@link #get}, never on an I/O thread.
+ * a remote sender sends. Values are decoded on the thread that calls {@link #get}, never on an I/O thread. A value
+ * from a child is data, not trusted: decoding it is allow-listed and bounded (see the router's
+ * {@code maxDataDepth} and {@code maxDataElements}), and whatever goes wrong while decoding it, even running out of
+ * memory, fails that one wait with a {@link CallError}, never the caller's JVM.
  *
  * <p>Threads: the router's reader thread enqueues (never blocks); any thread may call {@link #get} and
  * {@link #close}. If the context it waits on disconnects, a dead message is enqueued and {@code get} throws
@@ -180,13 +184,17 @@ public final class Receiver<T> implements AutoCloseable, Iterable<T> {
     }
 
     /**
-     * Waits for the next value.
+     * Waits for the next value, and decodes it, within {@code timeout} (null: no limit). Decoding counts against the
+     * timeout too: a reply that arrives in time but takes longer to decode is abandoned at the deadline (small
+     * replies always decode). An interrupt stops the wait, or the decoding.
      *
-     * @throws TimeoutError  if nothing arrives in time
-     * @throws CallError     if the remote function failed, or its result is refused by the data allow-list
+     * @throws TimeoutError  if nothing arrives in time, or decoding what arrived did not finish in time
+     * @throws CallError     if the remote function failed, or its result is refused by the data allow-list or a
+     *                       decoding limit, or cannot be decoded at all
      * @throws ChannelError  if the context is gone, or this receiver is closed (before or during the wait)
      */
     public T get(Duration timeout) {
+        long start = System.nanoTime();
         if (Stream.isReaderThread()) {
             throw new IllegalStateException("Receiver.get() called on a stream reader thread: the reply could only "
                     + "arrive on that same thread, so this would deadlock. Wait on your own thread instead.");
@@ -202,7 +210,9 @@ public final class Receiver<T> implements AutoCloseable, Iterable<T> {
         }
         if (m == null) throw new TimeoutError("no reply from " + who() + " within " + timeout);
         router.awaitLogs(logMark, LOG_WAIT_NANOS); // what the call printed shows before its result
-        return decode(m);
+        if (timeout == null) return decode(m, false, 0);
+        long nanos = Math.max(0, timeout.toNanos());
+        return decode(m, true, start + Math.min(nanos, Long.MAX_VALUE / 4));
     }
 
     /** The next value if one has arrived, else null (also once closed); never waits. Used by {@link Select}. */
@@ -222,21 +232,20 @@ public final class Receiver<T> implements AutoCloseable, Iterable<T> {
         return decode(m);
     }
 
-    @SuppressWarnings("unchecked")
     private T decode(Message m) {
+        return decode(m, false, 0);
+    }
+
+    /** The value of {@code m}, decoded by the given deadline (a nanoTime) if {@code timed}; see {@link #get}. */
+    @SuppressWarnings("unchecked")
+    private T decode(Message m, boolean timed, long deadline) {
         if (m.isDead()) throw new ChannelError(m.deadReason());
         String name = respondent != null ? respondent.name() : "context " + m.src;
         Object value;
         try {
-            value = router.decode(m.data);
-        } catch (RuntimeException e) {
-            RefusedClassException refused = Codec.refusalIn(e);
-            if (refused != null) {
-                throw new CallError(name, RefusedClassException.class.getName(),
-                        "the reply of " + name + " was refused: " + refused.getMessage(), List.of(), null);
-            }
-            throw new CallError(name, e.getClass().getName(), "cannot decode the reply of " + name + ": " + e,
-                    List.of(), null);
+            value = router.decode(m, timed, deadline);
+        } catch (Throwable e) {
+            throw decodingFailed(name, m, e);
         }
         if (m.data.length > 0 && m.data[0] == FAILURE) {
             if (!(value instanceof RemoteFailure f)) {
@@ -245,6 +254,36 @@ public final class Receiver<T> implements AutoCloseable, Iterable<T> {
             throw f.toCallError(name);
         }
         return (T) value;
+    }
+
+    /**
+     * What the waiter gets when the value of {@code m} from {@code name} cannot be decoded: whatever it was, out of
+     * memory or a stack overflow included, it ends this one wait and nothing else.
+     */
+    private RuntimeException decodingFailed(String name, Message m, Throwable e) {
+        DataLimitException limit = Codec.limitIn(e);
+        if (limit != null && limit.deadlinePassed()) {
+            return new TimeoutError("the reply of " + name + " arrived in time, but decoding it (" + m.data.length
+                    + " bytes) did not finish by the deadline; it was abandoned");
+        }
+        if (limit != null && limit.byInterrupt()) {
+            return new JitogenError("interrupted while decoding the reply of " + name + "; it was abandoned", e);
+        }
+        RefusedClassException refused = Codec.refusalIn(e);
+        if (refused != null) {
+            return new CallError(name, RefusedClassException.class.getName(),
+                    "the reply of " + name + " was refused: " + refused.getMessage(), List.of(), null);
+        }
+        if (limit != null) {
+            return new CallError(name, DataLimitException.class.getName(),
+                    "the reply of " + name + " was refused: " + limit.getMessage(), List.of(), null);
+        }
+        if (e instanceof OutOfMemoryError) {
+            return new CallError(name, e.getClass().getName(), "the reply of " + name + " (" + m.data.length
+                    + " bytes) needs more memory than this JVM has left to decode it: " + e.getMessage(), List.of(), null);
+        }
+        return new CallError(name, e.getClass().getName(), "cannot decode the reply of " + name + ": " + e,
+                List.of(), null);
     }
 
     private String who() {

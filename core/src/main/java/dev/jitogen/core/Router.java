@@ -1,5 +1,6 @@
 package dev.jitogen.core;
 
+import dev.jitogen.core.classload.CallClasses;
 import dev.jitogen.core.classload.ClassFinder;
 import dev.jitogen.core.classload.ClassRelay;
 import dev.jitogen.core.classload.ClassServer;
@@ -65,8 +66,16 @@ public final class Router implements AutoCloseable {
     private final Stream parent;
     /** Context ids allowed to make calls here: the parent chain, master first. Empty in the master. */
     private final List<Integer> parentIds;
+    /** Encodes everything this context sends; in a child, also decodes what its parent chain sends (trusted). */
     private final Codec sendCodec;
-    private final Codec receiveCodec;
+    /** Decodes data from every other context (children, siblings): allow-listed and bounded. */
+    private final Codec dataCodec;
+    /** What one message of data from another context may cost to decode; inherited by children. */
+    private final Codec.Limits dataLimits;
+    /** Packages accepted in data besides the JDK's and the calls' own classes ({@link Builder#acceptData}). */
+    private final List<String> dataPackages;
+    /** The classes this context sent as part of its calls: data may name them ({@link DataAllowList}). */
+    private final CallClasses callClasses;
     /** Master only: answers GET_CLASS. */
     private final ClassServer classServer;
     /** Child only: relays classes to this context's children. */
@@ -253,9 +262,12 @@ public final class Router implements AutoCloseable {
         this.parent = null;
         this.parentIds = List.of();
         this.classServer = new ClassServer(new ClassFinder(classLoader), b.policy);
-        this.sendCodec = new Codec(classLoader, null, CODEC_CLASSES);
-        this.receiveCodec = new Codec(classLoader, new DataAllowList(classServer::served, b.dataPackages),
-                CODEC_CLASSES);
+        this.dataLimits = new Codec.Limits(b.maxDataDepth, b.maxDataElements);
+        this.dataPackages = List.copyOf(b.dataPackages);
+        this.callClasses = new CallClasses(classServer::ownCode);
+        this.sendCodec = new Codec(classLoader, null, dataLimits, maxMessageSize, CODEC_CLASSES);
+        this.dataCodec = new Codec(classLoader, new DataAllowList(callClasses::contains, dataPackages), dataLimits,
+                maxMessageSize, CODEC_CLASSES);
         addHandler(Handles.GET_CLASS, this::onGetClass, -1, true);
         addHandler(Handles.FORWARD_LOG, this::onForwardLog, -1, true);
         addHandler(Handles.ALLOCATE_ID, this::onAllocateId, -1, true);
@@ -279,9 +291,19 @@ public final class Router implements AutoCloseable {
         this.parent = parent;
         this.parentIds = List.copyOf(config.parentIds());
         this.classServer = null;
-        // both directions trust the data (it comes from the parent chain), so one codec, warmed while the handshake
-        // finishes: the first call would otherwise pay for Kryo's set-up and the JDK's lambda machinery
-        this.sendCodec = this.receiveCodec = new Codec(loader, null, CODEC_CLASSES);
+        this.dataLimits = new Codec.Limits(config.maxDataDepth(), config.maxDataElements());
+        this.dataPackages = List.copyOf(config.dataPackages());
+        // a context's own calls reach classes its parent sent it: those it keeps for relaying are their class files
+        this.callClasses = new CallClasses(name -> {
+            ClassRelay r = relay;
+            return r == null ? null : r.received(name);
+        });
+        // what the parent chain sends is trusted: the codec that encodes decodes it too, warmed while the handshake
+        // finishes (the first call would otherwise pay for Kryo's set-up and the JDK's lambda machinery); data from
+        // this context's own children or its siblings goes through the data codec, as in the master
+        this.sendCodec = new Codec(loader, null, dataLimits, maxMessageSize, CODEC_CLASSES);
+        this.dataCodec = new Codec(loader, new DataAllowList(callClasses::contains, dataPackages), dataLimits,
+                maxMessageSize, CODEC_CLASSES);
         RemoteCallable<Object> lambda = () -> null;
         sendCodec.warmUp(CallSpec.of(lambda));
         addHandler(Handles.ALLOCATE_ID, this::onAllocateId, -1, true);
@@ -1065,8 +1087,28 @@ public final class Router implements AutoCloseable {
         return sendCodec.encode(tag, value);
     }
 
-    Object decode(byte[] data) {
-        return Context.readBy(this, () -> receiveCodec.decode(data)); // a Context in the data becomes one of ours
+    /**
+     * Decodes the value of {@code m}: trusted if it carries the authority of this context's parent chain, else as
+     * data from another context (allow-listed, bounded, and given up at {@code deadline} if {@code timed}).
+     */
+    Object decode(Message m, boolean timed, long deadline) {
+        Codec codec = parent != null && isParentChain(m.authId) ? sendCodec : dataCodec;
+        // a Context in the data becomes one of ours
+        return Context.readBy(this, () -> codec.decode(m.data, timed, deadline));
+    }
+
+    /**
+     * A call of a function of class {@code functionClass} is about to be sent: what it reaches becomes acceptable in
+     * data from children ({@link CallClasses}). On the calling thread, before the call is sent.
+     */
+    void sentForCall(String functionClass) {
+        callClasses.sent(functionClass);
+    }
+
+    /** The config of a child this context starts: it inherits the limits and data rules. */
+    ChildConfig childConfig(int id, String name, String logLevel, boolean debug) {
+        return new ChildConfig(id, name, childParentIds(), maxMessageSize, logLevel, debug, unidirectional,
+                dataLimits.maxDepth(), dataLimits.maxElements(), dataPackages);
     }
 
     // ---- master services ------------------------------------------------------------------------------------------
@@ -1297,6 +1339,8 @@ public final class Router implements AutoCloseable {
         private Duration shutdownGrace = Duration.ofSeconds(2);
         private StaticState staticState = StaticState.NONE;
         private final List<String> dataPackages = new ArrayList<>();
+        private int maxDataDepth = Codec.Limits.DEFAULT.maxDepth();
+        private int maxDataElements = Codec.Limits.DEFAULT.maxElements();
         private boolean unidirectional;
 
         private Builder() {}
@@ -1311,11 +1355,36 @@ public final class Router implements AutoCloseable {
         }
 
         /**
-         * Also accept, in data from children, classes under this package served from a jar (a library's value
-         * types). Classes of your own code (class directories, the shell) are accepted without this.
+         * Also accept, in data from children, classes of this package and its sub-packages: a library's value types,
+         * your application's own if it runs from a jar, or classes your calls reach only by name (reflection). Without
+         * it, data from a child may name JDK value types and the classes of your own code (class directories, the
+         * shell) that the functions of your calls reach; never a class just because a child asked for it (see
+         * {@link DataAllowList}). Children inherit it.
          */
         public Builder acceptData(String packagePrefix) {
             dataPackages.add(packagePrefix);
+            return this;
+        }
+
+        /**
+         * Deepest nesting (objects within objects) accepted in one message of data from a child; deeper data is
+         * refused, and the wait for it gets a {@link CallError} that says so. Children inherit it. Default 512.
+         */
+        public Builder maxDataDepth(int levels) {
+            if (levels < 2) throw new IllegalArgumentException("max data depth must be at least 2, not " + levels);
+            this.maxDataDepth = levels;
+            return this;
+        }
+
+        /**
+         * Most elements accepted in one message of data from a child, counting an object once for every place that
+         * refers to it (as {@code hashCode}, {@code equals} and {@code toString} visit it, so a small message of
+         * shared references cannot make the master hash for hours); more is refused, and the wait for it gets a
+         * {@link CallError} that says so. Children inherit it. Default 10,000,000.
+         */
+        public Builder maxDataElements(int elements) {
+            if (elements < 1) throw new IllegalArgumentException("max data elements must be positive, not " + elements);
+            this.maxDataElements = elements;
             return this;
         }
 

@@ -50,6 +50,16 @@ class ShellTest extends ShellTestSupport {
     }
 
     @Test
+    void aRecordMadeByAMethodTypedAtThePromptComesBackThoughTheCallNeverNamesIt() {
+        // the lambda names only probe(), whose declared type is Object: data from the child may name the record
+        // because the call's lambda reaches probe()'s class, and that class makes it
+        run("record Reading(String host, double load) {}");
+        run("Object probe() { return new Reading(\"box\", 0.5); }");
+        String out = run("local.call(() -> probe())");
+        assertTrue(out.endsWith("==> Reading[host=box, load=0.5]"), out);
+    }
+
+    @Test
     void redefiningAMethodChangesWhatTheChildRunsAtItsNextCall() {
         run("String greet() { return \"hello\"; }");
         assertTrue(run("local.call(() -> greet())").endsWith("==> \"hello\""));

@@ -70,6 +70,25 @@ public final class ClassRelay {
         }
     }
 
+    /**
+     * The class file of {@code name} if this context's parent sent it (to this context, or for one of its children),
+     * else null. Parents send only what their policy allows, never JDK classes or the core bundle: in a child, these
+     * are the classes its own calls' functions can reach ({@link CallClasses}). Any thread.
+     */
+    public byte[] received(String name) {
+        byte[] e = cache.get(name);
+        if (e == null || e[0] != ClassServer.CLASS) return null;
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(e))) {
+            in.readByte();
+            in.readUTF();
+            byte[] classFile = new byte[in.readInt()];
+            in.readFully(classFile);
+            return classFile;
+        } catch (IOException x) {
+            return null; // cached as received, so well-formed: unreachable
+        }
+    }
+
     /** Requests from children, classes and bytes relayed down, requests passed to the parent. */
     public dev.jitogen.core.Stats stats() {
         return new dev.jitogen.core.Stats(requests.get(), 0, classes.get(), bytes.get(), 0, 0, forwarded.get());

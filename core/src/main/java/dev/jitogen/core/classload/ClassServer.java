@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -29,7 +28,8 @@ public final class ClassServer {
 
     private final ClassFinder finder;
     private final ClassPolicy policy;
-    private final Set<String> served = ConcurrentHashMap.newKeySet();
+    /** Where Jitogen's own classes come from (its jar, or its class directory in a build); found on first use. */
+    private volatile String ownOrigin;
     private final AtomicLong requests = new AtomicLong(), nanos = new AtomicLong(), classes = new AtomicLong(),
             bytes = new AtomicLong(), refusals = new AtomicLong(), notFound = new AtomicLong();
 
@@ -43,14 +43,21 @@ public final class ClassServer {
     }
 
     /**
-     * True if {@code name} is the user's own code that was served to some child and the policy still allows: its
-     * data may come back. Own code means classes typed at the shell or read from a class directory; classes from
-     * jars (libraries, where deserialization gadgets live) are not accepted unless the router names their package.
+     * The class file of {@code name} if it is the user's own code, else null: a class typed at the shell or read
+     * from a class directory, that the policy allows. Classes from jars (libraries, where deserialization gadgets
+     * live), JDK classes and Jitogen's own are not own code. What a call's function reaches through own code may
+     * come back as data ({@link CallClasses}); being served to a child does not make a class acceptable.
      */
-    public boolean served(String name) {
-        if (!served.contains(name) || policy.refusal(name) != null) return false;
+    public byte[] ownCode(String name) {
+        if (policy.refusal(name) != null) return null;
         ClassFinder.Found f = finder.find(name);
-        return f != null && !f.origin().startsWith("jar:");
+        if (f == null || f.jdk() || f.origin().startsWith("jar:")) return null;
+        String jitogen = ownOrigin;
+        if (jitogen == null) {
+            ClassFinder.Found self = finder.find(ClassServer.class.getName());
+            ownOrigin = jitogen = self != null ? self.origin() : "";
+        }
+        return f.origin().equals(jitogen) ? null : f.bytes();
     }
 
     /**
@@ -175,7 +182,6 @@ public final class ClassServer {
             out.write(classFile);
             size += classFile.length;
             sent.add(name);
-            served.add(name);
             classes.incrementAndGet();
             bytes.addAndGet(classFile.length);
         }

@@ -23,14 +23,24 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * Objects to bytes and back with Kryo, one direction of one router. A codec that reads data from a child has a
- * {@link ClassFilter} (the {@link DataAllowList}) checked by name before any class is loaded, and refuses lambdas; a
- * codec for what a parent sends trusts it (code flows down). JDK values travel as the registered types of
- * {@link JdkValues}, whatever their concrete class; a JDK object that is not a value (a thread, a stream) is refused
- * on the writing side with a {@link NotSendableException} that says what to send instead.
+ * Objects to bytes and back with Kryo, one direction of one router. A codec for what a parent sends trusts it (code
+ * flows down). A codec that reads data from a child does not:
+ * <ul>
+ *   <li>a {@link ClassFilter} (the {@link DataAllowList}) is asked about every class name before the class is loaded,
+ *       and lambdas are refused;</li>
+ *   <li>every length the data declares is checked against the bytes left in the message before anything of that size
+ *       is allocated ({@link BoundedInput}, {@link BoundedSerializers});</li>
+ *   <li>decoding one message is bounded by its {@link Limits} (depth, and elements counted as hashing visits them)
+ *       and, if the caller has one, by a deadline ({@link DataBudget}); a {@link DataLimitException} says which
+ *       limit was reached and how to raise it.</li>
+ * </ul>
+ * JDK values travel as the registered types of {@link JdkValues}, whatever their concrete class; a JDK object that
+ * is not a value (a thread, a stream) is refused on the writing side with a {@link NotSendableException} that says
+ * what to send instead. Nothing larger than the max message size is ever encoded.
  *
- * <p>Thread-safe: Kryo instances are pooled, one per concurrent caller. Decoding may load classes through the
- * codec's class loader, which in a child can mean a round trip to the master: never decode on an I/O thread.
+ * <p>Thread-safe: Kryo instances are pooled, one per concurrent caller; one that failed reading data from a child is
+ * dropped, not reused. Decoding may load classes through the codec's class loader, which in a child can mean a round
+ * trip to the master: never decode on an I/O thread.
  */
 public final class Codec {
     /** Says whether a class, by binary name, may be instantiated from data; null means yes. */
@@ -38,32 +48,61 @@ public final class Codec {
         String refusal(String className);
     }
 
+    /**
+     * How much work one message of data from a child may make: nesting depth, and elements counted once for every
+     * place that refers to them (see {@link DataBudget}). Set on the master's router and inherited by its children.
+     */
+    public record Limits(int maxDepth, int maxElements) {
+        /** 512 levels; 10,000,000 elements. */
+        public static final Limits DEFAULT = new Limits(512, 10_000_000);
+
+        public Limits {
+            if (maxDepth < 2) throw new IllegalArgumentException("max data depth must be at least 2, not " + maxDepth);
+            if (maxElements < 1) throw new IllegalArgumentException("max data elements must be positive, not " + maxElements);
+        }
+    }
+
     /** Registrations both sides make in the same order, so common types travel as small ids, not names. */
     private static final Class<?>[] REGISTERED = {
             Object[].class, byte[].class, int[].class, long[].class, String[].class, ArrayList.class, HashMap.class,
             LinkedHashMap.class, HashSet.class, LinkedHashSet.class, TreeMap.class, TreeSet.class,
     };
-    private static final int MAX_DEPTH = 512;
+    /** Depth for trusted data, which only the stack bounds. */
+    private static final int TRUSTED_MAX_DEPTH = 512;
     private static final int KEEP_BYTES = 32 << 20;
 
-
-    private final Pool<Kryo> pool;
+    private final Pool<ValueKryo> pool;
+    /** True if this codec reads data from a child: a Kryo that failed reading is dropped then (see decode). */
+    private final boolean bounded;
+    /** The largest encoding written, or -1 for no limit. */
+    private final int maxBytes;
     /** Set while {@link #warmUp} builds the first Kryo: callers wait for it instead of building a second. */
     private volatile java.util.concurrent.CountDownLatch warming;
 
-    /**
-     * @param loader  loads the classes named in data
-     * @param filter  null to trust the data (it came from a parent), else checked for every class named
-     * @param extra   further classes to register, identically on both sides
-     */
+    /** A codec with the default {@link Limits} and no bound on what it encodes. */
     public Codec(ClassLoader loader, ClassFilter filter, Class<?>... extra) {
+        this(loader, filter, Limits.DEFAULT, -1, extra);
+    }
+
+    /**
+     * @param loader   loads the classes named in data
+     * @param filter   null to trust the data (it came from a parent), else checked for every class named
+     * @param limits   bounds on decoding one message, when {@code filter} is set
+     * @param maxBytes the largest encoding {@link #encode} writes (the max message size), or -1 for no limit
+     * @param extra    further classes to register, identically on both sides
+     */
+    public Codec(ClassLoader loader, ClassFilter filter, Limits limits, int maxBytes, Class<?>... extra) {
+        this.bounded = filter != null;
+        this.maxBytes = maxBytes;
         this.pool = new Pool<>(true, false, 16) {
             @Override
-            protected Kryo create() {
-                Kryo kryo = new ValueKryo(filter == null ? new DefaultClassResolver()
-                        : new FilteringClassResolver(filter));
+            protected ValueKryo create() {
+                DataBudget budget = filter == null ? null : new DataBudget(limits.maxDepth(), limits.maxElements());
+                ValueKryo kryo = new ValueKryo(filter == null ? new DefaultClassResolver()
+                        : new FilteringClassResolver(filter), budget);
+                if (budget != null) kryo.getContext().put(DataBudget.class, budget);
                 kryo.setRegistrationRequired(false);
-                kryo.setMaxDepth(MAX_DEPTH);
+                kryo.setMaxDepth(filter == null ? TRUSTED_MAX_DEPTH : limits.maxDepth() + 1); // the budget says it first
                 kryo.setClassLoader(loader);
                 kryo.setInstantiatorStrategy(new ConstructorOrObjenesis());
                 int id = 20;
@@ -92,9 +131,9 @@ public final class Codec {
         java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
         warming = done;
         Thread t = new Thread(() -> {
-            Kryo kryo = pool.obtain();
+            ValueKryo kryo = pool.obtain();
             try {
-                read(kryo, write(kryo, 0, sample));
+                read(kryo, write(kryo, 0, sample, maxBytes), false, 0);
             } catch (RuntimeException | LinkageError e) {
                 // only a warm-up: the first real call meets the same problem and reports it
             } finally {
@@ -107,46 +146,90 @@ public final class Codec {
         t.start();
     }
 
-    /** Writes {@code tag} then {@code value}. */
+    /**
+     * Writes {@code tag} then {@code value}.
+     *
+     * @throws KryoException if the value cannot be sent, or its encoding would pass the max message size
+     */
     public byte[] encode(int tag, Object value) {
-        Kryo kryo = obtain();
+        ValueKryo kryo = obtain();
+        boolean reusable = false;
         try {
-            return write(kryo, tag, value);
+            byte[] bytes = write(kryo, tag, value, maxBytes);
+            reusable = true;
+            return bytes;
+        } catch (RuntimeException e) {
+            reusable = true; // Kryo unwound normally; only an Error (out of memory, stack overflow) leaves it unsure
+            throw e;
         } finally {
-            pool.free(kryo);
+            if (reusable) pool.free(kryo);
         }
     }
 
-    /** Reads the value after the one-byte tag of {@code data}. */
+    /** Reads the value after the one-byte tag of {@code data}, with no deadline. */
     public Object decode(byte[] data) {
-        Kryo kryo = obtain();
+        return decode(data, false, 0);
+    }
+
+    /**
+     * Reads the value after the one-byte tag of {@code data}; if {@code timed}, gives up at {@code deadline} (a
+     * {@link System#nanoTime()} value). Decoding data from a child also gives up when the thread is interrupted.
+     *
+     * @throws DataLimitException  if data from a child passed a limit, the deadline, or the thread was interrupted;
+     *                             also for data that nests too deep for the thread's stack
+     * @throws KryoException       if the data is malformed or names a refused class ({@link #refusalIn})
+     */
+    public Object decode(byte[] data, boolean timed, long deadline) {
+        ValueKryo kryo = obtain();
+        boolean reusable = false;
         try {
-            return read(kryo, data);
+            Object value = read(kryo, data, timed, deadline);
+            reusable = true;
+            return value;
+        } catch (StackOverflowError e) {
+            // deep data, or data that refers to itself where hashing it never ends: its reply fails, nothing else
+            throw DataLimitException.stack();
+        } catch (RuntimeException e) {
+            // a Kryo that stopped half way through data from a child keeps half-done state (pending reference ids,
+            // generic types): drop it. Trusted data fails only for reasons the sender will hear about anyway.
+            reusable = !bounded;
+            DataLimitException limit = limitIn(e); // Kryo wraps what its reference resolver throws
+            throw limit != null ? limit : e;
         } finally {
-            pool.free(kryo);
+            if (reusable) pool.free(kryo);
         }
     }
 
-    private static byte[] write(Kryo kryo, int tag, Object value) {
+    private static byte[] write(Kryo kryo, int tag, Object value, int maxBytes) {
         // each pooled Kryo keeps its output buffer (up to KEEP_BYTES), so large values are not copied over and over
         // while the buffer doubles; the result is one exact copy
         Output out = (Output) kryo.getContext().get(Output.class);
-        if (out == null) kryo.getContext().put(Output.class, out = new Output(4096, -1));
+        if (out == null) {
+            kryo.getContext().put(Output.class, out = new Output(maxBytes < 0 ? 4096 : Math.min(4096, maxBytes), maxBytes));
+        }
         out.reset();
         try {
             out.writeByte(tag);
             kryo.writeClassAndObject(out, value);
             return out.toBytes();
+        } catch (com.esotericsoftware.kryo.io.KryoBufferOverflowException e) {
+            // stopped at the limit instead of growing a buffer (and a copy of it) the receiver would refuse anyway
+            throw new KryoException("its encoding would be over the max message size " + maxBytes + " bytes; send "
+                    + "less, or raise the limit with Router.builder().maxMessageSize(...)");
         } finally {
             if (out.getBuffer().length > KEEP_BYTES) kryo.getContext().remove(Output.class);
         }
     }
 
-    private static Object read(Kryo kryo, byte[] data) {
-        return kryo.readClassAndObject(new Input(data, 1, data.length - 1));
+    private static Object read(ValueKryo kryo, byte[] data, boolean timed, long deadline) {
+        if (data.length == 0) throw new KryoException("an empty message, with no value in it");
+        if (kryo.budget == null) return kryo.readClassAndObject(new Input(data, 1, data.length - 1));
+        Input in = new BoundedInput(data, 1, data.length - 1);
+        kryo.budget.begin(in, timed, deadline);
+        return kryo.readClassAndObject(in);
     }
 
-    private Kryo obtain() {
+    private ValueKryo obtain() {
         java.util.concurrent.CountDownLatch w = warming;
         if (w != null) {
             boolean interrupted = false;
@@ -165,7 +248,8 @@ public final class Codec {
 
     /**
      * The table size a {@code HashMap} built with its default constructor has at {@code size} entries: rebuilt with
-     * it, a map (or set) iterates, and so prints, in the same order on arrival as where it was made.
+     * it (or with a smaller one it then grows from, doubling as the default one did), a map (or set) iterates, and so
+     * prints, in the same order on arrival as where it was made.
      */
     static int defaultTable(int size) {
         int table = 16;
@@ -176,20 +260,31 @@ public final class Codec {
     private static final class SameOrderHashMap extends com.esotericsoftware.kryo.serializers.MapSerializer<HashMap<Object, Object>> {
         @Override
         protected HashMap<Object, Object> create(Kryo kryo, Input input, Class<? extends HashMap<Object, Object>> type, int size) {
-            return new HashMap<>(defaultTable(size));
+            if (DataBudget.of(kryo) != null) DataBudget.checkLength(input, "a map", size, 2);
+            DataBudget.hashes(kryo, true);
+            // past the pre-sized table the map doubles as a default one does, so it ends at the same table size
+            return new HashMap<>(defaultTable(Math.min(size, BoundedSerializers.MAX_PRESIZE)));
         }
     }
 
     private static final class SameOrderHashSet extends com.esotericsoftware.kryo.serializers.CollectionSerializer<HashSet<Object>> {
         @Override
         protected HashSet<Object> create(Kryo kryo, Input input, Class<? extends HashSet<Object>> type, int size) {
-            return new HashSet<>(defaultTable(size));
+            BoundedSerializers.slots(kryo, size);
+            DataBudget.hashes(kryo, false);
+            return new HashSet<>(defaultTable(Math.min(size, BoundedSerializers.MAX_PRESIZE)));
         }
     }
 
     /** Finds the allow-list refusal behind a Kryo failure, if that is what it was. */
     public static RefusedClassException refusalIn(Throwable t) {
         for (; t != null; t = t.getCause()) if (t instanceof RefusedClassException r) return r;
+        return null;
+    }
+
+    /** Finds the decoding limit behind a Kryo failure, if that is what it was. */
+    public static DataLimitException limitIn(Throwable t) {
+        for (; t != null; t = t.getCause()) if (t instanceof DataLimitException l) return l;
         return null;
     }
 
@@ -225,11 +320,71 @@ public final class Codec {
      * Sends a JDK class as its canonical registered type ({@link JdkValues#canonical}: every default-file-system
      * path as {@code Path}, a {@code HashMap$Node} as a {@code Map.Entry}, a collection view as a plain copy), and
      * refuses a JDK class that would otherwise be taken apart field by field, naming it and what to send instead.
+     * Reading data from a child, it accounts every object read to the message's {@link DataBudget} and uses the
+     * {@link BoundedSerializers}.
      */
-    @SuppressWarnings("rawtypes") // Kryo's own signatures
+    @SuppressWarnings({"rawtypes", "unchecked"}) // Kryo's own signatures
     private static final class ValueKryo extends Kryo {
-        ValueKryo(DefaultClassResolver resolver) {
-            super(resolver, new MapReferenceResolver());
+        /** Null for trusted data. */
+        final DataBudget budget;
+
+        ValueKryo(DefaultClassResolver resolver, DataBudget budget) {
+            super(resolver, budget == null ? new MapReferenceResolver() : new DataBudget.References(budget));
+            this.budget = budget;
+        }
+
+        @Override
+        public Serializer getDefaultSerializer(Class type) {
+            Serializer s = super.getDefaultSerializer(type);
+            return budget == null ? s : BoundedSerializers.bounded(this, type, s);
+        }
+
+        // every object read, whichever method reads it, is one enter/exit of the budget; exit may refuse the object
+        // (a cycle, the element limit) after it is read and before whoever reads it adds it to a set or map
+
+        @Override
+        public Object readClassAndObject(Input input) {
+            if (budget == null) return super.readClassAndObject(input);
+            budget.enter();
+            Object o = super.readClassAndObject(input);
+            budget.exit(); // not on failure: the message is abandoned, and the budget starts afresh with the next
+            return o;
+        }
+
+        @Override
+        public <T> T readObject(Input input, Class<T> type) {
+            if (budget == null) return super.readObject(input, type);
+            budget.enter();
+            T o = super.readObject(input, type);
+            budget.exit();
+            return o;
+        }
+
+        @Override
+        public <T> T readObject(Input input, Class<T> type, Serializer serializer) {
+            if (budget == null) return super.readObject(input, type, serializer);
+            budget.enter();
+            T o = super.readObject(input, type, serializer);
+            budget.exit();
+            return o;
+        }
+
+        @Override
+        public <T> T readObjectOrNull(Input input, Class<T> type) {
+            if (budget == null) return super.readObjectOrNull(input, type);
+            budget.enter();
+            T o = super.readObjectOrNull(input, type);
+            budget.exit();
+            return o;
+        }
+
+        @Override
+        public <T> T readObjectOrNull(Input input, Class<T> type, Serializer serializer) {
+            if (budget == null) return super.readObjectOrNull(input, type, serializer);
+            budget.enter();
+            T o = super.readObjectOrNull(input, type, serializer);
+            budget.exit();
+            return o;
         }
 
         @Override

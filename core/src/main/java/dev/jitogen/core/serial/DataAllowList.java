@@ -4,13 +4,31 @@ import java.util.Set;
 import java.util.function.Predicate;
 
 /**
- * The classes a parent lets data from a child instantiate: JDK value types, boxed primitives, strings, arrays,
- * the common collections, {@code Optional}, {@code java.time}, common JDK enums, and classes the master itself
- * served to its children under its class policy (records, enums and plain classes of the user's own code).
- * Everything else is refused by name before any class is loaded. Most JDK value types ({@code Path},
- * {@code InetAddress}, collection views...) travel as ids registered on both sides ({@link JdkValues}), never as
- * names; their names are listed here for arrays of them, which travel by name. Stateless apart from the
- * served-class predicate; any thread.
+ * The classes a parent lets data from a child name, checked by name before any class is loaded or instantiated:
+ * <ol>
+ *   <li>JDK value types: boxed primitives, strings, arrays, the common collections, {@code Optional},
+ *       {@code java.time}, common JDK enums (most travel as ids registered on both sides, {@link JdkValues}; their
+ *       names are listed here for arrays of them, which travel by name);</li>
+ *   <li>classes this context itself sent to a child as part of a call it made: the class of each call's function
+ *       (a lambda's capturing class, a function object's class, or a static method's class) and the classes of the
+ *       user's own code that it reaches, transitively, through the names in its class files (constant pools: what
+ *       it constructs, calls, reads, and the types in its signatures). Own code is what the master serves from
+ *       class directories or the shell's snippets, never from jars, never Jitogen's own classes, and only what the
+ *       class policy allows (see {@code dev.jitogen.core.classload.CallClasses});</li>
+ *   <li>classes in the packages named with {@code Router.builder().acceptData("pkg")} (and their sub-packages).</li>
+ * </ol>
+ * A class a child merely asked for never becomes acceptable by being served: a hostile child could ask for any class
+ * the master has, and data naming it would make the master run its constructor, and through a sorted or hashed
+ * collection its {@code compare}, {@code hashCode} or {@code equals}. With this rule, every class whose code
+ * decoding can run (a comparator, a key's {@code hashCode}) is either the JDK's or one a call of the user's reached.
+ *
+ * <p>In everyday use nothing needs naming: a record that a lambda builds or returns is in its reach, and so is one
+ * made by a method the lambda calls (a method typed at the shell prompt returning a record reaches it through that
+ * method's class). What the reach cannot see is a class only named in a string (reflection, {@code ServiceLoader})
+ * or one living in a jar (a library's value type, or your application packaged as a jar): name its package with
+ * {@code acceptData}. The refusal says which type, and the exact call to add.
+ *
+ * <p>Stateless apart from the sent-for-a-call predicate; any thread.
  */
 public final class DataAllowList implements Codec.ClassFilter {
     private static final Set<String> JDK = Set.of(
@@ -36,12 +54,6 @@ public final class DataAllowList implements Codec.ClassFilter {
             "java.util.Vector", "java.util.Stack",
             "java.util.concurrent.ConcurrentHashMap", "java.util.concurrent.CopyOnWriteArrayList",
             "java.util.concurrent.ConcurrentSkipListMap",
-            "java.util.Arrays$ArrayList", "java.util.Collections$EmptyList", "java.util.Collections$EmptyMap",
-            "java.util.Collections$EmptySet", "java.util.Collections$SingletonList", "java.util.Collections$SingletonMap",
-            "java.util.Collections$SingletonSet", "java.util.ImmutableCollections$List12",
-            "java.util.ImmutableCollections$ListN", "java.util.ImmutableCollections$Set12",
-            "java.util.ImmutableCollections$SetN", "java.util.ImmutableCollections$Map1",
-            "java.util.ImmutableCollections$MapN", "java.util.ImmutableCollections$SubList",
             "java.util.Optional", "java.util.OptionalInt", "java.util.OptionalLong", "java.util.OptionalDouble",
             // JDK enums (java.time's, DayOfWeek and ChronoUnit among them, are allowed as a package)
             "java.nio.file.attribute.PosixFilePermission", "java.nio.file.attribute.AclEntryType",
@@ -53,15 +65,15 @@ public final class DataAllowList implements Codec.ClassFilter {
             "java.net.StandardProtocolFamily", "java.net.Proxy$Type", "java.text.Normalizer$Form",
             "java.lang.Character$UnicodeScript", "java.util.stream.Collector$Characteristics");
 
-    private final Predicate<String> served;
+    private final Predicate<String> sentForCalls;
     private final java.util.List<String> packages;
 
     /**
-     * @param served   true for a class of the user's own code that the master served and its policy allows
-     * @param packages further package prefixes whose classes may come back (library data types the user trusts)
+     * @param sentForCalls true for a class this context sent to a child as part of a call it made (rule 2 above)
+     * @param packages     further packages whose classes may come back (library data types the user trusts)
      */
-    public DataAllowList(Predicate<String> served, java.util.List<String> packages) {
-        this.served = served;
+    public DataAllowList(Predicate<String> sentForCalls, java.util.List<String> packages) {
+        this.sentForCalls = sentForCalls;
         this.packages = java.util.List.copyOf(packages);
     }
 
@@ -75,11 +87,14 @@ public final class DataAllowList implements Codec.ClassFilter {
         }
         if (array && element.length() == 1 && "ZBCSIJFD".contains(element)) return null; // primitive array
         if (element.startsWith("L") && element.endsWith(";")) element = element.substring(1, element.length() - 1);
-        if (JDK.contains(element) || element.startsWith("java.time.") || served.test(element)) return null;
+        if (JDK.contains(element) || element.startsWith("java.time.") || sentForCalls.test(element)) return null;
         for (String p : packages) if (element.startsWith(p + ".")) return null;
-        return "type " + className + " is not allowed in data from a child: a parent accepts only JDK value types, "
-                + "strings, arrays, common collections, Optional, java.time, and the records, enums and classes of "
-                + "your own code that the master serves; return one of those, or name its package with "
-                + "Router.builder().acceptData(\"" + (element.contains(".") ? element.substring(0, element.lastIndexOf('.')) : element) + "\")";
+        String pkg = element.contains(".") ? element.substring(0, element.lastIndexOf('.')) : element;
+        return "type " + className + " is not allowed in data from a child: a parent accepts only JDK value types "
+                + "(strings, numbers, arrays, common collections, Optional, java.time), classes it sent to a child as "
+                + "part of a call it made (the function's class and the classes of your own code it reaches), and "
+                + "packages named with acceptData; a class a child only asked for does not count. Return one of "
+                + "those, or, if you trust " + pkg + " as data, name it with Router.builder().acceptData(\"" + pkg
+                + "\")";
     }
 }

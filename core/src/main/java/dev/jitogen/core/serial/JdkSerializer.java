@@ -181,7 +181,7 @@ final class JdkSerializer extends Serializer<Object> {
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     private static Object readEnumMap(Kryo kryo, Input in) {
-        int size = in.readVarInt(true);
+        int size = size(in, "an EnumMap", 2);
         Class<?> keys = kryo.readClass(in).getType();
         if (!keys.isEnum()) throw new KryoException("an EnumMap keyed by " + keys.getName() + ", which is not an enum");
         Object[] constants = keys.getEnumConstants();
@@ -262,7 +262,7 @@ final class JdkSerializer extends Serializer<Object> {
     private Collection<Object> readCollection(Kryo kryo, Input in) {
         int flags = in.readByte();
         Comparator<Object> order = (flags & SORTED) != 0 ? readOrder(kryo, in) : null;
-        int n = size(in);
+        int n = size(in, "a collection", 1);
         boolean unmodifiable = (flags & UNMODIFIABLE) != 0;
         Collection<Object> inner, result;
         if (kind == SET && (flags & SORTED) != 0) {
@@ -274,11 +274,12 @@ final class JdkSerializer extends Serializer<Object> {
             inner = s;
             result = unmodifiable ? Collections.unmodifiableSet(s) : s;
         } else {
-            List<Object> l = new ArrayList<>(Math.min(n, 1024));
+            List<Object> l = new ArrayList<>(Math.min(n, BoundedSerializers.MAX_PRESIZE));
             inner = l;
             result = unmodifiable ? Collections.unmodifiableList(l) : l;
         }
         kryo.reference(result); // before the elements, which may refer back to it
+        if (kind == SET) DataBudget.hashes(kryo, false);
         for (int i = 0; i < n; i++) inner.add(kryo.readClassAndObject(in));
         return result;
     }
@@ -300,7 +301,7 @@ final class JdkSerializer extends Serializer<Object> {
     private static Map<Object, Object> readMap(Kryo kryo, Input in) {
         int flags = in.readByte();
         Comparator<Object> order = (flags & SORTED) != 0 ? readOrder(kryo, in) : null;
-        int n = size(in);
+        int n = size(in, "a map", 2);
         boolean unmodifiable = (flags & UNMODIFIABLE) != 0;
         Map<Object, Object> inner, result;
         if ((flags & SORTED) != 0) {
@@ -312,6 +313,7 @@ final class JdkSerializer extends Serializer<Object> {
             result = unmodifiable ? Collections.unmodifiableMap(inner) : inner;
         }
         kryo.reference(result);
+        DataBudget.hashes(kryo, true);
         for (int i = 0; i < n; i++) {
             Object key = kryo.readClassAndObject(in);
             inner.put(key, kryo.readClassAndObject(in));
@@ -350,14 +352,18 @@ final class JdkSerializer extends Serializer<Object> {
     private static final List<Comparator<?>> ORDERS = java.util.Arrays.asList(null, Collections.reverseOrder(),
             String.CASE_INSENSITIVE_ORDER, Collections.reverseOrder(String.CASE_INSENSITIVE_ORDER));
 
-    /** A declared element count, which data from a child may have forged: trusted for no more than 1024 slots. */
-    private static int size(Input in) {
+    /**
+     * A declared element count, which data from a child may have forged: checked against the bytes left (each
+     * element written takes {@code bytesEach} at least), and trusted for no more than 1024 slots ahead of the
+     * elements themselves.
+     */
+    private static int size(Input in, String what, int bytesEach) {
         int n = in.readVarInt(true);
-        if (n < 0) throw new KryoException("negative collection size: " + n);
+        DataBudget.checkLength(in, what, n, bytesEach);
         return n;
     }
 
     private static int capacity(int n) {
-        return Math.min(n, 1024) * 4 / 3 + 1;
+        return Math.min(n, BoundedSerializers.MAX_PRESIZE) * 4 / 3 + 1;
     }
 }
