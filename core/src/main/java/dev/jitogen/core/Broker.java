@@ -1,5 +1,7 @@
 package dev.jitogen.core;
 
+import dev.jitogen.core.stream.Stream;
+
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -8,9 +10,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The threads a router runs on (Mitogen's Broker). Jitogen uses blocking I/O: each stream has its own reader thread
- * made here; besides those the broker keeps one timer thread (connect timeouts, shutdown grace) and a small pool of
- * service threads (class serving), so that nothing slow runs on a reader thread. All threads are daemons: a
- * forgotten router never keeps the JVM alive, and its children exit when the JVM does.
+ * made here; besides those the broker keeps one timer thread (connect timeouts, shutdown grace, stream watchdogs), a
+ * small pool of service threads (class serving), and each stream's reader and writer threads (a writer lives while
+ * its stream has bytes to write; one blocked by a peer that does not read blocks nothing else), so that nothing
+ * slow runs on a reader thread. All threads are daemons: a forgotten router never keeps the JVM alive, and its
+ * children exit when the JVM does. None of them waits for a stream's queue to drain ({@link Stream#markIoThread}).
  *
  * <p>Created and closed by its {@link Router}; any thread may call its methods.
  */
@@ -20,6 +24,7 @@ public final class Broker implements AutoCloseable {
         // an in-process context's runtime is inherited by threads its main thread starts: not by the router's own
         Thread t = new Thread(() -> {
             ChildRuntime.clearCurrent();
+            Stream.markIoThread();
             r.run();
         }, "jitogen-" + serial.incrementAndGet());
         t.setDaemon(true);

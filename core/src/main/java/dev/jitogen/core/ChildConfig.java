@@ -9,9 +9,12 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
-/** What a parent tells a new child after the core bundle: who it is and its limits. */
+/**
+ * What a parent tells a new child after the core bundle: who it is and its limits. {@code stallMillis} is the
+ * stream stall timeout ({@link Router.Builder#stallTimeout}), inherited like the max message size.
+ */
 record ChildConfig(int id, String name, List<Integer> parentIds, int maxMessageSize, String logLevel, boolean debug,
-                   boolean unidirectional) {
+                   boolean unidirectional, long stallMillis) {
     byte[] encode() {
         try {
             ByteArrayOutputStream buf = new ByteArrayOutputStream();
@@ -24,6 +27,7 @@ record ChildConfig(int id, String name, List<Integer> parentIds, int maxMessageS
             out.writeUTF(logLevel);
             out.writeBoolean(debug);
             out.writeBoolean(unidirectional);
+            out.writeLong(stallMillis);
             out.close();
             return buf.toByteArray();
         } catch (IOException e) {
@@ -38,7 +42,8 @@ record ChildConfig(int id, String name, List<Integer> parentIds, int maxMessageS
             String name = in.readUTF();
             List<Integer> parents = new ArrayList<>();
             for (int n = in.readInt(); n > 0; n--) parents.add(in.readInt());
-            return new ChildConfig(id, name, parents, in.readInt(), in.readUTF(), in.readBoolean(), in.readBoolean());
+            return new ChildConfig(id, name, parents, in.readInt(), in.readUTF(), in.readBoolean(), in.readBoolean(),
+                    in.readLong());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

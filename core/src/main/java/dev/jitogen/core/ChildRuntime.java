@@ -2,6 +2,7 @@ package dev.jitogen.core;
 
 import dev.jitogen.core.classload.ClassFetcher;
 import dev.jitogen.core.classload.ClassRelay;
+import dev.jitogen.core.classload.ClassRequests;
 import dev.jitogen.core.wire.Handles;
 import dev.jitogen.core.wire.Message;
 
@@ -76,7 +77,10 @@ final class ChildRuntime {
             fetcher.onLoadClass(m.data);
         }, -1, true);
         r.addHandler(Handles.GET_CLASS, m -> {
-            if (r.sentTo(m.src) != null) relay.onRequest(m.src, new String(m.data, StandardCharsets.UTF_8));
+            if (r.sentTo(m.src) == null) return;
+            String name = ClassRequests.className(m.data);
+            if (name != null) relay.onRequest(m.src, name);
+            else Router.LOG.fine("refused a class request from context " + m.src + ": not a class name");
         }, -1, true);
         r.addHandler(Handles.CALL_FUNCTION, calls::add, -1, true);
         r.addHandler(Handles.CANCEL, m -> {

@@ -32,7 +32,7 @@ final class InProcess {
         Stream toParent = new Stream("parent", down.in(), up.out(), parent.maxMessageSize());
         Loader loader = new Loader(name);
         ChildConfig config = new ChildConfig(id, name, parent.childParentIds(), parent.maxMessageSize(),
-                Router.childLogLevel().getName(), false, parent.unidirectional());
+                Router.childLogLevel().getName(), false, parent.unidirectional(), parent.stallTimeout().toMillis());
         Router child = new Router(config, toParent, loader);
         ChildRuntime runtime = new ChildRuntime(child, loader, loader.classes, f -> loader.fetcher = f, why -> {
             Router.LOG.fine("[" + name + "] exiting: " + why);

@@ -147,9 +147,9 @@ public final class LocalOptions {
             return this;
         }
 
-        /** How long to wait for the child to start; default 30 s. */
+        /** How long to wait for the child to start; default 30 s. Must be positive. */
         public Builder connectTimeout(Duration timeout) {
-            this.connectTimeout = timeout;
+            this.connectTimeout = ConnectionMethod.positive("the connect timeout", timeout);
             return this;
         }
 

@@ -62,7 +62,8 @@ final class ProcessConnection {
             expect(in, FirstStage.READY, "the first stage");
             CoreBundle bundle = CoreBundle.get();
             byte[] config = new ChildConfig(id, name, router.childParentIds(), router.maxMessageSize(),
-                    Router.childLogLevel().getName(), debug, router.unidirectional()).encode();
+                    Router.childLogLevel().getName(), debug, router.unidirectional(),
+                    router.stallTimeout().toMillis()).encode();
             DataOutputStream data = new DataOutputStream(out);
             // a negative length announces the bundle uncompressed: inflating costs a local child more than the pipe
             byte[] packed = process.crossesNetwork() ? bundle.compressed() : bundle.raw();

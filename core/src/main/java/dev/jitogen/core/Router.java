@@ -2,6 +2,7 @@ package dev.jitogen.core;
 
 import dev.jitogen.core.classload.ClassFinder;
 import dev.jitogen.core.classload.ClassRelay;
+import dev.jitogen.core.classload.ClassRequests;
 import dev.jitogen.core.classload.ClassServer;
 import dev.jitogen.core.serial.Codec;
 import dev.jitogen.core.serial.DataAllowList;
@@ -50,6 +51,8 @@ public final class Router implements AutoCloseable {
     private final Broker broker = new Broker();
     private final ClassLoader classLoader;
     private final int maxMessageSize;
+    /** How long a stream may make no progress (a write blocked, a frame half-read) before it is closed. */
+    private final Duration stallTimeout;
     private final Duration shutdownGrace;
     private final StaticState staticState;
     /** Mitogen's unidirectional mode: refuse traffic between two children. Inherited by children. */
@@ -62,6 +65,8 @@ public final class Router implements AutoCloseable {
     private final Codec receiveCodec;
     /** Master only: answers GET_CLASS. */
     private final ClassServer classServer;
+    /** Master only: GET_CLASS requests waiting for the service threads, per stream. */
+    private final ClassRequests<Stream> classRequests;
     /** Child only: relays classes to this context's children. */
     private volatile ClassRelay relay;
 
@@ -92,6 +97,8 @@ public final class Router implements AutoCloseable {
     private long logsDone;
     private final Object logsDoneLock = new Object();
     private final List<Runnable> closeActions = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** (stream, kind of fault) pairs already logged: a flood of one fault from one stream logs once. */
+    private final Set<List<Object>> warned = ConcurrentHashMap.newKeySet();
 
     private record Registration(MessageHandler handler, int respondent, boolean persist, HandlerPolicy policy) {}
 
@@ -162,12 +169,14 @@ public final class Router implements AutoCloseable {
         this.myName = "master";
         this.classLoader = b.classLoader != null ? b.classLoader : defaultLoader();
         this.maxMessageSize = b.maxMessageSize;
+        this.stallTimeout = b.stallTimeout;
         this.shutdownGrace = b.shutdownGrace;
         this.staticState = b.staticState;
         this.unidirectional = b.unidirectional;
         this.parent = null;
         this.parentIds = List.of();
         this.classServer = new ClassServer(new ClassFinder(classLoader), b.policy);
+        this.classRequests = new ClassRequests<>(broker.services(), 2, this::serveClass);
         this.sendCodec = new Codec(classLoader, null, CODEC_CLASSES);
         this.receiveCodec = new Codec(classLoader, new DataAllowList(classServer::served, b.dataPackages),
                 CODEC_CLASSES);
@@ -189,11 +198,13 @@ public final class Router implements AutoCloseable {
         this.myName = config.name();
         this.classLoader = loader;
         this.maxMessageSize = config.maxMessageSize();
+        this.stallTimeout = Duration.ofMillis(config.stallMillis());
         this.shutdownGrace = Duration.ofSeconds(1);
         this.staticState = StaticState.NONE;
         this.parent = parent;
         this.parentIds = List.copyOf(config.parentIds());
         this.classServer = null;
+        this.classRequests = null;
         // both directions trust the data (it comes from the parent chain), so one codec, warmed while the handshake
         // finishes: the first call would otherwise pay for Kryo's set-up and the JDK's lambda machinery
         this.sendCodec = this.receiveCodec = new Codec(loader, null, CODEC_CLASSES);
@@ -322,6 +333,7 @@ public final class Router implements AutoCloseable {
      * @param name   the context's name, or null for a unique default
      */
     public Context start(String method, String name, Duration connectTimeout, boolean debug, Launcher launcher) {
+        ConnectionMethod.positive("the connect timeout of " + method, connectTimeout);
         if (closed.get()) throw new IllegalStateException("router is closed");
         return ProcessConnection.connect(this, allocateContextId(), method, name, connectTimeout, debug, launcher);
     }
@@ -422,6 +434,10 @@ public final class Router implements AutoCloseable {
 
     boolean unidirectional() {
         return unidirectional;
+    }
+
+    Duration stallTimeout() {
+        return stallTimeout;
     }
 
     ClassLoader classLoader() {
@@ -537,7 +553,7 @@ public final class Router implements AutoCloseable {
         contexts.put(context.id(), context);
         routes.put(context.id(), stream);
         trackSent(context.id());
-        stream.start(routing(this::onStreamClosed), broker.threads());
+        startStream(stream, routing(this::onStreamClosed));
         if (parent != null) {
             // tell the parent chain, up to the master, that this id is reached through us
             send(new Message(parentId(), myId, myId, Handles.ADD_ROUTE, Handles.NO_REPLY,
@@ -583,12 +599,17 @@ public final class Router implements AutoCloseable {
     /** Starts reading the parent stream; {@code onParentGone} hears of its end (on the reader thread). */
     void attachParent(java.util.function.Consumer<Throwable> onParentGone) {
         routes.put(parentId(), parent);
-        parent.start(routing((s, cause) -> onParentGone.accept(cause)), broker.threads());
+        parent.toParent(); // trusted to read: frames forwarded up may be written without a handoff
+        startStream(parent, routing((s, cause) -> onParentGone.accept(cause)));
     }
 
     /** The id of this context's parent; for children only. */
     int parentId() {
         return parentIds.get(parentIds.size() - 1);
+    }
+
+    private void startStream(Stream stream, Stream.Listener listener) {
+        stream.start(listener, broker.threads(), broker.timer(), stallTimeout);
     }
 
     /** A stream listener that routes every frame and calls {@code onClose} when the stream ends. */
@@ -600,13 +621,49 @@ public final class Router implements AutoCloseable {
             }
 
             @Override
+            public void onOversize(Stream s, Message header, int length) {
+                oversize(s, header, length);
+            }
+
+            @Override
             public void onClose(Stream s, Throwable cause) {
                 onClose.accept(s, cause);
             }
         };
     }
 
+    /**
+     * A frame over the max message size arrived on {@code from} and is being skipped: one lost message, not a lost
+     * stream. Logged (once per flood), and whoever waits for it hears why: a dead reply to its reply_to, and, if it
+     * was for a receiver's handle, a dead message there, routed as if the sender had sent it (so the usual respondent
+     * checks apply). Reader thread: never blocks.
+     */
+    private void oversize(Stream from, Message header, int length) {
+        String why = "a message of " + length + " bytes from context " + header.src + " to " + header.dst
+                + " was dropped by " + myName + ": over the max message size " + maxMessageSize;
+        if (firstTime(from, "oversize")) {
+            LOG.warning(why + " (raise it with Router.builder().maxMessageSize(...) if the data is genuine; "
+                    + "further oversize messages on " + from.name() + " are logged at FINE)");
+        } else {
+            LOG.fine(why);
+        }
+        // answer only what could have come over that stream: a forged header gets no one a dead message
+        if (header.isDead() || streamFor(header.src) != from || streamFor(header.authId) != from) return;
+        if (header.handle >= Handles.FIRST_USER_HANDLE) { // a receiver's handle: someone may wait for it
+            route(new Message(header.dst, header.src, header.authId, header.handle, Handles.IS_DEAD,
+                    why.getBytes(java.nio.charset.StandardCharsets.UTF_8)), from);
+        }
+        if (header.replyTo != Handles.NO_REPLY) route(Message.deadReplyTo(header, myId, why), null);
+    }
+
+    /** True the first time {@code kind} of fault is seen on {@code stream}: a flood logs once. */
+    private boolean firstTime(Stream stream, String kind) {
+        return warned.add(List.of(stream, kind));
+    }
+
     private void onStreamClosed(Stream stream, Throwable cause) {
+        warned.removeIf(key -> key.get(0) == stream);
+        if (classRequests != null) classRequests.forget(stream);
         grants.removeIf(g -> g.stream() == stream);
         List<Integer> lost = new ArrayList<>();
         routes.entrySet().removeIf(e -> {
@@ -736,7 +793,8 @@ public final class Router implements AutoCloseable {
         }
         if (s == null || s == from || !s.send(m)) {
             if (!m.isDead() && m.replyTo != Handles.NO_REPLY) {
-                route(Message.deadReplyTo(m, myId, "no route from " + myName + " to context " + m.dst), null);
+                String why = s == null || s == from ? "" : ": " + s.refusal();
+                route(Message.deadReplyTo(m, myId, "no route from " + myName + " to context " + m.dst + why), null);
             } else if (!m.isDead()) {
                 LOG.fine("dropped " + m + ": no route to context " + m.dst);
             }
@@ -812,28 +870,40 @@ public final class Router implements AutoCloseable {
 
     // ---- master services ------------------------------------------------------------------------------------------
 
+    /**
+     * GET_CLASS from a context: queued per stream it came on and served in turn with other streams' requests, on
+     * the service threads (see {@link ClassRequests}). Reader thread: checks and queues, never blocks.
+     */
     private void onGetClass(Message m) {
-        Set<String> sent = sentClasses.get(m.src);
-        if (sent == null) return;
-        String name = new String(m.data, java.nio.charset.StandardCharsets.UTF_8);
-        Runnable serve = () -> {
-            byte[] answer;
-            try {
-                synchronized (sent) {
-                    answer = classServer.serve(name, sent, maxMessageSize);
-                }
-            } catch (RuntimeException | Error e) {
-                // a child waiting for a class must always get an answer
-                LOG.log(Level.WARNING, "serving class " + name + " failed", e);
-                answer = ClassServer.missing(name, "the master failed to read it: " + e);
+        if (sentClasses.get(m.src) == null) return;
+        String name = ClassRequests.className(m.data);
+        Stream from = streamFor(m.src);
+        if (name == null) {
+            if (from != null && firstTime(from, "class name")) {
+                LOG.warning("refused a class request from context " + m.src + ": " + m.data.length + " bytes that "
+                        + "cannot be a class name (empty, over " + ClassRequests.MAX_NAME_BYTES + " bytes, or a path); "
+                        + "more from " + from.name() + " are dropped without a word");
             }
-            send(new Message(m.src, myId, myId, Handles.LOAD_CLASS, Handles.NO_REPLY, answer));
-        };
-        try {
-            broker.services().execute(serve);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // closing: the child is about to be shut down anyway
+            return;
         }
+        if (from != null) classRequests.offer(from, m.src, name);
+    }
+
+    /** Answers one class request; on a service thread. */
+    private void serveClass(int src, String name) {
+        Set<String> sent = sentClasses.get(src);
+        if (sent == null) return;
+        byte[] answer;
+        try {
+            synchronized (sent) {
+                answer = classServer.serve(name, sent, maxMessageSize);
+            }
+        } catch (RuntimeException | Error e) {
+            // a child waiting for a class must always get an answer
+            LOG.log(Level.WARNING, "serving class " + name + " failed", e);
+            answer = ClassServer.missing(name, "the master failed to read it: " + e);
+        }
+        send(new Message(src, myId, myId, Handles.LOAD_CLASS, Handles.NO_REPLY, answer));
     }
 
     private void onForwardLog(Message m) {
@@ -959,6 +1029,7 @@ public final class Router implements AutoCloseable {
         private ClassPolicy policy = ClassPolicy.permissive();
         private int maxMessageSize = Message.DEFAULT_MAX_SIZE;
         private Duration shutdownGrace = Duration.ofSeconds(2);
+        private Duration stallTimeout = Duration.ofSeconds(30);
         private StaticState staticState = StaticState.NONE;
         private final List<String> dataPackages = new ArrayList<>();
         private boolean unidirectional;
@@ -1004,6 +1075,21 @@ public final class Router implements AutoCloseable {
         public Builder maxMessageSize(int bytes) {
             if (bytes < 1024) throw new IllegalArgumentException("max message size must be at least 1024 bytes");
             this.maxMessageSize = bytes;
+            return this;
+        }
+
+        /**
+         * How long a stream may make no progress before it is declared dead: a write the peer does not read (a
+         * stopped or hung child), or a frame that started arriving and then stopped. The stream is closed with an
+         * error naming it and the stall, and every caller waiting on a context behind it gets a {@link ChannelError}.
+         * Callers never wait on a stream's writes meanwhile: frames are queued (up to 32 MiB per stream; past that a
+         * call fails at once, saying the context is not reading). Children inherit it. Default 30 s.
+         */
+        public Builder stallTimeout(Duration timeout) {
+            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("the stall timeout must be positive, not " + timeout);
+            }
+            this.stallTimeout = timeout;
             return this;
         }
 
