@@ -571,11 +571,11 @@ public final class Router implements AutoCloseable {
         if (sent == null || sent.contains(className)) return;
         Stream s = routes.get(id);
         if (s == null || s.remoteId() != id) return; // behind another context, whose cache answers it
-        byte[] payload;
         synchronized (sent) {
-            payload = classServer.push(className, sent, maxMessageSize);
+            byte[] payload = classServer.push(className, sent, maxMessageSize);
+            // queued before the lock is released, as in serveClass
+            if (payload != null) send(new Message(id, myId, myId, Handles.LOAD_CLASS, Handles.NO_REPLY, payload));
         }
-        if (payload != null) send(new Message(id, myId, myId, Handles.LOAD_CLASS, Handles.NO_REPLY, payload));
     }
 
     /** The classes already sent to context {@code id}, or null if it is not one of ours. */
@@ -599,7 +599,7 @@ public final class Router implements AutoCloseable {
     /** Starts reading the parent stream; {@code onParentGone} hears of its end (on the reader thread). */
     void attachParent(java.util.function.Consumer<Throwable> onParentGone) {
         routes.put(parentId(), parent);
-        parent.toParent(); // trusted to read: frames forwarded up may be written without a handoff
+        parent.trustPeer(); // frames forwarded up may be written without a thread handoff
         startStream(parent, routing((s, cause) -> onParentGone.accept(cause)));
     }
 
@@ -893,17 +893,19 @@ public final class Router implements AutoCloseable {
     private void serveClass(int src, String name) {
         Set<String> sent = sentClasses.get(src);
         if (sent == null) return;
-        byte[] answer;
-        try {
-            synchronized (sent) {
+        synchronized (sent) {
+            byte[] answer;
+            try {
                 answer = classServer.serve(name, sent, maxMessageSize);
+            } catch (RuntimeException | Error e) {
+                // a child waiting for a class must always get an answer
+                LOG.log(Level.WARNING, "serving class " + name + " failed", e);
+                answer = ClassServer.missing(name, "the master failed to read it: " + e);
             }
-        } catch (RuntimeException | Error e) {
-            // a child waiting for a class must always get an answer
-            LOG.log(Level.WARNING, "serving class " + name + " failed", e);
-            answer = ClassServer.missing(name, "the master failed to read it: " + e);
+            // queued before the lock is released: once a class counts as sent, another thread may answer "already
+            // sent" for it, and that answer must not overtake the class itself (a relay would have no copy to pass on)
+            send(new Message(src, myId, myId, Handles.LOAD_CLASS, Handles.NO_REPLY, answer));
         }
-        send(new Message(src, myId, myId, Handles.LOAD_CLASS, Handles.NO_REPLY, answer));
     }
 
     private void onForwardLog(Message m) {

@@ -80,7 +80,7 @@ public final class ClassRelay {
         requests.incrementAndGet();
         byte[] entry = cached(name);
         if (entry != null) {
-            answerChild.accept(child, payload(List.of(name), List.of(name), sent));
+            answer(child, List.of(name), List.of(name), sent);
             return;
         }
         boolean ask;
@@ -178,15 +178,17 @@ public final class ClassRelay {
             if (sent == null) return;
             List<String> all = new ArrayList<>(asked);
             for (String n : names) if (!all.contains(n)) all.add(n);
-            answerChild.accept(child, payload(all, asked, sent));
+            answer(child, all, asked, sent);
         });
     }
 
     /**
-     * A LOAD_CLASS payload of the cached entries for {@code names} not yet sent to this child; every name in
-     * {@code asked} gets an entry (the class, "already sent", or "missing"), so no asker is left waiting.
+     * Sends {@code child} a LOAD_CLASS of the cached entries for {@code names} not yet sent to it; every name in
+     * {@code asked} gets an entry (the class, "already sent", or "missing"), so no asker is left waiting. Sent while
+     * holding {@code sent}, which marks the classes as sent: an "already sent" answered on another thread (this runs
+     * on two readers) then cannot overtake the class itself.
      */
-    private byte[] payload(List<String> names, List<String> asked, Set<String> sent) {
+    private void answer(int child, List<String> names, List<String> asked, Set<String> sent) {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         int count = 0;
         synchronized (sent) {
@@ -210,7 +212,7 @@ public final class ClassRelay {
                     bytes.addAndGet(e.length);
                 }
             }
+            answerChild.accept(child, ClassServer.withCount(count, buf.toByteArray()));
         }
-        return ClassServer.withCount(count, buf.toByteArray());
     }
 }

@@ -43,12 +43,12 @@ import java.util.logging.Logger;
  * trailer): then it fits in any pipe, and the write cannot block however stopped the peer is. A request answered by
  * a reply (a call) always qualifies; a burst, a large frame or a silent peer goes through the writer thread. Only a
  * peer that lies in its acks can make such a write block, and only the caller writing to that peer, until the stall
- * timeout. I/O threads write directly only to a context's parent ({@link #toParent}), which is trusted; to
- * children they only queue.
+ * timeout. I/O threads write directly only to a peer trusted to read and ack honestly ({@link #trustPeer}: a
+ * context's parent, or an in-process context in this JVM); to other children they only queue.
  *
  * <p>Limits: the queue accepts a frame of any size while it holds less than {@link #QUEUE_LIMIT} bytes; past that
  * the frame is refused, {@code send} returns false and {@link #refusal} says why. No sender ever waits for a stream
- * to a child. Only toward a context's parent ({@link #toParent}), which is trusted, does a user thread finding
+ * to a child. Only toward a trusted peer ({@link #trustPeer}), a context's parent, does a user thread finding
  * {@link #QUEUE_HIGH_WATER} bytes queued wait for the writer, as flow control; I/O threads (reader, timer, service:
  * see {@link #markIoThread}) never wait. A write that makes no progress for the stall timeout, or a frame that
  * started arriving and then stopped for as long, closes the stream with a {@link StalledException} naming the
@@ -128,8 +128,8 @@ public final class Stream {
     /** Frames refused since the queue was last under the high-water mark, so a flood logs twice. Guarded by lock. */
     private long refused;
 
-    /** See {@link #toParent()}. */
-    private volatile boolean toParent;
+    /** See {@link #trustPeer()}. */
+    private volatile boolean trusted;
     /** Bytes of whole frames handed to {@link #out} so far. Written by the output's owner only. */
     private volatile long written;
     /** nanoTime when the write under way began, or 0 if none is blocked in {@code out}. */
@@ -192,11 +192,13 @@ public final class Stream {
     }
 
     /**
-     * Marks this as a context's stream to its parent, which is trusted to read honestly: I/O threads (forwarding
-     * frames up) may then write to it directly too, within {@link #DIRECT_BUDGET}.
+     * Marks the peer as trusted to read and to ack honestly: a context's parent, or an in-process context (a router
+     * in this JVM). I/O threads (forwarding frames) may then write to it directly too, within
+     * {@link #DIRECT_BUDGET}, and a user thread finding {@link #QUEUE_HIGH_WATER} bytes queued waits for the writer
+     * (flow control; if a trusted peer stalls, the watchdog closes the stream and the waiter is released).
      */
-    public void toParent() {
-        this.toParent = true;
+    public void trustPeer() {
+        this.trusted = true;
     }
 
     /** True on a stream's reader thread, where nothing may wait for a message. */
@@ -261,14 +263,14 @@ public final class Stream {
         boolean io = IO.get(), direct = false, interrupted = false;
         try {
             synchronized (lock) {
-                if (!owned && queue.isEmpty() && threads != null && (!io || toParent)
+                if (!owned && queue.isEmpty() && threads != null && (!io || trusted)
                         && unacknowledged() + size <= DIRECT_BUDGET) {
                     owned = true; // this thread writes it, below
                     queuedBytes += size;
                     direct = true;
                 } else {
-                    if (toParent && !io && threads != null && queuedBytes >= QUEUE_HIGH_WATER) {
-                        // backpressure toward the parent only: it is trusted, and if it stalls this context exits
+                    if (trusted && !io && threads != null && queuedBytes >= QUEUE_HIGH_WATER) {
+                        // flow control toward a trusted peer only; if it stalls, the watchdog closes the stream
                         kickWriter();
                         while (queuedBytes >= QUEUE_HIGH_WATER && !closed.get()) {
                             try {
@@ -342,7 +344,6 @@ public final class Stream {
             if (flush) out.flush();
         } catch (IOException | RuntimeException e) {
             close(e);
-            closeOutput();
             return false;
         }
         synchronized (lock) {
@@ -351,10 +352,8 @@ public final class Stream {
                 owned = false;
                 if (!queue.isEmpty()) kickWriter(); // frames queued meanwhile
                 else if (!flush) flushWanted = true; // bytes left in the buffer until flush()
-                return true;
             }
         }
-        closeOutput(); // close() left it to the owner
         return true;
     }
 
@@ -376,7 +375,7 @@ public final class Stream {
 
     /**
      * The writer thread: drains the queue each time it is kicked, and ends after {@link #WRITER_IDLE_NANOS} without
-     * work, or when the stream closes (closing the output, which close() leaves to the owner).
+     * work, or when the stream closes.
      */
     private void writeLoop() {
         IO.set(true);
@@ -394,7 +393,6 @@ public final class Stream {
                 writerKicked = false;
             }
             if (!drain()) {
-                closeOutput();
                 synchronized (lock) {
                     if (writer == me) writer = null;
                 }
@@ -417,7 +415,7 @@ public final class Stream {
 
     /**
      * Writes queued frames until the queue is empty, flushes, and gives up the output. Returns false if the stream
-     * closed meanwhile (the output is then this thread's to close). Writer thread.
+     * closed meanwhile. Writer thread.
      */
     private boolean drain() {
         try {
@@ -497,17 +495,26 @@ public final class Stream {
         if (!closed.compareAndSet(false, true)) return;
         ScheduledFuture<?> w = watchdog;
         if (w != null) w.cancel(false);
-        boolean closeOut;
+        boolean writing;
         synchronized (lock) {
             queue.clear();
             queuedBytes = 0;
-            // a thread blocked in a write holds the output's monitor: the owner closes the output when it is done
-            closeOut = !owned;
-            owned = true;
+            writing = owned;
+            owned = true; // no one starts another write
             if (writer != null) LockSupport.unpark(writer);
             lock.notifyAll();
         }
-        if (closeOut) closeOutput();
+        if (!writing) {
+            closeOutput();
+        } else {
+            // a thread blocked in a write may hold the output's monitor (a process pipe's buffer does), and closing
+            // would wait for it; closing is what unblocks it where it can (an in-process pipe, an SSH channel)
+            ThreadFactory t = threads;
+            Thread closer = t != null ? t.newThread(this::closeOutput) : new Thread(this::closeOutput);
+            closer.setName("jitogen-close-" + name);
+            closer.setDaemon(true);
+            closer.start();
+        }
         try {
             rawIn.close();
         } catch (IOException ignored) {
