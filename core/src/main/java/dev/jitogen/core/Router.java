@@ -760,6 +760,12 @@ public final class Router implements AutoCloseable {
         if (p != null) p.flush();
     }
 
+    /** Waits at most {@code millis} for the frames queued to the parent to be written. For a child about to exit. */
+    void awaitParentWritten(long millis) {
+        Stream p = parent;
+        if (p != null) p.awaitWritten(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(millis));
+    }
+
     private Stream streamFor(int id) {
         Stream s = routes.get(id);
         return s != null ? s : parent;

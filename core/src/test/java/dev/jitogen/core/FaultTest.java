@@ -198,13 +198,17 @@ class FaultTest {
             StreamError e = assertThrows(StreamError.class, () -> router.start("local", "bad-flag",
                     Duration.ofSeconds(20), false, withTmpdir(tmp, badFlag)));
             assertTrue(e.getMessage().contains("NoSuchJitogenFlag"), e.getMessage());
+            long t0 = System.nanoTime();
             assertEquals(List.of(), leftIn(tmp, Duration.ofSeconds(5)), "a JVM that refused its flags left its dir");
+            System.out.printf("bad JVM flag: temp dir gone %.0f ms after the start failed%n", (System.nanoTime() - t0) / 1e6);
 
             LocalOptions hangs = LocalOptions.builder().javaPath("/bin/sh", stub("stub-java-hangs.sh")).build();
             e = assertThrows(StreamError.class, () -> router.start("local", "hangs", Duration.ofMillis(700), false,
                     withTmpdir(tmp, hangs)));
             assertTrue(e.getMessage().contains("connect timeout"), e.getMessage());
+            t0 = System.nanoTime();
             assertEquals(List.of(), leftIn(tmp, Duration.ofSeconds(5)), "a start killed by the timeout left its dir");
+            System.out.printf("connect timeout: temp dir gone %.0f ms after the start failed%n", (System.nanoTime() - t0) / 1e6);
 
             Context ok = router.start("local", "ok", Duration.ofSeconds(30), false,
                     withTmpdir(tmp, LocalOptions.defaults()));

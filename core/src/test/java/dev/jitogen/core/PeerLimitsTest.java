@@ -63,11 +63,14 @@ class PeerLimitsTest {
             Context child = router.local();
             Receiver<Object> inbox = new Receiver<>(router, child, false);
             int handle = inbox.handle(), me = child.id();
+            long t0 = System.nanoTime();
             child.call(() -> {
                 RawFrames.write(0, me, me, handle, 0, new byte[100_000]);
                 return null;
             });
             ChannelError e = assertThrows(ChannelError.class, () -> inbox.get(Duration.ofSeconds(10)));
+            System.out.printf("an oversize message: its receiver heard why %.1f ms after the call that sent it began%n",
+                    (System.nanoTime() - t0) / 1e6);
             assertTrue(e.getMessage().contains("100000 bytes") && e.getMessage().contains("max message size 65536"),
                     e.getMessage());
             assertTrue(log.await("over the max message size 65536", Duration.ofSeconds(5)), log.lines().toString());
@@ -132,6 +135,7 @@ class PeerLimitsTest {
             Context liar = router.local(LocalOptions.builder().name("liar").build());
             Context honest = router.local();
             int me = liar.id();
+            long t0 = System.nanoTime();
             ChannelError e = assertThrows(ChannelError.class, () -> liar.call(() -> {
                 // a header claiming as data exactly the frame that follows it: read naively, that frame vanishes
                 // into the first one and the stream reads on as if nothing happened
@@ -140,6 +144,8 @@ class PeerLimitsTest {
                 RawFrames.writeRaw(next);
                 return "the reply after the broken frame";
             }));
+            System.out.printf("a frame shorter than its header: the call failed %.1f ms after it began: %s%n",
+                    (System.nanoTime() - t0) / 1e6, e.getMessage());
             assertTrue(e.getMessage().contains("lost framing") && e.getMessage().contains("liar"), e.getMessage());
             assertTrue(liar.awaitDisconnect(Duration.ofSeconds(5)));
             assertEquals(2, honest.call(() -> 2));

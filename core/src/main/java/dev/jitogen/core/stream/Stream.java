@@ -121,6 +121,8 @@ public final class Stream {
     private boolean owned;
     /** The writer thread is asked to drain the queue (it owns the output for that). Guarded by lock. */
     private boolean writerKicked;
+    /** A write or flush was asked for while a caller owned the output: it kicks the writer when done. Guarded by lock. */
+    private boolean kickWhenDone;
     /** The writer thread, or null if none runs; it waits a while for more work before ending. Guarded by lock. */
     private Thread writer;
     /** Frames are queued that asked not to be flushed yet ({@link #sendUnflushed}). Guarded by lock. */
@@ -175,7 +177,7 @@ public final class Stream {
     public void start(Listener listener, ThreadFactory threads, ScheduledExecutorService timer, Duration stallTimeout) {
         this.listener = listener;
         this.stallNanos = stallTimeout.toNanos();
-        this.reader = new FrameReader(in, maxMessageSize);
+        this.reader = new FrameReader(in, maxMessageSize, trusted);
         long period = Math.max(10, Math.min(1000, stallTimeout.toMillis() / 4));
         try {
             watchdog = timer.scheduleWithFixedDelay(this::checkStall, period, period, TimeUnit.MILLISECONDS);
@@ -194,8 +196,9 @@ public final class Stream {
     /**
      * Marks the peer as trusted to read and to ack honestly: a context's parent, or an in-process context (a router
      * in this JVM). I/O threads (forwarding frames) may then write to it directly too, within
-     * {@link #DIRECT_BUDGET}, and a user thread finding {@link #QUEUE_HIGH_WATER} bytes queued waits for the writer
-     * (flow control; if a trusted peer stalls, the watchdog closes the stream and the waiter is released).
+     * {@link #DIRECT_BUDGET}; a user thread finding {@link #QUEUE_HIGH_WATER} bytes queued waits for the writer
+     * (flow control; if a trusted peer stalls, the watchdog closes the stream and the waiter is released); and frames
+     * from it are read into buffers of the size their headers say. Call before {@link #start}.
      */
     public void trustPeer() {
         this.trusted = true;
@@ -249,11 +252,38 @@ public final class Stream {
         return enqueue(m, false);
     }
 
+    /**
+     * Waits at most {@code nanos} until every frame queued so far is written and flushed, or the stream is closed:
+     * for a context about to exit. True if they were. Never on an I/O thread.
+     */
+    public boolean awaitWritten(long nanos) {
+        long end = System.nanoTime() + nanos;
+        boolean interrupted = false;
+        try {
+            synchronized (lock) {
+                if (flushWanted || !queue.isEmpty()) kickWriter();
+                while ((owned || !queue.isEmpty() || flushWanted) && !closed.get()) {
+                    long left = end - System.nanoTime();
+                    if (left <= 0) return false;
+                    try {
+                        TimeUnit.NANOSECONDS.timedWait(lock, left);
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                        return false;
+                    }
+                }
+                return !closed.get();
+            }
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+    }
+
     /** Writes frames queued by {@link #sendUnflushed}. Returns false if the stream is closed. */
     public boolean flush() {
         synchronized (lock) {
             if (closed.get()) return false;
-            if (flushWanted) kickWriter();
+            if (flushWanted || owned) kickWriter(); // an owner may be writing an unflushed frame right now
             return true;
         }
     }
@@ -350,18 +380,27 @@ public final class Stream {
             queuedBytes -= frameSize(m);
             if (!closed.get()) {
                 owned = false;
-                if (!queue.isEmpty()) kickWriter(); // frames queued meanwhile
+                if (!queue.isEmpty() || kickWhenDone) kickWriter(); // frames queued, or a flush asked, meanwhile
                 else if (!flush) flushWanted = true; // bytes left in the buffer until flush()
+                lock.notifyAll(); // awaitWritten
             }
         }
         return true;
     }
 
-    /** Asks the writer thread to drain the queue, starting one if none runs, unless some thread owns the output. */
+    /**
+     * Asks the writer thread to drain the queue and flush, starting one if none runs; if some thread owns the output,
+     * that thread kicks it when done (the writer thread drains and flushes anyway). Holding lock.
+     */
     private void kickWriter() {
         assert Thread.holdsLock(lock);
+        if (threads == null || closed.get()) return; // start() kicks
+        if (owned) {
+            kickWhenDone = true;
+            return;
+        }
         flushWanted = false;
-        if (owned || threads == null || closed.get()) return; // the owner writes what is queued; start() kicks
+        kickWhenDone = false;
         owned = true;
         writerKicked = true;
         if (writer != null) {
@@ -435,6 +474,8 @@ public final class Stream {
                     if (closed.get()) return false;
                     if (queue.isEmpty()) {
                         owned = false;
+                        kickWhenDone = false; // everything asked for is written and flushed
+                        lock.notifyAll(); // awaitWritten
                         return true;
                     }
                 }

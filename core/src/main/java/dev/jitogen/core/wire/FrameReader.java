@@ -7,9 +7,11 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
- * Reads frames ({@link Message}) from a byte stream, holding memory in proportion to the bytes that have arrived,
- * never to what a header claims: a header that announces 128 MiB and then stalls costs 64 KiB, not 128 MiB. The data
- * buffer starts at {@link #FIRST_CHUNK} and doubles as bytes come, so a frame of n bytes holds at most 2n.
+ * Reads frames ({@link Message}) from a byte stream. From a peer that is not trusted, it holds memory in proportion to
+ * the bytes that have arrived, never to what a header claims: a header that announces 128 MiB and then stalls costs
+ * 64 KiB, not 128 MiB. The data buffer starts at {@link #FIRST_CHUNK} and grows fourfold as bytes come, so a frame
+ * that has brought n bytes holds at most 4n (and 64 KiB). From a trusted peer (a context's parent), the buffer is
+ * the size the header says, which saves the copies.
  *
  * <p>A frame whose length is over the max message size is not a reason to drop the stream: its header is handed to
  * an {@link Oversize} listener, its data is read and thrown away, and reading goes on with the next frame. Skipping
@@ -32,6 +34,8 @@ public final class FrameReader {
 
     private final InputStream in;
     private final int maxSize;
+    /** Allocate what the header says at once: the peer is trusted (see the class comment). */
+    private final boolean trustLengths;
     private final byte[] header = new byte[Message.HEADER_SIZE];
     private final byte[] trailer = new byte[Message.TRAILER_SIZE];
     /** nanoTime when the last bytes of an unfinished frame arrived; 0 between frames. */
@@ -43,10 +47,19 @@ public final class FrameReader {
     /** The ack of the latest frame (how much of our output the peer had read), or -1 before the first. */
     private volatile long peerAck = -1;
 
-    /** @param in read as is: give a buffered stream, this class does not buffer */
+    /** A reader that trusts no length: memory follows the bytes. */
     public FrameReader(InputStream in, int maxSize) {
+        this(in, maxSize, false);
+    }
+
+    /**
+     * @param in           read as is: give a buffered stream, this class does not buffer
+     * @param trustLengths allocate a frame's data at the size its header says (for a trusted peer only)
+     */
+    public FrameReader(InputStream in, int maxSize, boolean trustLengths) {
         this.in = in;
         this.maxSize = maxSize;
+        this.trustLengths = trustLengths;
     }
 
     /**
@@ -124,11 +137,11 @@ public final class FrameReader {
     }
 
     private byte[] readData(int length) throws IOException {
-        byte[] data = new byte[Math.min(length, FIRST_CHUNK)];
+        byte[] data = new byte[trustLengths ? length : Math.min(length, FIRST_CHUNK)];
         int n = 0;
         while (n < length) {
             // memory follows the bytes: grow only when what arrived fills what we have
-            if (n == data.length) data = Arrays.copyOf(data, (int) Math.min(length, 2L * data.length));
+            if (n == data.length) data = Arrays.copyOf(data, (int) Math.min(length, 4L * data.length));
             int r = in.read(data, n, data.length - n);
             if (r < 0) throw new EOFException("stream ended inside a frame of " + length + " bytes");
             n += r;
