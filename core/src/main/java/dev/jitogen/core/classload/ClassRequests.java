@@ -30,6 +30,8 @@ public final class ClassRequests<P> {
     /** Characters of names one peer may have waiting. */
     public static final int PER_PEER_CHARS = 256 * 1024;
     private static final Logger LOG = Logger.getLogger("dev.jitogen.core");
+    /** Requests one task serves before it makes way for the executor's other tasks. */
+    private static final int BATCH = 64;
 
     private record Request(int src, String name) {}
 
@@ -121,9 +123,12 @@ public final class ClassRequests<P> {
         if (queues.remove(peer) != null) turns.remove(peer);
     }
 
-    /** Serves requests, one peer's turn at a time, until none waits. */
+    /**
+     * Serves requests, one peer's turn at a time, until none waits; after {@link #BATCH} it goes to the back of the
+     * executor's queue, so that a long flood does not keep the executor from its other tasks.
+     */
     private void work() {
-        while (true) {
+        for (int served = 0; ; served++) {
             Request r;
             P peer;
             long lost = 0;
@@ -131,6 +136,15 @@ public final class ClassRequests<P> {
                 peer = turns.poll();
                 if (peer == null) {
                     running--;
+                    return;
+                }
+                if (served == BATCH) {
+                    turns.addFirst(peer);
+                    try {
+                        executor.execute(this::work); // still counted in running
+                    } catch (RejectedExecutionException e) {
+                        running--; // closing
+                    }
                     return;
                 }
                 Queue q = queues.get(peer);
