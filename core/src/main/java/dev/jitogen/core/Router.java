@@ -333,7 +333,10 @@ public final class Router implements AutoCloseable {
      * @param name   the context's name, or null for a unique default
      */
     public Context start(String method, String name, Duration connectTimeout, boolean debug, Launcher launcher) {
-        ConnectionMethod.positive("the connect timeout of " + method, connectTimeout);
+        if (connectTimeout == null || connectTimeout.isNegative() || connectTimeout.isZero()) {
+            throw new IllegalArgumentException("the connect timeout of " + method + " must be positive, not "
+                    + connectTimeout);
+        }
         if (closed.get()) throw new IllegalStateException("router is closed");
         return ProcessConnection.connect(this, allocateContextId(), method, name, connectTimeout, debug, launcher);
     }
