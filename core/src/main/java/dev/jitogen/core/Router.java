@@ -37,8 +37,10 @@ import java.util.logging.Logger;
  *
  * <p>Threads: any thread may call public methods. Handlers run on the reader thread of the stream a message
  * arrived on and must not block; replies are decoded by the thread that waits for them ({@link Receiver#get}).
- * Class requests are answered on the broker's service threads. {@code routes}, {@code handlers} and
- * {@code contexts} are concurrent maps; no lock is held while sending.
+ * Class requests are answered on the broker's service threads, each stream's in turn. {@code routes},
+ * {@code handlers} and {@code contexts} are concurrent maps; no lock is held while sending, except a context's set of
+ * classes sent (a class is queued before another thread can answer "already sent" for it). Sending never waits for
+ * a child JVM to read: frames are queued on its stream (see {@link Stream}).
  */
 public final class Router implements AutoCloseable {
     static final Logger LOG = Logger.getLogger("dev.jitogen.core");
