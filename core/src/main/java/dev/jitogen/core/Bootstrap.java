@@ -10,7 +10,12 @@ import java.util.List;
 /**
  * Builds the one shell command that starts a context on any POSIX target: write the first-stage class from base64
  * into a fresh temporary directory, check that java exists, and exec it. The first stage deletes the directory as
- * soon as it runs, so nothing stays on the target's disk.
+ * soon as it runs, so nothing stays on the target's disk. A start that fails before the first stage runs (a bad JVM
+ * flag, a JVM killed by the connect timeout) cannot delete it, so the script leaves a small watcher behind: a
+ * background shell that waits, a second at a time, until the directory is gone or the process that became java has
+ * ended, and then removes the directory.
+ *
+ * <p>Threads: stateless; any thread.
  */
 public final class Bootstrap {
     static final int MIN_JAVA = 17;
@@ -67,6 +72,10 @@ public final class Bootstrap {
                 + " stage into $d (is base64 installed?)\" >&2; exit 1; }; "
                 + "command -v " + j0 + " >/dev/null 2>&1 || { rm -rf \"$d\"; echo \"jitogen: java not found on the"
                 + " target: \"" + j0 + "\" (set the java path)\" >&2; exit 127; }; "
+                // the watcher: $$ is this shell, which exec makes java; double-forked so that java does not inherit a
+                // zombie, with no terminal hang-up and none of the channel's file descriptors
+                + "( (trap '' HUP; while [ -d \"$d\" ] && kill -0 $$ 2>/dev/null; do sleep 1; done; "
+                + "[ -d \"$d\" ] && rm -rf \"$d\") </dev/null >/dev/null 2>&1 & ); "
                 + "exec " + exec + "-cp \"$d\" dev.jitogen.bootstrap.FirstStage " + quote(remoteName) + " \"$d\" "
                 + MIN_JAVA;
     }

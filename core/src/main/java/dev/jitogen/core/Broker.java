@@ -1,5 +1,7 @@
 package dev.jitogen.core;
 
+import dev.jitogen.core.stream.Stream;
+
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -8,11 +10,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The threads a router runs on (Mitogen's Broker). Jitogen uses blocking I/O: each stream has its own reader thread
- * made here; besides those the broker keeps one timer thread (connect timeouts, shutdown grace), a small pool of
- * service threads (class serving), so that nothing slow runs on a reader thread, and <em>the broker thread</em>,
- * started on first use, which runs the functions handed to {@link #defer} and {@link #deferSync} one at a time in
- * the order they came. Jitogen's own work never runs there: a deferred function waits only for the ones before it.
- * All threads are daemons: a forgotten router never keeps the JVM alive, and its children exit when the JVM does.
+ * made here; besides those the broker keeps one timer thread (connect timeouts, shutdown grace, stream watchdogs), a
+ * small pool of service threads (class serving), each stream's reader and writer threads (a writer lives while its
+ * stream has bytes to write; one blocked by a peer that does not read blocks nothing else), so that nothing slow
+ * runs on a reader thread, and <em>the broker thread</em>, started on first use, which runs the functions handed to
+ * {@link #defer} and {@link #deferSync} one at a time in the order they came. Jitogen's own work never runs there: a
+ * deferred function waits only for the ones before it. All threads are daemons: a forgotten router never keeps the
+ * JVM alive, and its children exit when the JVM does. None of them waits for a stream's queue to drain
+ * ({@link Stream#markIoThread}).
  *
  * <p>Created and closed by its {@link Router}; any thread may call its methods, except that {@link #deferSync},
  * which waits, refuses to on a stream's reader thread or the timer thread (as Netty's {@code checkDeadLock}
@@ -28,6 +33,7 @@ public final class Broker implements AutoCloseable {
         // an in-process context's runtime is inherited by threads its main thread starts: not by the router's own
         Thread t = new Thread(() -> {
             ChildRuntime.clearCurrent();
+            Stream.markIoThread();
             r.run();
         }, "jitogen-" + serial.incrementAndGet());
         t.setDaemon(true);

@@ -9,9 +9,14 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
-/** What a parent tells a new child after the core bundle: who it is, its limits and its rules for data. */
+/**
+ * What a parent tells a new child after the core bundle: who it is, its limits and its rules for data.
+ * {@code stallMillis} is the stream stall timeout ({@link Router.Builder#stallTimeout}), inherited like the max
+ * message size.
+ */
 record ChildConfig(int id, String name, List<Integer> parentIds, int maxMessageSize, String logLevel, boolean debug,
-                   boolean unidirectional, int maxDataDepth, int maxDataElements, List<String> dataPackages) {
+                   boolean unidirectional, long stallMillis, int maxDataDepth, int maxDataElements,
+                   List<String> dataPackages) {
     byte[] encode() {
         try {
             ByteArrayOutputStream buf = new ByteArrayOutputStream();
@@ -24,6 +29,7 @@ record ChildConfig(int id, String name, List<Integer> parentIds, int maxMessageS
             out.writeUTF(logLevel);
             out.writeBoolean(debug);
             out.writeBoolean(unidirectional);
+            out.writeLong(stallMillis);
             out.writeInt(maxDataDepth);
             out.writeInt(maxDataElements);
             out.writeInt(dataPackages.size());
@@ -45,11 +51,12 @@ record ChildConfig(int id, String name, List<Integer> parentIds, int maxMessageS
             int maxMessageSize = in.readInt();
             String logLevel = in.readUTF();
             boolean debug = in.readBoolean(), unidirectional = in.readBoolean();
+            long stallMillis = in.readLong();
             int maxDataDepth = in.readInt(), maxDataElements = in.readInt();
             List<String> packages = new ArrayList<>();
             for (int n = in.readInt(); n > 0; n--) packages.add(in.readUTF());
-            return new ChildConfig(id, name, parents, maxMessageSize, logLevel, debug, unidirectional, maxDataDepth,
-                    maxDataElements, packages);
+            return new ChildConfig(id, name, parents, maxMessageSize, logLevel, debug, unidirectional, stallMillis,
+                    maxDataDepth, maxDataElements, packages);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -21,6 +21,7 @@ import java.util.logging.Level;
  */
 public final class ChildMain {
     private static volatile LogForwarder.Lines stdout, stderr;
+    private static volatile Router router;
     /** What the first stage kept for starting children: its own bytes and the (uncompressed) bundle; null in a master. */
     private static volatile byte[] firstStage, bundle;
 
@@ -34,6 +35,7 @@ public final class ChildMain {
         System.setIn(new ByteArrayInputStream(new byte[0]));
         Stream parent = new Stream("parent", in, out, config.maxMessageSize());
         Router r = new Router(config, parent, loader);
+        router = r;
 
         Map<String, byte[]> classes = (Map<String, byte[]>) loader.getClass().getField("classes").get(loader);
         firstStage = (byte[]) loader.getClass().getField("firstStage").get(loader);
@@ -105,6 +107,8 @@ public final class ChildMain {
             halt.start();
             if (stdout != null) stdout.flushLine();
             if (stderr != null) stderr.flushLine();
+            Router r = router;
+            if (r != null) r.awaitParentWritten(500); // frames still queued (the last log lines) go first
             System.exit(0);
         }, "jitogen-exit: " + why);
         t.setDaemon(true);

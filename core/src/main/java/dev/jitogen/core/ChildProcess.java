@@ -95,9 +95,14 @@ public interface ChildProcess {
         };
     }
 
-    /** Runs {@code argv} here and wraps the process. */
+    /**
+     * Runs {@code argv} here and wraps the process. It gets this JVM's environment less the variables passwords were
+     * read from ({@link ChildEnvironment}).
+     */
     static ChildProcess start(List<String> argv) throws IOException {
-        Process p = new ProcessBuilder(argv).start();
+        ProcessBuilder builder = new ProcessBuilder(argv);
+        ChildEnvironment.applyTo(builder.environment());
+        Process p = builder.start();
         return new ChildProcess() {
             @Override
             public OutputStream stdin() {

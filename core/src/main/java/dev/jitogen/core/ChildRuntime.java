@@ -2,6 +2,7 @@ package dev.jitogen.core;
 
 import dev.jitogen.core.classload.ClassFetcher;
 import dev.jitogen.core.classload.ClassRelay;
+import dev.jitogen.core.classload.ClassRequests;
 import dev.jitogen.core.wire.Handles;
 import dev.jitogen.core.wire.Message;
 
@@ -82,13 +83,14 @@ final class ChildRuntime {
             fetcher.onLoadClass(m.data);
         }, -1, true);
         r.addHandler(Handles.GET_CLASS, m -> {
-            String name = new String(m.data, StandardCharsets.UTF_8);
+            if (r.sentTo(m.src) == null) return;
             // a child's own fetcher never asks for such a name: only a broken or hostile one does, and it gets no answer
-            if (ClassFetcher.malformed(name) != null) {
-                Router.LOG.fine("dropped GET_CLASS for a malformed class name from context " + m.src);
+            String name = ClassRequests.className(m.data);
+            if (name == null || ClassFetcher.malformed(name) != null) {
+                Router.LOG.fine("refused a class request from context " + m.src + ": not a class name");
                 return;
             }
-            if (r.sentTo(m.src) != null) relay.onRequest(m.src, name);
+            relay.onRequest(m.src, name);
         }, -1, true);
         r.addHandler(Handles.CALL_FUNCTION, m -> {
             // refused on arrival, not when the main thread gets to it: a call from outside the parent chain must

@@ -39,13 +39,33 @@ public interface ConnectionMethod {
         }
     }
 
-    /** Parses an option given in seconds ({@code 2.5}), naming the option when it is not a number. */
+    /**
+     * Parses an option given in seconds ({@code 2.5}), naming the option when it is not a positive number of
+     * seconds.
+     */
     static java.time.Duration seconds(String flag, String value) {
+        double s;
         try {
-            return java.time.Duration.ofMillis((long) (Double.parseDouble(value) * 1000));
+            s = Double.parseDouble(value.trim());
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(flag + " takes seconds, not " + value);
         }
+        if (!(s > 0) || Double.isInfinite(s) || s > Long.MAX_VALUE / 1000.0) {
+            throw new IllegalArgumentException(flag + " takes a positive number of seconds, not " + value
+                    + " (e.g. " + flag + " 30)");
+        }
+        return java.time.Duration.ofMillis(Math.max(1, (long) (s * 1000)));
+    }
+
+    /**
+     * Returns {@code timeout} if it is positive; else throws an {@link IllegalArgumentException} naming
+     * {@code what}. For connection methods' builders.
+     */
+    static java.time.Duration positive(String what, java.time.Duration timeout) {
+        if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException(what + " must be positive, not " + timeout + " (e.g. Duration.ofSeconds(30))");
+        }
+        return timeout;
     }
 
     /** Every method on the class path, by name. */

@@ -13,7 +13,8 @@ import java.util.function.Function;
  * own router and its own class loader, linked to its parent by a pair of {@link MemoryPipe}s carrying the same
  * frames a child JVM's pipes would. Jitogen's runtime classes (the core bundle) are shared with the JVM; every other
  * class is fetched from the parent context exactly as a child JVM fetches it, so class serving, routing and trust
- * behave as they do across processes, at a fraction of the cost: three threads and no process per context.
+ * behave as they do across processes, at a fraction of the cost: three threads (and a writer per direction while
+ * a burst is written) and no process per context.
  *
  * <p>What it does not isolate: the JVM's statics outside user classes ({@code System.out}, system properties, the
  * JDK), its heap and its lifetime. Output printed by its calls goes to the JVM's own {@code System.out}, and a call
@@ -41,6 +42,7 @@ final class InProcess {
             t.start();
         });
         Context context = new Context(parent, id, name, "in-process", null, null, ProcessHandle.current().pid());
+        toChild.trustPeer(); // a router in this JVM, which reads as promptly as the parent's own threads
         parent.attach(context, toChild);
         child.attachParent(cause -> runtime.parentGone(cause == null ? "parent disconnected"
                 : "parent stream failed: " + cause.getMessage()));

@@ -143,8 +143,12 @@ public final class LocalOptions {
             return this;
         }
 
-        /** How long to wait for the child to start; default 30 s. */
+        /** How long to wait for the child to start; default 30 s. Must be positive. */
         public Builder connectTimeout(Duration timeout) {
+            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("the connect timeout must be positive, not " + timeout
+                        + " (e.g. Duration.ofSeconds(30))");
+            }
             this.connectTimeout = timeout;
             return this;
         }

@@ -3,6 +3,7 @@ package dev.jitogen.core;
 import dev.jitogen.core.classload.CallClasses;
 import dev.jitogen.core.classload.ClassFinder;
 import dev.jitogen.core.classload.ClassRelay;
+import dev.jitogen.core.classload.ClassRequests;
 import dev.jitogen.core.classload.ClassServer;
 import dev.jitogen.core.serial.Codec;
 import dev.jitogen.core.serial.DataAllowList;
@@ -37,9 +38,11 @@ import java.util.logging.Logger;
  *
  * <p>Threads: any thread may call public methods. Handlers run on the reader thread of the stream a message
  * arrived on and must not block; replies are decoded by the thread that waits for them ({@link Receiver#get}).
- * Class requests are answered on the broker's service threads. {@code routes}, {@code handlers},
- * {@code contexts}, {@code branches} and {@code grants} are concurrent maps; {@code idLock} guards the id counters
- * only, and no lock is held while sending.
+ * Class requests are answered on the broker's service threads, each stream's in turn. {@code routes},
+ * {@code handlers}, {@code contexts}, {@code branches} and {@code grants} are concurrent maps; {@code idLock} guards
+ * the id counters only, and no lock is held while sending, except a context's set of classes sent (a class is queued
+ * before another thread can answer "already sent" for it). Sending never waits for a child JVM to read: frames are
+ * queued on its stream (see {@link Stream}).
  *
  * <p>Trust: a child is not trusted by its parent. Ids come from the master only, in blocks whose size the parent
  * sets, a bounded number per direct child; they never wrap and no id is routed twice. A route is added only by the
@@ -58,6 +61,8 @@ public final class Router implements AutoCloseable {
     private final Broker broker = new Broker();
     private final ClassLoader classLoader;
     private final int maxMessageSize;
+    /** How long a stream may make no progress (a write blocked, a frame half-read) before it is closed. */
+    private final Duration stallTimeout;
     private final Duration shutdownGrace;
     private final StaticState staticState;
     /** Mitogen's unidirectional mode: refuse traffic between two children. Inherited by children. */
@@ -78,6 +83,8 @@ public final class Router implements AutoCloseable {
     private final CallClasses callClasses;
     /** Master only: answers GET_CLASS. */
     private final ClassServer classServer;
+    /** Master only: GET_CLASS requests waiting for the service threads, per stream. */
+    private final ClassRequests<Stream> classRequests;
     /** Child only: relays classes to this context's children. */
     private volatile ClassRelay relay;
 
@@ -119,6 +126,8 @@ public final class Router implements AutoCloseable {
     private long logsDone;
     private final Object logsDoneLock = new Object();
     private final List<Runnable> closeActions = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** (stream, kind of fault) pairs already logged: a flood of one fault from one stream logs once. */
+    private final Set<List<Object>> warned = ConcurrentHashMap.newKeySet();
 
     private record Registration(MessageHandler handler, int respondent, boolean persist, HandlerPolicy policy) {}
 
@@ -256,12 +265,14 @@ public final class Router implements AutoCloseable {
         this.myName = "master";
         this.classLoader = b.classLoader != null ? b.classLoader : defaultLoader();
         this.maxMessageSize = b.maxMessageSize;
+        this.stallTimeout = b.stallTimeout;
         this.shutdownGrace = b.shutdownGrace;
         this.staticState = b.staticState;
         this.unidirectional = b.unidirectional;
         this.parent = null;
         this.parentIds = List.of();
         this.classServer = new ClassServer(new ClassFinder(classLoader), b.policy);
+        this.classRequests = new ClassRequests<>(broker.services(), 2, this::serveClass);
         this.dataLimits = new Codec.Limits(b.maxDataDepth, b.maxDataElements);
         this.dataPackages = List.copyOf(b.dataPackages);
         this.callClasses = new CallClasses(classServer::ownCode);
@@ -286,11 +297,13 @@ public final class Router implements AutoCloseable {
         this.myName = config.name();
         this.classLoader = loader;
         this.maxMessageSize = config.maxMessageSize();
+        this.stallTimeout = Duration.ofMillis(config.stallMillis());
         this.shutdownGrace = Duration.ofSeconds(1);
         this.staticState = StaticState.NONE;
         this.parent = parent;
         this.parentIds = List.copyOf(config.parentIds());
         this.classServer = null;
+        this.classRequests = null;
         this.dataLimits = new Codec.Limits(config.maxDataDepth(), config.maxDataElements());
         this.dataPackages = List.copyOf(config.dataPackages());
         // a context's own calls reach classes its parent sent it: those it keeps for relaying are their class files
@@ -444,6 +457,10 @@ public final class Router implements AutoCloseable {
      * @param name   the context's name, or null for a unique default
      */
     public Context start(String method, String name, Duration connectTimeout, boolean debug, Launcher launcher) {
+        if (connectTimeout == null || connectTimeout.isNegative() || connectTimeout.isZero()) {
+            throw new IllegalArgumentException("the connect timeout of " + method + " must be positive, not "
+                    + connectTimeout);
+        }
         if (closed.get()) throw new IllegalStateException("router is closed");
         return ProcessConnection.connect(this, allocateContextId(), method, name, connectTimeout, debug, launcher);
     }
@@ -547,6 +564,10 @@ public final class Router implements AutoCloseable {
 
     boolean unidirectional() {
         return unidirectional;
+    }
+
+    Duration stallTimeout() {
+        return stallTimeout;
     }
 
     ClassLoader classLoader() {
@@ -718,7 +739,7 @@ public final class Router implements AutoCloseable {
         routes.put(context.id(), stream);
         branches.put(stream, new Branch(stream));
         trackSent(context.id());
-        stream.start(routing(this::onStreamClosed), broker.threads());
+        startStream(stream, routing(this::onStreamClosed));
         if (parent != null) {
             // tell the parent chain, up to the master, that this id is reached through us
             send(new Message(parentId(), myId, myId, Handles.ADD_ROUTE, Handles.NO_REPLY,
@@ -736,11 +757,11 @@ public final class Router implements AutoCloseable {
         if (sent == null || sent.contains(className)) return;
         Stream s = routes.get(id);
         if (s == null || s.remoteId() != id) return; // behind another context, whose cache answers it
-        byte[] payload;
         synchronized (sent) {
-            payload = classServer.push(className, sent, maxMessageSize);
+            byte[] payload = classServer.push(className, sent, maxMessageSize);
+            // queued before the lock is released, as in serveClass
+            if (payload != null) send(new Message(id, myId, myId, Handles.LOAD_CLASS, Handles.NO_REPLY, payload));
         }
-        if (payload != null) send(new Message(id, myId, myId, Handles.LOAD_CLASS, Handles.NO_REPLY, payload));
     }
 
     /** The classes already sent to context {@code id}, or null if it is not one of ours. */
@@ -764,12 +785,17 @@ public final class Router implements AutoCloseable {
     /** Starts reading the parent stream; {@code onParentGone} hears of its end (on the reader thread). */
     void attachParent(java.util.function.Consumer<Throwable> onParentGone) {
         routes.put(parentId(), parent);
-        parent.start(routing((s, cause) -> onParentGone.accept(cause)), broker.threads());
+        parent.trustPeer(); // frames forwarded up may be written without a thread handoff
+        startStream(parent, routing((s, cause) -> onParentGone.accept(cause)));
     }
 
     /** The id of this context's parent; for children only. */
     int parentId() {
         return parentIds.get(parentIds.size() - 1);
+    }
+
+    private void startStream(Stream stream, Stream.Listener listener) {
+        stream.start(listener, broker.threads(), broker.timer(), stallTimeout);
     }
 
     /** A stream listener that routes every frame and calls {@code onClose} when the stream ends. */
@@ -781,15 +807,51 @@ public final class Router implements AutoCloseable {
             }
 
             @Override
+            public void onOversize(Stream s, Message header, int length) {
+                oversize(s, header, length);
+            }
+
+            @Override
             public void onClose(Stream s, Throwable cause) {
                 onClose.accept(s, cause);
             }
         };
     }
 
+    /**
+     * A frame over the max message size arrived on {@code from} and is being skipped: one lost message, not a lost
+     * stream. Logged (once per flood), and whoever waits for it hears why: a dead reply to its reply_to, and, if it
+     * was for a receiver's handle, a dead message there, routed as if the sender had sent it (so the usual respondent
+     * checks apply). Reader thread: never blocks.
+     */
+    private void oversize(Stream from, Message header, int length) {
+        String why = "a message of " + length + " bytes from context " + header.src + " to " + header.dst
+                + " was dropped by " + myName + ": over the max message size " + maxMessageSize;
+        if (firstTime(from, "oversize")) {
+            LOG.warning(why + " (raise it with Router.builder().maxMessageSize(...) if the data is genuine; "
+                    + "further oversize messages on " + from.name() + " are logged at FINE)");
+        } else {
+            LOG.fine(why);
+        }
+        // answer only what could have come over that stream: a forged header gets no one a dead message
+        if (header.isDead() || streamFor(header.src) != from || streamFor(header.authId) != from) return;
+        if (header.handle >= Handles.FIRST_USER_HANDLE) { // a receiver's handle: someone may wait for it
+            route(new Message(header.dst, header.src, header.authId, header.handle, Handles.IS_DEAD,
+                    why.getBytes(java.nio.charset.StandardCharsets.UTF_8)), from);
+        }
+        if (header.replyTo != Handles.NO_REPLY) route(Message.deadReplyTo(header, myId, why), null);
+    }
+
+    /** True the first time {@code kind} of fault is seen on {@code stream}: a flood logs once. */
+    private boolean firstTime(Stream stream, String kind) {
+        return warned.add(List.of(stream, kind));
+    }
+
     private void onStreamClosed(Stream stream, Throwable cause) {
         branches.remove(stream);
         grants.values().removeIf(g -> g.stream() == stream);
+        warned.removeIf(key -> key.get(0) == stream);
+        if (classRequests != null) classRequests.forget(stream);
         List<Integer> lost = new ArrayList<>();
         routes.entrySet().removeIf(e -> {
             if (e.getValue() != stream) return false;
@@ -918,6 +980,12 @@ public final class Router implements AutoCloseable {
         if (p != null) p.flush();
     }
 
+    /** Waits at most {@code millis} for the frames queued to the parent to be written. For a child about to exit. */
+    void awaitParentWritten(long millis) {
+        Stream p = parent;
+        if (p != null) p.awaitWritten(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(millis));
+    }
+
     private Stream streamFor(int id) {
         Stream s = routes.get(id);
         return s != null ? s : parent;
@@ -962,7 +1030,8 @@ public final class Router implements AutoCloseable {
         }
         if (s == null || s == from || !s.send(m)) {
             if (!m.isDead() && m.replyTo != Handles.NO_REPLY) {
-                route(Message.deadReplyTo(m, myId, "no route from " + myName + " to context " + m.dst), null);
+                String why = s == null || s == from ? "" : ": " + s.refusal();
+                route(Message.deadReplyTo(m, myId, "no route from " + myName + " to context " + m.dst + why), null);
             } else if (!m.isDead()) {
                 LOG.fine("dropped " + m + ": no route to context " + m.dst);
             }
@@ -1108,32 +1177,46 @@ public final class Router implements AutoCloseable {
     /** The config of a child this context starts: it inherits the limits and data rules. */
     ChildConfig childConfig(int id, String name, String logLevel, boolean debug) {
         return new ChildConfig(id, name, childParentIds(), maxMessageSize, logLevel, debug, unidirectional,
-                dataLimits.maxDepth(), dataLimits.maxElements(), dataPackages);
+                stallTimeout.toMillis(), dataLimits.maxDepth(), dataLimits.maxElements(), dataPackages);
     }
 
     // ---- master services ------------------------------------------------------------------------------------------
 
+    /**
+     * GET_CLASS from a context: queued per stream it came on and served in turn with other streams' requests, on
+     * the service threads (see {@link ClassRequests}). Reader thread: checks and queues, never blocks.
+     */
     private void onGetClass(Message m) {
-        Set<String> sent = sentClasses.get(m.src);
+        if (sentClasses.get(m.src) == null) return;
+        String name = ClassRequests.className(m.data);
+        Stream from = streamFor(m.src);
+        if (name == null) {
+            if (from != null && firstTime(from, "class name")) {
+                LOG.warning("refused a class request from context " + m.src + ": " + m.data.length + " bytes that "
+                        + "cannot be a class name (empty, over " + ClassRequests.MAX_NAME_BYTES + " bytes, or a path); "
+                        + "more from " + from.name() + " are dropped without a word");
+            }
+            return;
+        }
+        if (from != null) classRequests.offer(from, m.src, name);
+    }
+
+    /** Answers one class request; on a service thread. */
+    private void serveClass(int src, String name) {
+        Set<String> sent = sentClasses.get(src);
         if (sent == null) return;
-        String name = new String(m.data, java.nio.charset.StandardCharsets.UTF_8);
-        Runnable serve = () -> {
+        synchronized (sent) {
             byte[] answer;
             try {
-                synchronized (sent) {
-                    answer = classServer.serve(name, sent, maxMessageSize);
-                }
+                answer = classServer.serve(name, sent, maxMessageSize);
             } catch (RuntimeException | Error e) {
                 // a child waiting for a class must always get an answer
                 LOG.log(Level.WARNING, "serving class " + name + " failed", e);
                 answer = ClassServer.missing(name, "the master failed to read it: " + e);
             }
-            send(new Message(m.src, myId, myId, Handles.LOAD_CLASS, Handles.NO_REPLY, answer));
-        };
-        try {
-            broker.services().execute(serve);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // closing: the child is about to be shut down anyway
+            // queued before the lock is released: once a class counts as sent, another thread may answer "already
+            // sent" for it, and that answer must not overtake the class itself (a relay would have no copy to pass on)
+            send(new Message(src, myId, myId, Handles.LOAD_CLASS, Handles.NO_REPLY, answer));
         }
     }
 
@@ -1337,6 +1420,7 @@ public final class Router implements AutoCloseable {
         private ClassPolicy policy = ClassPolicy.permissive();
         private int maxMessageSize = Message.DEFAULT_MAX_SIZE;
         private Duration shutdownGrace = Duration.ofSeconds(2);
+        private Duration stallTimeout = Duration.ofSeconds(30);
         private StaticState staticState = StaticState.NONE;
         private final List<String> dataPackages = new ArrayList<>();
         private int maxDataDepth = Codec.Limits.DEFAULT.maxDepth();
@@ -1409,6 +1493,21 @@ public final class Router implements AutoCloseable {
         public Builder maxMessageSize(int bytes) {
             if (bytes < 1024) throw new IllegalArgumentException("max message size must be at least 1024 bytes");
             this.maxMessageSize = bytes;
+            return this;
+        }
+
+        /**
+         * How long a stream may make no progress before it is declared dead: a write the peer does not read (a
+         * stopped or hung child), or a frame that started arriving and then stopped. The stream is closed with an
+         * error naming it and the stall, and every caller waiting on a context behind it gets a {@link ChannelError}.
+         * Callers never wait on a stream's writes meanwhile: frames are queued (up to 32 MiB per stream; past that a
+         * call fails at once, saying the context is not reading). Children inherit it. Default 30 s.
+         */
+        public Builder stallTimeout(Duration timeout) {
+            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("the stall timeout must be positive, not " + timeout);
+            }
+            this.stallTimeout = timeout;
             return this;
         }
 

@@ -108,9 +108,11 @@ class FaultTest {
         }
     }
 
+    /** The header claims 2 GiB and no data follows: skipped without allocating, then closed as a stalled frame. */
     @Test
     void frameLongerThanTheMaxMessageSizeIsRefusedBeforeAllocation() throws Exception {
-        try (Router router = Router.builder().maxMessageSize(64 * 1024).build(); LogCapture log = new LogCapture()) {
+        try (Router router = Router.builder().maxMessageSize(64 * 1024).stallTimeout(Duration.ofSeconds(2)).build();
+             LogCapture log = new LogCapture()) {
             Context bad = router.local();
             Context good = router.local();
             Receiver<Object> r = bad.callAsync(() -> {
@@ -166,6 +168,74 @@ class FaultTest {
                     .javaPath("/bin/sh", stub("stub-java-hangs.sh")).connectTimeout(Duration.ofMillis(700)).build()));
             assertTrue(e.getMessage().contains("did not start within the connect timeout of PT0.7S"), e.getMessage());
             assertTrue(e.getMessage().contains("pretending to hang"), e.getMessage());
+        }
+    }
+
+    /** Runs the local bootstrap command with {@code TMPDIR} set to {@code tmp}, so the test sees its temp dirs. */
+    private static Router.Launcher withTmpdir(Path tmp, LocalOptions options) {
+        List<String> argv = new ArrayList<>(List.of("env", "TMPDIR=" + tmp));
+        argv.addAll(Bootstrap.command(options));
+        return timeout -> ChildProcess.start(argv);
+    }
+
+    private static List<Path> leftIn(Path dir, Duration within) throws Exception {
+        long end = System.nanoTime() + within.toNanos();
+        while (true) {
+            List<Path> left;
+            try (Stream<Path> files = Files.list(dir)) {
+                left = files.toList();
+            }
+            if (left.isEmpty() || System.nanoTime() > end) return left;
+            Thread.sleep(100);
+        }
+    }
+
+    @Test
+    void aStartThatFailsBeforeTheFirstStageRunsLeavesNoTempDir() throws Exception {
+        Path tmp = Files.createTempDirectory("jitogen-tmpdir-test");
+        try (Router router = Router.create()) {
+            LocalOptions badFlag = LocalOptions.builder().jvmFlags(List.of("-XX:+NoSuchJitogenFlag")).build();
+            StreamError e = assertThrows(StreamError.class, () -> router.start("local", "bad-flag",
+                    Duration.ofSeconds(20), false, withTmpdir(tmp, badFlag)));
+            assertTrue(e.getMessage().contains("NoSuchJitogenFlag"), e.getMessage());
+            long t0 = System.nanoTime();
+            assertEquals(List.of(), leftIn(tmp, Duration.ofSeconds(5)), "a JVM that refused its flags left its dir");
+            System.out.printf("bad JVM flag: temp dir gone %.0f ms after the start failed%n", (System.nanoTime() - t0) / 1e6);
+
+            LocalOptions hangs = LocalOptions.builder().javaPath("/bin/sh", stub("stub-java-hangs.sh")).build();
+            e = assertThrows(StreamError.class, () -> router.start("local", "hangs", Duration.ofMillis(700), false,
+                    withTmpdir(tmp, hangs)));
+            assertTrue(e.getMessage().contains("connect timeout"), e.getMessage());
+            t0 = System.nanoTime();
+            assertEquals(List.of(), leftIn(tmp, Duration.ofSeconds(5)), "a start killed by the timeout left its dir");
+            System.out.printf("connect timeout: temp dir gone %.0f ms after the start failed%n", (System.nanoTime() - t0) / 1e6);
+
+            Context ok = router.start("local", "ok", Duration.ofSeconds(30), false,
+                    withTmpdir(tmp, LocalOptions.defaults()));
+            assertEquals(1, ok.call(() -> 1));
+            assertEquals(List.of(), leftIn(tmp, Duration.ofSeconds(5)), "and a start that worked leaves none either");
+        } finally {
+            try (Stream<Path> files = Files.walk(tmp)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    void aConnectTimeoutThatIsNotPositiveIsRefusedNamingTheOption() {
+        try (Router router = Router.create()) {
+            for (String bad : List.of("-5", "0", "NaN", "-0.5")) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new LocalMethod()
+                        .connect(router, "bad", java.util.Map.of("connect-timeout", bad), null), bad);
+                assertTrue(e.getMessage().contains("--connect-timeout takes a positive number of seconds, not " + bad),
+                        e.getMessage());
+            }
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> LocalOptions.builder().connectTimeout(Duration.ofSeconds(-5)));
+            assertTrue(e.getMessage().contains("the connect timeout must be positive, not PT-5S"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> router.start("local", "x", Duration.ZERO, false,
+                    t -> { throw new AssertionError("not started"); }));
+            assertTrue(router.contexts().isEmpty());
         }
     }
 

@@ -156,6 +156,7 @@ class LocalContextTest {
     @Test
     void waitingForAReplyOnAStreamReaderThreadThrowsInsteadOfDeadlocking() throws Exception {
         var seen = new java.util.concurrent.CompletableFuture<Throwable>();
+        var timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
         var toReader = new java.io.PipedOutputStream();
         var stream = new dev.jitogen.core.stream.Stream("test", new java.io.PipedInputStream(toReader, 65536),
                 java.io.OutputStream.nullOutputStream(), 1 << 20);
@@ -172,13 +173,14 @@ class LocalContextTest {
 
             @Override
             public void onClose(dev.jitogen.core.stream.Stream s, Throwable cause) {}
-        }, Thread::new);
+        }, Thread::new, timer, Duration.ofSeconds(30));
         new dev.jitogen.core.wire.Message(0, 1, 1, 1000, 0, null).writeTo(toReader);
         toReader.flush();
         Throwable t = seen.get(5, java.util.concurrent.TimeUnit.SECONDS);
         assertInstanceOf(IllegalStateException.class, t);
         assertTrue(t.getMessage().contains("reader thread"), t.getMessage());
         stream.close(null);
+        timer.shutdownNow();
     }
 
     @Test

@@ -44,6 +44,9 @@ class LocalMessageSizeTest {
                 toMaster.send(new byte[]{42});
                 return null;
             });
+            // the receiver the lost message was for hears why, then the next message arrives
+            ChannelError lost = assertThrows(ChannelError.class, () -> inbox.get(Duration.ofSeconds(5)));
+            assertTrue(lost.getMessage().contains("over the max message size 65536"), lost.getMessage());
             assertArrayEquals(new byte[]{42}, inbox.get(Duration.ofSeconds(5)), "the small one arrives, alone");
             assertTrue(log.await("over the max message size", Duration.ofSeconds(5)) || log.await("message too large",
                     Duration.ofSeconds(1)), log.lines().toString());

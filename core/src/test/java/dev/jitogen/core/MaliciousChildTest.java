@@ -71,9 +71,17 @@ class MaliciousChildTest {
         }
     }
 
+    /**
+     * A flood of headers claiming 1 GiB each, with no data behind them. One oversize message costs only itself (its
+     * data is skipped), but skipping needs the bytes: the first header swallows the rest of the flood as its data
+     * and then waits for the remaining gigabyte, which never comes. That is a stalled frame, and the stall timeout
+     * (2 s here) closes the stream. So a flood of oversize frames loses its sender its stream, as before, only later:
+     * after the stall timeout instead of at once, and without costing its parent any memory meanwhile.
+     */
     @Test
     void aGrandchildFloodingOversizeFramesLosesOnlyItsOwnStream() throws Exception {
-        try (Router router = Router.builder().maxMessageSize(64 * 1024).build(); LogCapture log = new LogCapture()) {
+        try (Router router = Router.builder().maxMessageSize(64 * 1024).stallTimeout(Duration.ofSeconds(2)).build();
+             LogCapture log = new LogCapture()) {
             Context a = router.local(LocalOptions.builder().name("a").build());
             Context sibling = router.local(LocalOptions.builder().name("sibling").build());
             Context b = router.local(LocalOptions.builder().name("b").via(a).build());
@@ -87,8 +95,9 @@ class MaliciousChildTest {
                 }
                 raw.flush();
             });
-            assertTrue(b.awaitDisconnect(Duration.ofSeconds(5)), "a dropped the flooding stream");
+            assertTrue(b.awaitDisconnect(Duration.ofSeconds(15)), "a dropped the flooding stream");
             assertTrue(log.await("over the max message size 65536", Duration.ofSeconds(5)), log.lines().toString());
+            assertTrue(log.await("stalled", Duration.ofSeconds(5)), log.lines().toString());
             assertFalse(router.routes().containsKey(b.id()), "DEL_ROUTE for b reached the master");
             assertEquals("a", a.call(() -> "a"));
             assertEquals("c", c.call(() -> "c"), "b's sibling under a is unaffected");

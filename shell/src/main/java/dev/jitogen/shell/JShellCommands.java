@@ -293,7 +293,9 @@ final class JShellCommands {
             Files.writeString(file, before);
             String editor = shell.editor != null ? shell.editor : firstSet("JITOGEN_EDITOR", "VISUAL", "EDITOR");
             if (editor == null) editor = "vi";
-            Process p = new ProcessBuilder("/bin/sh", "-c", editor + " \"$1\"", "editor", file.toString()).inheritIO().start();
+            ProcessBuilder editing = new ProcessBuilder("/bin/sh", "-c", editor + " \"$1\"", "editor", file.toString());
+            dev.jitogen.core.ChildEnvironment.applyTo(editing.environment()); // no password the shell read
+            Process p = editing.inheritIO().start();
             shell.foreground.accept(() -> waitUninterruptibly(p));
             if (p.exitValue() != 0) {
                 shell.error("|  the editor (" + editor + ") exited with status " + p.exitValue() + "; nothing was run");

@@ -10,7 +10,6 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -41,8 +40,9 @@ public final class ClassFetcher implements Function<String, byte[]> {
     private final Map<String, byte[]> classes;
     private final Consumer<String> request;
     private final Map<String, CompletableFuture<byte[]>> pending = new ConcurrentHashMap<>();
-    private final Set<String> missing = ConcurrentHashMap.newKeySet();
-    private final Map<String, String> denied = new ConcurrentHashMap<>();
+    /** Names the parent lacks or refuses, the most recent {@link ClassFinder#MISSES} (user code may try many). */
+    private final Map<String, Boolean> missing = ClassFinder.lru(ClassFinder.MISSES);
+    private final Map<String, String> denied = ClassFinder.lru(ClassFinder.MISSES);
 
     /**
      * @param classes the loader's map of class bytes not yet defined; preloaded classes go there
@@ -103,7 +103,7 @@ public final class ClassFetcher implements Function<String, byte[]> {
             throw ClassFetcher.<RuntimeException>sneaky(new ClassNotFoundException("malformed class name " + shown(name)
                     + ": " + bad + "; refused without asking the master"));
         }
-        if (missing.contains(name)) return null;
+        if (missing.containsKey(name)) return null;
         String refusal = denied.get(name);
         if (refusal != null) throw new ClassDeniedByPolicyError(refusal);
         if (Stream.isReaderThread()) {
@@ -166,7 +166,7 @@ public final class ClassFetcher implements Function<String, byte[]> {
                     }
                     case ClassServer.MISSING -> {
                         in.readUTF();
-                        missing.add(name);
+                        missing.put(name, Boolean.TRUE);
                         if (f != null) wake.add(() -> f.complete(null));
                     }
                     case ClassServer.DENIED -> {

@@ -13,6 +13,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * Finds the bytes of classes the master has: first in the added {@link ClassSource}s (the shell's snippet store),
  * then on a class loader's class path. Remembers what it found, and where from (a jar or directory: its
  * <em>origin</em>), so preloading can stay within one origin. JDK classes are reported as such and never served.
+ * Names it did not find are remembered too, but only the {@link #MISSES} most recently asked: children choose those
+ * names, and a flood of made-up ones must not grow the master's heap.
  *
  * <p>Thread-safe; lookups may do file I/O, so call it from a service thread, not an I/O thread.
  */
@@ -28,11 +30,17 @@ public final class ClassFinder {
         static final Found JDK = new Found(null, "jdk", true);
     }
 
-    private static final Found MISSING = new Found(null, null, false);
+    /** How many names not found are remembered (least recently asked forgotten first). */
+    public static final int MISSES = 4096;
+    /** Names longer than this are never remembered as missing: no class has one, only a flood does. */
+    private static final int MISS_NAME_MAX = 1024;
 
     private final ClassLoader loader;
     private final List<ClassSource> sources = new CopyOnWriteArrayList<>();
+    /** Classes found (and JDK classes): bounded by what the class path holds. */
     private final Map<String, Found> cache = new ConcurrentHashMap<>();
+    /** Names not found, most recently asked last. */
+    private final Map<String, Boolean> misses = lru(MISSES);
 
     public ClassFinder(ClassLoader loader) {
         this.loader = loader;
@@ -48,14 +56,33 @@ public final class ClassFinder {
             byte[] b = s.find(name);
             if (b != null) return new Found(b, "source:" + s, false);
         }
-        Found f = cache.computeIfAbsent(name, this::lookup);
-        return f == MISSING ? null : f;
+        Found f = cache.get(name);
+        if (f != null || misses.get(name) != null) return f;
+        f = lookup(name);
+        if (f != null) cache.put(name, f);
+        else if (name.length() <= MISS_NAME_MAX) misses.put(name, Boolean.TRUE);
+        return f;
+    }
+
+    /** How many names not found are remembered now; at most {@link #MISSES}. */
+    public int misses() {
+        return misses.size();
+    }
+
+    /** A synchronized map keeping the {@code max} most recently used entries. */
+    static <K, V> Map<K, V> lru(int max) {
+        return java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<K, V>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
+                return size() > max;
+            }
+        });
     }
 
     private Found lookup(String name) {
         String path = name.replace('.', '/') + ".class";
         URL url = loader.getResource(path);
-        if (url == null) return MISSING;
+        if (url == null) return null;
         if ("jrt".equals(url.getProtocol())) return Found.JDK;
         try (InputStream in = url.openStream()) {
             String u = url.toString();

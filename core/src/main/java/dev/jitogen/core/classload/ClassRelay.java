@@ -21,14 +21,40 @@ import java.util.function.IntFunction;
  * children from that cache, asking its parent only for what it never received, and only once per class however
  * many children wait for it. What it relays is tracked per child, so no class goes down a stream twice.
  *
+ * <p>Limits, since children are not trusted: a child may have {@link #PER_CHILD} requests waiting here; past that
+ * its requests are dropped (logged once per flood), so a flooding child cannot fill this context's share of its
+ * parent's queue ({@link ClassRequests}) and starve its siblings. Classes are cached without limit (the parent's
+ * class path bounds them); refusals ("missing", "denied"), whose names children choose, only the {@link #REFUSALS}
+ * most recent. A name asked of the parent and not answered within {@link #REASK_NANOS} is asked again.
+ *
  * <p>Threads: {@link #onRequest} and {@link #onAnswer} run on reader threads; both only update maps and send
- * frames. Guarded by {@code this} for the waiting lists.
+ * frames. Guarded by {@code this} for the waiting lists and counts.
  */
 public final class ClassRelay {
-    /** Entries as received: name → the raw entry (kind, name, payload), so refusals are relayed as they came. */
+    /** Requests one child may have waiting here. */
+    public static final int PER_CHILD = 256;
+    /** Refusals remembered. */
+    public static final int REFUSALS = 4096;
+    /** A request unanswered for this long is asked of the parent again (the parent may have dropped it). */
+    static final long REASK_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger("dev.jitogen.core");
+
+    /** Class entries as received: name → the raw entry (kind, name, payload). */
     private final Map<String, byte[]> cache = new ConcurrentHashMap<>();
-    /** Names asked of the parent and not yet answered, with the children waiting for each. Guarded by this. */
-    private final Map<String, List<Integer>> waiting = new LinkedHashMap<>();
+    /** Refusal entries as received, relayed as they came; the most recent only. */
+    private final Map<String, byte[]> refusals = ClassFinder.lru(REFUSALS);
+    /** A name asked of the parent: when, and the children waiting for it. */
+    private static final class Waiting {
+        final long askedAt = System.nanoTime();
+        final List<Integer> children = new ArrayList<>(1);
+    }
+
+    /** Names asked of the parent and not yet answered. Guarded by this. */
+    private final Map<String, Waiting> waiting = new LinkedHashMap<>();
+    /** Per child, how many names it waits for here; absent when none. Guarded by this. */
+    private final Map<Integer, Integer> perChild = new java.util.HashMap<>();
+    /** Per child, requests dropped in its current flood. Guarded by this. */
+    private final Map<Integer, Long> dropped = new java.util.HashMap<>();
     private final Consumer<String> askParent;
     private final BiConsumer<Integer, byte[]> answerChild;
     private final IntFunction<Set<String>> sentTo;
@@ -52,17 +78,32 @@ public final class ClassRelay {
         Set<String> sent = sentTo.apply(child);
         if (sent == null) return;
         requests.incrementAndGet();
-        byte[] entry = cache.get(name);
+        byte[] entry = cached(name);
         if (entry != null) {
-            answerChild.accept(child, payload(List.of(name), List.of(name), sent));
+            answer(child, List.of(name), List.of(name), sent);
             return;
         }
         boolean ask;
+        long lost = 0;
         synchronized (this) {
-            List<Integer> children = waiting.get(name);
-            ask = children == null;
-            if (ask) waiting.put(name, children = new ArrayList<>());
-            children.add(child);
+            int count = perChild.getOrDefault(child, 0);
+            Waiting w = waiting.get(name);
+            if (w != null && w.children.contains(child)) {
+                ask = System.nanoTime() - w.askedAt > REASK_NANOS;
+                if (ask) waiting.put(name, renewed(w));
+            } else if (count >= PER_CHILD) {
+                lost = dropped.merge(child, 1L, Long::sum);
+                ask = false;
+            } else {
+                ask = w == null || System.nanoTime() - w.askedAt > REASK_NANOS;
+                if (ask) waiting.put(name, w = w == null ? new Waiting() : renewed(w));
+                w.children.add(child);
+                perChild.put(child, count + 1);
+            }
+        }
+        if (lost == 1) {
+            LOG.warning("context " + child + " has " + PER_CHILD + " class requests waiting; dropping more until "
+                    + "they are answered (a context asking for that many classes at once is hostile or broken)");
         }
         if (ask) {
             forwarded.incrementAndGet();
@@ -89,6 +130,18 @@ public final class ClassRelay {
         }
     }
 
+    /** A fresh {@link Waiting} for a name asked again, keeping who waits. Holding this. */
+    private static Waiting renewed(Waiting old) {
+        Waiting w = new Waiting();
+        w.children.addAll(old.children);
+        return w;
+    }
+
+    private byte[] cached(String name) {
+        byte[] e = cache.get(name);
+        return e != null ? e : refusals.get(name);
+    }
+
     /** Requests from children, classes and bytes relayed down, requests passed to the parent. */
     public dev.jitogen.core.Stats stats() {
         return new dev.jitogen.core.Stats(requests.get(), 0, classes.get(), bytes.get(), 0, 0, forwarded.get());
@@ -113,40 +166,53 @@ public final class ClassRelay {
                 } else if (kind != ClassServer.ALREADY_SENT) {
                     out.writeUTF(in.readUTF());
                 }
-                if (kind != ClassServer.ALREADY_SENT) cache.put(name, raw.toByteArray());
+                if (kind == ClassServer.CLASS) cache.put(name, raw.toByteArray());
+                else if (kind != ClassServer.ALREADY_SENT) refusals.put(name, raw.toByteArray());
                 names.add(name);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("malformed LOAD_CLASS message", e);
         }
         Map<Integer, List<String>> toAnswer = new LinkedHashMap<>();
+        Map<Integer, Long> floods = new LinkedHashMap<>();
         synchronized (this) {
             for (String name : names) {
-                List<Integer> children = waiting.remove(name);
-                if (children == null) continue;
-                for (int c : children) toAnswer.computeIfAbsent(c, k -> new ArrayList<>()).add(name);
+                Waiting w = waiting.remove(name);
+                if (w == null) continue;
+                for (int c : w.children) {
+                    toAnswer.computeIfAbsent(c, k -> new ArrayList<>()).add(name);
+                    if (perChild.merge(c, -1, Integer::sum) <= 0) {
+                        perChild.remove(c);
+                        Long lost = dropped.remove(c);
+                        if (lost != null) floods.put(c, lost);
+                    }
+                }
             }
         }
+        floods.forEach((c, lost) -> LOG.warning("the flood of class requests from context " + c + " is over: "
+                + lost + " dropped"));
         // each waiting child gets what it asked for plus what came with it (the preloaded neighbours)
         toAnswer.forEach((child, asked) -> {
             Set<String> sent = sentTo.apply(child);
             if (sent == null) return;
             List<String> all = new ArrayList<>(asked);
             for (String n : names) if (!all.contains(n)) all.add(n);
-            answerChild.accept(child, payload(all, asked, sent));
+            answer(child, all, asked, sent);
         });
     }
 
     /**
-     * A LOAD_CLASS payload of the cached entries for {@code names} not yet sent to this child; every name in
-     * {@code asked} gets an entry (the class, "already sent", or "missing"), so no asker is left waiting.
+     * Sends {@code child} a LOAD_CLASS of the cached entries for {@code names} not yet sent to it; every name in
+     * {@code asked} gets an entry (the class, "already sent", or "missing"), so no asker is left waiting. Sent while
+     * holding {@code sent}, which marks the classes as sent: an "already sent" answered on another thread (this runs
+     * on two readers) then cannot overtake the class itself.
      */
-    private byte[] payload(List<String> names, List<String> asked, Set<String> sent) {
+    private void answer(int child, List<String> names, List<String> asked, Set<String> sent) {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         int count = 0;
         synchronized (sent) {
             for (String n : names) {
-                byte[] e = cache.get(n);
+                byte[] e = cached(n);
                 if (e == null && asked.contains(n)) { // never leave the asker waiting
                     e = ClassServer.entry(ClassServer.MISSING, n, "the parent context has no copy of " + n + " to relay");
                 }
@@ -165,7 +231,7 @@ public final class ClassRelay {
                     bytes.addAndGet(e.length);
                 }
             }
+            answerChild.accept(child, ClassServer.withCount(count, buf.toByteArray()));
         }
-        return ClassServer.withCount(count, buf.toByteArray());
     }
 }

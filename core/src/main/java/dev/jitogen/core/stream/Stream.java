@@ -1,58 +1,153 @@
 package dev.jitogen.core.stream;
 
 import dev.jitogen.core.wire.BadFrameException;
+import dev.jitogen.core.wire.FrameReader;
 import dev.jitogen.core.wire.Message;
 
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
 import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import java.util.logging.Logger;
 
 /**
  * One bidirectional byte stream to a peer context (a child's stdin/stdout pipes, an SSH channel), carrying frames.
  *
+ * <pre>
+ *   any thread ──send()──▶ queue ──writer thread──▶ out       (a peer that stops reading blocks only the writer)
+ *   in ──reader thread──▶ FrameReader ──▶ Listener.onMessage / onOversize       (never blocks on user code)
+ *   timer ──watchdog──▶ a write, or a frame half-read, without progress for the stall timeout ──▶ close
+ * </pre>
+ *
  * <p>Threads: one reader thread per stream, started by {@link #start}, reads frames and hands each to the
  * {@link Listener} <em>on that thread</em>; the listener must not block (no waiting on replies, no user code).
- * {@link #send} may be called from any thread; writes are serialised by {@code writeLock}, and a frame is written
- * whole. {@link #close} may be called from any thread, any number of times; the listener hears
- * {@link Listener#onClose} exactly once, on whichever thread closed it first.
+ * {@link #send} may be called from any thread and only queues the frame; the stream's writer thread (started when
+ * there is something to write, ending after a second without) writes it. So a peer that stops reading (SIGSTOP, a
+ * hostile child) never blocks a sender in a pipe write. {@link #close} may be called from any thread, any number of
+ * times, and never blocks; the listener hears {@link Listener#onClose} exactly once, on whichever thread closed it
+ * first.
+ *
+ * <p>Direct writes: a handoff to the writer thread costs a thread wake-up, about as much as the rest of a call's
+ * round trip. So a sender writes a frame on its own thread when nothing is queued and the frame fits in
+ * {@link #DIRECT_BUDGET} together with every byte the peer has not yet acknowledged reading (the ack in each frame's
+ * trailer): then it fits in any pipe, and the write cannot block however stopped the peer is. A request answered by
+ * a reply (a call) always qualifies; a burst, a large frame or a silent peer goes through the writer thread. Only a
+ * peer that lies in its acks can make such a write block, and only the caller writing to that peer, until the stall
+ * timeout. I/O threads write directly only to a peer trusted to read and ack honestly ({@link #trustPeer}: a
+ * context's parent, or an in-process context in this JVM); to other children they only queue.
+ *
+ * <p>Limits: the queue accepts a frame of any size while it holds less than {@link #QUEUE_LIMIT} bytes; past that
+ * the frame is refused, {@code send} returns false and {@link #refusal} says why. No sender ever waits for a stream
+ * to a child. Only toward a trusted peer ({@link #trustPeer}), a context's parent, does a user thread finding
+ * {@link #QUEUE_HIGH_WATER} bytes queued wait for the writer, as flow control; I/O threads (reader, timer, service:
+ * see {@link #markIoThread}) never wait. A write that makes no progress for the stall timeout, or a frame that
+ * started arriving and then stopped for as long, closes the stream with a {@link StalledException} naming the
+ * stream.
+ *
+ * <p>Locking: {@code lock} guards the queue, its byte count and who owns the output; it is never held during I/O,
+ * and no other lock is taken while holding it. {@code out} is written only by the thread that owns it.
  */
 public final class Stream {
     /** Receives frames and the end of the stream. Called on the reader thread (or the closing thread). */
     public interface Listener {
         void onMessage(Stream stream, Message message);
 
+        /**
+         * A frame over the max message size arrived; its data is being skipped. {@code header} has no data;
+         * {@code length} is what it claimed. Reader thread: must not block.
+         */
+        default void onOversize(Stream stream, Message header, int length) {}
+
         /** @param cause null for a clean end of stream */
         void onClose(Stream stream, Throwable cause);
     }
 
+    /** The stream closed because it made no progress for its stall timeout. */
+    public static final class StalledException extends IOException {
+        StalledException(String message) {
+            super(message);
+        }
+    }
+
+    /** Below this many queued bytes, {@link #send} queues a frame of any size; past it, frames are refused. */
+    public static final int QUEUE_LIMIT = 32 << 20;
+    /** On a stream to the parent, a user thread finding this many bytes queued waits for the writer. */
+    public static final int QUEUE_HIGH_WATER = 4 << 20;
+    /** A frame is written directly if it and the bytes the peer has not acknowledged fit in this: a pipe's minimum. */
+    public static final int DIRECT_BUDGET = 4096;
+    /** Frames are written in slices of this size, so a slow but moving peer shows progress. */
+    private static final int WRITE_SLICE = 64 * 1024;
+    /** A writer thread with nothing to write ends after this long. */
+    private static final long WRITER_IDLE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final Logger LOG = Logger.getLogger("dev.jitogen.core");
+
     /** Marks reader threads, so code that would wait for the network on one can refuse instead of deadlocking. */
     private static final ThreadLocal<Boolean> READER = ThreadLocal.withInitial(() -> false);
+    /** Marks threads that must never wait for a queue to drain (readers, writers, the broker's timer and services). */
+    private static final ThreadLocal<Boolean> IO = ThreadLocal.withInitial(() -> false);
 
     private final String name;
-    private final DataInputStream in;
+    private final InputStream in;
+    /** Written only by the thread that owns the output (see {@link #owned}). */
     private final OutputStream out;
-    /** The unbuffered ends, closed directly so that closing never waits on a writer's monitor. */
+    /** The unbuffered ends: closed directly, so that closing never waits on a writer's monitor. */
     private final InputStream rawIn;
     private final OutputStream rawOut;
     private final int maxMessageSize;
-    /** Guards {@link #out}: held for the length of one frame write. No other lock is taken while holding it. */
-    private final Object writeLock = new Object();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Listener listener;
     /** The context id at the other end, or -1 until known. */
     private volatile int remoteId = -1;
 
+    private final Object lock = new Object();
+    /** Frames waiting to be written, oldest first. Guarded by lock. */
+    private final ArrayDeque<Message> queue = new ArrayDeque<>();
+    /** Bytes of the frames in {@link #queue} and of the one being written. Guarded by lock. */
+    private long queuedBytes;
+    /**
+     * Some thread owns {@link #out}: the writer thread while it drains the queue, or a caller writing directly.
+     * Stays true once closed, so that no one writes again. Guarded by lock.
+     */
+    private boolean owned;
+    /** The writer thread is asked to drain the queue (it owns the output for that). Guarded by lock. */
+    private boolean writerKicked;
+    /** A write or flush was asked for while a caller owned the output: it kicks the writer when done. Guarded by lock. */
+    private boolean kickWhenDone;
+    /** The writer thread, or null if none runs; it waits a while for more work before ending. Guarded by lock. */
+    private Thread writer;
+    /** Frames are queued that asked not to be flushed yet ({@link #sendUnflushed}). Guarded by lock. */
+    private boolean flushWanted;
+    /** Frames refused since the queue was last under the high-water mark, so a flood logs twice. Guarded by lock. */
+    private long refused;
+
+    /** See {@link #trustPeer()}. */
+    private volatile boolean trusted;
+    /** Bytes of whole frames handed to {@link #out} so far. Written by the output's owner only. */
+    private volatile long written;
+    /** nanoTime when the write under way began, or 0 if none is blocked in {@code out}. */
+    private volatile long writeSince;
+    /** Makes writer threads; null until started. */
+    private volatile ThreadFactory threads;
+    private volatile ScheduledFuture<?> watchdog;
+    private volatile long stallNanos = Long.MAX_VALUE;
+    private volatile FrameReader reader;
+
     public Stream(String name, InputStream in, OutputStream out, int maxMessageSize) {
         this.name = name;
-        this.in = new DataInputStream(in instanceof BufferedInputStream ? in : new BufferedInputStream(in, 65536));
-        this.out = new BufferedOutputStream(out, 65536);
+        this.in = in instanceof BufferedInputStream ? in : new BufferedInputStream(in, 65536);
         this.rawIn = in;
         this.rawOut = out;
+        this.out = new BufferedOutputStream(new SlicedOutput(), 65536);
         this.maxMessageSize = maxMessageSize;
     }
 
@@ -72,12 +167,41 @@ public final class Stream {
         return closed.get();
     }
 
-    /** Starts the reader thread. */
-    public void start(Listener listener, ThreadFactory threads) {
+    /**
+     * Starts the reader thread, and the watchdog that closes the stream when a write or an incoming frame makes no
+     * progress for {@code stallTimeout}.
+     *
+     * @param threads makes the reader thread and, when there is something to write, the writer thread
+     * @param timer   runs the watchdog
+     */
+    public void start(Listener listener, ThreadFactory threads, ScheduledExecutorService timer, Duration stallTimeout) {
         this.listener = listener;
+        this.stallNanos = stallTimeout.toNanos();
+        this.reader = new FrameReader(in, maxMessageSize, trusted);
+        long period = Math.max(10, Math.min(1000, stallTimeout.toMillis() / 4));
+        try {
+            watchdog = timer.scheduleWithFixedDelay(this::checkStall, period, period, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // the router is closing; the stream is closed with it
+        }
         Thread t = threads.newThread(this::readLoop);
         t.setName("jitogen-reader-" + name);
         t.start();
+        synchronized (lock) {
+            this.threads = threads;
+            if (!queue.isEmpty()) kickWriter(); // frames sent before the start
+        }
+    }
+
+    /**
+     * Marks the peer as trusted to read and to ack honestly: a context's parent, or an in-process context (a router
+     * in this JVM). I/O threads (forwarding frames) may then write to it directly too, within
+     * {@link #DIRECT_BUDGET}; a user thread finding {@link #QUEUE_HIGH_WATER} bytes queued waits for the writer
+     * (flow control; if a trusted peer stalls, the watchdog closes the stream and the waiter is released); and frames
+     * from it are read into buffers of the size their headers say. Call before {@link #start}.
+     */
+    public void trustPeer() {
+        this.trusted = true;
     }
 
     /** True on a stream's reader thread, where nothing may wait for a message. */
@@ -85,12 +209,22 @@ public final class Stream {
         return READER.get();
     }
 
+    /**
+     * Marks the calling thread as one that must never wait for a stream's queue to drain, nor write to a child's
+     * stream itself: {@link #send} from it only queues. For the router's own threads (timer, services, writers).
+     */
+    public static void markIoThread() {
+        IO.set(true);
+    }
+
     private void readLoop() {
         READER.set(true);
+        IO.set(true);
         Throwable cause = null;
+        FrameReader.Oversize oversize = (header, length) -> listener.onOversize(this, header, length);
         try {
             Message m;
-            while ((m = Message.readFrom(in, maxMessageSize)) != null) listener.onMessage(this, m);
+            while ((m = reader.next(oversize)) != null) listener.onMessage(this, m);
         } catch (BadFrameException e) {
             cause = e;
         } catch (IOException e) {
@@ -102,68 +236,378 @@ public final class Stream {
     }
 
     /**
-     * Writes one frame. Returns false if the stream is closed or the write failed (the stream is then closed).
-     * Blocks only while the peer is not reading; a live Jitogen peer always reads.
+     * Queues one frame for writing (or writes it, within {@link #DIRECT_BUDGET}). Returns false if the stream is
+     * closed or its queue holds {@link #QUEUE_LIMIT} bytes: see {@link #refusal}. Never waits, except on a stream to
+     * the parent (see the class comment).
      */
     public boolean send(Message m) {
-        return write(m, true);
+        return enqueue(m, true);
     }
 
     /**
-     * Writes one frame into the buffer without flushing it: for a sender that has more to send at once and calls
-     * {@link #flush} when it has not. Any later {@link #send}, from any thread, flushes it too.
+     * Queues one frame without starting a write: for a sender that has more to send at once and calls
+     * {@link #flush} when it has not. Any later {@link #send}, from any thread, writes it too.
      */
     public boolean sendUnflushed(Message m) {
-        return write(m, false);
+        return enqueue(m, false);
     }
 
-    /** Flushes frames written by {@link #sendUnflushed}. Returns false if the stream is closed or failed. */
+    /**
+     * Waits at most {@code nanos} until every frame queued so far is written and flushed, or the stream is closed:
+     * for a context about to exit. True if they were. Never on an I/O thread.
+     */
+    public boolean awaitWritten(long nanos) {
+        long end = System.nanoTime() + nanos;
+        boolean interrupted = false;
+        try {
+            synchronized (lock) {
+                if (flushWanted || !queue.isEmpty()) kickWriter();
+                while ((owned || !queue.isEmpty() || flushWanted) && !closed.get()) {
+                    long left = end - System.nanoTime();
+                    if (left <= 0) return false;
+                    try {
+                        TimeUnit.NANOSECONDS.timedWait(lock, left);
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                        return false;
+                    }
+                }
+                return !closed.get();
+            }
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Writes frames queued by {@link #sendUnflushed}. Returns false if the stream is closed. */
     public boolean flush() {
-        if (closed.get()) return false;
+        synchronized (lock) {
+            if (closed.get()) return false;
+            if (flushWanted || owned) kickWriter(); // an owner may be writing an unflushed frame right now
+            return true;
+        }
+    }
+
+    private boolean enqueue(Message m, boolean flush) {
+        long size = frameSize(m);
+        boolean io = IO.get(), direct = false, interrupted = false;
         try {
-            synchronized (writeLock) {
+            synchronized (lock) {
+                if (!owned && queue.isEmpty() && threads != null && (!io || trusted)
+                        && unacknowledged() + size <= DIRECT_BUDGET) {
+                    owned = true; // this thread writes it, below
+                    queuedBytes += size;
+                    direct = true;
+                } else {
+                    if (trusted && !io && threads != null && queuedBytes >= QUEUE_HIGH_WATER) {
+                        // flow control toward a trusted peer only; if it stalls, the watchdog closes the stream
+                        kickWriter();
+                        while (queuedBytes >= QUEUE_HIGH_WATER && !closed.get()) {
+                            try {
+                                lock.wait();
+                            } catch (InterruptedException e) {
+                                interrupted = true; // queue it anyway: the caller hears of the interrupt afterwards
+                                break;
+                            }
+                        }
+                    }
+                    if (closed.get()) return false;
+                    if (queuedBytes >= QUEUE_LIMIT) {
+                        if (refused++ == 0) {
+                            LOG.warning("stream " + name + ": " + queuedBytes + " bytes wait to be written and the "
+                                    + "peer is not reading them; refusing frames for it until it does (first: " + m + ")");
+                        }
+                        return false;
+                    }
+                    queue.add(m);
+                    queuedBytes += size;
+                    // unflushed frames wait for flush(), like bytes in a buffer, unless they would fill one
+                    if (flush || queuedBytes >= WRITE_SLICE) kickWriter();
+                    else flushWanted = true;
+                    return true;
+                }
+            }
+            return direct && writeNow(m, flush);
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Why a frame was not sent: the stream closed, or its queue is full because the peer is not reading. For the
+     * dead reply of a frame {@link #send} refused.
+     */
+    public String refusal() {
+        if (closed.get()) return "the stream " + name + " is closed";
+        long queued;
+        synchronized (lock) {
+            queued = queuedBytes;
+        }
+        return "the stream " + name + " is not being read: " + queued + " bytes wait to be written (the context is "
+                + "stopped, hung or hostile; it is declared dead after the stall timeout)";
+    }
+
+    private static long frameSize(Message m) {
+        return m.frameSize();
+    }
+
+    /** Bytes written that the peer has not acknowledged reading (by the ack in the last frame it sent). */
+    private long unacknowledged() {
+        FrameReader r = reader;
+        long ack = r == null ? -1 : r.peerAck();
+        // mod 2^32, as acks travel; a peer claiming more than was written (raw writes by user code) counts as 0
+        int d = (int) written - (int) Math.max(ack, 0);
+        return Math.max(0, d);
+    }
+
+    /** Writes one frame to the output, with the ack of what we read. Owner of the output only. */
+    private void write(Message m) throws IOException {
+        FrameReader r = reader;
+        m.writeTo(out, r == null ? 0 : r.bytesRead());
+        written += frameSize(m);
+    }
+
+    /** Writes {@code m} on the calling thread, which owns the output; then hands the output on. */
+    private boolean writeNow(Message m, boolean flush) {
+        try {
+            write(m);
+            if (flush) out.flush();
+        } catch (IOException | RuntimeException e) {
+            close(e);
+            return false;
+        }
+        synchronized (lock) {
+            queuedBytes -= frameSize(m);
+            if (!closed.get()) {
+                owned = false;
+                if (!queue.isEmpty() || kickWhenDone) kickWriter(); // frames queued, or a flush asked, meanwhile
+                else if (!flush) flushWanted = true; // bytes left in the buffer until flush()
+                lock.notifyAll(); // awaitWritten
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Asks the writer thread to drain the queue and flush, starting one if none runs; if some thread owns the output,
+     * that thread kicks it when done (the writer thread drains and flushes anyway). Holding lock.
+     */
+    private void kickWriter() {
+        assert Thread.holdsLock(lock);
+        if (threads == null || closed.get()) return; // start() kicks
+        if (owned) {
+            kickWhenDone = true;
+            return;
+        }
+        flushWanted = false;
+        kickWhenDone = false;
+        owned = true;
+        writerKicked = true;
+        if (writer != null) {
+            LockSupport.unpark(writer);
+            return;
+        }
+        writer = threads.newThread(this::writeLoop);
+        writer.setName("jitogen-writer-" + name);
+        writer.start();
+    }
+
+    /**
+     * The writer thread: drains the queue each time it is kicked, and ends after {@link #WRITER_IDLE_NANOS} without
+     * work, or when the stream closes.
+     */
+    private void writeLoop() {
+        IO.set(true);
+        Thread me = Thread.currentThread();
+        while (true) {
+            if (!waitForKick(System.nanoTime() + WRITER_IDLE_NANOS)) {
+                synchronized (lock) {
+                    if (!writerKicked && !closed.get()) {
+                        writer = null; // idle: the next kick starts another
+                        return;
+                    }
+                }
+            }
+            synchronized (lock) {
+                writerKicked = false;
+            }
+            if (!drain()) {
+                synchronized (lock) {
+                    if (writer == me) writer = null;
+                }
+                return;
+            }
+        }
+    }
+
+    /** Parks until kicked or closed (true), or until {@code until} passes (false). */
+    private boolean waitForKick(long until) {
+        while (true) {
+            synchronized (lock) {
+                if (writerKicked || closed.get()) return true;
+            }
+            long left = until - System.nanoTime();
+            if (left <= 0) return false;
+            LockSupport.parkNanos(this, left);
+        }
+    }
+
+    /**
+     * Writes queued frames until the queue is empty, flushes, and gives up the output. Returns false if the stream
+     * closed meanwhile. Writer thread.
+     */
+    private boolean drain() {
+        try {
+            while (true) {
+                Message m;
+                synchronized (lock) {
+                    if (closed.get()) return false;
+                    m = queue.poll();
+                }
+                if (m != null) {
+                    write(m);
+                    wrote(frameSize(m));
+                    continue;
+                }
                 out.flush();
+                synchronized (lock) {
+                    if (closed.get()) return false;
+                    if (queue.isEmpty()) {
+                        owned = false;
+                        kickWhenDone = false; // everything asked for is written and flushed
+                        lock.notifyAll(); // awaitWritten
+                        return true;
+                    }
+                }
             }
-            return true;
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             close(e);
             return false;
         }
     }
 
-    private boolean write(Message m, boolean flush) {
-        if (closed.get()) return false;
-        try {
-            synchronized (writeLock) {
-                m.writeTo(out);
-                if (flush) out.flush();
+    private void wrote(long size) {
+        long refusedBefore = 0;
+        synchronized (lock) {
+            queuedBytes -= size;
+            if (queuedBytes < QUEUE_HIGH_WATER) {
+                lock.notifyAll();
+                refusedBefore = refused;
+                refused = 0;
             }
-            return true;
-        } catch (IOException e) {
-            close(e);
-            return false;
+        }
+        if (refusedBefore > 1) {
+            LOG.warning("stream " + name + ": the peer reads again; " + refusedBefore + " frames were refused");
         }
     }
 
-    /** Closes both directions; the listener hears of it once. */
+    /**
+     * The watchdog: closes the stream if a write has been blocked, or a frame has been half-read, for longer than
+     * the stall timeout. Runs on the timer; never blocks.
+     */
+    private void checkStall() {
+        if (closed.get()) return;
+        long now = System.nanoTime(), since = writeSince;
+        if (since != 0 && now - since > stallNanos) {
+            long queued;
+            synchronized (lock) {
+                queued = queuedBytes;
+            }
+            close(new StalledException("stream " + name + " stalled: a write has not progressed for "
+                    + seconds(now - since) + " (the peer stopped reading: stopped, hung or hostile; " + queued
+                    + " bytes were waiting); closed after the stall timeout of " + seconds(stallNanos)));
+            return;
+        }
+        FrameReader r = reader;
+        since = r == null ? 0 : r.inFrameSince();
+        if (since != 0 && now - since > stallNanos) {
+            close(new StalledException("stream " + name + " stalled: a frame started arriving and then nothing came "
+                    + "for " + seconds(now - since) + " (" + r.progress() + "); closed after the stall timeout of "
+                    + seconds(stallNanos)));
+        }
+    }
+
+    private static String seconds(long nanos) {
+        return String.format("%.1f s", nanos / 1e9);
+    }
+
+    /** Closes both directions without blocking; the listener hears of it once. */
     public void close(Throwable cause) {
         if (!closed.compareAndSet(false, true)) return;
-        try {
-            rawOut.close();
-        } catch (IOException ignored) {
-            // the peer is gone already
+        ScheduledFuture<?> w = watchdog;
+        if (w != null) w.cancel(false);
+        boolean writing;
+        synchronized (lock) {
+            queue.clear();
+            queuedBytes = 0;
+            writing = owned;
+            owned = true; // no one starts another write
+            if (writer != null) LockSupport.unpark(writer);
+            lock.notifyAll();
+        }
+        if (!writing) {
+            closeOutput();
+        } else {
+            // a thread blocked in a write may hold the output's monitor (a process pipe's buffer does), and closing
+            // would wait for it; closing is what unblocks it where it can (an in-process pipe, an SSH channel)
+            ThreadFactory t = threads;
+            Thread closer = t != null ? t.newThread(this::closeOutput) : new Thread(this::closeOutput);
+            closer.setName("jitogen-close-" + name);
+            closer.setDaemon(true);
+            closer.start();
         }
         try {
             rawIn.close();
         } catch (IOException ignored) {
-            // likewise
+            // the peer is gone already
         }
         Listener l = listener;
         if (l != null) l.onClose(this, cause);
     }
 
+    private void closeOutput() {
+        try {
+            rawOut.close();
+        } catch (IOException ignored) {
+            // the peer is gone already
+        }
+    }
+
     @Override
     public String toString() {
         return "Stream(" + name + ")";
+    }
+
+    /** The raw output in slices, each timed for the watchdog. Used by the output's owner only. */
+    private final class SlicedOutput extends OutputStream {
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[]{(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            while (len > 0) {
+                int n = Math.min(len, WRITE_SLICE);
+                writeSince = System.nanoTime();
+                try {
+                    rawOut.write(b, off, n);
+                } finally {
+                    writeSince = 0;
+                }
+                off += n;
+                len -= n;
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            writeSince = System.nanoTime();
+            try {
+                rawOut.flush();
+            } finally {
+                writeSince = 0;
+            }
+        }
     }
 }

@@ -1,29 +1,44 @@
 package dev.jitogen.core.wire;
 
-import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32C;
 
 /**
- * One frame of the stream protocol: Mitogen's header, big-endian, followed by {@code length} bytes of data.
+ * One frame of the stream protocol: Mitogen's header, big-endian, then {@code length} bytes of data, then a
+ * trailer.
  *
  * <pre>
  *   u16 magic 'JG' | i32 dst | i32 src | i32 auth_id | i32 handle | i32 reply_to | i32 length | data
+ *   | u32 check | u32 ack
  * </pre>
  *
  * <p>{@code src} is the context that sent the message; {@code auth_id} is the context whose authority it carries
  * (the same as src unless a parent acts for a child), checked against the stream it arrives on. A {@code reply_to}
  * of {@link Handles#IS_DEAD} marks a dead message: its data is the reason, as UTF-8.
  *
- * <p>Immutable; any thread. No I/O of its own besides {@link #readFrom} and {@link #writeTo}, which the caller
- * serialises.
+ * <p>{@code check} is the CRC-32C of the 26 header bytes. It is what makes a lost frame boundary detectable: a frame
+ * whose data is shorter or longer than its header says (a write cut short, a stray byte from other code writing to
+ * the same pipe) puts other bytes where the reader expects the check, and the reader closes the stream instead of
+ * reading every later frame out of step. It costs 4 bytes and a 26-byte CRC per frame, nothing per data byte. It
+ * does not defend against a peer that lies on purpose (anyone can compute it; trust checks are the router's), nor
+ * against corruption inside the data (pipes and SSH do not corrupt), and a frame that claims more data than follows
+ * is found out only once that much has arrived, or by the stream's stall timeout if it never does.
+ *
+ * <p>{@code ack} is how many bytes (mod 2^32) the sender had read from the stream it is answering on when it wrote
+ * the frame: what lets the other side know how much of its own output is still unread (see the stream's direct
+ * writes). It is advice, never trusted for anything but that.
+ *
+ * <p>Immutable; any thread. No I/O of its own besides {@link #writeTo}; reading is {@link FrameReader}'s.
  */
 public final class Message {
     public static final int MAGIC = 0x4A47;
     public static final int HEADER_SIZE = 2 + 6 * 4;
+    /** After the data: the check (CRC-32C of the header) and the ack. */
+    public static final int TRAILER_SIZE = 8;
     /** Default largest data length, 128 MiB; settable per router and inherited by children. */
     public static final int DEFAULT_MAX_SIZE = 128 << 20;
     private static final byte[] EMPTY = new byte[0];
@@ -57,49 +72,52 @@ public final class Message {
         return new String(data, StandardCharsets.UTF_8);
     }
 
+    /** Writes the whole frame: header, data, check, and an ack of 0. */
     public void writeTo(OutputStream out) throws IOException {
-        ByteBuffer h = ByteBuffer.allocate(HEADER_SIZE);
-        h.putShort((short) MAGIC).putInt(dst).putInt(src).putInt(authId).putInt(handle).putInt(replyTo)
-                .putInt(data.length);
-        out.write(h.array());
+        writeTo(out, 0);
+    }
+
+    /** Writes the whole frame with {@code ack}, the count of bytes read so far from the peer. */
+    public void writeTo(OutputStream out, long ack) throws IOException {
+        byte[] h = header();
+        out.write(h);
         out.write(data);
+        out.write(trailer(h, ack));
+    }
+
+    /** Bytes of the whole frame on the wire. */
+    public long frameSize() {
+        return HEADER_SIZE + (long) data.length + TRAILER_SIZE;
+    }
+
+    /** The 26 header bytes. */
+    public byte[] header() {
+        return ByteBuffer.allocate(HEADER_SIZE).putShort((short) MAGIC).putInt(dst).putInt(src).putInt(authId)
+                .putInt(handle).putInt(replyTo).putInt(data.length).array();
+    }
+
+    /** The trailer that follows the data of the frame whose header is {@code header}: its check, and {@code ack}. */
+    public static byte[] trailer(byte[] header, long ack) {
+        return ByteBuffer.allocate(TRAILER_SIZE).putInt(check(header)).putInt((int) ack).array();
+    }
+
+    /** CRC-32C of the header. */
+    static int check(byte[] header) {
+        CRC32C crc = new CRC32C();
+        crc.update(header, 0, HEADER_SIZE);
+        return (int) crc.getValue();
     }
 
     /**
-     * Reads one whole frame, checking magic and length before allocating. Returns null at a clean end of stream
-     * (no byte of a new frame read).
+     * Reads one whole frame. Returns null at a clean end of stream (no byte of a new frame read).
      *
-     * @throws BadFrameException on a bad magic number or a length over {@code maxSize}
+     * @throws BadFrameException on a bad magic number, a length over {@code maxSize} or a wrong check
      */
-    public static Message readFrom(DataInputStream in, int maxSize) throws IOException {
-        int first = in.read();
-        if (first < 0) return null;
-        byte[] header = new byte[HEADER_SIZE];
-        header[0] = (byte) first;
-        in.readFully(header, 1, HEADER_SIZE - 1);
-        ByteBuffer h = ByteBuffer.wrap(header);
-        int magic = h.getShort() & 0xffff;
-        if (magic != MAGIC) {
-            throw new BadFrameException(String.format(
-                    "bad frame: magic 0x%04x instead of 0x%04x (something other than Jitogen wrote to the stream; "
-                            + "first bytes: %s)", magic, MAGIC, printable(header)));
-        }
-        int dst = h.getInt(), src = h.getInt(), auth = h.getInt(), handle = h.getInt(), replyTo = h.getInt();
-        int length = h.getInt();
-        if (length < 0 || length > maxSize) {
-            throw new BadFrameException("bad frame: length " + (length & 0xffffffffL) + " is over the max message size "
-                    + maxSize + " (raise it with Router.builder().maxMessageSize(...) if the data is genuine)");
-        }
-        byte[] data = new byte[length];
-        try {
-            in.readFully(data);
-        } catch (EOFException e) {
-            throw new EOFException("stream ended inside a frame of " + length + " bytes");
-        }
-        return new Message(dst, src, auth, handle, replyTo, data);
+    public static Message readFrom(InputStream in, int maxSize) throws IOException {
+        return new FrameReader(in, maxSize).next(null);
     }
 
-    private static String printable(byte[] b) {
+    static String printable(byte[] b) {
         StringBuilder s = new StringBuilder("\"");
         for (byte x : b) s.append(x >= 32 && x < 127 ? String.valueOf((char) x) : String.format("\\x%02x", x & 0xff));
         return s.append('"').toString();

@@ -14,7 +14,10 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** Frames survive any split of the byte stream, and bad ones are refused before allocation. */
+/**
+ * Frames survive any split of the byte stream; memory follows the bytes that arrive, not what a header claims; an
+ * oversize frame is skipped, not fatal; and a frame whose length does not match its data is caught by its check.
+ */
 class MessageTest {
     /** Delivers one byte per read call: the way frames arrive in pieces on a slow pipe. */
     static final class OneByteAtATime extends FilterInputStream {
@@ -71,6 +74,60 @@ class MessageTest {
         byte[] cut = java.util.Arrays.copyOf(f, f.length - 10);
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(cut));
         assertThrows(EOFException.class, () -> Message.readFrom(in, 1024));
+    }
+
+    @Test
+    void aHeaderClaiming100MiBCostsTheBytesThatCameNotTheClaim() throws IOException {
+        // a header claiming 100 MiB, then 1000 bytes, then the stream ends (as a stalled peer's never would)
+        byte[] header = new Message(1, 0, 0, 1000, 0, new byte[0]).header();
+        java.nio.ByteBuffer.wrap(header, Message.HEADER_SIZE - 4, 4).putInt(100 << 20);
+        byte[] bytes = java.util.Arrays.copyOf(header, header.length + 1000);
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long id = Thread.currentThread().getId();
+        long before = threads.getThreadAllocatedBytes(id);
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
+        assertThrows(EOFException.class, () -> Message.readFrom(in, Message.DEFAULT_MAX_SIZE));
+        long allocated = threads.getThreadAllocatedBytes(id) - before;
+        assertTrue(allocated < 1 << 20, "reading 1026 bytes of a frame allocated " + allocated + " bytes");
+    }
+
+    @Test
+    void anOversizeFrameIsSkippedAndTheNextOneRead() throws IOException {
+        Message big = new Message(1, 7, 7, 1000, 1234, new byte[5000]);
+        Message next = new Message(1, 7, 7, 1001, 0, "after".getBytes());
+        FrameReader r = new FrameReader(new OneByteAtATime(new ByteArrayInputStream(frames(big, next))), 1024);
+        List<String> seen = new ArrayList<>();
+        Message got = r.next((h, length) -> seen.add(h.handle + "/" + h.replyTo + "/" + length));
+        assertEquals(List.of("1000/1234/5000"), seen, "the oversize frame's header is reported, with its claim");
+        assertEquals("after", new String(got.data));
+        assertNull(r.next((h, length) -> fail("one oversize frame only")));
+    }
+
+    @Test
+    void aFrameShorterThanItsHeaderSaysIsCaughtAtItsCheck() throws IOException {
+        // a header claiming exactly the size of the frame after it: without a check, that frame would be swallowed
+        // as data, the lie delivered as a message, and the stream read on as if nothing happened
+        byte[] honest = frames(new Message(1, 7, 7, 1001, 0, "a reply".getBytes()));
+        byte[] lie = new Message(1, 7, 7, 1000, 0, new byte[honest.length]).header();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        bytes.write(lie);
+        bytes.write(honest);
+        bytes.write(frames(new Message(1, 7, 7, 1002, 0, null)));
+        FrameReader r = new FrameReader(new ByteArrayInputStream(bytes.toByteArray()), 1 << 20);
+        BadFrameException e = assertThrows(BadFrameException.class, () -> r.next(null));
+        assertTrue(e.getMessage().contains("lost framing"), e.getMessage());
+    }
+
+    @Test
+    void theReaderCountsWholeFramesAndKeepsThePeersAck() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Message m = new Message(1, 7, 7, 1000, 0, new byte[10]);
+        m.writeTo(out, 12345);
+        FrameReader r = new FrameReader(new ByteArrayInputStream(out.toByteArray()), 1024);
+        assertEquals(-1, r.peerAck());
+        r.next(null);
+        assertEquals(m.frameSize(), r.bytesRead());
+        assertEquals(12345, r.peerAck());
     }
 
     @Test

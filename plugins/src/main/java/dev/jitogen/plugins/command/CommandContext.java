@@ -2,6 +2,7 @@ package dev.jitogen.plugins.command;
 
 import dev.jitogen.core.Bootstrap;
 import dev.jitogen.core.ChildProcess;
+import dev.jitogen.core.ConnectionMethod;
 import dev.jitogen.core.Context;
 import dev.jitogen.core.LocalOptions;
 import dev.jitogen.core.PasswordError;
@@ -69,9 +70,9 @@ public abstract class CommandContext<T extends CommandContext<T>> {
         return self();
     }
 
-    /** For the tool, any password exchange and the child's start together; default 30 s. */
+    /** For the tool, any password exchange and the child's start together; default 30 s. Must be positive. */
     public T connectTimeout(Duration timeout) {
-        this.connectTimeout = timeout;
+        this.connectTimeout = ConnectionMethod.positive("the connect timeout", timeout);
         return self();
     }
 

@@ -1,5 +1,6 @@
 package dev.jitogen.plugins.command;
 
+import dev.jitogen.core.ChildEnvironment;
 import dev.jitogen.core.ConnectionMethod;
 import dev.jitogen.core.Context;
 import dev.jitogen.core.Router;
@@ -52,13 +53,13 @@ public abstract class CommandMethod implements ConnectionMethod {
         return c.connect(router);
     }
 
-    /** The password named by {@code --password-env}, or null. */
+    /**
+     * The password named by {@code --password-env}, or null. The variable is withheld from every process started
+     * afterwards ({@link ChildEnvironment}).
+     */
     protected static String password(Map<String, String> o) {
         String var = o.get("password-env");
-        if (var == null) return null;
-        String pw = System.getenv(var);
-        if (pw == null) throw new IllegalArgumentException("environment variable " + var + " is not set");
-        return pw;
+        return var == null ? null : ChildEnvironment.readPassword(var);
     }
 
     /** A required positional option. */

@@ -81,7 +81,9 @@ public final class Setns extends ContainerContext<Setns> {
         };
         String out;
         try {
-            Process p = new ProcessBuilder(ask).redirectErrorStream(true).start();
+            ProcessBuilder builder = new ProcessBuilder(ask).redirectErrorStream(true);
+            dev.jitogen.core.ChildEnvironment.applyTo(builder.environment());
+            Process p = builder.start();
             out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
                 throw new StreamError("setns: " + String.join(" ", ask) + " failed: " + out.strip());

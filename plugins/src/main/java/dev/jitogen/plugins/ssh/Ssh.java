@@ -131,9 +131,9 @@ public final class Ssh {
         return this;
     }
 
-    /** For the TCP connection, authentication and the child's start together; default 30 s. */
+    /** For the TCP connection, authentication and the child's start together; default 30 s. Must be positive. */
     public Ssh connectTimeout(Duration timeout) {
-        this.connectTimeout = timeout;
+        this.connectTimeout = dev.jitogen.core.ConnectionMethod.positive("the connect timeout", timeout);
         return this;
     }
 

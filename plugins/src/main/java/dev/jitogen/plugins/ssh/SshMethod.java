@@ -1,5 +1,6 @@
 package dev.jitogen.plugins.ssh;
 
+import dev.jitogen.core.ChildEnvironment;
 import dev.jitogen.core.ConnectionMethod;
 import dev.jitogen.core.Context;
 import dev.jitogen.core.Router;
@@ -59,7 +60,10 @@ public final class SshMethod implements ConnectionMethod {
             try {
                 port = Integer.parseInt(dest.substring(colon + 1));
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("bad port in " + o.get("destination"));
+                port = -1;
+            }
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("bad port in " + o.get("destination") + ": a port is 1 to 65535");
             }
             dest = dest.substring(0, colon);
         }
@@ -68,11 +72,7 @@ public final class SshMethod implements ConnectionMethod {
         if (port > 0) ssh.port(port);
         if (o.containsKey("identity")) ssh.identityFile(Path.of(o.get("identity")));
         if (o.containsKey("identities-only")) ssh.identitiesOnly(true);
-        if (o.containsKey("password-env")) {
-            String pw = System.getenv(o.get("password-env"));
-            if (pw == null) throw new IllegalArgumentException("environment variable " + o.get("password-env") + " is not set");
-            ssh.password(pw);
-        }
+        if (o.containsKey("password-env")) ssh.password(ChildEnvironment.readPassword(o.get("password-env")));
         if (o.containsKey("check-host-keys")) {
             try {
                 ssh.checkHostKeys(HostKeyPolicy.valueOf(o.get("check-host-keys").toUpperCase(Locale.ROOT)));
