@@ -202,18 +202,7 @@ class DecodeFuzzTest {
         values.add(new Object[]{"é", 'c', (byte) 1, (short) 2, 3L, 4.5f, 6.5d, true, null, new String[]{"s", null}});
         values.add(new PriorityQueue<>(List.of(5, 1, 3)));
         values.add(new ArrayList<>(Arrays.asList(null, null, null)));
-        Set<Object> root = new HashSet<>(), s1 = root, s2 = new HashSet<>(); // nested sets, 12 levels
-        for (int i = 0; i < 12; i++) {
-            Set<Object> t1 = new HashSet<>(), t2 = new HashSet<>();
-            t1.add("x");
-            s1.add(t1);
-            s1.add(t2);
-            s2.add(t1);
-            s2.add(t2);
-            s1 = t1;
-            s2 = t2;
-        }
-        values.add(root);
+        values.add(dev.jitogen.core.fixtures.NestedSets.of(12, () -> "x"));
         List<List<Integer>> colliding = new ArrayList<>();
         for (int k = 1; k <= 200; k++) colliding.add(new ArrayList<>(List.of(k, -31 * k)));
         values.add(colliding);

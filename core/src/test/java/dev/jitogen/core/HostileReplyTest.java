@@ -67,17 +67,7 @@ class HostileReplyTest {
     void nestedSetsThatWouldHashForeverAreRefused() {
         // SerialDOS: two sets per level, each holding both sets of the level below; ~1.3 KB, but hashing the
         // outermost set visits 2^100 sets
-        Set<Object> root = new HashSet<>(), s1 = root, s2 = new HashSet<>();
-        for (int i = 0; i < 100; i++) {
-            Set<Object> t1 = new HashSet<>(), t2 = new HashSet<>();
-            t1.add("x");
-            s1.add(t1);
-            s1.add(t2);
-            s2.add(t1);
-            s2.add(t2);
-            s1 = t1;
-            s2 = t2;
-        }
+        Set<Object> root = dev.jitogen.core.fixtures.NestedSets.of(100, () -> "x");
         byte[] payload = router.encode(Receiver.VALUE, root);
         assertTrue(payload.length < 4096, payload.length + " bytes");
         Receiver<Object> r = reply(payload, false);

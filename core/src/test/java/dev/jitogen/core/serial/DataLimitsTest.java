@@ -151,20 +151,8 @@ class DataLimitsTest {
                 e.getMessage());
     }
 
-    /** Two sets per level, each holding both sets of the level below: hashing the top visits 2^levels leaves. */
     private static Set<Object> nestedSets(int levels) {
-        Set<Object> root = new HashSet<>(), s1 = root, s2 = new HashSet<>();
-        for (int i = 0; i < levels; i++) {
-            Set<Object> t1 = new HashSet<>(), t2 = new HashSet<>();
-            t1.add(new Leaf());
-            s1.add(t1);
-            s1.add(t2);
-            s2.add(t1);
-            s2.add(t2);
-            s1 = t1;
-            s2 = t2;
-        }
-        return root;
+        return dev.jitogen.core.fixtures.NestedSets.of(levels, Leaf::new);
     }
 
     @Test
