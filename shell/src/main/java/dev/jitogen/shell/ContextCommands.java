@@ -59,12 +59,15 @@ final class ContextCommands {
             table.forEach((id, via) -> shell.hard("|  " + (id < 0 ? "*" : "context " + id) + " -> " + ContextOutput.escape(String.valueOf(via))));
             return true;
         });
-        shell.add("on", "/on CTX[,CTX...]|all EXPR", "evaluate EXPR (or a statement) in each context in parallel",
+        shell.add("on", "/on CTX[,CTX...]|all|@PATTERN EXPR", "evaluate EXPR (or a statement) in each context in parallel",
                 "Results print as they arrive under each context's name (text raw, more lines indented); a "
-                        + "statement prints only what it prints. A summary follows; /stack shows each failure.", this::on);
-        shell.add("sh", "/sh CTX[,CTX...]|all COMMAND...", "run a shell command in each context in parallel",
+                        + "statement prints only what it prints. A summary follows; /stack shows each failure.\n"
+                        + "@PATTERN: the inventory hosts opened with /connect that an Ansible pattern selects (@web, "
+                        + "@web:!web3).", this::on);
+        shell.add("sh", "/sh CTX[,CTX...]|all|@PATTERN COMMAND...", "run a shell command in each context in parallel",
                 "COMMAND runs through /bin/sh -c. Each context's stdout and stderr print under its name, then its "
-                        + "exit status. In a script, a non-zero exit anywhere fails the script.", this::sh);
+                        + "exit status. In a script, a non-zero exit anywhere fails the script.\n"
+                        + "@PATTERN: the inventory hosts opened with /connect that an Ansible pattern selects.", this::sh);
         shell.add("stats", "/stats", "class-serving counters", "", args -> {
             Stats s = session.router().stats();
             shell.hard(String.format(Locale.ROOT, "|  %d requests, %.3f s, %d classes (%d bytes) sent, %d refused, %d not found",
@@ -77,11 +80,18 @@ final class ContextCommands {
             }
             return true;
         });
-        shell.add("disconnect", "/disconnect CTX", "shut a context down (its name can be used again)", "", args -> {
-            close(args, false);
-            shell.fluff("|  disconnected " + args);
-            return true;
-        });
+        shell.add("disconnect", "/disconnect CTX|@PATTERN", "shut a context down (its name can be used again)",
+                "@PATTERN: every opened inventory host the pattern selects.", args -> {
+                    if (args.startsWith("@")) {
+                        List<String> names = session.targets(args);
+                        for (String n : names) close(n, false);
+                        shell.fluff("|  disconnected " + names.size() + (names.size() == 1 ? " host" : " hosts"));
+                        return true;
+                    }
+                    close(args, false);
+                    shell.fluff("|  disconnected " + args);
+                    return true;
+                });
         shell.add("stop", "/stop CTX", "kill a context at once, even one stuck in a call (its name can be used again)",
                 "For a context still busy with a call that ignores interruption (Ctrl-C).", args -> {
                     close(args, true);

@@ -47,10 +47,12 @@ final class Interactive {
 
     private Interactive() {}
 
-    static int run() throws IOException {
+    /** @param inventory the inventory files given with {@code -i} (else {@code JITOGEN_INVENTORY}'s are used) */
+    static int run(List<Path> inventory) throws IOException {
         Deferred early = new Deferred();
         // built first: JShell warms on another core while the terminal and line reader are set up
         Shell shell = new Shell(early);
+        shell.loadInventory(inventory.isEmpty() ? FleetCommands.fromEnvironment() : inventory);
         Terminal terminal = TerminalBuilder.builder().system(true).providers("jni,exec").build();
         boolean color = System.getenv("NO_COLOR") == null && !Terminal.TYPE_DUMB.equals(terminal.getType())
                 && !Terminal.TYPE_DUMB_COLOR.equals(terminal.getType());

@@ -22,8 +22,9 @@ public final class Main implements Callable<Integer> {
     public static void main(String[] args) throws Exception {
         SSHD_LOG.setLevel(java.util.logging.Level.WARNING);
         if (args.length == 0) { // the common case, without picocli's start-up cost
-            System.exit(stdinIsTerminal() ? Interactive.run()
-                    : Script.runPiped(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8), STDOUT));
+            System.exit(stdinIsTerminal() ? Interactive.run(List.of())
+                    : Script.runPiped(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8),
+                    List.of(), STDOUT));
         }
         CommandLine cl = new CommandLine(new Main());
         cl.setParameterExceptionHandler((e, a) -> {
@@ -34,9 +35,17 @@ public final class Main implements Callable<Integer> {
         System.exit(cl.execute(args));
     }
 
+    @CommandLine.Option(names = {"-i", "--inventory"}, paramLabel = "FILE", description = "Ansible inventory file "
+            + "(INI or YAML) for /connect and @PATTERN; may be repeated (default: $JITOGEN_INVENTORY)")
+    List<Path> inventory = new java.util.ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
-        return Interactive.run();
+        if (!stdinIsTerminal()) {
+            return Script.runPiped(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8),
+                    inventory, STDOUT);
+        }
+        return Interactive.run(inventory);
     }
 
     /** Prints on standard output, whole lines at a time, from any thread. */
@@ -73,9 +82,13 @@ public final class Main implements Callable<Integer> {
                 + "jshell's normal feedback: a transcript")
         boolean echo;
 
+        @CommandLine.Option(names = {"-i", "--inventory"}, paramLabel = "FILE", description = "Ansible inventory "
+                + "file; may be repeated (default: $JITOGEN_INVENTORY)")
+        List<Path> inventory = new java.util.ArrayList<>();
+
         @Override
         public Integer call() {
-            return Script.run(files, STDOUT, echo);
+            return Script.run(files, inventory, STDOUT, echo);
         }
     }
 

@@ -173,7 +173,7 @@ final class HostPattern {
                 bestDistance = d;
             }
         }
-        return best != null && bestDistance <= Math.max(2, term.length() / 3) ? "; did you mean " + best + "?" : "";
+        return best != null && bestDistance <= Math.max(2, term.length() / 3) ? " (did you mean " + best + "?)" : "";
     }
 
     private static int distance(String a, String b) {

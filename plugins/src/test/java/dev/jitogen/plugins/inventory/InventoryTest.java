@@ -157,7 +157,7 @@ class InventoryTest {
     void anUnknownGroupOrHostInAPatternIsAnErrorThatSuggestsTheNearestName() {
         Inventory inv = sample("hosts.ini");
         InventoryError e = assertThrows(InventoryError.class, () -> inv.select("webb:db"));
-        assertEquals("no host or group called webb in src/test/resources/inventory/hosts.ini; did you mean web?; "
+        assertEquals("no host or group called webb in src/test/resources/inventory/hosts.ini (did you mean web?); "
                 + "groups: all, ungrouped, web, db, prod, staging", e.getMessage());
         assertThrows(InventoryError.class, () -> inv.select("web:!web9"), "a typo in an exclusion is not ignored");
         assertTrue(assertThrows(InventoryError.class, () -> inv.select("nomatch*")).getMessage()
