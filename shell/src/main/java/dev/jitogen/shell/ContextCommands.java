@@ -184,14 +184,26 @@ final class ContextCommands {
         List<String> names = session.targets(args.substring(0, space));
         String expr = args.substring(space + 1).strip();
         String list = names.stream().map(n -> "\"" + n + "\"").collect(Collectors.joining(", "));
+        boolean ok = evalRemote(shell, shell.sessionRef() + ".on(java.util.List.of(" + list + "), ", expr);
+        keepFailures();
+        return ok;
+    }
+
+    /**
+     * Evaluates, as a hidden snippet, {@code call} followed by a lambda running {@code expr} (an expression, or
+     * else a statement) and {@code , isVoid)}: {@code call} is a method of the session taking
+     * {@code (RemoteCallable<Object>, boolean)} last and returning true on success. Prints what the compiler says
+     * of {@code expr}, or what the snippet threw. Shell thread, with JShell's lock held.
+     */
+    static boolean evalRemote(Shell shell, String call, String expr) {
         JShell js = shell.jshell();
         String type = js.sourceCodeAnalysis().analyzeType(expr, expr.length());
         boolean isVoid = "void".equals(type) || type == null && !js.sourceCodeAnalysis()
                 .analyzeCompletion(expr + ";").completeness().isComplete();
-        String head = shell.sessionRef() + ".on(java.util.List.of(" + list + "), (dev.jitogen.core.RemoteCallable<Object>) () -> ";
-        String call = isVoid ? head + "{ " + expr + (expr.endsWith(";") || expr.endsWith("}") ? "" : ";") + " return null; }, true);"
+        String head = call + "(dev.jitogen.core.RemoteCallable<Object>) () -> ";
+        String source = isVoid ? head + "{ " + expr + (expr.endsWith(";") || expr.endsWith("}") ? "" : ";") + " return null; }, true);"
                 : head + "(" + expr + "), false);";
-        List<SnippetEvent> events = shell.evalHidden(call);
+        List<SnippetEvent> events = shell.evalHidden(source);
         if (!isVoid && events.stream().anyMatch(e -> e.status() == Snippet.Status.REJECTED)) {
             // perhaps a statement after all (analyzeType knows expressions only)
             events.forEach(e -> js.drop(e.snippet()));
@@ -199,14 +211,14 @@ final class ContextCommands {
             List<SnippetEvent> second = shell.evalHidden(statement);
             if (second.stream().noneMatch(e -> e.status() == Snippet.Status.REJECTED)) {
                 events = second;
-                call = statement;
+                source = statement;
             } else {
                 second.forEach(e -> js.drop(e.snippet()));
             }
         }
         boolean ok = true;
-        String wrapped = call;
-        int offset = call.indexOf(expr);
+        String wrapped = source;
+        int offset = source.indexOf(expr);
         for (SnippetEvent e : events) {
             if (e.status() == Snippet.Status.REJECTED) {
                 js.diagnostics(e.snippet()).forEach(d -> Feedback.diagnostic(d, wrapped, offset, expr).forEach(shell::error));
@@ -219,7 +231,6 @@ final class ContextCommands {
             }
             js.drop(e.snippet());
         }
-        keepFailures();
         return ok;
     }
 

@@ -188,8 +188,10 @@ final class FleetCommands {
 
     /** One line saying why a host failed: the error's own words, without a stack. */
     static String oneLine(Throwable e) {
-        String m = e instanceof InventoryError || e instanceof IllegalArgumentException
-                || e instanceof dev.jitogen.core.JitogenError ? e.getMessage() : Fleet.message(e);
+        // a call's error without its "[context]" prefix: the line is the host's already
+        String m = e instanceof dev.jitogen.core.CallError ? Fleet.message(e)
+                : e instanceof IllegalArgumentException || e instanceof dev.jitogen.core.JitogenError ? e.getMessage()
+                : Fleet.message(e);
         if (m == null) m = e.getClass().getSimpleName();
         return ContextOutput.escape(m.replace('\n', ' '));
     }

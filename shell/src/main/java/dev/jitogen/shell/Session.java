@@ -421,6 +421,31 @@ public final class Session {
         });
     }
 
+    /** What {@link #hold} was given last, for the one-shot {@code jitogen on}. Guarded by this. */
+    private RemoteCallable<?> held;
+    private boolean heldIsVoid;
+
+    /**
+     * Keeps a lambda made by a hidden snippet, for Java code of the shell's to call in contexts itself (the one-shot
+     * {@code jitogen on} does, with its own output). Returns true, as {@link #on} does on success.
+     */
+    public synchronized boolean hold(RemoteCallable<?> fn, boolean isVoid) {
+        held = fn;
+        heldIsVoid = isVoid;
+        return true;
+    }
+
+    /** The lambda {@link #hold} kept, then forgotten; null if none. */
+    synchronized RemoteCallable<?> takeHeld() {
+        RemoteCallable<?> fn = held;
+        held = null;
+        return fn;
+    }
+
+    synchronized boolean heldIsVoid() {
+        return heldIsVoid;
+    }
+
     // ---- /sh ------------------------------------------------------------------------------------------------------
 
     /**
