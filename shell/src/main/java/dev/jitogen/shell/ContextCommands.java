@@ -84,7 +84,12 @@ final class ContextCommands {
                 "@PATTERN: every opened inventory host the pattern selects.", args -> {
                     if (args.startsWith("@")) {
                         List<String> names = session.targets(args);
-                        for (String n : names) close(n, false);
+                        // a context's shutdown waits for it to exit: a fleet's, side by side
+                        Fleet.bounded(shell.out, "disconnecting", names, FleetCommands.DEFAULT_FORKS, n -> {
+                            session.shutdown(n, false);
+                            return n;
+                        }, o -> {});
+                        for (String n : names) shell.startup.forget(n); // JShell's: this thread
                         shell.fluff("|  disconnected " + names.size() + (names.size() == 1 ? " host" : " hosts"));
                         return true;
                     }
