@@ -152,12 +152,18 @@ final class FleetCommands {
         } catch (InterruptedException e) {
             interrupted = true;
         }
-        // the variables, on this thread (JShell's), for every host that opened, even after Ctrl-C
+        // the variables, on this thread (JShell's), for every host that opened, even after Ctrl-C: the Ctrl-C was
+        // for the opening, which has stopped, not for this bookkeeping
+        if (interrupted) shell.execution.clearStop();
         List<String> opened = new ArrayList<>();
         for (InventoryHost h : toOpen) {
             String name = session.contextNameOf(h.name());
             if (session.isLive(name) && session.hostOf(name) != null) {
-                shell.startup.define(name);
+                try {
+                    shell.startup.define(name);
+                } catch (RuntimeException e) {
+                    shell.error("|  " + h.name() + " is open as context " + name + ", but " + e.getMessage());
+                }
                 opened.add(name);
             }
         }

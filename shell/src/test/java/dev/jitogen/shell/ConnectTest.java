@@ -117,6 +117,23 @@ class ConnectTest extends ShellTestSupport {
 
     @Test
     @Order(6)
+    void aHostsAddressMayBeAnSshConfigAlias() throws Exception {
+        Path config = sshd.dir.resolve("ssh_config");
+        Files.writeString(config, "Host fleet-alias\n  HostName 127.0.0.1\n  Port " + sshd.port + "\n  IdentityFile "
+                + sshd.userKey + "\n");
+        Path hosts = sshd.dir.resolve("alias.ini");
+        Files.writeString(hosts, "aliased ansible_host=fleet-alias\n");
+        dev.jitogen.plugins.inventory.InventoryHost h = dev.jitogen.plugins.inventory.Inventory.load(hosts).host("aliased");
+        try (dev.jitogen.core.Router router = dev.jitogen.core.Router.create()) {
+            dev.jitogen.core.Context c = h.ssh().configFile(config)
+                    .checkHostKeys(dev.jitogen.plugins.ssh.HostKeyPolicy.IGNORE).connect(router);
+            assertEquals("aliased", c.name());
+            assertEquals(42, c.call(() -> 6 * 7));
+        }
+    }
+
+    @Test
+    @Order(7)
     void disconnectAtPatternClosesTheHostsAndTheirLoginContexts() {
         run("/disconnect @all");
         String tree = run("/contexts");
