@@ -30,6 +30,7 @@ class FleetScaleTest extends ShellTestSupport {
 
     @BeforeAll
     static void fleet() throws Exception {
+        if (!Boolean.getBoolean("jitogen.scale")) System.out.println("FleetScaleTest skipped: run with -Djitogen.scale=true");
         assumeTrue(Boolean.getBoolean("jitogen.scale"), "a hundred SSH contexts: run with -Djitogen.scale=true");
         assumeTrue(LoopbackSshd.binary() != null, "no sshd binary");
         sshd = new LoopbackSshd();
