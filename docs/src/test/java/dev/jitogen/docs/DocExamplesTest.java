@@ -48,7 +48,7 @@ class DocExamplesTest {
         } else {
             name = "Snippet" + e.index();
             source = "import dev.jitogen.core.*;\nimport dev.jitogen.plugins.ssh.*;\nimport dev.jitogen.plugins.become.*;\n"
-                    + "import dev.jitogen.plugins.container.*;\nimport java.util.*;\n"
+                    + "import dev.jitogen.plugins.container.*;\nimport dev.jitogen.plugins.inventory.*;\nimport java.util.*;\n"
                     + "import java.time.*;\nimport java.nio.file.*;\nimport java.util.stream.*;\n"
                     + "class " + name + " { static void run(" + (source.contains("Router router") ? "" : "Router router")
                     + ") throws Exception {\n" + source + "\n} }\n";
@@ -65,7 +65,8 @@ class DocExamplesTest {
 
     @Test
     void everyJavaExampleCompiles() throws Exception {
-        for (String page : List.of("getting-started.md", "how-it-works.md", "ssh.md", "connection-methods.md", "security.md")) {
+        for (String page : List.of("getting-started.md", "how-it-works.md", "ssh.md", "connection-methods.md", "security.md",
+                "inventory.md")) {
             for (Example e : examples(page)) {
                 Path dir = Files.createTempDirectory("doc-example");
                 compile(e, dir).close();
@@ -119,6 +120,62 @@ class DocExamplesTest {
         assertTrue(out.contains("2 ok, 0 failed"), out);
         assertTrue(out.contains("[box2]  exit 0"), out);
         assertTrue(out.contains("└─ box2"), out);
+    }
+
+    /** The blocks of one kind ({@code ini}, {@code jsh}, {@code sh}) in a section of a page, in order. */
+    private static List<String> blocks(String page, String section, String kind) throws Exception {
+        String text = Files.readString(Path.of(page));
+        int start = text.indexOf("\n## " + section + "\n");
+        assertTrue(start >= 0, page + " has a section " + section);
+        int end = text.indexOf("\n## ", start + 4);
+        Matcher m = Pattern.compile("```" + kind + "\\n(.*?)```", Pattern.DOTALL)
+                .matcher(text.substring(start, end < 0 ? text.length() : end));
+        List<String> out = new ArrayList<>();
+        while (m.find()) out.add(m.group(1));
+        return out;
+    }
+
+    /** Runs the launcher's main in a JVM of its own, in {@code dir}; returns its exit status and what it printed. */
+    private static String[] jitogen(Path dir, List<String> args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "dev.jitogen.shell.Main"));
+        cmd.addAll(args);
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        return new String[]{Integer.toString(p.waitFor()), out};
+    }
+
+    /** A line of a ```sh block as the shell splits it: words, with 'single quotes' keeping spaces. */
+    private static List<String> shellWords(String line) {
+        List<String> words = new ArrayList<>();
+        Matcher m = Pattern.compile("'([^']*)'|(\\S+)").matcher(line);
+        while (m.find()) words.add(m.group(1) != null ? m.group(1) : m.group(2));
+        return words;
+    }
+
+    @Test
+    void theInventoryPagesLocalFleetRunsAsThePageSays() throws Exception {
+        Path dir = Files.createTempDirectory("doc-inventory");
+        Files.writeString(dir.resolve("hosts"), blocks("inventory.md", "Try it on this machine", "ini").get(0));
+        Files.writeString(dir.resolve("session.jsh"), blocks("inventory.md", "Try it on this machine", "jsh").get(0));
+        String[] session = jitogen(dir, List.of("run", "-i", "hosts", "--echo", "session.jsh"));
+        assertEquals("0", session[0], session[1]);
+        assertTrue(session[1].contains("3 connected, 0 failed in "), session[1]);
+        assertTrue(session[1].matches("(?s).*\\[web1] pid \\d+.*\\[web2] pid \\d+.*|(?s).*\\[web2] pid \\d+.*\\[web1] pid \\d+.*"), session[1]);
+        assertTrue(session[1].contains("[db1]  hello from ") && !session[1].contains("[web2] hello"), session[1]);
+        assertTrue(session[1].contains("==> true"), session[1]);
+        assertTrue(session[1].contains("|  disconnected 3 hosts"), session[1]);
+
+        List<String> commands = blocks("inventory.md", "Try it on this machine", "sh").get(0).lines().toList();
+        assertEquals(2, commands.size(), commands.toString());
+        String[] sh = jitogen(dir, shellWords(commands.get(0)).subList(1, shellWords(commands.get(0)).size()));
+        assertEquals("0", sh[0], sh[1]);
+        assertTrue(sh[1].contains("[web1] 42\n[web1] exit 0") && sh[1].contains("[web2] 42\n[web2] exit 0"), sh[1]);
+        String[] on = jitogen(dir, shellWords(commands.get(1)).subList(1, shellWords(commands.get(1)).size()));
+        assertEquals("0", on[0], on[1]);
+        for (String h : List.of("web1", "web2", "db1")) {
+            assertTrue(on[1].matches("(?s).*\\{\"host\":\"" + h + "\",\"ok\":true,\"value\":true,\"error\":null,\"ms\":\\d+}.*"), on[1]);
+        }
     }
 
     @Test

@@ -59,12 +59,15 @@ final class ContextCommands {
             table.forEach((id, via) -> shell.hard("|  " + (id < 0 ? "*" : "context " + id) + " -> " + ContextOutput.escape(String.valueOf(via))));
             return true;
         });
-        shell.add("on", "/on CTX[,CTX...]|all EXPR", "evaluate EXPR (or a statement) in each context in parallel",
+        shell.add("on", "/on CTX[,CTX...]|all|@PATTERN EXPR", "evaluate EXPR (or a statement) in each context in parallel",
                 "Results print as they arrive under each context's name (text raw, more lines indented); a "
-                        + "statement prints only what it prints. A summary follows; /stack shows each failure.", this::on);
-        shell.add("sh", "/sh CTX[,CTX...]|all COMMAND...", "run a shell command in each context in parallel",
+                        + "statement prints only what it prints. A summary follows; /stack shows each failure.\n"
+                        + "@PATTERN: the inventory hosts opened with /connect that an Ansible pattern selects (@web, "
+                        + "@web:!web3).", this::on);
+        shell.add("sh", "/sh CTX[,CTX...]|all|@PATTERN COMMAND...", "run a shell command in each context in parallel",
                 "COMMAND runs through /bin/sh -c. Each context's stdout and stderr print under its name, then its "
-                        + "exit status. In a script, a non-zero exit anywhere fails the script.", this::sh);
+                        + "exit status. In a script, a non-zero exit anywhere fails the script.\n"
+                        + "@PATTERN: the inventory hosts opened with /connect that an Ansible pattern selects.", this::sh);
         shell.add("stats", "/stats", "class-serving counters", "", args -> {
             Stats s = session.router().stats();
             shell.hard(String.format(Locale.ROOT, "|  %d requests, %.3f s, %d classes (%d bytes) sent, %d refused, %d not found",
@@ -77,11 +80,23 @@ final class ContextCommands {
             }
             return true;
         });
-        shell.add("disconnect", "/disconnect CTX", "shut a context down (its name can be used again)", "", args -> {
-            close(args, false);
-            shell.fluff("|  disconnected " + args);
-            return true;
-        });
+        shell.add("disconnect", "/disconnect CTX|@PATTERN", "shut a context down (its name can be used again)",
+                "@PATTERN: every opened inventory host the pattern selects.", args -> {
+                    if (args.startsWith("@")) {
+                        List<String> names = session.targets(args);
+                        // a context's shutdown waits for it to exit: a fleet's, side by side
+                        Fleet.bounded(shell.out, "disconnecting", names, FleetCommands.DEFAULT_FORKS, n -> {
+                            session.shutdown(n, false);
+                            return n;
+                        }, o -> {});
+                        for (String n : names) shell.startup.forget(n); // JShell's: this thread
+                        shell.fluff("|  disconnected " + names.size() + (names.size() == 1 ? " host" : " hosts"));
+                        return true;
+                    }
+                    close(args, false);
+                    shell.fluff("|  disconnected " + args);
+                    return true;
+                });
         shell.add("stop", "/stop CTX", "kill a context at once, even one stuck in a call (its name can be used again)",
                 "For a context still busy with a call that ignores interruption (Ctrl-C).", args -> {
                     close(args, true);
@@ -174,14 +189,26 @@ final class ContextCommands {
         List<String> names = session.targets(args.substring(0, space));
         String expr = args.substring(space + 1).strip();
         String list = names.stream().map(n -> "\"" + n + "\"").collect(Collectors.joining(", "));
+        boolean ok = evalRemote(shell, shell.sessionRef() + ".on(java.util.List.of(" + list + "), ", expr);
+        keepFailures();
+        return ok;
+    }
+
+    /**
+     * Evaluates, as a hidden snippet, {@code call} followed by a lambda running {@code expr} (an expression, or
+     * else a statement) and {@code , isVoid)}: {@code call} is a method of the session taking
+     * {@code (RemoteCallable<Object>, boolean)} last and returning true on success. Prints what the compiler says
+     * of {@code expr}, or what the snippet threw. Shell thread, with JShell's lock held.
+     */
+    static boolean evalRemote(Shell shell, String call, String expr) {
         JShell js = shell.jshell();
         String type = js.sourceCodeAnalysis().analyzeType(expr, expr.length());
         boolean isVoid = "void".equals(type) || type == null && !js.sourceCodeAnalysis()
                 .analyzeCompletion(expr + ";").completeness().isComplete();
-        String head = shell.sessionRef() + ".on(java.util.List.of(" + list + "), (dev.jitogen.core.RemoteCallable<Object>) () -> ";
-        String call = isVoid ? head + "{ " + expr + (expr.endsWith(";") || expr.endsWith("}") ? "" : ";") + " return null; }, true);"
+        String head = call + "(dev.jitogen.core.RemoteCallable<Object>) () -> ";
+        String source = isVoid ? head + "{ " + expr + (expr.endsWith(";") || expr.endsWith("}") ? "" : ";") + " return null; }, true);"
                 : head + "(" + expr + "), false);";
-        List<SnippetEvent> events = shell.evalHidden(call);
+        List<SnippetEvent> events = shell.evalHidden(source);
         if (!isVoid && events.stream().anyMatch(e -> e.status() == Snippet.Status.REJECTED)) {
             // perhaps a statement after all (analyzeType knows expressions only)
             events.forEach(e -> js.drop(e.snippet()));
@@ -189,14 +216,14 @@ final class ContextCommands {
             List<SnippetEvent> second = shell.evalHidden(statement);
             if (second.stream().noneMatch(e -> e.status() == Snippet.Status.REJECTED)) {
                 events = second;
-                call = statement;
+                source = statement;
             } else {
                 second.forEach(e -> js.drop(e.snippet()));
             }
         }
         boolean ok = true;
-        String wrapped = call;
-        int offset = call.indexOf(expr);
+        String wrapped = source;
+        int offset = source.indexOf(expr);
         for (SnippetEvent e : events) {
             if (e.status() == Snippet.Status.REJECTED) {
                 js.diagnostics(e.snippet()).forEach(d -> Feedback.diagnostic(d, wrapped, offset, expr).forEach(shell::error));
@@ -209,7 +236,6 @@ final class ContextCommands {
             }
             js.drop(e.snippet());
         }
-        keepFailures();
         return ok;
     }
 

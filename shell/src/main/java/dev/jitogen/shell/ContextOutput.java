@@ -25,7 +25,9 @@ final class ContextOutput {
 
     static Handler install(Shell.Printer out) {
         LogManager.getLogManager().reset();
-        SSHD_LOG.setLevel(Level.WARNING); // MINA's INFO lines are not for an operator
+        // MINA's INFO lines are not for an operator, and its warnings about a failed connection repeat the error that
+        // the connection throws (a fleet with a hundred unknown host keys would print two hundred lines)
+        SSHD_LOG.setLevel(Level.SEVERE);
         Handler h = new Handler() {
             @Override
             public void publish(LogRecord r) {

@@ -14,15 +14,19 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
  * One call in many contexts at once, for {@code /on} and {@code /sh}: each result printed under its context's
  * label as it arrives, a progress line while some are pending, and a summary ({@code 2 ok, 1 failed in 0.31 s}).
+ * And work on many hosts with at most N at a time ({@link #bounded}), for {@code /connect} and the one-shot
+ * {@code jitogen on} and {@code jitogen sh}.
  *
  * <p>Threads: {@link #fanOut} runs on the shell thread and waits there (Ctrl-C interrupts it, which cancels the
  * calls still pending); one waiter thread per target (at most 64) takes each reply and prints it through the
- * thread-safe printer.
+ * thread-safe printer. {@link #bounded} runs the work on N fork threads of its own and its callback on the
+ * calling thread.
  */
 final class Fleet {
     private Fleet() {}
@@ -101,6 +105,81 @@ final class Fleet {
         }
     }
 
+    /** What became of one item of {@link #bounded}: the work's value, or what it threw; how long it took. */
+    record Outcome<T, R>(T item, R value, Throwable error, long nanos) {
+        boolean ok() {
+            return error == null;
+        }
+
+        long millis() {
+            return nanos / 1_000_000;
+        }
+    }
+
+    /**
+     * Runs {@code work} for every item, at most {@code forks} at a time (as Ansible's forks), each on a fork thread
+     * of its own, and hands each outcome to {@code onEach} on the calling thread as it comes. A progress line says
+     * how many are done, failed and pending. One item's failure never stops the others.
+     *
+     * @param verb what the progress line calls the work ("connecting")
+     * @return every outcome, in the order they came
+     * @throws InterruptedException if the calling thread is interrupted (Ctrl-C): items not started never start,
+     *                              and those running are interrupted and given a few seconds to end
+     */
+    static <T, R> List<Outcome<T, R>> bounded(Shell.Printer print, String verb, List<T> items, int forks,
+                                               Function<T, R> work, Consumer<Outcome<T, R>> onEach)
+            throws InterruptedException {
+        if (forks < 1) throw new IllegalArgumentException("--forks must be at least 1, not " + forks);
+        List<Outcome<T, R>> out = new ArrayList<>();
+        if (items.isEmpty()) return out;
+        long start = System.nanoTime();
+        java.util.concurrent.atomic.AtomicInteger threads = new java.util.concurrent.atomic.AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(forks, items.size()), r -> {
+            Thread t = new Thread(r, "jitogen-fork-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            CompletionService<Outcome<T, R>> done = new ExecutorCompletionService<>(pool);
+            for (T item : items) {
+                done.submit(() -> {
+                    long t0 = System.nanoTime();
+                    try {
+                        return new Outcome<>(item, work.apply(item), null, System.nanoTime() - t0);
+                    } catch (RuntimeException | Error e) {
+                        return new Outcome<>(item, null, e, System.nanoTime() - t0);
+                    }
+                });
+            }
+            int ok = 0, failed = 0;
+            while (ok + failed < items.size()) {
+                Future<Outcome<T, R>> f = done.poll(250, TimeUnit.MILLISECONDS);
+                if (f == null) {
+                    print.progress(verb + ": " + ok + " done, " + failed + " failed, " + (items.size() - ok - failed)
+                            + " pending, " + seconds(start) + " s");
+                    continue;
+                }
+                Outcome<T, R> o;
+                try {
+                    o = f.get();
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException(e.getCause()); // the task catches what work throws
+                }
+                if (o.ok()) ok++;
+                else failed++;
+                out.add(o);
+                onEach.accept(o);
+            }
+            return out;
+        } catch (InterruptedException e) {
+            pool.shutdownNow();
+            pool.awaitTermination(10, TimeUnit.SECONDS);
+            throw e;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     /** A value under a label: its first line after the label, the others indented to line up with it. */
     static String block(String label, String text) {
         String pad = " ".repeat(label.length());
@@ -113,12 +192,12 @@ final class Fleet {
         return b.toString();
     }
 
-    private static String message(Throwable e) {
+    static String message(Throwable e) {
         if (e instanceof CallError c) return c.remoteClassName() + (c.remoteMessage() != null ? ": " + c.remoteMessage() : "");
         return e.getClass().getSimpleName() + ": " + e.getMessage();
     }
 
-    private static String seconds(long start) {
+    static String seconds(long start) {
         return String.format(java.util.Locale.ROOT, "%.2f", (System.nanoTime() - start) / 1e9);
     }
 

@@ -18,13 +18,11 @@ import org.jline.utils.AttributedStringBuilder;
 import org.jline.utils.AttributedStyle;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * The terminal front end: JLine line editing over a {@link Shell}. Multi-line input (an incomplete snippet
@@ -47,10 +45,12 @@ final class Interactive {
 
     private Interactive() {}
 
-    static int run() throws IOException {
+    /** @param inventory the inventory files given with {@code -i} (else {@code JITOGEN_INVENTORY}'s are used) */
+    static int run(List<Path> inventory) throws IOException {
         Deferred early = new Deferred();
         // built first: JShell warms on another core while the terminal and line reader are set up
         Shell shell = new Shell(early);
+        shell.loadInventory(inventory.isEmpty() ? FleetCommands.fromEnvironment() : inventory);
         Terminal terminal = TerminalBuilder.builder().system(true).providers("jni,exec").build();
         boolean color = System.getenv("NO_COLOR") == null && !Terminal.TYPE_DUMB.equals(terminal.getType())
                 && !Terminal.TYPE_DUMB_COLOR.equals(terminal.getType());
@@ -209,28 +209,8 @@ final class Interactive {
                         shell.commands().get(name).summary(), null, null, true));
                 return;
             }
-            String command = text.substring(1, space);
-            switch (command) {
-                case "on", "sh", "routes", "log", "disconnect", "stop" -> {
-                    for (String n : shell.session().names()) out.add(new Candidate(n));
-                    if (command.equals("on") || command.equals("sh")) {
-                        out.add(new Candidate("all"));
-                        if (!shell.session().has("local")) out.add(new Candidate("local"));
-                    }
-                }
-                case "save", "open", "env" -> completePath(line.word(), out);
-                case "set" -> {
-                    for (String v : List.of("feedback", "editor", "normal", "concise", "silent")) out.add(new Candidate(v));
-                }
-                default -> {
-                    if (shell.methods().containsKey(command)) {
-                        for (var o : shell.methods().get(command).options()) {
-                            if (o.flag() != null) out.add(new Candidate(o.flag(), o.flag(), null, o.help(), null, null, true));
-                        }
-                        out.add(new Candidate("--via", "--via", null, "start it from another context", null, null, true));
-                    }
-                }
-                case "help" -> shell.commands().keySet().forEach(n -> out.add(new Candidate(n)));
+            for (Completion.Offer o : Completion.command(shell, text, line.word(), Path.of(System.getProperty("user.home"), ".ssh"))) {
+                out.add(new Candidate(o.value(), o.value(), null, o.description(), null, null, o.complete()));
             }
             return;
         }
@@ -244,19 +224,6 @@ final class Interactive {
                 value = continuation.substring(wordStart - anchor[0]);
             } else continue;
             if (value.startsWith(word)) out.add(new Candidate(value, value, null, null, null, null, false));
-        }
-    }
-
-    private static void completePath(String word, List<Candidate> out) {
-        Path typed = Path.of(word.isEmpty() ? "." : word);
-        Path dir = word.endsWith("/") ? typed : typed.getParent() == null ? Path.of(".") : typed.getParent();
-        try (Stream<Path> files = Files.list(dir)) {
-            files.forEach(p -> {
-                String v = (word.contains("/") ? dir + "/" : "") + p.getFileName() + (Files.isDirectory(p) ? "/" : "");
-                out.add(new Candidate(v, p.getFileName().toString(), null, null, null, null, !Files.isDirectory(p)));
-            });
-        } catch (IOException ignored) {
-            // nothing to offer
         }
     }
 

@@ -43,6 +43,7 @@ final class JShellCommands {
     static boolean isReadOnly(String unit) {
         if (!Shell.isCommand(unit)) return false;
         String name = unit.substring(1).split("\\s", 2)[0];
+        if (name.equals("inventory")) return unit.strip().equals("/inventory") || unit.contains("--list-hosts"); // showing it
         return READ_ONLY.contains(name) || isRerun(name);
     }
 

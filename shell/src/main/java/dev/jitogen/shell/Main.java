@@ -10,33 +10,51 @@ import java.util.concurrent.Callable;
 
 /**
  * The {@code jitogen} launcher's entry point: with no arguments it opens the interactive shell; {@code run FILE...}
- * replays saved sessions; {@code bench} measures this machine. Runs on the JVM's main thread.
+ * replays saved sessions; {@code on} and {@code sh} run once on the hosts of an inventory; {@code bench} measures
+ * this machine. Runs on the JVM's main thread.
  */
 @Command(name = "jitogen", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Mitogen for the JVM: an interactive Java shell whose code runs in contexts (child JVMs).",
-        subcommands = {Main.Run.class, Main.BenchCommand.class})
+        subcommands = {Main.Run.class, Main.On.class, Main.Sh.class, Main.BenchCommand.class})
 public final class Main implements Callable<Integer> {
-    /** Held: java.util.logging keeps loggers weakly. MINA's INFO lines are not for the command line. */
+    /**
+     * Held: java.util.logging keeps loggers weakly. MINA's INFO lines are not for the command line, and its warnings
+     * about a failed connection repeat the error the connection throws.
+     */
     private static final java.util.logging.Logger SSHD_LOG = java.util.logging.Logger.getLogger("org.apache.sshd");
 
     public static void main(String[] args) throws Exception {
-        SSHD_LOG.setLevel(java.util.logging.Level.WARNING);
+        SSHD_LOG.setLevel(java.util.logging.Level.SEVERE);
         if (args.length == 0) { // the common case, without picocli's start-up cost
-            System.exit(stdinIsTerminal() ? Interactive.run()
-                    : Script.runPiped(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8), STDOUT));
+            System.exit(stdinIsTerminal() ? Interactive.run(List.of())
+                    : Script.runPiped(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8),
+                    List.of(), STDOUT));
         }
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line with its subcommands; a usage error prints the message and usage, and gives status 2. */
+    static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setParameterExceptionHandler((e, a) -> {
             e.getCommandLine().getErr().println("jitogen: " + e.getMessage());
             e.getCommandLine().usage(e.getCommandLine().getErr());
             return 2;
         });
-        System.exit(cl.execute(args));
+        return cl;
     }
+
+    @CommandLine.Option(names = {"-i", "--inventory"}, paramLabel = "FILE", description = "Ansible inventory file "
+            + "(INI or YAML) for /connect and @PATTERN; may be repeated (default: $JITOGEN_INVENTORY)")
+    List<Path> inventory = new java.util.ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
-        return Interactive.run();
+        if (!stdinIsTerminal()) {
+            return Script.runPiped(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8),
+                    inventory, STDOUT);
+        }
+        return Interactive.run(inventory);
     }
 
     /** Prints on standard output, whole lines at a time, from any thread. */
@@ -73,9 +91,91 @@ public final class Main implements Callable<Integer> {
                 + "jshell's normal feedback: a transcript")
         boolean echo;
 
+        @CommandLine.Option(names = {"-i", "--inventory"}, paramLabel = "FILE", description = "Ansible inventory "
+                + "file; may be repeated (default: $JITOGEN_INVENTORY)")
+        List<Path> inventory = new java.util.ArrayList<>();
+
         @Override
         public Integer call() {
-            return Script.run(files, STDOUT, echo);
+            return Script.run(files, inventory, STDOUT, echo);
+        }
+    }
+
+    /** The options of the one-shot commands. */
+    static final class FleetOptions {
+        @CommandLine.Option(names = {"-i", "--inventory"}, paramLabel = "FILE", description = "Ansible inventory "
+                + "file, INI or YAML; may be repeated (default: $JITOGEN_INVENTORY)")
+        List<Path> inventory = new java.util.ArrayList<>();
+
+        @CommandLine.Option(names = "--forks", paramLabel = "N", defaultValue = "20",
+                description = "at most N hosts at once (default ${DEFAULT-VALUE}, as Ansible's)")
+        int forks;
+
+        @CommandLine.Option(names = "--check-host-keys", paramLabel = "POLICY", defaultValue = "enforce",
+                description = "enforce (default), accept or ignore unknown and changed host keys")
+        String hostKeys;
+
+        @CommandLine.Option(names = "--json", description = "one JSON object per host and line, instead of blocks")
+        boolean json;
+
+        /** The options, or null after saying what is wrong with them. */
+        OneShot.Options parse(String pattern, String verb) {
+            try {
+                if (forks < 1) FleetCommands.forks(Integer.toString(forks));
+                return new OneShot.Options(pattern, inventory, forks, FleetCommands.policy(hostKeys), json);
+            } catch (IllegalArgumentException e) {
+                System.err.println("jitogen " + verb + ": " + e.getMessage());
+                return null;
+            }
+        }
+    }
+
+    @Command(name = "on", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Evaluate a Java expression (or run a statement) on every host PATTERN selects, as "
+                    + "`ansible PATTERN -m ...` does for a module, and print one block per host (or --json lines).",
+                    "Exit status 0 if every host succeeded, 1 if any failed, 2 on usage errors.",
+                    "Example: jitogen on web -i hosts -- 'Runtime.getRuntime().availableProcessors()'"})
+    static final class On implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "PATTERN", description = "Ansible host pattern: all, web, web:db, "
+                + "web:!web3, web:&prod, web[0:2], web*")
+        String pattern;
+
+        @Parameters(index = "1..*", arity = "1..*", paramLabel = "EXPR", description = "the Java expression, after "
+                + "--; its words are joined with spaces")
+        List<String> words;
+
+        @CommandLine.Mixin
+        FleetOptions fleet;
+
+        @Override
+        public Integer call() {
+            OneShot.Options o = fleet.parse(pattern, "on");
+            return o == null ? 2 : OneShot.on(o, String.join(" ", words), System.out, System.err);
+        }
+    }
+
+    @Command(name = "sh", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Run a command through /bin/sh -c on every host PATTERN selects, as "
+                    + "`ansible PATTERN -m shell -a CMD` does, and print one block per host (or --json lines).",
+                    "A non-zero exit counts as a failure. Exit status 0 if every host succeeded, 1 if any failed, "
+                            + "2 on usage errors.",
+                    "Example: jitogen sh web -i hosts -- uptime"})
+    static final class Sh implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "PATTERN", description = "Ansible host pattern: all, web, web:db, "
+                + "web:!web3, web:&prod, web[0:2], web*")
+        String pattern;
+
+        @Parameters(index = "1..*", arity = "1..*", paramLabel = "COMMAND", description = "the command, after --; "
+                + "its words are joined with spaces and run with /bin/sh -c")
+        List<String> words;
+
+        @CommandLine.Mixin
+        FleetOptions fleet;
+
+        @Override
+        public Integer call() {
+            OneShot.Options o = fleet.parse(pattern, "sh");
+            return o == null ? 2 : OneShot.sh(o, String.join(" ", words), System.out, System.err);
         }
     }
 

@@ -84,6 +84,11 @@ final class Script {
 
     /** Replays {@code files} in order in one shell; returns the process exit status. */
     static int run(List<Path> files, Shell.Printer out, boolean echo) {
+        return run(files, List.of(), out, echo);
+    }
+
+    /** As {@link #run(List, Shell.Printer, boolean)}, with an inventory ({@code -i}; none: JITOGEN_INVENTORY's). */
+    static int run(List<Path> files, List<Path> inventory, Shell.Printer out, boolean echo) {
         for (Path f : files) {
             if (!Files.isReadable(f)) {
                 out.println("jitogen run: cannot read " + f);
@@ -91,6 +96,7 @@ final class Script {
             }
         }
         try (Shell shell = new Shell(out, echo ? Feedback.Mode.NORMAL : Feedback.Mode.SILENT)) {
+            if (!shell.loadInventory(inventory.isEmpty() ? FleetCommands.fromEnvironment() : inventory)) return 2;
             for (Path f : files) {
                 for (Unit u : parse(Files.readString(f), shell)) {
                     if (echo) out.println("jitogen> " + u.text().stripTrailing().replace("\n", "\n   ...> "));
@@ -114,8 +120,9 @@ final class Script {
     }
 
     /** Runs snippets read from {@code in} (standard input that is not a terminal) until its end. */
-    static int runPiped(Reader in, Shell.Printer out) {
+    static int runPiped(Reader in, List<Path> inventory, Shell.Printer out) {
         try (Shell shell = new Shell(out); BufferedReader r = new BufferedReader(in)) {
+            shell.loadInventory(inventory.isEmpty() ? FleetCommands.fromEnvironment() : inventory);
             Splitter s = new Splitter(shell);
             int number = 0;
             for (String line; (line = r.readLine()) != null; ) {

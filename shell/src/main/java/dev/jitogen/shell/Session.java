@@ -6,6 +6,8 @@ import dev.jitogen.core.LocalOptions;
 import dev.jitogen.core.Receiver;
 import dev.jitogen.core.RemoteCallable;
 import dev.jitogen.core.Router;
+import dev.jitogen.plugins.inventory.Inventory;
+import dev.jitogen.plugins.inventory.InventoryHost;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,6 +47,17 @@ public final class Session {
     private volatile boolean closed;
     /** The failures of the last {@code /on} or {@code /sh}, by context name, for {@code /stack}. Guarded by this. */
     private Map<String, Throwable> lastFailures = Map.of();
+    /** The inventory {@code /connect} and {@code @PATTERN} read, or null. Guarded by this. */
+    private Inventory inventory;
+    /**
+     * The context name given to each inventory host, by inventory name: a Java identifier made from it, kept for
+     * the session so that the same host always has the same variable. Guarded by this.
+     */
+    private final Map<String, String> hostContexts = new LinkedHashMap<>();
+    /** The names of the contexts {@link #openHost} opened, while they are remembered. Guarded by this. */
+    private final Set<String> fromInventory = new java.util.HashSet<>();
+    /** The login (SSH) context of each host opened with become, by the become context's name. Guarded by this. */
+    private final Map<String, Context> logins = new java.util.HashMap<>();
 
     Session(java.util.function.Supplier<Router> makeRouter, Shell.Printer print) {
         this.makeRouter = makeRouter;
@@ -182,9 +195,19 @@ public final class Session {
         }
         if (kill) c.kill();
         else c.shutdown();
+        Context login;
+        synchronized (this) {
+            login = logins.remove(name);
+            if (login != null) closing.add(login);
+        }
+        if (login != null) { // what it started (c) is gone: it is the host's SSH hop, of no use on its own
+            if (kill) login.kill();
+            else login.shutdown();
+        }
     }
 
     private void forget(String name) {
+        fromInventory.remove(name);
         Context c = contexts.remove(name);
         if (c != null) facts.remove(c);
     }
@@ -246,8 +269,12 @@ public final class Session {
                 + " (open one with /local " + name + ")";
     }
 
-    /** The contexts a command names: a comma-separated list, or {@code all} (every open context). */
+    /**
+     * The contexts a command names: a comma-separated list, {@code all} (every open context), or
+     * {@code @PATTERN}: the opened hosts that an Ansible host pattern selects from the inventory.
+     */
     List<String> targets(String spec) {
+        if (spec.startsWith("@")) return hostTargets(spec.substring(1));
         if (spec.equals("all")) {
             List<String> live = new ArrayList<>();
             for (String n : names()) if (isLive(n)) live.add(n);
@@ -262,6 +289,106 @@ public final class Session {
         }
         if (names.isEmpty()) throw new IllegalArgumentException("name the contexts");
         return names;
+    }
+
+    // ---- inventory hosts ------------------------------------------------------------------------------------------
+
+    synchronized Inventory inventory() {
+        return inventory;
+    }
+
+    synchronized void useInventory(Inventory inventory) {
+        this.inventory = inventory;
+    }
+
+    /** The inventory, or a usage error saying how to load one. */
+    Inventory requireInventory() {
+        Inventory inv = inventory();
+        if (inv == null) {
+            throw new IllegalArgumentException("no inventory is loaded: /inventory FILE, or start with -i FILE, or set "
+                    + "JITOGEN_INVENTORY");
+        }
+        return inv;
+    }
+
+    /**
+     * The context name of inventory host {@code host}: its name made a Java identifier ({@code web-1.example.com}
+     * is {@code web_1_example_com}; a keyword or a name taken by another host gets {@code _} or a number), the
+     * same for the whole session.
+     */
+    synchronized String contextNameOf(String host) {
+        String known = hostContexts.get(host);
+        if (known != null) return known;
+        StringBuilder b = new StringBuilder();
+        for (char c : host.toCharArray()) b.append(Character.isJavaIdentifierPart(c) && c != '$' ? c : '_');
+        if (b.length() == 0 || !Character.isJavaIdentifierStart(b.charAt(0))) b.insert(0, '_');
+        String base = b.toString();
+        if (!javax.lang.model.SourceVersion.isName(base) || base.equals("router") || base.equals("local")
+                || base.equals("_")) {
+            base = base + "_"; // a keyword, or a start-up variable's name
+        }
+        String name = base;
+        for (int n = 2; hostContexts.containsValue(name); n++) name = base + "_" + n;
+        hostContexts.put(host, name);
+        return name;
+    }
+
+    /** The inventory name of the host opened as context {@code name}, or null if it is not one. */
+    synchronized String hostOf(String name) {
+        if (!fromInventory.contains(name)) return null;
+        for (Map.Entry<String, String> e : hostContexts.entrySet()) if (e.getValue().equals(name)) return e.getKey();
+        return null;
+    }
+
+    /**
+     * Opens inventory host {@code host} as context {@code name} (see {@link InventoryHost#connect}) and remembers
+     * it, with its login context if it became another user. Called on fork threads, many at once.
+     */
+    Context openHost(InventoryHost host, String name, dev.jitogen.plugins.ssh.HostKeyPolicy policy) {
+        synchronized (this) {
+            Context old = contexts.get(name);
+            if (old != null && old.isConnected()) {
+                throw new IllegalArgumentException("a context called " + name + " is open already (/disconnect "
+                        + name + " first)");
+            }
+            if (old != null) forget(name);
+        }
+        Context c = host.connect(router(), name, policy);
+        synchronized (this) {
+            if (c.via() != null && c.via().name().equals(name + ".login")) logins.put(name, c.via());
+            remember(name, c);
+            fromInventory.add(name);
+        }
+        return c;
+    }
+
+    /** The open contexts of the hosts {@code pattern} selects; says which selected hosts are not open. */
+    private List<String> hostTargets(String pattern) {
+        List<InventoryHost> hosts;
+        try {
+            hosts = requireInventory().select(pattern);
+        } catch (dev.jitogen.plugins.inventory.InventoryError e) {
+            throw new Shell.CommandFailure(e.getMessage());
+        }
+        List<String> open = new ArrayList<>(), closed = new ArrayList<>();
+        for (InventoryHost h : hosts) {
+            String name;
+            synchronized (this) {
+                name = hostContexts.get(h.name());
+            }
+            if (name != null && isLive(name) && hostOf(name) != null) open.add(name);
+            else closed.add(h.name());
+        }
+        if (open.isEmpty()) {
+            throw new Shell.CommandFailure(hosts.isEmpty() ? "pattern " + pattern + " selects no host"
+                    : "none of the " + hosts.size() + " hosts of " + pattern + " is open (/connect " + pattern + " first)");
+        }
+        if (!closed.isEmpty()) {
+            print.println("|  " + closed.size() + " of " + hosts.size() + " hosts of " + pattern + " are not open "
+                    + "(/connect " + pattern + "): " + String.join(", ", closed.size() > 10 ? closed.subList(0, 10) : closed)
+                    + (closed.size() > 10 ? ", ..." : ""));
+        }
+        return open;
     }
 
     synchronized Map<String, Throwable> lastFailures() {
@@ -292,6 +419,31 @@ public final class Session {
             if (!isVoid) print.async(Fleet.block(label, value instanceof String s ? s : Feedback.value(value)));
             return true;
         });
+    }
+
+    /** What {@link #hold} was given last, for the one-shot {@code jitogen on}. Guarded by this. */
+    private RemoteCallable<?> held;
+    private boolean heldIsVoid;
+
+    /**
+     * Keeps a lambda made by a hidden snippet, for Java code of the shell's to call in contexts itself (the one-shot
+     * {@code jitogen on} does, with its own output). Returns true, as {@link #on} does on success.
+     */
+    public synchronized boolean hold(RemoteCallable<?> fn, boolean isVoid) {
+        held = fn;
+        heldIsVoid = isVoid;
+        return true;
+    }
+
+    /** The lambda {@link #hold} kept, then forgotten; null if none. */
+    synchronized RemoteCallable<?> takeHeld() {
+        RemoteCallable<?> fn = held;
+        held = null;
+        return fn;
+    }
+
+    synchronized boolean heldIsVoid() {
+        return heldIsVoid;
     }
 
     // ---- /sh ------------------------------------------------------------------------------------------------------

@@ -108,6 +108,24 @@ public final class Shell implements AutoCloseable {
         this.host = new JShellHost(execution, ids, startup::declare);
         JShellCommands.define(this);
         ContextCommands.define(this);
+        FleetCommands.define(this);
+    }
+
+    /**
+     * Loads the inventory files given at start ({@code -i}, else {@code JITOGEN_INVENTORY}); a problem is printed,
+     * not thrown, and the shell starts without an inventory.
+     *
+     * @return false if the files could not be loaded
+     */
+    public boolean loadInventory(List<java.nio.file.Path> files) {
+        if (files.isEmpty()) return true;
+        try {
+            session.useInventory(dev.jitogen.plugins.inventory.Inventory.load(files));
+            return true;
+        } catch (dev.jitogen.plugins.inventory.InventoryError e) {
+            error("|  " + e.getMessage());
+            return false;
+        }
     }
 
     JShell jshell() {
