@@ -71,12 +71,18 @@ final class ContextCommands {
                     s.requests(), s.seconds(), s.classesSent(), s.bytesSent(), s.refusals(), s.notFound()));
             return true;
         });
-        shell.add("log", "/log [CTX]", "recent lines a context forwarded (default: all)", "", args -> {
-            for (String n : args.isEmpty() ? session.names() : List.of(args)) {
-                for (String l : session.context(n).recentLog()) shell.hard("[" + n + "] " + ContextOutput.escape(l));
-            }
-            return true;
-        });
+        shell.add("log", "/log [CTX|master]", "recent lines a context forwarded, or the master logged (default: all)",
+                "master: the master's own log, including the SSH library's lines, which the terminal shows only at a "
+                        + "level chosen with jitogen -v or --log-level LEVEL.", args -> {
+                    if (args.isEmpty() || args.equals("master")) {
+                        for (String l : ContextOutput.masterLog()) shell.hard("[master] " + ContextOutput.escape(l));
+                    }
+                    if (args.equals("master")) return true;
+                    for (String n : args.isEmpty() ? session.names() : List.of(args)) {
+                        for (String l : session.context(n).recentLog()) shell.hard("[" + n + "] " + ContextOutput.escape(l));
+                    }
+                    return true;
+                });
         shell.add("disconnect", "/disconnect CTX", "shut a context down (its name can be used again)", "", args -> {
             close(args, false);
             shell.fluff("|  disconnected " + args);

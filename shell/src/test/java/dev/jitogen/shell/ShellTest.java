@@ -225,6 +225,19 @@ class ShellTest extends ShellTestSupport {
     }
 
     @Test
+    void theSshLibrarysLogLinesStayOffTheTerminalAndShowInLogMaster() {
+        java.util.logging.Logger mina = java.util.logging.Logger.getLogger("org.apache.sshd.client.keyverifier.Test");
+        printed.clear();
+        mina.warning("handleKnownHostsFileUpdateFailure(ClientSessionImpl) failed");
+        java.util.logging.Logger.getLogger("dev.jitogen.plugins.ssh").warning("could not record the host key");
+        assertFalse(String.join("\n", printed).contains("handleKnownHostsFileUpdateFailure"), String.join("\n", printed));
+        assertTrue(String.join("\n", printed).contains("could not record the host key"), "Jitogen's own warnings print");
+        String log = run("/log master");
+        assertTrue(log.contains("[master] WARNING org.apache.sshd.client.keyverifier.Test: "
+                + "handleKnownHostsFileUpdateFailure(ClientSessionImpl) failed"), log);
+    }
+
+    @Test
     void jshellCommandsListWhatWasTyped() {
         run("int listed = 5;");
         run("void noop() {}");

@@ -4,14 +4,11 @@ import dev.jitogen.core.Router;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.config.hosts.ConfigFileHostEntryResolver;
 import org.apache.sshd.client.config.hosts.HostConfigEntry;
-import org.apache.sshd.client.config.hosts.KnownHostEntry;
-import org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier;
-import org.apache.sshd.client.keyverifier.KnownHostsServerKeyVerifier;
+import org.apache.sshd.client.keyverifier.ServerKeyVerifier;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.AttributeRepository;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.compression.BuiltinCompressions;
-import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.core.CoreModuleProperties;
 
 import java.net.SocketAddress;
@@ -22,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One MINA {@link SshClient} per router (two if both compressed and plain connections are made), shared by all its
@@ -29,15 +27,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * Closed when the router closes. The host-key policy travels per connection in the connection context, so one
  * client serves connections with different policies.
  *
- * <p>Thread-safe. The verifier runs on MINA's I/O threads and only reads files and attributes.
+ * <p>Thread-safe. The verifier runs on MINA's I/O threads; it reads attributes and the known-hosts file, and appends
+ * to that file (see {@link KnownHosts}), never waiting on anything else.
  */
 final class SshClients {
-    /** Why the host key was refused, for the error message. */
     /**
      * Why the host key was refused, kept in the connection's context: the session's own attributes are cleared when
      * MINA closes it after the refusal, which can come before the caller reads them.
      */
-    private static final AttributeKey<java.util.concurrent.atomic.AtomicReference<String>> HOST_KEY_PROBLEM = new AttributeKey<>();
+    private static final AttributeKey<AtomicReference<String>> HOST_KEY_PROBLEM = new AttributeKey<>();
     private static final AttributeKey<HostKeyPolicy> POLICY = new AttributeKey<>();
     private static final AttributeKey<Path> KNOWN_HOSTS = new AttributeKey<>();
     private static final AttributeKey<Path> CONFIG = new AttributeKey<>();
@@ -91,7 +89,7 @@ final class SshClients {
 
     /** The per-connection settings the verifier reads. */
     static AttributeRepository context(HostKeyPolicy policy, Path knownHosts, Path config) {
-        return AttributeRepository.ofAttributesMap(Map.of(HOST_KEY_PROBLEM, new java.util.concurrent.atomic.AtomicReference<String>(),
+        return AttributeRepository.ofAttributesMap(Map.of(HOST_KEY_PROBLEM, new AtomicReference<String>(),
                 POLICY, policy,
                 KNOWN_HOSTS, knownHosts != null ? knownHosts : sshDir("known_hosts"),
                 CONFIG, config != null ? config : sshDir("config")));
@@ -100,7 +98,7 @@ final class SshClients {
     /** Why the host key of {@code session}'s server was refused, or null if it was not. */
     static String hostKeyProblem(ClientSession session) {
         AttributeRepository ctx = session.getConnectionContext();
-        java.util.concurrent.atomic.AtomicReference<String> problem = ctx == null ? null : ctx.getAttribute(HOST_KEY_PROBLEM);
+        AtomicReference<String> problem = ctx == null ? null : ctx.getAttribute(HOST_KEY_PROBLEM);
         return problem == null ? null : problem.get();
     }
 
@@ -108,36 +106,27 @@ final class SshClients {
         return Path.of(System.getProperty("user.home"), ".ssh", file);
     }
 
-    /** Applies each connection's {@link HostKeyPolicy}, recording why a key was refused. */
-    private static final class PolicyVerifier implements org.apache.sshd.client.keyverifier.ServerKeyVerifier {
+    /** The host-key policy of {@code session}'s connection. */
+    static HostKeyPolicy policy(ClientSession session) {
+        AttributeRepository ctx = session.getConnectionContext();
+        HostKeyPolicy p = ctx == null ? null : ctx.getAttribute(POLICY);
+        return p != null ? p : HostKeyPolicy.ENFORCE;
+    }
+
+    /** Records why a host key was refused, for the error the connecting thread will throw. */
+    static void refused(AttributeRepository ctx, String why) {
+        AtomicReference<String> problem = ctx == null ? null : ctx.getAttribute(HOST_KEY_PROBLEM);
+        if (problem != null) problem.set(why);
+    }
+
+    /** Applies each connection's {@link HostKeyPolicy} with the shared verifier of its known-hosts file. */
+    private static final class PolicyVerifier implements ServerKeyVerifier {
         @Override
         public boolean verifyServerKey(ClientSession session, SocketAddress remote, PublicKey key) {
+            if (policy(session) == HostKeyPolicy.IGNORE) return true;
             AttributeRepository ctx = session.getConnectionContext();
-            HostKeyPolicy policy = ctx == null ? HostKeyPolicy.ENFORCE : ctx.getAttribute(POLICY);
-            if (policy == HostKeyPolicy.IGNORE) return true;
-            Path file = ctx.getAttribute(KNOWN_HOSTS);
-            KnownHostsServerKeyVerifier v = new KnownHostsServerKeyVerifier(
-                    policy == HostKeyPolicy.ACCEPT ? AcceptAllServerKeyVerifier.INSTANCE : (s, r, k) -> false, file) {
-                @Override
-                protected boolean acceptUnknownHostKey(ClientSession s, SocketAddress r, PublicKey k) {
-                    if (policy == HostKeyPolicy.ACCEPT) return super.acceptUnknownHostKey(s, r, k);
-                    ctx.getAttribute(HOST_KEY_PROBLEM).set("the host key of " + r + " (" + KeyUtils.getKeyType(k) + " "
-                            + KeyUtils.getFingerPrint(k) + ") is not in " + file + " and host keys are enforced; "
-                            + "add it (ssh-keyscan), or use check host keys accept");
-                    return false;
-                }
-
-                @Override
-                public boolean acceptModifiedServerKey(ClientSession s, SocketAddress r, KnownHostEntry entry,
-                                                       PublicKey expected, PublicKey actual) {
-                    ctx.getAttribute(HOST_KEY_PROBLEM).set("the host key of " + r + " has CHANGED: " + file + " has "
-                            + KeyUtils.getFingerPrint(expected) + ", the server showed " + KeyUtils.getFingerPrint(actual)
-                            + ". Someone may be intercepting the connection, or the host was reinstalled; if so, "
-                            + "remove the old entry (ssh-keygen -R)");
-                    return false;
-                }
-            };
-            return v.verifyServerKey(session, remote, key);
+            Path file = ctx == null ? null : ctx.getAttribute(KNOWN_HOSTS);
+            return KnownHosts.of(file != null ? file : sshDir("known_hosts")).verifyServerKey(session, remote, key);
         }
     }
 }

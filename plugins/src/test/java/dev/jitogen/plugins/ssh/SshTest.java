@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,6 +70,7 @@ class SshTest {
         HostKeyError unknown = assertThrows(HostKeyError.class, () -> server.ssh()
                 .checkHostKeys(HostKeyPolicy.ENFORCE).knownHosts(knownHosts).connect(router));
         assertTrue(unknown.getMessage().contains("is not in " + knownHosts), unknown.getMessage());
+        assertTrue(unknown.getMessage().contains("--check-host-keys accept"), "the flag as typed: " + unknown.getMessage());
 
         Context accepted = server.ssh().checkHostKeys(HostKeyPolicy.ACCEPT).knownHosts(knownHosts).connect(router);
         assertEquals(1, accepted.call(() -> 1));
@@ -88,6 +90,40 @@ class SshTest {
                     () -> server.ssh().checkHostKeys(p).knownHosts(knownHosts).connect(router));
             assertTrue(changed.getMessage().contains("CHANGED"), changed.getMessage());
         }
+    }
+
+    @Test
+    void acceptCreatesTheSshDirectoryAndKnownHostsFilePrivatelyAndRecordsTheKey() throws Exception {
+        Path home = Files.createTempDirectory("home");
+        Path knownHosts = home.resolve(".ssh/known_hosts");
+        Context c = server.ssh().checkHostKeys(HostKeyPolicy.ACCEPT).knownHosts(knownHosts).connect(router);
+        assertEquals(4, c.call(() -> 4));
+        c.shutdown();
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(knownHosts.getParent())));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(knownHosts)));
+        assertTrue(Files.readString(knownHosts).contains("[127.0.0.1]:" + server.port()), Files.readString(knownHosts));
+        // recorded, so enforced from now on
+        Context again = server.ssh().checkHostKeys(HostKeyPolicy.ENFORCE).knownHosts(knownHosts).connect(router);
+        assertEquals(5, again.call(() -> 5));
+        again.shutdown();
+    }
+
+    @Test
+    void manyConnectionsMeetingANewHostAtOnceRecordItsKeyOnce() throws Exception {
+        Path knownHosts = Files.createTempDirectory("kh").resolve("known_hosts");
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Context>> opening = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                opening.add(pool.submit(() -> server.ssh().checkHostKeys(HostKeyPolicy.ACCEPT).knownHosts(knownHosts)
+                        .connect(router)));
+            }
+            for (Future<Context> f : opening) f.get().shutdown();
+        } finally {
+            pool.shutdown();
+        }
+        long entries = Files.readAllLines(knownHosts).stream().filter(l -> !l.isBlank()).count();
+        assertEquals(1, entries, Files.readString(knownHosts));
     }
 
     @Test
