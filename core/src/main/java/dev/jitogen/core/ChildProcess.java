@@ -43,6 +43,14 @@ public interface ChildProcess {
     }
 
     /**
+     * How long its launcher waited for a person (a passphrase typed at a prompt) before returning it: the connect
+     * timeout does not count that time.
+     */
+    default Duration waitedForOperator() {
+        return Duration.ZERO;
+    }
+
+    /**
      * {@code process} with its stdout and stderr replaced by {@code stdout} and {@code stderr} (filters that read
      * them): for a connection method that must see what the tool prints before the child runs (a password prompt).
      */
@@ -91,6 +99,11 @@ public interface ChildProcess {
             @Override
             public boolean crossesNetwork() {
                 return process.crossesNetwork();
+            }
+
+            @Override
+            public Duration waitedForOperator() {
+                return process.waitedForOperator();
             }
         };
     }

@@ -70,6 +70,7 @@ final class ProcessConnection {
         if (failure != null) throw failure;
         if (launched == null) throw new StreamError("could not start context " + name + ": its launcher started nothing");
         ChildProcess process = launched;
+        deadline += process.waitedForOperator().toNanos();
         StderrCollector stderr = new StderrCollector(name, process.stderr());
         ScheduledFuture<?> watchdog = null;
         try {

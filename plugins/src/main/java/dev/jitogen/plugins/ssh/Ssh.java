@@ -12,7 +12,6 @@ import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ClientChannelEvent;
 import org.apache.sshd.client.future.ConnectFuture;
 import org.apache.sshd.client.session.ClientSession;
-import org.apache.sshd.common.keyprovider.FileKeyPairProvider;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,9 +19,7 @@ import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.nio.channels.UnresolvedAddressException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -52,6 +49,8 @@ public final class Ssh {
     private final List<String> identityFiles = new ArrayList<>();
     private boolean identitiesOnly;
     private String password;
+    private String passphrase;
+    private String identityAgent;
     private HostKeyPolicy checkHostKeys = HostKeyPolicy.ENFORCE;
     private String knownHosts;
     private String configFile;
@@ -88,14 +87,21 @@ public final class Ssh {
         return this;
     }
 
-    /** A private key to offer, before the default identities (a leading {@code ~/} means the home directory). */
+    /**
+     * A private key to offer (a leading {@code ~/} means the home directory), as {@code ssh -i}: given ones come
+     * before the config's {@code IdentityFile}s, and any of them replaces the default identities. If
+     * {@code FILE.pub} exists, or the key is in OpenSSH's format, a key the agent holds is used through the agent.
+     */
     public Ssh identityFile(Path file) {
         String f = file.toString();
         this.identityFiles.add(f);
         return this;
     }
 
-    /** Offer only the identity files given, not the default ones. */
+    /**
+     * As OpenSSH's {@code IdentitiesOnly}: offer only the identity files' keys, not the agent's other keys (a key the
+     * agent holds for an identity file is still used through the agent).
+     */
     public Ssh identitiesOnly(boolean only) {
         this.identitiesOnly = only;
         return this;
@@ -105,6 +111,35 @@ public final class Ssh {
     public Ssh password(String password) {
         this.password = password;
         return this;
+    }
+
+    /**
+     * The passphrase of encrypted identity files (given, configured or default) that the agent does not hold.
+     * Without one, such a key is skipped, or asked for by the router's {@link #passphrasePrompt} (the shell's) if
+     * the other keys were refused. A wrong one is a {@link PasswordError} naming the key file.
+     */
+    public Ssh passphrase(String passphrase) {
+        this.passphrase = passphrase;
+        return this;
+    }
+
+    /**
+     * The agent's socket, as OpenSSH's {@code IdentityAgent}: default the config's {@code IdentityAgent}, else
+     * {@code $SSH_AUTH_SOCK}; {@code "none"} uses no agent. With {@link #via}, the socket on via's host.
+     */
+    public Ssh identityAgent(String socket) {
+        this.identityAgent = socket;
+        return this;
+    }
+
+    /**
+     * Asks {@code prompt} for the passphrase of an encrypted key that no passphrase was given for, when the
+     * connection gets that far (the agent's keys and unencrypted keys were refused), for every SSH connection
+     * {@code router} makes itself (not those made from a via context, which has no one to ask). The shell
+     * registers one that reads from the terminal without echo; null removes it.
+     */
+    public static void passphrasePrompt(Router router, PassphrasePrompt prompt) {
+        SshClients.prompt(router, prompt);
     }
 
     /** Default {@link HostKeyPolicy#ENFORCE}. */
@@ -194,35 +229,65 @@ public final class Ssh {
         long deadline = System.nanoTime() + timeout.toNanos();
         SshClient client = SshClients.of(router, compression);
         String where = (username != null ? username + "@" : "") + hostname + (port > 0 ? ":" + port : "");
+        List<Path> given = new ArrayList<>();
+        for (String f : identityFiles) given.add(expandHome(f));
         ClientSession session;
         try {
             ConnectFuture f = client.connect(username, hostname, port > 0 ? port : 0,
                     SshClients.context(checkHostKeys, knownHosts == null ? null : Path.of(knownHosts),
-                            configFile == null ? null : Path.of(configFile)), null);
+                            configFile == null ? null : Path.of(configFile), identityAgent), null);
             session = f.verify(left(deadline)).getSession();
         } catch (IOException | RuntimeException e) {
             throw connectError(where, e);
         }
+        Identities keys = null;
+        long prompted = 0;
         try {
-            for (String f : identityFiles) {
-                Path p = f.startsWith("~/") ? Path.of(System.getProperty("user.home"), f.substring(2)) : Path.of(f);
-                if (!Files.isReadable(p)) throw new StreamError("identity file " + p + " cannot be read");
-                for (KeyPair kp : new FileKeyPairProvider(p).loadKeys(session)) session.addPublicKeyIdentity(kp);
+            try {
+                keys = Identities.prepare(session, given, identitiesOnly, passphrase, where);
+            } catch (PasswordError e) {
+                throw e;
+            } catch (IOException e) {
+                throw new StreamError("ssh to " + where + ": " + e.getMessage(), e);
             }
-            if (identitiesOnly) session.setKeyIdentityProvider(s -> List.of());
+            session.setAttribute(Identities.KEY, keys);
             if (password != null) session.addPasswordIdentity(password);
             try {
                 session.auth().verify(left(deadline));
             } catch (IOException | RuntimeException e) {
-                throw authError(session, where, e);
+                PassphrasePrompt prompt = SshClients.prompt(router);
+                if (keys.locked().isEmpty() || prompt == null || !session.isOpen() || !isAuthFailure(session, e)) {
+                    throw authError(session, where, keys, e);
+                }
+                // as ssh: an encrypted key's passphrase is asked for only once the other keys were refused
+                long t0 = System.nanoTime();
+                List<Path> locked = keys.locked();
+                boolean opened = keys.unlock(session, prompt, where);
+                prompted = System.nanoTime() - t0;
+                deadline += prompted; // the operator's typing is not the connection's slowness
+                if (!opened) throw authError(session, where, keys, e);
+                try {
+                    session.auth().verify(left(deadline));
+                } catch (IOException | RuntimeException again) {
+                    throw authError(session, where, keys, again, locked);
+                }
             }
             ChannelExec channel = session.createExecChannel("/bin/sh -c " + Bootstrap.quote(script));
             channel.open().verify(left(deadline));
-            return new SshChild(session, channel);
+            return new SshChild(session, channel, Duration.ofNanos(prompted));
         } catch (IOException | RuntimeException e) {
             session.close(true);
             throw e;
+        } finally {
+            // the agent signs during authentication only
+            if (keys != null) keys.close();
         }
+    }
+
+    /** {@code ~/x} as the home directory's {@code x}; other paths as they are. */
+    static Path expandHome(String file) {
+        if (file.equals("~")) return Path.of(System.getProperty("user.home"));
+        return file.startsWith("~/") ? Path.of(System.getProperty("user.home"), file.substring(2)) : Path.of(file);
     }
 
     private static Duration left(long deadline) {
@@ -246,10 +311,21 @@ public final class Ssh {
         return new StreamError("ssh to " + where + ": " + m, e);
     }
 
-    private StreamError authError(ClientSession session, String where, Throwable e) {
+    /** True if authentication ended because the server refused what was offered (not a timeout or a lost link). */
+    private static boolean isAuthFailure(ClientSession session, Throwable e) {
+        if (SshClients.hostKeyProblem(session) != null || session.getServerVersion() == null) return false;
+        String m = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
+        return m.contains("auth") && !m.contains("timeout") && !m.contains("timed out");
+    }
+
+    private StreamError authError(ClientSession session, String where, Identities keys, Throwable e) {
+        return authError(session, where, keys, e, List.of());
+    }
+
+    private StreamError authError(ClientSession session, String where, Identities keys, Throwable e, List<Path> tried) {
         String hostKeyProblem = SshClients.hostKeyProblem(session);
         if (hostKeyProblem != null) return new HostKeyError("ssh to " + where + ": " + hostKeyProblem);
-        String m = String.valueOf(e.getMessage()).toLowerCase();
+        String m = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
         if (session.getServerVersion() == null) {
             return new StreamError("ssh to " + where + ": timed out waiting for the SSH server's greeting "
                     + "(is that port an SSH server?)", e);
@@ -258,11 +334,24 @@ public final class Ssh {
             return new StreamError("ssh to " + where + ": timed out during authentication", e);
         }
         if (!m.contains("auth")) return new StreamError("ssh to " + where + ": " + e.getMessage(), e);
-        if (password != null) {
-            return new PasswordError("ssh to " + where + ": the password was refused (and no key was accepted)", e);
+        if (!tried.isEmpty()) {
+            return new PasswordError("ssh to " + where + ": the server refused the key" + (tried.size() > 1 ? "s " : " ")
+                    + tried + " too, after the agent's and the unencrypted ones", e);
         }
-        return new PasswordError("ssh to " + where + ": no key was accepted and no password was given; "
-                + "pass an identity file, load the key in ssh-agent, or give a password", e);
+        List<Path> locked = keys.locked();
+        String lockedHint = locked.isEmpty() ? "" : "; key" + (locked.size() > 1 ? "s " : " ") + locked
+                + (locked.size() > 1 ? " are" : " is") + " encrypted and no passphrase was given: pass it with "
+                + "--passphrase-env VAR (Java: .passphrase(...)), or add it to ssh-agent (ssh-add " + locked.get(0) + ")";
+        if (password != null) {
+            return new PasswordError("ssh to " + where + ": the password was refused (and no key was accepted"
+                    + (keys.offered() > 0 ? ", of " + keys.offered() + " offered" : "") + ")" + lockedHint, e);
+        }
+        String offered = keys.offered() == 0 ? "no key was offered (" + (keys.hasAgent() ? "the agent holds none that "
+                + "may be used" : "no agent at $SSH_AUTH_SOCK") + ", and no identity file could be read)"
+                : "none of the " + keys.offered() + " keys offered was accepted";
+        return new PasswordError("ssh to " + where + ": " + offered + ", and no password was given" + lockedHint
+                + "; give a key with --identity FILE (Java: .identityFile(...)), load one in ssh-agent (ssh-add), or "
+                + "give a password with --password-env VAR (Java: .password(...))", e);
     }
 
     /** The remote command as a {@link ChildProcess}: streams are the exec channel's, with no pump threads. */
@@ -270,9 +359,12 @@ public final class Ssh {
         private final ClientSession session;
         private final ChannelExec channel;
 
-        SshChild(ClientSession session, ChannelExec channel) {
+        private final Duration prompted;
+
+        SshChild(ClientSession session, ChannelExec channel, Duration prompted) {
             this.session = session;
             this.channel = channel;
+            this.prompted = prompted;
         }
 
         @Override
@@ -320,6 +412,11 @@ public final class Ssh {
         @Override
         public boolean crossesNetwork() {
             return true;
+        }
+
+        @Override
+        public Duration waitedForOperator() {
+            return prompted;
         }
     }
 }

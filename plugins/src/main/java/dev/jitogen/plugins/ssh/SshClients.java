@@ -1,20 +1,37 @@
 package dev.jitogen.plugins.ssh;
 
 import dev.jitogen.core.Router;
+import org.apache.sshd.client.ClientBuilder;
 import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.auth.UserAuthFactory;
+import org.apache.sshd.client.auth.pubkey.PublicKeyIdentity;
+import org.apache.sshd.client.auth.pubkey.UserAuthPublicKey;
+import org.apache.sshd.client.auth.pubkey.UserAuthPublicKeyFactory;
+import org.apache.sshd.client.future.ConnectFuture;
 import org.apache.sshd.client.config.hosts.ConfigFileHostEntryResolver;
 import org.apache.sshd.client.config.hosts.HostConfigEntry;
 import org.apache.sshd.client.keyverifier.ServerKeyVerifier;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.AttributeRepository;
+import org.apache.sshd.common.NamedResource;
+import org.apache.sshd.common.io.IoSession;
+import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.session.helpers.AbstractSession;
+import org.apache.sshd.common.signature.SignatureFactoriesManager;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.compression.BuiltinCompressions;
 import org.apache.sshd.core.CoreModuleProperties;
 
+import java.io.IOException;
 import java.net.SocketAddress;
+import java.security.GeneralSecurityException;
 import java.nio.file.Path;
 import java.security.PublicKey;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
@@ -39,35 +56,67 @@ final class SshClients {
     private static final AttributeKey<HostKeyPolicy> POLICY = new AttributeKey<>();
     private static final AttributeKey<Path> KNOWN_HOSTS = new AttributeKey<>();
     private static final AttributeKey<Path> CONFIG = new AttributeKey<>();
+    /** The agent socket given for the connection ({@link Ssh#identityAgent}), or empty. */
+    static final AttributeKey<String> AGENT = new AttributeKey<>();
     /** One resolver per config file, each caching the parsed file until it changes. */
     private static final Map<Path, ConfigFileHostEntryResolver> RESOLVERS = new ConcurrentHashMap<>();
 
-    /** Guarded by itself. */
-    private static final Map<Router, Map<Boolean, SshClient>> CLIENTS = new WeakHashMap<>();
+    /** Each router's clients and passphrase prompt. Guarded by itself. */
+    private static final Map<Router, PerRouter> ROUTERS = new WeakHashMap<>();
+
+    /** A router's SSH state, dropped when it closes. */
+    private static final class PerRouter {
+        final Map<Boolean, SshClient> byCompression = new ConcurrentHashMap<>();
+        volatile PassphrasePrompt prompt;
+    }
 
     private SshClients() {}
 
-    static SshClient of(Router router, boolean compression) {
-        synchronized (CLIENTS) {
-            Map<Boolean, SshClient> byCompression = CLIENTS.get(router);
-            if (byCompression == null) {
-                byCompression = new ConcurrentHashMap<>();
-                CLIENTS.put(router, byCompression);
-                Map<Boolean, SshClient> toClose = byCompression;
+    private static PerRouter state(Router router) {
+        synchronized (ROUTERS) {
+            PerRouter state = ROUTERS.get(router);
+            if (state == null) {
+                PerRouter made = new PerRouter();
+                ROUTERS.put(router, made);
                 router.onClose(() -> {
-                    toClose.values().forEach(c -> c.stop());
-                    synchronized (CLIENTS) {
-                        CLIENTS.remove(router);
+                    made.byCompression.values().forEach(SshClient::stop);
+                    synchronized (ROUTERS) {
+                        ROUTERS.remove(router);
                     }
                 });
+                state = made;
             }
-            return byCompression.computeIfAbsent(compression, SshClients::newClient);
+            return state;
+        }
+    }
+
+    static SshClient of(Router router, boolean compression) {
+        return state(router).byCompression.computeIfAbsent(compression, SshClients::newClient);
+    }
+
+    static void prompt(Router router, PassphrasePrompt prompt) {
+        state(router).prompt = prompt;
+    }
+
+    /** The router's passphrase prompt, or null. */
+    static PassphrasePrompt prompt(Router router) {
+        synchronized (ROUTERS) {
+            PerRouter state = ROUTERS.get(router);
+            return state == null ? null : state.prompt;
         }
     }
 
     private static SshClient newClient(boolean compression) {
-        SshClient client = SshClient.setUpDefaultClient();
+        SshClient client = ClientBuilder.builder().factory(Client::new).build();
         client.setServerKeyVerifier(new PolicyVerifier());
+        // keys are chosen per session, in OpenSSH's order (Identities): MINA's own default identities would come
+        // first, and would read ~/.ssh on their own
+        client.setKeyIdentityProvider(KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
+        List<UserAuthFactory> auths = new ArrayList<>();
+        for (UserAuthFactory f : SshClient.DEFAULT_USER_AUTH_FACTORIES) {
+            auths.add(f instanceof UserAuthPublicKeyFactory ? new OpenSshOrder() : f);
+        }
+        client.setUserAuthFactories(auths);
         client.setHostConfigEntryResolver((host, port, local, user, proxyJump, ctx) -> {
             Path config = ctx != null && ctx.getAttribute(CONFIG) != null ? ctx.getAttribute(CONFIG) : sshDir("config");
             HostConfigEntry e = RESOLVERS.computeIfAbsent(config, ConfigFileHostEntryResolver::new)
@@ -87,10 +136,69 @@ final class SshClients {
         return client;
     }
 
+    /**
+     * MINA's client, keeping what the config says of each session's identity files, which MINA would otherwise
+     * read itself and forget: {@link Identities} puts them in OpenSSH's order.
+     */
+    private static final class Client extends SshClient {
+        @Override
+        protected KeyIdentityProvider preloadClientIdentities(Collection<? extends NamedResource> locations) {
+            return KeyIdentityProvider.EMPTY_KEYS_PROVIDER;
+        }
+
+        @Override
+        protected void onConnectOperationComplete(IoSession io, ConnectFuture future, String user, SocketAddress address,
+                                                  KeyIdentityProvider identities, HostConfigEntry host)
+                throws IOException, GeneralSecurityException {
+            // before MINA hands the session over (in super), so that it is there when authentication starts
+            Session session = AbstractSession.getSession(io, true);
+            if (session != null) session.setAttribute(Identities.CONFIG_FILES, List.copyOf(host.getIdentities()));
+            super.onConnectOperationComplete(io, future, user, address, identities, host);
+        }
+    }
+
+    /** Public-key authentication offering {@link Identities}' keys. Runs on MINA's I/O threads. */
+    private static final class OpenSshOrder extends UserAuthPublicKeyFactory {
+        @Override
+        public UserAuthPublicKey createUserAuth(ClientSession session) {
+            return new UserAuthPublicKey(getSignatureFactories()) {
+                @Override
+                protected Iterator<PublicKeyIdentity> createPublicKeyIterator(ClientSession s,
+                                                                              SignatureFactoriesManager signatures)
+                        throws Exception {
+                    Identities prepared = s.getAttribute(Identities.KEY);
+                    if (prepared != null) return prepared.iterator(s, signatures);
+                    // a ProxyJump hop, which MINA authenticates by itself: what ssh would offer it (no -i, no prompt)
+                    Identities hop = Identities.prepare(s, List.of(), false, null, String.valueOf(s.getConnectAddress()));
+                    return new ClosingIterator(hop.iterator(s, signatures), hop);
+                }
+            };
+        }
+    }
+
+    /** Closes a hop's {@link Identities} (its agent connection) when MINA releases the keys. */
+    private record ClosingIterator(Iterator<PublicKeyIdentity> keys, Identities owner)
+            implements Iterator<PublicKeyIdentity>, java.io.Closeable {
+        @Override
+        public boolean hasNext() {
+            return keys.hasNext();
+        }
+
+        @Override
+        public PublicKeyIdentity next() {
+            return keys.next();
+        }
+
+        @Override
+        public void close() {
+            owner.close();
+        }
+    }
+
     /** The per-connection settings the verifier reads. */
-    static AttributeRepository context(HostKeyPolicy policy, Path knownHosts, Path config) {
+    static AttributeRepository context(HostKeyPolicy policy, Path knownHosts, Path config, String agent) {
         return AttributeRepository.ofAttributesMap(Map.of(HOST_KEY_PROBLEM, new AtomicReference<String>(),
-                POLICY, policy,
+                POLICY, policy, AGENT, agent != null ? agent : "",
                 KNOWN_HOSTS, knownHosts != null ? knownHosts : sshDir("known_hosts"),
                 CONFIG, config != null ? config : sshDir("config")));
     }
