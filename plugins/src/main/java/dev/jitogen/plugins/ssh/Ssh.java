@@ -28,8 +28,10 @@ import java.util.List;
 /**
  * Options for an SSH context, Mitogen's {@code Router.ssh} in Java form, and the connection itself, on Apache MINA
  * SSHD's client (no {@code ssh} binary needed). Behaves the way an OpenSSH user expects: {@code ~/.ssh/config}
- * (Host, HostName, User, Port, IdentityFile, IdentitiesOnly, ProxyJump), {@code ~/.ssh/known_hosts} (hashed entries
- * too), and the default identities {@code ~/.ssh/id_ed25519}, {@code id_ecdsa}, {@code id_rsa}.
+ * (Host, HostName, User, Port, IdentityFile, IdentitiesOnly, IdentityAgent, ProxyJump), {@code ~/.ssh/known_hosts}
+ * (hashed entries too), the agent at {@code $SSH_AUTH_SOCK}, and the default identities {@code ~/.ssh/id_rsa},
+ * {@code id_ecdsa}, {@code id_ed25519}, offered in OpenSSH's order ({@link Identities}). An encrypted key is opened
+ * with {@link #passphrase}, or asked for by the router's {@link #passphrasePrompt}.
  *
  * <pre>{@code
  * Context web1 = Ssh.to("web1.example.org").username("deploy").port(2222)
@@ -37,7 +39,8 @@ import java.util.List;
  *         .connect(router);
  * }</pre>
  *
- * <p>Immutable once built; {@link #connect} may be called from any thread and blocks until the context is ready.
+ * <p>A mutable builder: configure on one thread; {@link #connect} may then be called from any thread and blocks until
+ * the context is ready (a passphrase prompt runs on that thread).
  * One SSH context costs the master two threads (its stream reader and its stderr reader) plus a share of the
  * router's MINA client pool, which is fixed in size whatever the number of hosts.
  */
@@ -339,19 +342,25 @@ public final class Ssh {
                     + tried + " too, after the agent's and the unencrypted ones", e);
         }
         List<Path> locked = keys.locked();
-        String lockedHint = locked.isEmpty() ? "" : "; key" + (locked.size() > 1 ? "s " : " ") + locked
-                + (locked.size() > 1 ? " are" : " is") + " encrypted and no passphrase was given: pass it with "
-                + "--passphrase-env VAR (Java: .passphrase(...)), or add it to ssh-agent (ssh-add " + locked.get(0) + ")";
-        if (password != null) {
-            return new PasswordError("ssh to " + where + ": the password was refused (and no key was accepted"
-                    + (keys.offered() > 0 ? ", of " + keys.offered() + " offered" : "") + ")" + lockedHint, e);
+        String refusedKeys = keys.offered() > 0 ? "none of the " + keys.offered() + " keys offered was accepted" : null;
+        if (!locked.isEmpty()) {
+            String files = locked.stream().map(Path::toString).collect(java.util.stream.Collectors.joining(", "));
+            return new PasswordError("ssh to " + where + ": " + (refusedKeys != null ? refusedKeys + ", and " : "")
+                    + (locked.size() > 1 ? "keys " + files + " are" : "key " + files + " is") + " encrypted and no "
+                    + "passphrase was given: pass it with --passphrase-env VAR (Java: .passphrase(...)), or add it "
+                    + "to ssh-agent (ssh-add " + locked.get(0) + ")"
+                    + (password != null ? "; the password was refused too" : ""), e);
         }
-        String offered = keys.offered() == 0 ? "no key was offered (" + (keys.hasAgent() ? "the agent holds none that "
-                + "may be used" : "no agent at $SSH_AUTH_SOCK") + ", and no identity file could be read)"
-                : "none of the " + keys.offered() + " keys offered was accepted";
-        return new PasswordError("ssh to " + where + ": " + offered + ", and no password was given" + lockedHint
-                + "; give a key with --identity FILE (Java: .identityFile(...)), load one in ssh-agent (ssh-add), or "
-                + "give a password with --password-env VAR (Java: .password(...))", e);
+        if (password != null) {
+            return new PasswordError("ssh to " + where + ": the password was refused (and "
+                    + (refusedKeys != null ? refusedKeys : "no key was offered") + ")", e);
+        }
+        String noKey = refusedKeys != null ? refusedKeys : "no key was offered (" + (keys.hasAgent()
+                ? "the agent holds none that may be used" : "no agent at $SSH_AUTH_SOCK") + ", and no identity file "
+                + "could be read)";
+        return new PasswordError("ssh to " + where + ": " + noKey + ", and no password was given; give a key with "
+                + "--identity FILE (Java: .identityFile(...)), load one in ssh-agent (ssh-add), or give a password "
+                + "with --password-env VAR (Java: .password(...))", e);
     }
 
     /** The remote command as a {@link ChildProcess}: streams are the exec channel's, with no pump threads. */
