@@ -23,7 +23,8 @@ import java.util.logging.Level;
  * <ol>
  *   <li>the first stage prints {@link FirstStage#READY};</li>
  *   <li>we send the core bundle (deflated if the stream crosses a network) and the child's config;</li>
- *   <li>the child main prints {@link Bootstrap#CHILD_READY}; from then on stdin/stdout carry frames.</li>
+ *   <li>the child main prints {@link Bootstrap#CHILD_READY} and its pid (8 bytes); from then on stdin/stdout carry
+ *   frames.</li>
  * </ol>
  * Whatever the process prints on stderr before readiness is kept for the error message; after it, each line is
  * logged as {@code [name] stderr: ...}. The connect timeout kills the process, and so does the router's close
@@ -37,9 +38,8 @@ final class ProcessConnection {
 
     private ProcessConnection() {}
 
-    static Context connect(Router router, int id, String method, String requestedName, Duration timeout,
+    static Context connect(Router router, int id, String method, String name, Duration timeout,
                            boolean debug, Router.Launcher launcher) {
-        String name = router.uniqueName(requestedName, method, id);
         Cancel cancel = new Cancel();
         if (!router.connecting(cancel)) {
             throw new StreamError("could not start context " + name + ": " + Router.CONNECT_CANCELLED);
@@ -94,8 +94,12 @@ final class ProcessConnection {
             data.write(config);
             data.flush();
             expect(in, Bootstrap.CHILD_READY, "the child runtime");
+            // the child's own pid follows its readiness: the only way to learn it where the master cannot see the
+            // process (over SSH)
+            long childPid = new java.io.DataInputStream(in).readLong();
             if (!watchdog.cancel(false)) throw new IOException("the connect timeout passed as it became ready");
-            Context context = new Context(router, id, name, method, process, null, process.pid());
+            long pid = process.pid() >= 0 ? process.pid() : childPid;
+            Context context = new Context(router, id, name, method, process, null, pid);
             stderr.context = context;
             router.attach(context, new Stream(name, in, out, router.maxMessageSize()));
             return context;

@@ -3,9 +3,6 @@ package dev.jitogen.shell;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,35 +51,18 @@ class PassphrasePromptTest {
 
     @Test
     void anEncryptedKeysPassphraseIsAskedWithoutEchoAndOpensTheKey() throws Exception {
-        boolean ready = have("tmux", "-V") && Files.isExecutable(Path.of("/usr/sbin/sshd"));
+        boolean ready = have("tmux", "-V") && LoopbackSshd.available();
         if (!ready) System.out.println("PassphrasePromptTest skipped: needs tmux and /usr/sbin/sshd (.ci/run installs them)");
         assumeTrue(ready, "tmux and sshd");
-        Path dir = Files.createTempDirectory("jitogen-sshd");
-        assertTrue(have("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir.resolve("host_key").toString()));
-        Path key = dir.resolve("id_ed25519");
-        assertTrue(have("ssh-keygen", "-q", "-t", "ed25519", "-N", "secret", "-f", key.toString()));
-        Files.copy(Path.of(key + ".pub"), dir.resolve("authorized_keys"));
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
-        Files.writeString(dir.resolve("sshd_config"), String.join("\n", "Port " + port, "ListenAddress 127.0.0.1",
-                "HostKey " + dir.resolve("host_key"), "PidFile " + dir.resolve("sshd.pid"),
-                "AuthorizedKeysFile " + dir.resolve("authorized_keys"), "StrictModes no", "UsePAM no",
-                "PasswordAuthentication no", "KbdInteractiveAuthentication no", "PermitRootLogin yes", "LogLevel ERROR", ""));
-        Files.createDirectories(Path.of("/run/sshd")); // OpenSSH's privilege separation directory
-        Process sshd = new ProcessBuilder("/usr/sbin/sshd", "-D", "-e", "-f", dir.resolve("sshd_config").toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("sshd.log").toFile()).start();
         Path home = Files.createTempDirectory("jitogen-home");
-        try {
-            awaitPort(sshd, port, dir);
+        try (LoopbackSshd sshd = new LoopbackSshd("secret")) {
+            Path key = sshd.userKey;
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             String command = "cd " + home + " && env -u SSH_AUTH_SOCK HOME=" + home + " " + java + " -cp '"
                     + System.getProperty("java.class.path") + "' dev.jitogen.shell.Main; echo SHELL-EXITED-$?; sleep 60";
             tmux("new-session", "-d", "-s", SESSION, "-x", "200", "-y", "40", command);
             await("jitogen>", Duration.ofSeconds(20));
-            tmux("send-keys", "-t", SESSION, "-l", "/ssh box " + System.getProperty("user.name") + "@127.0.0.1:" + port
-                    + " --identity " + key + " --check-host-keys accept --known-hosts " + home.resolve("known_hosts"));
+            tmux("send-keys", "-t", SESSION, "-l", "/ssh box " + sshd.destination() + " " + sshd.flags());
             tmux("send-keys", "-t", SESSION, "Enter");
             await("Enter passphrase for key '" + key + "': ", Duration.ofSeconds(30));
             tmux("send-keys", "-t", SESSION, "-l", "secret");
@@ -98,21 +78,6 @@ class PassphrasePromptTest {
             assertFalse(history.contains("secret"), "the passphrase is not in the history:\n" + history);
         } finally {
             tmux("kill-session", "-t", SESSION);
-            sshd.destroy();
-        }
-    }
-
-    private static void awaitPort(Process sshd, int port, Path dir) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (true) {
-            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                return;
-            } catch (IOException notYet) {
-                if (!sshd.isAlive() || System.nanoTime() > end) {
-                    throw new IOException("sshd did not start: " + Files.readString(dir.resolve("sshd.log")));
-                }
-                Thread.sleep(20);
-            }
         }
     }
 }

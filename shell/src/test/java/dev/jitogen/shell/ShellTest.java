@@ -213,7 +213,7 @@ class ShellTest extends ShellTestSupport {
         String help = run("/help");
         assertTrue(help.contains("/plugintest NAME [LABEL] [--quick] [--via CTX]"), help);
         assertTrue(run("/local --help").contains("--java PATH"));
-        assertTrue(help.contains("/ssh NAME [[USER@]HOST[:PORT]]"), "the ssh plugin's command: " + help);
+        assertTrue(help.contains("/ssh [NAME] [[USER@]HOST[:PORT]]"), "the ssh plugin's command: " + help);
         assertTrue(run("/ssh --help").contains("--check-host-keys enforce|accept|ignore"));
         run("/plugintest viaplugin tagged --quick");
         long pid = shell.session().context("viaplugin").pid();

@@ -197,7 +197,10 @@ public final class Ssh {
         return this;
     }
 
-    /** The context's name in logs and errors; default {@code ssh}, made unique. */
+    /**
+     * The context's name in logs and errors; default Mitogen's {@code ssh.HOST:PORT} ({@code ssh.web1:22}, HOST as
+     * given, PORT as given or configured), after via's name if started through one, made unique.
+     */
     public Ssh name(String name) {
         this.name = name;
         return this;
@@ -220,12 +223,16 @@ public final class Ssh {
     /** Connects, authenticates, starts the child and returns its context. */
     public Context connect(Router router) {
         if (via != null) {
-            // the options travel as data (via is transient) and connect again over there
-            return router.startVia(via, "ssh", name, connectTimeout.plusSeconds(5), (r, n) -> name(n).connect(r));
+            // the options travel as data (via is transient) and connect again over there; via's config is not
+            // readable from here, so the default name has the port given, else 22
+            return router.startVia(via, "ssh", name, "ssh." + hostname + ":" + (port > 0 ? port : 22),
+                    connectTimeout.plusSeconds(5), (r, n) -> name(n).connect(r));
         }
         String shown = remoteName != null ? remoteName : Bootstrap.defaultRemoteName();
         String script = Bootstrap.script(javaPath, jvmFlags, shown.startsWith("jitogen:") ? shown : "jitogen:" + shown);
-        return router.start("ssh", name, connectTimeout, debug, timeout -> launch(router, script, timeout));
+        String defaultName = "ssh." + hostname + ":" + (port > 0 ? port
+                : SshClients.configuredPort(hostname, username, configFile == null ? null : Path.of(configFile)));
+        return router.start("ssh", name, defaultName, connectTimeout, debug, timeout -> launch(router, script, timeout));
     }
 
     private ChildProcess launch(Router router, String script, Duration timeout) throws IOException {

@@ -195,6 +195,18 @@ final class SshClients {
         }
     }
 
+    /** The port {@code ssh host} would connect to: the config's {@code Port} for it, else 22. */
+    static int configuredPort(String host, String user, Path config) {
+        Path file = config != null ? config : sshDir("config");
+        try {
+            HostConfigEntry e = RESOLVERS.computeIfAbsent(file, ConfigFileHostEntryResolver::new)
+                    .resolveEffectiveHost(host, 0, null, user, null, null);
+            return e != null && e.getPort() > 0 ? e.getPort() : 22;
+        } catch (IOException | RuntimeException e) {
+            return 22; // the connection will say what is wrong with the config
+        }
+    }
+
     /** The per-connection settings the verifier reads. */
     static AttributeRepository context(HostKeyPolicy policy, Path knownHosts, Path config, String agent) {
         return AttributeRepository.ofAttributesMap(Map.of(HOST_KEY_PROBLEM, new AtomicReference<String>(),

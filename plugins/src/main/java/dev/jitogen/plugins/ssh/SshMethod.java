@@ -46,6 +46,19 @@ public final class SshMethod implements ConnectionMethod {
                 new Option("debug", "--debug", null, "log the child's internals at debug level"));
     }
 
+    /** {@code web1} for {@code web1}, {@code web1_example_org} for {@code deploy@web1.example.org:2222}. */
+    @Override
+    public String variableFor(Map<String, String> o) {
+        String dest = o.get("destination");
+        if (dest == null) return null;
+        String host = dest.substring(dest.lastIndexOf('@') + 1);
+        int colon = host.lastIndexOf(':');
+        if (colon > 0 && host.indexOf(':') == colon) host = host.substring(0, colon);
+        String v = host.replaceAll("[^A-Za-z0-9_]", "_");
+        if (v.isEmpty()) return null;
+        return Character.isDigit(v.charAt(0)) ? "host_" + v : v; // an address: 10.0.0.5 gives host_10_0_0_5
+    }
+
     @Override
     public Context connect(Router router, String name, Map<String, String> o, Context via) {
         String dest = o.get("destination");

@@ -44,9 +44,26 @@ class SshTest {
         assertEquals(System.getProperty("user.name"), c.call(() -> System.getProperty("user.name")));
         long pid = c.call(() -> ProcessHandle.current().pid());
         assertTrue(ProcessHandle.of(pid).isPresent());
+        assertEquals(pid, c.pid(), "the remote JVM's pid, as it reported it");
         assertEquals("ssh", c.method());
         c.shutdown();
         assertFalse(c.isConnected());
+    }
+
+    @Test
+    void unnamedContextsAreNamedAsInMitogenAndChainedWithDotsThroughVia() {
+        String base = "ssh.127.0.0.1:" + server.port();
+        try (Router naming = Router.create()) {
+            Context first = server.ssh().connect(naming);
+            assertEquals(base, first.name());
+            Context second = server.ssh().connect(naming);
+            assertEquals(base + "." + second.id(), second.name(), "made unique");
+            Context hop = server.ssh().via(first).connect(naming);
+            assertEquals(base + "." + base, hop.name());
+            assertEquals(hop.call(() -> ProcessHandle.current().pid()), hop.pid(), "the pid through via too");
+            Context root = dev.jitogen.plugins.become.Sudo.as("root").via(first).connect(naming);
+            assertEquals(base + ".sudo.root", root.name());
+        }
     }
 
     @Test
@@ -145,6 +162,7 @@ class SshTest {
                 + System.getProperty("user.name") + "\n  IdentityFile " + server.userKey + "\n  IdentitiesOnly yes\n");
         Context c = Ssh.to("testbox").configFile(config).checkHostKeys(HostKeyPolicy.IGNORE).connect(router);
         assertEquals("configured", c.call(() -> "configured"));
+        assertEquals("ssh.testbox:" + server.port(), c.name(), "the alias as given, the port as configured");
     }
 
     @Test
