@@ -9,6 +9,7 @@ import dev.jitogen.core.Router;
 import dev.jitogen.core.StreamError;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.channel.ChannelExec;
+import org.apache.sshd.client.channel.ClientChannel;
 import org.apache.sshd.client.channel.ClientChannelEvent;
 import org.apache.sshd.client.future.ConnectFuture;
 import org.apache.sshd.client.session.ClientSession;
@@ -41,8 +42,8 @@ import java.util.List;
  *
  * <p>A mutable builder: configure on one thread; {@link #connect} may then be called from any thread and blocks until
  * the context is ready (a passphrase prompt runs on that thread).
- * One SSH context costs the master two threads (its stream reader and its stderr reader) plus a share of the
- * router's MINA client pool, which is fixed in size whatever the number of hosts.
+ * An SSH context costs the master no thread of its own: its output is decoded on the router's MINA client pool
+ * ({@link SshChild}), which is fixed in size whatever the number of hosts.
  */
 public final class Ssh {
     private final String hostname;
@@ -283,6 +284,8 @@ public final class Ssh {
                 }
             }
             ChannelExec channel = session.createExecChannel("/bin/sh -c " + Bootstrap.quote(script));
+            // no thread per context: its output comes on MINA's I/O threads (SshChild)
+            channel.setStreaming(ClientChannel.Streaming.Async);
             channel.open().verify(left(deadline));
             return new SshChild(session, channel, Duration.ofNanos(prompted));
         } catch (IOException | RuntimeException e) {
@@ -368,71 +371,5 @@ public final class Ssh {
         return new PasswordError("ssh to " + where + ": " + noKey + ", and no password was given; give a key with "
                 + "--identity FILE (Java: .identityFile(...)), load one in ssh-agent (ssh-add), or give a password "
                 + "with --password-env VAR (Java: .password(...))", e);
-    }
-
-    /** The remote command as a {@link ChildProcess}: streams are the exec channel's, with no pump threads. */
-    private static final class SshChild implements ChildProcess {
-        private final ClientSession session;
-        private final ChannelExec channel;
-
-        private final Duration prompted;
-
-        SshChild(ClientSession session, ChannelExec channel, Duration prompted) {
-            this.session = session;
-            this.channel = channel;
-            this.prompted = prompted;
-        }
-
-        @Override
-        public OutputStream stdin() {
-            return channel.getInvertedIn();
-        }
-
-        @Override
-        public InputStream stdout() {
-            return channel.getInvertedOut();
-        }
-
-        @Override
-        public InputStream stderr() {
-            return channel.getInvertedErr();
-        }
-
-        @Override
-        public long pid() {
-            return -1;
-        }
-
-        @Override
-        public boolean isAlive() {
-            return channel.isOpen() && !channel.isClosing();
-        }
-
-        @Override
-        public void kill() {
-            // closing the channel and session ends the remote command's stdin: the child exits at once
-            channel.close(true);
-            session.close(true);
-        }
-
-        @Override
-        public boolean waitFor(Duration timeout) {
-            return channel.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), timeout).contains(ClientChannelEvent.CLOSED);
-        }
-
-        @Override
-        public Integer exitStatus() {
-            return channel.getExitStatus();
-        }
-
-        @Override
-        public boolean crossesNetwork() {
-            return true;
-        }
-
-        @Override
-        public Duration waitedForOperator() {
-            return prompted;
-        }
     }
 }
