@@ -319,7 +319,9 @@ public final class Ssh {
         }
         String m = String.valueOf(e.getMessage());
         if (m.toLowerCase().contains("timeout") || m.toLowerCase().contains("timed out")) {
-            return new StreamError("ssh to " + where + ": timed out connecting (connect timeout " + connectTimeout + ")", e);
+            return new StreamError("ssh to " + where + ": timed out connecting, within the connect timeout of "
+                    + connectTimeout.toMillis() / 1000.0 + " s (give more with --connect-timeout SECONDS; Java: "
+                    + ".connectTimeout(...))", e);
         }
         return new StreamError("ssh to " + where + ": " + m, e);
     }

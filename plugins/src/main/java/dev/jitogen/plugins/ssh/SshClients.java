@@ -44,8 +44,13 @@ import java.util.concurrent.atomic.AtomicReference;
  * Closed when the router closes. The host-key policy travels per connection in the connection context, so one
  * client serves connections with different policies.
  *
+ * Public-key authentication offers each session's {@link Identities} in OpenSSH's order; a router's
+ * {@link PassphrasePrompt} is kept here too.
+ *
  * <p>Thread-safe. The verifier runs on MINA's I/O threads; it reads attributes and the known-hosts file, and appends
- * to that file (see {@link KnownHosts}), never waiting on anything else.
+ * to that file (see {@link KnownHosts}), never waiting on anything else. Authentication runs there too: it asks the
+ * agent to sign (bounded by {@link UnixAgent#TIMEOUT}), and for a {@code ProxyJump} hop reads its identity files.
+ * The prompt is only ever called on the connecting thread.
  */
 final class SshClients {
     /**

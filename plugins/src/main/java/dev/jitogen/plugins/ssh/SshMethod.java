@@ -94,7 +94,8 @@ public final class SshMethod implements ConnectionMethod {
             try {
                 ssh.checkHostKeys(HostKeyPolicy.valueOf(o.get("check-host-keys").toUpperCase(Locale.ROOT)));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--check-host-keys takes enforce, accept or ignore");
+                throw new IllegalArgumentException("--check-host-keys takes enforce, accept or ignore, not "
+                        + o.get("check-host-keys"));
             }
         }
         if (o.containsKey("known-hosts")) ssh.knownHosts(Path.of(o.get("known-hosts")));
