@@ -62,6 +62,8 @@ public final class ChildMain {
         });
 
         out.write(Bootstrap.CHILD_READY.getBytes(StandardCharsets.US_ASCII));
+        // then its pid, which a parent cannot see for itself over SSH
+        new java.io.DataOutputStream(out).writeLong(ProcessHandle.current().pid());
         out.flush();
         r.attachParent(cause -> runtime.parentGone(cause == null ? "parent disconnected"
                 : "parent stream failed: " + cause.getMessage()));

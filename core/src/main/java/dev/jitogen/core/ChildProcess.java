@@ -16,6 +16,18 @@ import java.util.concurrent.TimeUnit;
  * any thread, and may call {@link #kill} from a timer thread.
  */
 public interface ChildProcess {
+    /**
+     * Receives output that a transport pushes from its own threads ({@link #pushOutput}). Calls come one at a time,
+     * in order, on the transport's I/O thread: they must not block.
+     */
+    interface Output {
+        /** Bytes that arrived; {@code b} is not kept after the call. */
+        void bytes(byte[] b, int off, int len);
+
+        /** The output ended: {@code cause} null for a clean end of stream. */
+        void end(Throwable cause);
+    }
+
     OutputStream stdin();
 
     InputStream stdout();
@@ -40,6 +52,24 @@ public interface ChildProcess {
     /** True if its streams cross a network (SSH), where the core bundle is worth compressing; false for pipes. */
     default boolean crossesNetwork() {
         return false;
+    }
+
+    /**
+     * For a transport that delivers output on its own threads (an SSH channel in MINA's asynchronous mode): starts
+     * delivering stdout and stderr to these, and returns true. The router then never reads {@link #stdout()} or
+     * {@link #stderr()}, and spends no thread of its own on this child. The default, false: the router reads them,
+     * with a thread each.
+     */
+    default boolean pushOutput(Output stdout, Output stderr) {
+        return false;
+    }
+
+    /**
+     * How long its launcher waited for a person (a passphrase typed at a prompt) before returning it: the connect
+     * timeout does not count that time.
+     */
+    default Duration waitedForOperator() {
+        return Duration.ZERO;
     }
 
     /**
@@ -91,6 +121,11 @@ public interface ChildProcess {
             @Override
             public boolean crossesNetwork() {
                 return process.crossesNetwork();
+            }
+
+            @Override
+            public Duration waitedForOperator() {
+                return process.waitedForOperator();
             }
         };
     }

@@ -30,6 +30,16 @@ public interface ConnectionMethod {
     Context connect(Router router, String name, Map<String, String> options, Context via);
 
     /**
+     * The shell variable to bind when the command names no context, derived from the options: {@code /ssh
+     * web1.example.org} binds {@code web1_example_org}. Null (the default) if the command needs a NAME. A method
+     * that derives one has only required positional options, so that the shell tells {@code /ssh HOST} from
+     * {@code /ssh NAME HOST} by counting them. The context is then named by the method ({@code ssh.web1:22}).
+     */
+    default String variableFor(Map<String, String> options) {
+        return null;
+    }
+
+    /**
      * One option. A positional option ({@code flag} null) is given in order after the context's name; a flag with
      * a null {@code placeholder} takes no value.
      */

@@ -81,7 +81,10 @@ public final class Context {
         return method;
     }
 
-    /** The child's process id on its host, or -1 if unknown (an SSH child's is not visible from the master). */
+    /**
+     * The child's process id on its host, or -1 if unknown. An SSH child's is the one it reported as it started; for
+     * a tool that starts the JVM as its own child (sudo), the tool's.
+     */
     public long pid() {
         return pid;
     }

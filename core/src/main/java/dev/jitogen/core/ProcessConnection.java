@@ -23,23 +23,24 @@ import java.util.logging.Level;
  * <ol>
  *   <li>the first stage prints {@link FirstStage#READY};</li>
  *   <li>we send the core bundle (deflated if the stream crosses a network) and the child's config;</li>
- *   <li>the child main prints {@link Bootstrap#CHILD_READY}; from then on stdin/stdout carry frames.</li>
+ *   <li>the child main prints {@link Bootstrap#CHILD_READY} and its pid (8 bytes); from then on stdin/stdout carry
+ *   frames.</li>
  * </ol>
  * Whatever the process prints on stderr before readiness is kept for the error message; after it, each line is
  * logged as {@code [name] stderr: ...}. The connect timeout kills the process, and so does the router's close
  * (the connect fails at once, saying so).
  *
- * <p>Runs on the calling thread (blocking until ready or failed), plus one stderr reader thread per child; the
- * router's close cancels from its own thread.
+ * <p>Runs on the calling thread (blocking until ready or failed), plus one stderr reader thread per child unless its
+ * transport pushes the output ({@link ChildProcess#pushOutput}: then none, and the stream has no reader thread
+ * either); the router's close cancels from its own thread.
  */
 final class ProcessConnection {
     private static final int STDERR_KEEP = 16 * 1024;
 
     private ProcessConnection() {}
 
-    static Context connect(Router router, int id, String method, String requestedName, Duration timeout,
+    static Context connect(Router router, int id, String method, String name, Duration timeout,
                            boolean debug, Router.Launcher launcher) {
-        String name = router.uniqueName(requestedName, method, id);
         Cancel cancel = new Cancel();
         if (!router.connecting(cancel)) {
             throw new StreamError("could not start context " + name + ": " + Router.CONNECT_CANCELLED);
@@ -70,16 +71,19 @@ final class ProcessConnection {
         if (failure != null) throw failure;
         if (launched == null) throw new StreamError("could not start context " + name + ": its launcher started nothing");
         ChildProcess process = launched;
+        deadline += process.waitedForOperator().toNanos();
         StderrCollector stderr = new StderrCollector(name, process.stderr());
+        Handover stdout = new Handover();
+        boolean pushed = process.pushOutput(stdout, stderr);
         ScheduledFuture<?> watchdog = null;
         try {
-            if (process.stderr() != null) router.broker().threads().newThread(stderr).start();
-            else stderr.done.countDown();
+            if (!pushed && process.stderr() != null) router.broker().threads().newThread(stderr).start();
+            else if (!pushed) stderr.done.countDown();
             watchdog = router.broker().timer().schedule(() -> {
                 timedOut.set(true);
                 process.kill();
             }, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            InputStream in = process.stdout();
+            InputStream in = pushed ? stdout : process.stdout();
             OutputStream out = process.stdin();
             expect(in, FirstStage.READY, "the first stage");
             CoreBundle bundle = CoreBundle.get();
@@ -93,10 +97,20 @@ final class ProcessConnection {
             data.write(config);
             data.flush();
             expect(in, Bootstrap.CHILD_READY, "the child runtime");
+            // the child's own pid follows its readiness: the only way to learn it where the master cannot see the
+            // process (over SSH)
+            long childPid = new java.io.DataInputStream(in).readLong();
             if (!watchdog.cancel(false)) throw new IOException("the connect timeout passed as it became ready");
-            Context context = new Context(router, id, name, method, process, null, process.pid());
+            long pid = process.pid() >= 0 ? process.pid() : childPid;
+            Context context = new Context(router, id, name, method, process, null, pid);
             stderr.context = context;
-            router.attach(context, new Stream(name, in, out, router.maxMessageSize()));
+            if (pushed) {
+                Stream stream = new Stream(name, out, router.maxMessageSize());
+                router.attach(context, stream);
+                stdout.handOver(stream);
+            } else {
+                router.attach(context, new Stream(name, in, out, router.maxMessageSize()));
+            }
             return context;
         } catch (IOException | RuntimeException e) {
             if (watchdog != null) watchdog.cancel(false);
@@ -175,8 +189,98 @@ final class ProcessConnection {
         }
     }
 
-    /** Reads a child's stderr: kept until ready, logged afterwards. Runs on its own thread until EOF. */
-    private static final class StderrCollector implements Runnable {
+    /**
+     * A child's stdout pushed by its transport ({@link ChildProcess#pushOutput}): kept for the connecting thread to
+     * read the handshake from (this stream), then handed to the context's stream with whatever arrived past
+     * the handshake, in order. Transport threads call {@link #bytes} and {@link #end}; the connecting thread reads
+     * and hands over. Guarded by this: the lock is held while bytes go to the stream so that the bytes kept and the
+     * bytes arriving cannot overtake each other; only the handover itself ever contends for it.
+     */
+    private static final class Handover extends InputStream implements ChildProcess.Output {
+        /** Bytes not yet read by the handshake. */
+        private byte[] kept = new byte[256];
+        private int start, end;
+        private boolean ended;
+        private Throwable endCause;
+        private Stream stream;
+
+        @Override
+        public synchronized void bytes(byte[] b, int off, int len) {
+            if (stream != null) {
+                stream.received(b, off, len);
+                return;
+            }
+            if (end + len > kept.length) {
+                int live = end - start;
+                byte[] grown = new byte[Math.max(kept.length, 2 * (live + len))];
+                System.arraycopy(kept, start, grown, 0, live);
+                kept = grown;
+                start = 0;
+                end = live;
+            }
+            System.arraycopy(b, off, kept, end, len);
+            end += len;
+            notifyAll();
+        }
+
+        @Override
+        public synchronized void end(Throwable cause) {
+            if (stream != null) {
+                stream.receiveEnded(cause);
+                return;
+            }
+            ended = true;
+            endCause = cause;
+            notifyAll();
+        }
+
+        /** The handshake's bytes, as a stream the connecting thread reads; it blocks for bytes. */
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public synchronized int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) return 0;
+            while (start == end && !ended) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted during the handshake");
+                }
+            }
+            if (start == end) {
+                if (endCause != null) throw new IOException(endCause.getMessage(), endCause);
+                return -1;
+            }
+            int n = Math.min(len, end - start);
+            System.arraycopy(kept, start, b, off, n);
+            start += n;
+            return n;
+        }
+
+        @Override
+        public synchronized int available() {
+            return end - start;
+        }
+
+        /** From now on, bytes go to {@code s}: first those that came past the handshake. Connecting thread. */
+        synchronized void handOver(Stream s) {
+            stream = s;
+            if (end > start) s.received(kept, start, end - start);
+            kept = null;
+            if (ended) s.receiveEnded(endCause);
+        }
+    }
+
+    /**
+     * A child's stderr: kept until ready, logged afterwards. Either read on its own thread until EOF ({@link #run}),
+     * or pushed by the transport ({@link #bytes}, {@link #end}).
+     */
+    private static final class StderrCollector implements Runnable, ChildProcess.Output {
         private final String name;
         private final InputStream err;
         private final StringBuilder early = new StringBuilder();
@@ -192,22 +296,46 @@ final class ProcessConnection {
         public void run() {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(err, StandardCharsets.UTF_8))) {
                 String line;
-                while ((line = r.readLine()) != null) {
-                    Context c = context;
-                    if (c == null) {
-                        synchronized (early) {
-                            if (early.length() < STDERR_KEEP) early.append(line).append('\n');
-                        }
-                    } else {
-                        Router.LOG.log(Level.WARNING, "[" + name + "] stderr: " + line);
-                        c.recordLog("stderr: " + line);
-                    }
-                }
+                while ((line = r.readLine()) != null) line(line);
             } catch (IOException ignored) {
                 // the process is gone
             } finally {
                 done.countDown();
             }
+        }
+
+        private void line(String line) {
+            Context c = context;
+            if (c == null) {
+                synchronized (early) {
+                    if (early.length() < STDERR_KEEP) early.append(line).append('\n');
+                }
+            } else {
+                Router.LOG.log(Level.WARNING, "[" + name + "] stderr: " + line);
+                c.recordLog("stderr: " + line);
+            }
+        }
+
+        /** The line being pushed, until its newline comes. Transport thread only. */
+        private final java.io.ByteArrayOutputStream partial = new java.io.ByteArrayOutputStream();
+
+        @Override
+        public void bytes(byte[] b, int off, int len) {
+            for (int i = off; i < off + len; i++) {
+                if (b[i] != '\n') {
+                    if (partial.size() < STDERR_KEEP) partial.write(b[i]);
+                    continue;
+                }
+                line(partial.toString(StandardCharsets.UTF_8).replace("\r", ""));
+                partial.reset();
+            }
+        }
+
+        @Override
+        public void end(Throwable cause) {
+            if (partial.size() > 0) line(partial.toString(StandardCharsets.UTF_8));
+            partial.reset();
+            done.countDown();
         }
 
         String text() {

@@ -389,8 +389,18 @@ public final class Router implements AutoCloseable {
      * @param start  serializable, so it must capture only data (the method's options with {@code via} cleared)
      */
     public Context startVia(Context via, String method, String requestedName, Duration timeout, ViaStart start) {
+        return startVia(via, method, requestedName, method, timeout, start);
+    }
+
+    /**
+     * As {@link #startVia(Context, String, String, Duration, ViaStart)}, with the method's default name for the
+     * context: without a requested name, the context is named as in Mitogen, via's name and the default joined with
+     * a dot ({@code ssh.web1:22.sudo.root}), made unique.
+     */
+    public Context startVia(Context via, String method, String requestedName, String defaultName, Duration timeout,
+                            ViaStart start) {
         requireMaster(method + "(via)");
-        String name = requestedName != null ? requestedName : uniqueName(null, method, -1);
+        String name = requestedName != null ? requestedName : uniqueName(null, via.name() + "." + defaultName, -1);
         RemoteCallable<long[]> remote = () -> {
             Context c = start.start(Router.current(), name);
             return new long[]{c.id(), c.pid()};
@@ -457,12 +467,23 @@ public final class Router implements AutoCloseable {
      * @param name   the context's name, or null for a unique default
      */
     public Context start(String method, String name, Duration connectTimeout, boolean debug, Launcher launcher) {
+        return start(method, name, method, connectTimeout, debug, launcher);
+    }
+
+    /**
+     * As {@link #start(String, String, Duration, boolean, Launcher)}, with the method's default name for the context,
+     * used when {@code name} is null and made unique: Mitogen's {@code ssh.HOST:PORT}, {@code sudo.USER}.
+     */
+    public Context start(String method, String name, String defaultName, Duration connectTimeout, boolean debug,
+                         Launcher launcher) {
         if (connectTimeout == null || connectTimeout.isNegative() || connectTimeout.isZero()) {
             throw new IllegalArgumentException("the connect timeout of " + method + " must be positive, not "
                     + connectTimeout);
         }
         if (closed.get()) throw new IllegalStateException("router is closed");
-        return ProcessConnection.connect(this, allocateContextId(), method, name, connectTimeout, debug, launcher);
+        int id = allocateContextId();
+        String chosen = uniqueName(name, defaultName != null ? defaultName : method, id);
+        return ProcessConnection.connect(this, id, method, chosen, connectTimeout, debug, launcher);
     }
 
     /** Runs {@code action} when the router closes, after its contexts are gone (plugins release resources here). */
@@ -718,12 +739,15 @@ public final class Router implements AutoCloseable {
         return e != null && e.getValue().contains(id) ? e.getValue() : null;
     }
 
-    /** A default name for a context of {@code method}: the method's name, made unique (with the id if known). */
-    String uniqueName(String requested, String method, int id) {
+    /**
+     * {@code requested}, or else a default name: {@code base} (a method's name, or its Mitogen-style name such as
+     * {@code ssh.web1:22}), made unique with a number (the context's id if known).
+     */
+    String uniqueName(String requested, String base, int id) {
         if (requested != null) return requested;
-        if (!nameTaken(method)) return method;
-        if (id >= 0) return method + "." + id;
-        for (int n = 2; ; n++) if (!nameTaken(method + "." + n)) return method + "." + n;
+        if (!nameTaken(base)) return base;
+        if (id >= 0) return base + "." + id;
+        for (int n = 2; ; n++) if (!nameTaken(base + "." + n)) return base + "." + n;
     }
 
     private boolean nameTaken(String name) {

@@ -74,12 +74,18 @@ final class ContextCommands {
                     s.requests(), s.seconds(), s.classesSent(), s.bytesSent(), s.refusals(), s.notFound()));
             return true;
         });
-        shell.add("log", "/log [CTX]", "recent lines a context forwarded (default: all)", "", args -> {
-            for (String n : args.isEmpty() ? session.names() : List.of(args)) {
-                for (String l : session.context(n).recentLog()) shell.hard("[" + n + "] " + ContextOutput.escape(l));
-            }
-            return true;
-        });
+        shell.add("log", "/log [CTX|master]", "recent lines a context forwarded, or the master logged (default: all)",
+                "master: the master's own log, including the SSH library's lines, which the terminal shows only at a "
+                        + "level chosen with jitogen -v or --log-level LEVEL.", args -> {
+                    if (args.isEmpty() || args.equals("master")) {
+                        for (String l : ContextOutput.masterLog()) shell.hard("[master] " + ContextOutput.escape(l));
+                    }
+                    if (args.equals("master")) return true;
+                    for (String n : args.isEmpty() ? session.names() : List.of(args)) {
+                        for (String l : session.context(n).recentLog()) shell.hard("[" + n + "] " + ContextOutput.escape(l));
+                    }
+                    return true;
+                });
         shell.add("disconnect", "/disconnect CTX|@PATTERN", "shut a context down (its name can be used again)",
                 "@PATTERN: every opened inventory host the pattern selects.", args -> {
                     if (args.startsWith("@")) {
@@ -113,8 +119,11 @@ final class ContextCommands {
 
     /** One command per connection method, made from its options: usage, help, parsing and completion. */
     private void addMethodCommand(ConnectionMethod m) {
-        StringBuilder usage = new StringBuilder("/" + m.name() + " NAME");
-        StringBuilder help = new StringBuilder("NAME becomes a Java variable of type Context.\n");
+        boolean derives = derivesVariable(m);
+        StringBuilder usage = new StringBuilder("/" + m.name() + (derives ? " [NAME]" : " NAME"));
+        StringBuilder help = new StringBuilder("NAME becomes a Java variable of type Context."
+                + (derives ? " Without NAME, the variable is made from the options (/" + m.name() + " web1.example.org "
+                + "binds web1_example_org) and the context is named as in Mitogen (ssh.web1.example.org:22).\n" : "\n"));
         for (ConnectionMethod.Option o : m.options()) {
             String shown = o.positional() ? (o.placeholder() != null ? o.placeholder() : o.name().toUpperCase(Locale.ROOT))
                     : o.flag() + (o.placeholder() != null ? " " + o.placeholder() : "");
@@ -126,13 +135,16 @@ final class ContextCommands {
         shell.add(m.name(), usage.toString(), m.summary(), help.toString(), args -> {
             List<String> words = Shell.words(args);
             if (words.isEmpty()) throw new IllegalArgumentException("name the context");
-            String name = words.get(0);
-            if (!name.matches("[A-Za-z_$][\\w$]*")) throw new IllegalArgumentException(name + " is not a Java name");
+            List<ConnectionMethod.Option> positionals = m.options().stream().filter(ConnectionMethod.Option::positional).toList();
+            // /ssh HOST or /ssh NAME HOST: a method that derives the variable has only required positional options,
+            // so the count of positional words tells
+            boolean unnamed = derivesVariable(m) && positionalWords(m, words) == positionals.size();
+            String name = unnamed ? null : words.get(0);
+            if (name != null && !name.matches("[A-Za-z_$][\\w$]*")) throw new IllegalArgumentException(name + " is not a Java name");
             Map<String, String> options = new LinkedHashMap<>();
             Context via = null;
-            java.util.Iterator<ConnectionMethod.Option> positional = m.options().stream()
-                    .filter(ConnectionMethod.Option::positional).iterator();
-            for (int i = 1; i < words.size(); i++) {
+            java.util.Iterator<ConnectionMethod.Option> positional = positionals.iterator();
+            for (int i = unnamed ? 0 : 1; i < words.size(); i++) {
                 String w = words.get(i);
                 if (w.equals("--via")) {
                     via = session.context(value(words, ++i, "--via"));
@@ -147,11 +159,57 @@ final class ContextCommands {
                         .orElseThrow(() -> new IllegalArgumentException("unknown option " + w + flagHint(m, w)));
                 options.put(o.name(), o.placeholder() == null ? "true" : value(words, ++i, w));
             }
-            Context c = session.open(m, name, options, via);
-            shell.startup.define(name);
-            shell.fluff("|  started " + name + " (" + m.name() + ", id " + c.id() + ", pid " + c.pid() + ")");
+            String variable = name != null ? name : freeVariable(m.variableFor(options));
+            Context c = session.open(m, variable, name, options, via);
+            shell.startup.define(variable);
+            shell.fluff("|  started " + (name != null ? name : c.name() + " as " + variable) + " (" + m.name() + ", id "
+                    + c.id() + ", pid " + c.pid() + ")");
             return true;
         });
+    }
+
+    /** True if {@code m} makes up a variable when the command names none ({@link ConnectionMethod#variableFor}). */
+    private static boolean derivesVariable(ConnectionMethod m) {
+        Map<String, String> sample = new LinkedHashMap<>();
+        for (ConnectionMethod.Option o : m.options()) if (o.positional()) sample.put(o.name(), "host");
+        return !sample.isEmpty() && m.variableFor(sample) != null;
+    }
+
+    /** How many of the command's words are positional: not flags, nor flag values, nor --via's. */
+    private static long positionalWords(ConnectionMethod m, List<String> words) {
+        long n = 0;
+        for (int i = 0; i < words.size(); i++) {
+            String w = words.get(i);
+            if (w.equals("--via")) {
+                i++;
+            } else if (w.startsWith("--")) {
+                boolean takesValue = m.options().stream().anyMatch(o -> w.equals(o.flag()) && o.placeholder() != null);
+                if (takesValue) i++;
+            } else {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * {@code base} as a Java variable that names no open context, nor the shell's own ({@code local},
+     * {@code router}): {@code web1}, else {@code web1_2}, {@code web1_3}...
+     */
+    private String freeVariable(String base) {
+        String v = javax.lang.model.SourceVersion.isName(base) ? base : base + "_";
+        if (!taken(v)) return v;
+        for (int n = 2; ; n++) if (!taken(v + "_" + n)) return v + "_" + n;
+    }
+
+    private boolean taken(String variable) {
+        if (variable.equals("local") || variable.equals("router")) return true;
+        if (!session.has(variable)) return false;
+        try {
+            return session.context(variable).isConnected();
+        } catch (IllegalArgumentException gone) {
+            return false;
+        }
     }
 
     /** The contexts started from {@code parent} (null: the master), each under its parent, indented. */

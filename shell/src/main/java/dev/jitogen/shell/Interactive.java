@@ -104,6 +104,7 @@ final class Interactive {
             }
         };
         terminal.handle(Terminal.Signal.INT, s -> shell.stop());
+        shell.passphrasePrompt(passphrasePrompt(terminal, Thread.currentThread()));
         early.forward(printer);
         printer.println("|  Welcome to Jitogen " + Main.version() + ". /help lists the commands; Ctrl-D leaves.");
         try (shell) {
@@ -142,6 +143,27 @@ final class Interactive {
             }
             if (answer.strip().equalsIgnoreCase("y") || answer.strip().equalsIgnoreCase("yes")) shell.run("/stop " + name);
         }
+    }
+
+    /**
+     * Asks for an encrypted key's passphrase as {@code ssh} does, echoing nothing; a masked line goes to no history.
+     * Only on {@code shellThread} (a command or snippet that connects), where the prompt line is not being read; a
+     * connection started from another thread skips the key instead. Its own line reader, whose parser never asks
+     * for a continuation line and which expands no {@code !} event, whatever the passphrase holds.
+     */
+    private static dev.jitogen.plugins.ssh.PassphrasePrompt passphrasePrompt(Terminal terminal, Thread shellThread) {
+        LineReader secrets = LineReaderBuilder.builder().terminal(terminal).appName("jitogen")
+                .parser((line, cursor, context) -> new Word(line, cursor, ""))
+                .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true)
+                .build();
+        return file -> {
+            if (Thread.currentThread() != shellThread) return null;
+            try {
+                return secrets.readLine("Enter passphrase for key '" + file + "': ", org.jline.reader.impl.LineReaderImpl.NULL_MASK);
+            } catch (UserInterruptException | EndOfFileException e) {
+                return null; // Ctrl-C or Ctrl-D: skip the key, as ssh does on an empty answer
+            }
+        };
     }
 
     /** Tab right after {@code (} shows the signatures of what is being called, as jshell does. */

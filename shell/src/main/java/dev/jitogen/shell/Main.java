@@ -23,6 +23,27 @@ public final class Main implements Callable<Integer> {
      */
     private static final java.util.logging.Logger SSHD_LOG = java.util.logging.Logger.getLogger("org.apache.sshd");
 
+    @CommandLine.Option(names = "-v", description = "verbose: log at debug level (FINE), the SSH library's lines "
+            + "included; the same as --log-level fine", scope = CommandLine.ScopeType.INHERIT)
+    void verbose(boolean on) {
+        if (on) ContextOutput.level(java.util.logging.Level.FINE);
+    }
+
+    @CommandLine.Option(names = "--log-level", paramLabel = "LEVEL", description = "print log lines at LEVEL and above "
+            + "(severe, warning, info, fine/debug, finer, finest/trace), the SSH library's included; contexts log "
+            + "at LEVEL too. Default: Jitogen's from info, none of the SSH library's (see /log master)",
+            scope = CommandLine.ScopeType.INHERIT)
+    void logLevel(String level) {
+        try {
+            ContextOutput.level(ContextOutput.parseLevel(level));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     public static void main(String[] args) throws Exception {
         SSHD_LOG.setLevel(java.util.logging.Level.SEVERE);
         if (args.length == 0) { // the common case, without picocli's start-up cost

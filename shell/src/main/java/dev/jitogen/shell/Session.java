@@ -155,6 +155,14 @@ public final class Session {
      * name of a context that disconnected may be used again.
      */
     Context open(ConnectionMethod method, String name, Map<String, String> options, Context via) {
+        return open(method, name, name, options, via);
+    }
+
+    /**
+     * As {@link #open(ConnectionMethod, String, Map, Context)}, the context known here as {@code name} and named
+     * {@code contextName} (null: as the method names it, {@code ssh.web1:22}).
+     */
+    Context open(ConnectionMethod method, String name, String contextName, Map<String, String> options, Context via) {
         synchronized (this) {
             Context old = contexts.get(name);
             if (old != null && old.isConnected()) {
@@ -163,7 +171,7 @@ public final class Session {
             }
             if (old != null) forget(name);
         }
-        Context c = method.connect(router(), name, options, via);
+        Context c = method.connect(router(), contextName, options, via);
         synchronized (this) {
             remember(name, c);
         }

@@ -2,6 +2,8 @@ package dev.jitogen.shell;
 
 import dev.jitogen.core.ConnectionMethod;
 import dev.jitogen.core.Router;
+import dev.jitogen.plugins.ssh.PassphrasePrompt;
+import dev.jitogen.plugins.ssh.Ssh;
 import jdk.jshell.Diag;
 import jdk.jshell.JShell;
 import jdk.jshell.Snippet;
@@ -55,6 +57,8 @@ public final class Shell implements AutoCloseable {
     private final Handler logHandler;
     /** How much is said about what succeeded. */
     volatile Feedback.Mode mode;
+    /** See {@link #passphrasePrompt(PassphrasePrompt)}; set once, before or after the router is made. */
+    private volatile PassphrasePrompt passphrasePrompt;
     /** The thread running a command now (Ctrl-C interrupts it), else null. */
     private volatile Thread commandThread;
     /** What /stack shows: the failures of the last unit that failed (one per context for /on and /sh). */
@@ -101,6 +105,8 @@ public final class Shell implements AutoCloseable {
         this.session = new Session(() -> {
             Router r = Router.builder().classLoader(loader).staticState(new SnippetStatics(loader)).build();
             r.classFinder().addSource(loader);
+            PassphrasePrompt p = passphrasePrompt;
+            if (p != null) Ssh.passphrasePrompt(r, p);
             return r;
         }, out);
         this.startup = new StartupVariables(this);
@@ -130,6 +136,16 @@ public final class Shell implements AutoCloseable {
 
     JShell jshell() {
         return host.get();
+    }
+
+    /**
+     * How SSH connections of this shell's router ask for an encrypted key's passphrase (the terminal front end's
+     * masked prompt); without one, such a key is skipped and the error says how to give its passphrase.
+     */
+    void passphrasePrompt(PassphrasePrompt prompt) {
+        passphrasePrompt = prompt;
+        Router r = session.routerIfMade();
+        if (r != null) Ssh.passphrasePrompt(r, prompt);
     }
 
     /** Java source that finds this shell's session from a snippet. */

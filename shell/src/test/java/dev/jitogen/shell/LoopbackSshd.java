@@ -29,12 +29,21 @@ final class LoopbackSshd implements AutoCloseable {
         return null;
     }
 
+    static boolean available() {
+        return binary() != null;
+    }
+
     LoopbackSshd() throws Exception {
+        this("");
+    }
+
+    /** @param passphrase the user key's, or empty for none */
+    LoopbackSshd(String passphrase) throws Exception {
         dir = Files.createTempDirectory("jitogen-sshd");
-        keygen(dir.resolve("host_key"));
-        userKey = dir.resolve("user_key");
-        keygen(userKey);
-        Files.copy(dir.resolve("user_key.pub"), dir.resolve("authorized_keys"));
+        keygen(dir.resolve("host_key"), "");
+        userKey = dir.resolve("id_ed25519");
+        keygen(userKey, passphrase);
+        Files.copy(Path.of(userKey + ".pub"), dir.resolve("authorized_keys"));
         port = freePort();
         Files.writeString(dir.resolve("sshd_config"), String.join("\n",
                 "Port " + port, "ListenAddress 127.0.0.1", "HostKey " + dir.resolve("host_key"),
@@ -43,8 +52,7 @@ final class LoopbackSshd implements AutoCloseable {
                 "PermitRootLogin yes", "LogLevel ERROR",
                 // a fleet connects at once: sshd's default drops unauthenticated connections past 10
                 "MaxStartups 1000", "MaxSessions 1000", ""));
-        Path privsep = Path.of("/run/sshd"); // OpenSSH's privilege separation directory must exist
-        if (!Files.exists(privsep)) Files.createDirectories(privsep);
+        Files.createDirectories(Path.of("/run/sshd")); // OpenSSH's privilege separation directory must exist
         process = new ProcessBuilder(binary().toString(), "-D", "-e", "-f", dir.resolve("sshd_config").toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("sshd.log").toFile()).start();
         long end = System.nanoTime() + 10_000_000_000L;
@@ -60,6 +68,16 @@ final class LoopbackSshd implements AutoCloseable {
         }
     }
 
+    /** The flags of {@code /ssh} for this server: its key, no agent, a known-hosts file of its own. */
+    String flags() {
+        return "--identity " + userKey + " --identities-only --identity-agent none --check-host-keys accept "
+                + "--known-hosts " + dir.resolve("known_hosts");
+    }
+
+    String destination() {
+        return System.getProperty("user.name") + "@127.0.0.1:" + port;
+    }
+
     /** A loopback port nothing listens on (for a host that must fail). */
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -67,9 +85,9 @@ final class LoopbackSshd implements AutoCloseable {
         }
     }
 
-    private static void keygen(Path file) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "jitogen-test", "-f",
-                file.toString()).redirectErrorStream(true).start();
+    private static void keygen(Path file, String passphrase) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", passphrase, "-C", "jitogen-test",
+                "-f", file.toString()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         if (p.waitFor() != 0) throw new IOException("ssh-keygen failed: " + out);
     }

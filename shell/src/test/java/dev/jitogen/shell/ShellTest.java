@@ -213,7 +213,7 @@ class ShellTest extends ShellTestSupport {
         String help = run("/help");
         assertTrue(help.contains("/plugintest NAME [LABEL] [--quick] [--via CTX]"), help);
         assertTrue(run("/local --help").contains("--java PATH"));
-        assertTrue(help.contains("/ssh NAME [[USER@]HOST[:PORT]]"), "the ssh plugin's command: " + help);
+        assertTrue(help.contains("/ssh [NAME] [[USER@]HOST[:PORT]]"), "the ssh plugin's command: " + help);
         assertTrue(run("/ssh --help").contains("--check-host-keys enforce|accept|ignore"));
         run("/plugintest viaplugin tagged --quick");
         long pid = shell.session().context("viaplugin").pid();
@@ -222,6 +222,19 @@ class ShellTest extends ShellTestSupport {
         assertTrue(run("viaplugin.call(() -> 1 + 1)").endsWith("==> 2"));
         assertTrue(fail("/local other --jav /usr/bin/java").contains("did you mean --java?"));
         assertTrue(fail("/local other2 --via nowhere").contains("no context called nowhere"));
+    }
+
+    @Test
+    void theSshLibrarysLogLinesStayOffTheTerminalAndShowInLogMaster() {
+        java.util.logging.Logger mina = java.util.logging.Logger.getLogger("org.apache.sshd.client.keyverifier.Test");
+        printed.clear();
+        mina.warning("handleKnownHostsFileUpdateFailure(ClientSessionImpl) failed");
+        java.util.logging.Logger.getLogger("dev.jitogen.plugins.ssh").warning("could not record the host key");
+        assertFalse(String.join("\n", printed).contains("handleKnownHostsFileUpdateFailure"), String.join("\n", printed));
+        assertTrue(String.join("\n", printed).contains("could not record the host key"), "Jitogen's own warnings print");
+        String log = run("/log master");
+        assertTrue(log.contains("[master] WARNING org.apache.sshd.client.keyverifier.Test: "
+                + "handleKnownHostsFileUpdateFailure(ClientSessionImpl) failed"), log);
     }
 
     @Test

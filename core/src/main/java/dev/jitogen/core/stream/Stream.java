@@ -30,7 +30,9 @@ import java.util.logging.Logger;
  * </pre>
  *
  * <p>Threads: one reader thread per stream, started by {@link #start}, reads frames and hands each to the
- * {@link Listener} <em>on that thread</em>; the listener must not block (no waiting on replies, no user code).
+ * {@link Listener} <em>on that thread</em>; the listener must not block (no waiting on replies, no user code). A
+ * stream made without an input has no reader thread: its transport pushes the bytes ({@link #received}) from its
+ * own I/O thread, where the listener then runs under the same rules.
  * {@link #send} may be called from any thread and only queues the frame; the stream's writer thread (started when
  * there is something to write, ending after a second without) writes it. So a peer that stops reading (SIGSTOP, a
  * hostile child) never blocks a sender in a pipe write. {@link #close} may be called from any thread, any number of
@@ -144,11 +146,20 @@ public final class Stream {
 
     public Stream(String name, InputStream in, OutputStream out, int maxMessageSize) {
         this.name = name;
-        this.in = in instanceof BufferedInputStream ? in : new BufferedInputStream(in, 65536);
+        this.in = in == null || in instanceof BufferedInputStream ? in : new BufferedInputStream(in, 65536);
         this.rawIn = in;
         this.rawOut = out;
         this.out = new BufferedOutputStream(new SlicedOutput(), 65536);
         this.maxMessageSize = maxMessageSize;
+    }
+
+    /**
+     * A stream whose incoming bytes are pushed by its transport ({@link #received}, {@link #receiveEnded}) on the
+     * transport's own threads, rather than read by a reader thread: an SSH channel in MINA's asynchronous mode, so
+     * that a thousand such streams cost no thread each.
+     */
+    public Stream(String name, OutputStream out, int maxMessageSize) {
+        this(name, null, out, maxMessageSize);
     }
 
     public String name() {
@@ -184,9 +195,11 @@ public final class Stream {
         } catch (RejectedExecutionException e) {
             // the router is closing; the stream is closed with it
         }
-        Thread t = threads.newThread(this::readLoop);
-        t.setName("jitogen-reader-" + name);
-        t.start();
+        if (in != null) {
+            Thread t = threads.newThread(this::readLoop);
+            t.setName("jitogen-reader-" + name);
+            t.start();
+        }
         synchronized (lock) {
             this.threads = threads;
             if (!queue.isEmpty()) kickWriter(); // frames sent before the start
@@ -233,6 +246,36 @@ public final class Stream {
             cause = e;
         }
         close(cause);
+    }
+
+    /**
+     * Bytes that arrived on a stream made without an input ({@link #Stream(String, OutputStream, int)}), after
+     * {@link #start}: the transport calls this on its own thread, one call at a time, in order, and the frames they
+     * complete go to the listener on that thread, which is this stream's reader for the call (marked as such: it
+     * must not block, and nothing waits for a message on it). {@code b} is not kept.
+     */
+    public void received(byte[] b, int off, int len) {
+        if (closed.get()) return;
+        boolean wasReader = READER.get(), wasIo = IO.get();
+        READER.set(true);
+        IO.set(true);
+        try {
+            reader.feed(b, off, len, m -> listener.onMessage(this, m), (header, length) -> listener.onOversize(this, header, length));
+        } catch (BadFrameException | RuntimeException | Error e) {
+            close(e);
+        } finally {
+            READER.set(wasReader);
+            IO.set(wasIo);
+        }
+    }
+
+    /**
+     * The transport's input ended, after {@link #received}'s last bytes: {@code cause} null for a clean end of
+     * stream (which is an error still if it cut a frame). Any thread.
+     */
+    public void receiveEnded(Throwable cause) {
+        FrameReader r = reader;
+        close(cause != null ? cause : r == null ? null : r.endOfStream());
     }
 
     /**
@@ -557,7 +600,7 @@ public final class Stream {
             closer.start();
         }
         try {
-            rawIn.close();
+            if (rawIn != null) rawIn.close();
         } catch (IOException ignored) {
             // the peer is gone already
         }

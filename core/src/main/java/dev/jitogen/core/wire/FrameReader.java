@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.function.Consumer;
 
 /**
  * Reads frames ({@link Message}) from a byte stream. From a peer that is not trusted, it holds memory in proportion to
@@ -18,8 +19,12 @@ import java.util.Arrays;
  * needs the bytes; a header whose data never comes is a stalled frame, which {@link #inFrameSince} lets the stream's
  * watchdog see.
  *
- * <p>Threads: one reader thread calls {@link #next}; any thread may read {@link #inFrameSince} and
- * {@link #progress}, which are only indicative (volatile, updated as bytes arrive).
+ * <p>Bytes come either from a stream that one reader thread reads ({@link #next}), or from a transport that pushes
+ * them from its own threads ({@link #feed}, one call at a time): the same decoding either way, with a thread per
+ * stream or without.
+ *
+ * <p>Threads: one thread at a time calls {@link #next} or {@link #feed}; any thread may read {@link #inFrameSince}
+ * and {@link #progress}, which are only indicative (volatile, updated as bytes arrive).
  */
 public final class FrameReader {
     /** The data buffer of a frame starts at this size (a pipe's capacity) and grows as bytes arrive. */
@@ -32,12 +37,26 @@ public final class FrameReader {
         void seen(Message header, int length);
     }
 
+    /** Where a frame's bytes are going now: its header, its data, skipped data (oversize), or its trailer. */
+    private static final int HEADER = 0, DATA = 1, SKIP = 2, TRAILER = 3;
+
     private final InputStream in;
     private final int maxSize;
     /** Allocate what the header says at once: the peer is trusted (see the class comment). */
     private final boolean trustLengths;
     private final byte[] header = new byte[Message.HEADER_SIZE];
     private final byte[] trailer = new byte[Message.TRAILER_SIZE];
+    /** Where the skipped data of an oversize frame is read to. Made on first use. */
+    private byte[] scratch;
+    /** The part being read, and how many of its bytes have come. Reader thread only, as the fields below. */
+    private int part = HEADER;
+    private int filled;
+    /** The current frame's header fields, once its header is whole. */
+    private int dst, src, auth, handle, replyTo, length;
+    /** The current frame's data, grown as bytes come unless lengths are trusted. */
+    private byte[] data;
+    /** A frame decoded by the last bytes, for {@link #next} to return. */
+    private Message decoded;
     /** nanoTime when the last bytes of an unfinished frame arrived; 0 between frames. */
     private volatile long inFrameSince;
     /** Bytes of the current frame read so far, and the frame's full size once its header is known (else -1). */
@@ -53,7 +72,8 @@ public final class FrameReader {
     }
 
     /**
-     * @param in           read as is: give a buffered stream, this class does not buffer
+     * @param in           read as is: give a buffered stream, this class does not buffer; null for a reader that
+     *                     is given its bytes ({@link #feed})
      * @param trustLengths allocate a frame's data at the size its header says (for a trusted peer only)
      */
     public FrameReader(InputStream in, int maxSize, boolean trustLengths) {
@@ -65,6 +85,7 @@ public final class FrameReader {
     /**
      * The next frame to deliver, or null at a clean end of stream (no byte of a new frame read). Oversize frames are
      * reported to {@code oversize} and skipped; with a null {@code oversize} they are a {@link BadFrameException}.
+     * Reads no byte past the frame it returns.
      *
      * @throws BadFrameException on a bad magic number, a length that cannot be (negative), or a wrong check: the
      *                           stream has lost its framing and cannot be read further
@@ -72,38 +93,148 @@ public final class FrameReader {
      */
     public Message next(Oversize oversize) throws IOException {
         while (true) {
-            int first = in.read();
-            if (first < 0) return null;
-            started();
-            header[0] = (byte) first;
-            readFully(header, 1, Message.HEADER_SIZE - 1, "header");
-            ByteBuffer h = ByteBuffer.wrap(header);
-            int magic = h.getShort() & 0xffff;
-            if (magic != Message.MAGIC) {
-                throw new BadFrameException(String.format("bad frame: magic 0x%04x instead of 0x%04x (something "
-                        + "other than Jitogen wrote to the stream; first bytes: %s)", magic, Message.MAGIC,
-                        Message.printable(header)));
+            byte[] to = target();
+            int r = in.read(to, part == SKIP ? 0 : filled, room(to));
+            if (r < 0) {
+                EOFException inside = endOfStream();
+                if (inside != null) throw inside;
+                return null;
             }
-            int dst = h.getInt(), src = h.getInt(), auth = h.getInt(), handle = h.getInt(), replyTo = h.getInt();
-            int length = h.getInt();
-            if (length < 0) {
-                throw new BadFrameException("bad frame: length " + (length & 0xffffffffL) + " cannot be (over 2 GiB); "
-                        + "the stream is out of step");
+            consumed(r, oversize);
+            Message m = decoded;
+            if (m != null) {
+                decoded = null;
+                return m;
             }
-            expected = (long) Message.HEADER_SIZE + length + Message.TRAILER_SIZE;
-            if (length > maxSize) {
-                if (oversize == null) throw overLimit(length);
-                oversize.seen(new Message(dst, src, auth, handle, replyTo, null), length);
-                skip(length);
-                checkTrailer(length);
-                finished();
-                continue;
-            }
-            byte[] data = readData(length);
-            checkTrailer(length);
-            finished();
-            return new Message(dst, src, auth, handle, replyTo, data);
         }
+    }
+
+    /**
+     * Takes bytes that arrived (the push form of {@link #next}, for a transport that delivers bytes on its own
+     * threads): every frame they complete goes to {@code frames}, in order, on the calling thread. One caller at a
+     * time; {@code b} is not kept.
+     *
+     * @throws BadFrameException as {@link #next}
+     */
+    public void feed(byte[] b, int off, int len, Consumer<Message> frames, Oversize oversize) throws BadFrameException {
+        while (len > 0) {
+            byte[] to = target();
+            int n = Math.min(len, room(to));
+            if (part != SKIP) System.arraycopy(b, off, to, filled, n);
+            off += n;
+            len -= n;
+            consumed(n, oversize);
+            Message m = decoded;
+            if (m != null) {
+                decoded = null;
+                frames.accept(m);
+            }
+        }
+    }
+
+    /**
+     * What the end of the stream means now: null if it came between frames (a clean end), else the
+     * {@link EOFException} of a stream that ended inside one. For {@link #feed}'s transport.
+     */
+    public EOFException endOfStream() {
+        return switch (part) {
+            case HEADER -> filled == 0 ? null : new EOFException("stream ended inside a frame's header");
+            case TRAILER -> new EOFException("stream ended inside a frame's check");
+            default -> new EOFException("stream ended inside a frame of " + length + " bytes");
+        };
+    }
+
+    /** The array the current part's next bytes go to (grown first if a frame's data filled it). */
+    private byte[] target() {
+        switch (part) {
+            case HEADER:
+                return header;
+            case TRAILER:
+                return trailer;
+            case SKIP:
+                if (scratch == null) scratch = new byte[FIRST_CHUNK];
+                return scratch;
+            default:
+                // memory follows the bytes: grow only when what arrived fills what we have
+                if (filled == data.length) data = Arrays.copyOf(data, (int) Math.min(length, 4L * data.length));
+                return data;
+        }
+    }
+
+    /** How many bytes the current part can take into {@code to} now. */
+    private int room(byte[] to) {
+        return switch (part) {
+            case HEADER -> Message.HEADER_SIZE - filled;
+            case TRAILER -> Message.TRAILER_SIZE - filled;
+            case SKIP -> Math.min(length - filled, to.length);
+            default -> to.length - filled;
+        };
+    }
+
+    /** {@code n} bytes of the current part came; moves on to the next part, or frame, when it is whole. */
+    private void consumed(int n, Oversize oversize) throws BadFrameException {
+        if (part == HEADER && filled == 0) started();
+        filled += n;
+        advanced(n);
+        switch (part) {
+            case HEADER -> {
+                if (filled == Message.HEADER_SIZE) headerDone(oversize);
+            }
+            case DATA, SKIP -> {
+                if (filled == length) next(TRAILER);
+            }
+            default -> {
+                if (filled == Message.TRAILER_SIZE) trailerDone();
+            }
+        }
+    }
+
+    private void headerDone(Oversize oversize) throws BadFrameException {
+        ByteBuffer h = ByteBuffer.wrap(header);
+        int magic = h.getShort() & 0xffff;
+        if (magic != Message.MAGIC) {
+            throw new BadFrameException(String.format("bad frame: magic 0x%04x instead of 0x%04x (something "
+                    + "other than Jitogen wrote to the stream; first bytes: %s)", magic, Message.MAGIC,
+                    Message.printable(header)));
+        }
+        dst = h.getInt();
+        src = h.getInt();
+        auth = h.getInt();
+        handle = h.getInt();
+        replyTo = h.getInt();
+        length = h.getInt();
+        if (length < 0) {
+            throw new BadFrameException("bad frame: length " + (length & 0xffffffffL) + " cannot be (over 2 GiB); "
+                    + "the stream is out of step");
+        }
+        expected = (long) Message.HEADER_SIZE + length + Message.TRAILER_SIZE;
+        if (length > maxSize) {
+            if (oversize == null) throw overLimit(length);
+            oversize.seen(new Message(dst, src, auth, handle, replyTo, null), length);
+            next(length == 0 ? TRAILER : SKIP);
+            return;
+        }
+        data = new byte[trustLengths ? length : Math.min(length, FIRST_CHUNK)];
+        next(length == 0 ? TRAILER : DATA);
+    }
+
+    private void trailerDone() throws BadFrameException {
+        ByteBuffer t = ByteBuffer.wrap(trailer);
+        if (t.getInt() != Message.check(header)) {
+            throw new BadFrameException("lost framing: the 4 bytes after a frame of " + length + " data bytes are "
+                    + Message.printable(Arrays.copyOf(trailer, 4)) + ", not its check (a frame whose length does not "
+                    + "match its data, or other bytes written into the stream)");
+        }
+        peerAck = t.getInt() & 0xffffffffL;
+        if (data != null) decoded = new Message(dst, src, auth, handle, replyTo, data);
+        data = null;
+        finished();
+        next(HEADER);
+    }
+
+    private void next(int p) {
+        part = p;
+        filled = 0;
     }
 
     /** What an over-limit length is called in logs and errors. */
@@ -136,53 +267,8 @@ public final class FrameReader {
         return got + (e < 0 ? " bytes of a header" : " of " + e + " bytes");
     }
 
-    private byte[] readData(int length) throws IOException {
-        byte[] data = new byte[trustLengths ? length : Math.min(length, FIRST_CHUNK)];
-        int n = 0;
-        while (n < length) {
-            // memory follows the bytes: grow only when what arrived fills what we have
-            if (n == data.length) data = Arrays.copyOf(data, (int) Math.min(length, 4L * data.length));
-            int r = in.read(data, n, data.length - n);
-            if (r < 0) throw new EOFException("stream ended inside a frame of " + length + " bytes");
-            n += r;
-            advanced(r);
-        }
-        return data;
-    }
-
-    private void skip(int length) throws IOException {
-        byte[] scratch = new byte[(int) Math.min(length, FIRST_CHUNK)];
-        for (int left = length; left > 0; ) {
-            int r = in.read(scratch, 0, Math.min(left, scratch.length));
-            if (r < 0) throw new EOFException("stream ended inside a frame of " + length + " bytes");
-            left -= r;
-            advanced(r);
-        }
-    }
-
-    private void checkTrailer(int length) throws IOException {
-        readFully(trailer, 0, Message.TRAILER_SIZE, "check");
-        ByteBuffer t = ByteBuffer.wrap(trailer);
-        if (t.getInt() != Message.check(header)) {
-            throw new BadFrameException("lost framing: the 4 bytes after a frame of " + length + " data bytes are "
-                    + Message.printable(Arrays.copyOf(trailer, 4)) + ", not its check (a frame whose length does not "
-                    + "match its data, or other bytes written into the stream)");
-        }
-        peerAck = t.getInt() & 0xffffffffL;
-    }
-
-    private void readFully(byte[] b, int off, int len, String what) throws IOException {
-        while (len > 0) {
-            int r = in.read(b, off, len);
-            if (r < 0) throw new EOFException("stream ended inside a frame's " + what);
-            off += r;
-            len -= r;
-            advanced(r);
-        }
-    }
-
     private void started() {
-        got = 1;
+        got = 0;
         expected = -1;
         inFrameSince = System.nanoTime();
     }

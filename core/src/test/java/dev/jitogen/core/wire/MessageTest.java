@@ -104,6 +104,33 @@ class MessageTest {
     }
 
     @Test
+    void bytesPushedInAnySlicesDecodeToTheSameFramesAsReadOnes() throws IOException {
+        Message a = new Message(1, 2, 3, 1000, 1001, "hello".getBytes());
+        Message big = new Message(1, 7, 7, 1002, 5, new byte[300_000]); // over the limit below: skipped
+        Message empty = new Message(4, 5, 6, 1003, 0, null);
+        Message large = new Message(1, 2, 3, 1004, 0, new byte[200_000]); // grows its buffer as bytes come
+        large.data[199_999] = 42;
+        byte[] all = frames(a, big, empty, large);
+        for (int slice : new int[]{1, 7, 4096, all.length}) {
+            FrameReader r = new FrameReader(null, 250_000);
+            List<Message> got = new ArrayList<>();
+            List<Integer> oversize = new ArrayList<>();
+            for (int off = 0; off < all.length; off += slice) {
+                r.feed(all, off, Math.min(slice, all.length - off), got::add, (h, length) -> oversize.add(length));
+            }
+            assertNull(r.endOfStream(), "between frames: a clean end");
+            assertEquals(List.of(1000, 1003, 1004), got.stream().map(m -> m.handle).toList(), "slices of " + slice);
+            assertEquals("hello", new String(got.get(0).data));
+            assertEquals(42, got.get(2).data[199_999]);
+            assertEquals(List.of(300_000), oversize);
+            assertEquals(all.length, r.bytesRead());
+        }
+        FrameReader cut = new FrameReader(null, 1024);
+        cut.feed(all, 0, 30, m -> fail("not whole"), null);
+        assertTrue(cut.endOfStream().getMessage().contains("inside a frame"), cut.endOfStream().getMessage());
+    }
+
+    @Test
     void aFrameShorterThanItsHeaderSaysIsCaughtAtItsCheck() throws IOException {
         // a header claiming exactly the size of the frame after it: without a check, that frame would be swallowed
         // as data, the lie delivered as a message, and the stream read on as if nothing happened

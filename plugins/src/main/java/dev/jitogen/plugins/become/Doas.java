@@ -64,6 +64,11 @@ public final class Doas extends CommandContext<Doas> {
     }
 
     @Override
+    protected String defaultName() {
+        return method() + "." + username;
+    }
+
+    @Override
     protected List<String> argv(String script) {
         List<String> argv = new ArrayList<>(List.of(doasPath));
         if (password == null) argv.add("-n");

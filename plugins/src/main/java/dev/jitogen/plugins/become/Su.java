@@ -73,6 +73,11 @@ public final class Su extends CommandContext<Su> {
     }
 
     @Override
+    protected String defaultName() {
+        return method() + "." + username;
+    }
+
+    @Override
     protected List<String> argv(String script) {
         return new ArrayList<>(List.of(suPath, username, "-c", script));
     }

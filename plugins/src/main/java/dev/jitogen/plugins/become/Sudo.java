@@ -117,6 +117,11 @@ public final class Sudo extends CommandContext<Sudo> {
     }
 
     @Override
+    protected String defaultName() {
+        return method() + "." + username;
+    }
+
+    @Override
     protected List<String> argv(String script) {
         List<String> argv = new ArrayList<>(List.of(sudoPath, "-u", username));
         if (setHome) argv.add("-H");

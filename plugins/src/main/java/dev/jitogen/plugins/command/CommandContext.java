@@ -90,6 +90,14 @@ public abstract class CommandContext<T extends CommandContext<T>> {
     /** The method's name: {@code sudo}, {@code docker}... */
     protected abstract String method();
 
+    /**
+     * The context's name when none is given, as Mitogen names it: {@code sudo.root}, {@code docker.web}; made unique
+     * by the router, and after via's name for a context started through another ({@code ssh.web1:22.sudo.root}).
+     */
+    protected String defaultName() {
+        return method();
+    }
+
     /** The command line that runs {@code /bin/sh -c script} through the tool, starting with the tool's path. */
     protected abstract List<String> argv(String script);
 
@@ -107,7 +115,8 @@ public abstract class CommandContext<T extends CommandContext<T>> {
     public Context connect(Router router) {
         if (via != null) {
             // the options travel as data (via is transient) and connect again over there
-            return router.startVia(via, method(), name, connectTimeout.plusSeconds(5), (r, n) -> name(n).connect(r));
+            return router.startVia(via, method(), name, defaultName(), connectTimeout.plusSeconds(5),
+                    (r, n) -> name(n).connect(r));
         }
         List<String> java = javaPath != null ? javaPath : defaultJava();
         String shown = remoteName != null ? remoteName : Bootstrap.defaultRemoteName();
@@ -119,7 +128,7 @@ public abstract class CommandContext<T extends CommandContext<T>> {
         List<String> argv = argv(script);
         PromptWatcher[] watcher = new PromptWatcher[1];
         try {
-            Context c = router.start(method(), name, connectTimeout, debug, timeout -> {
+            Context c = router.start(method(), name, defaultName(), connectTimeout, debug, timeout -> {
                 ChildProcess p = ChildProcess.start(tty ? inTerminal(argv) : argv);
                 if (prompts == null) return p;
                 return tty ? terminal(p, prompts, watcher, timeout) : piped(p, prompts, watcher);

@@ -40,6 +40,11 @@ public abstract class ContainerContext<T extends ContainerContext<T>> extends Co
         return self();
     }
 
+    @Override
+    protected String defaultName() {
+        return container == null || container.isBlank() ? method() : method() + "." + container;
+    }
+
     /** The tool's default path. */
     protected abstract String defaultTool();
 

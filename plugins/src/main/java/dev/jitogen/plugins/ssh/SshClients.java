@@ -1,27 +1,42 @@
 package dev.jitogen.plugins.ssh;
 
 import dev.jitogen.core.Router;
+import org.apache.sshd.client.ClientBuilder;
 import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.auth.UserAuthFactory;
+import org.apache.sshd.client.auth.pubkey.PublicKeyIdentity;
+import org.apache.sshd.client.auth.pubkey.UserAuthPublicKey;
+import org.apache.sshd.client.auth.pubkey.UserAuthPublicKeyFactory;
+import org.apache.sshd.client.future.ConnectFuture;
 import org.apache.sshd.client.config.hosts.ConfigFileHostEntryResolver;
 import org.apache.sshd.client.config.hosts.HostConfigEntry;
-import org.apache.sshd.client.config.hosts.KnownHostEntry;
-import org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier;
-import org.apache.sshd.client.keyverifier.KnownHostsServerKeyVerifier;
+import org.apache.sshd.client.keyverifier.ServerKeyVerifier;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.AttributeRepository;
+import org.apache.sshd.common.NamedResource;
+import org.apache.sshd.common.io.IoSession;
+import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.session.helpers.AbstractSession;
+import org.apache.sshd.common.signature.SignatureFactoriesManager;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.compression.BuiltinCompressions;
-import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.core.CoreModuleProperties;
 
+import java.io.IOException;
 import java.net.SocketAddress;
+import java.security.GeneralSecurityException;
 import java.nio.file.Path;
 import java.security.PublicKey;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One MINA {@link SshClient} per router (two if both compressed and plain connections are made), shared by all its
@@ -29,47 +44,84 @@ import java.util.concurrent.ConcurrentHashMap;
  * Closed when the router closes. The host-key policy travels per connection in the connection context, so one
  * client serves connections with different policies.
  *
- * <p>Thread-safe. The verifier runs on MINA's I/O threads and only reads files and attributes.
+ * Public-key authentication offers each session's {@link Identities} in OpenSSH's order; a router's
+ * {@link PassphrasePrompt} is kept here too.
+ *
+ * <p>Thread-safe. The verifier runs on MINA's I/O threads; it reads attributes and the known-hosts file, and appends
+ * to that file (see {@link KnownHosts}), never waiting on anything else. Authentication runs there too: it asks the
+ * agent to sign (bounded by {@link UnixAgent#TIMEOUT}), and for a {@code ProxyJump} hop reads its identity files.
+ * The prompt is only ever called on the connecting thread.
  */
 final class SshClients {
-    /** Why the host key was refused, for the error message. */
     /**
      * Why the host key was refused, kept in the connection's context: the session's own attributes are cleared when
      * MINA closes it after the refusal, which can come before the caller reads them.
      */
-    private static final AttributeKey<java.util.concurrent.atomic.AtomicReference<String>> HOST_KEY_PROBLEM = new AttributeKey<>();
+    private static final AttributeKey<AtomicReference<String>> HOST_KEY_PROBLEM = new AttributeKey<>();
     private static final AttributeKey<HostKeyPolicy> POLICY = new AttributeKey<>();
     private static final AttributeKey<Path> KNOWN_HOSTS = new AttributeKey<>();
     private static final AttributeKey<Path> CONFIG = new AttributeKey<>();
+    /** The agent socket given for the connection ({@link Ssh#identityAgent}), or empty. */
+    static final AttributeKey<String> AGENT = new AttributeKey<>();
     /** One resolver per config file, each caching the parsed file until it changes. */
     private static final Map<Path, ConfigFileHostEntryResolver> RESOLVERS = new ConcurrentHashMap<>();
 
-    /** Guarded by itself. */
-    private static final Map<Router, Map<Boolean, SshClient>> CLIENTS = new WeakHashMap<>();
+    /** Each router's clients and passphrase prompt. Guarded by itself. */
+    private static final Map<Router, PerRouter> ROUTERS = new WeakHashMap<>();
+
+    /** A router's SSH state, dropped when it closes. */
+    private static final class PerRouter {
+        final Map<Boolean, SshClient> byCompression = new ConcurrentHashMap<>();
+        volatile PassphrasePrompt prompt;
+    }
 
     private SshClients() {}
 
-    static SshClient of(Router router, boolean compression) {
-        synchronized (CLIENTS) {
-            Map<Boolean, SshClient> byCompression = CLIENTS.get(router);
-            if (byCompression == null) {
-                byCompression = new ConcurrentHashMap<>();
-                CLIENTS.put(router, byCompression);
-                Map<Boolean, SshClient> toClose = byCompression;
+    private static PerRouter state(Router router) {
+        synchronized (ROUTERS) {
+            PerRouter state = ROUTERS.get(router);
+            if (state == null) {
+                PerRouter made = new PerRouter();
+                ROUTERS.put(router, made);
                 router.onClose(() -> {
-                    toClose.values().forEach(c -> c.stop());
-                    synchronized (CLIENTS) {
-                        CLIENTS.remove(router);
+                    made.byCompression.values().forEach(SshClient::stop);
+                    synchronized (ROUTERS) {
+                        ROUTERS.remove(router);
                     }
                 });
+                state = made;
             }
-            return byCompression.computeIfAbsent(compression, SshClients::newClient);
+            return state;
+        }
+    }
+
+    static SshClient of(Router router, boolean compression) {
+        return state(router).byCompression.computeIfAbsent(compression, SshClients::newClient);
+    }
+
+    static void prompt(Router router, PassphrasePrompt prompt) {
+        state(router).prompt = prompt;
+    }
+
+    /** The router's passphrase prompt, or null. */
+    static PassphrasePrompt prompt(Router router) {
+        synchronized (ROUTERS) {
+            PerRouter state = ROUTERS.get(router);
+            return state == null ? null : state.prompt;
         }
     }
 
     private static SshClient newClient(boolean compression) {
-        SshClient client = SshClient.setUpDefaultClient();
+        SshClient client = ClientBuilder.builder().factory(Client::new).build();
         client.setServerKeyVerifier(new PolicyVerifier());
+        // keys are chosen per session, in OpenSSH's order (Identities): MINA's own default identities would come
+        // first, and would read ~/.ssh on their own
+        client.setKeyIdentityProvider(KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
+        List<UserAuthFactory> auths = new ArrayList<>();
+        for (UserAuthFactory f : SshClient.DEFAULT_USER_AUTH_FACTORIES) {
+            auths.add(f instanceof UserAuthPublicKeyFactory ? new OpenSshOrder() : f);
+        }
+        client.setUserAuthFactories(auths);
         client.setHostConfigEntryResolver((host, port, local, user, proxyJump, ctx) -> {
             Path config = ctx != null && ctx.getAttribute(CONFIG) != null ? ctx.getAttribute(CONFIG) : sshDir("config");
             HostConfigEntry e = RESOLVERS.computeIfAbsent(config, ConfigFileHostEntryResolver::new)
@@ -89,10 +141,81 @@ final class SshClients {
         return client;
     }
 
+    /**
+     * MINA's client, keeping what the config says of each session's identity files, which MINA would otherwise
+     * read itself and forget: {@link Identities} puts them in OpenSSH's order.
+     */
+    private static final class Client extends SshClient {
+        @Override
+        protected KeyIdentityProvider preloadClientIdentities(Collection<? extends NamedResource> locations) {
+            return KeyIdentityProvider.EMPTY_KEYS_PROVIDER;
+        }
+
+        @Override
+        protected void onConnectOperationComplete(IoSession io, ConnectFuture future, String user, SocketAddress address,
+                                                  KeyIdentityProvider identities, HostConfigEntry host)
+                throws IOException, GeneralSecurityException {
+            // before MINA hands the session over (in super), so that it is there when authentication starts
+            Session session = AbstractSession.getSession(io, true);
+            if (session != null) session.setAttribute(Identities.CONFIG_FILES, List.copyOf(host.getIdentities()));
+            super.onConnectOperationComplete(io, future, user, address, identities, host);
+        }
+    }
+
+    /** Public-key authentication offering {@link Identities}' keys. Runs on MINA's I/O threads. */
+    private static final class OpenSshOrder extends UserAuthPublicKeyFactory {
+        @Override
+        public UserAuthPublicKey createUserAuth(ClientSession session) {
+            return new UserAuthPublicKey(getSignatureFactories()) {
+                @Override
+                protected Iterator<PublicKeyIdentity> createPublicKeyIterator(ClientSession s,
+                                                                              SignatureFactoriesManager signatures)
+                        throws Exception {
+                    Identities prepared = s.getAttribute(Identities.KEY);
+                    if (prepared != null) return prepared.iterator(s, signatures);
+                    // a ProxyJump hop, which MINA authenticates by itself: what ssh would offer it (no -i, no prompt)
+                    Identities hop = Identities.prepare(s, List.of(), false, null, String.valueOf(s.getConnectAddress()));
+                    return new ClosingIterator(hop.iterator(s, signatures), hop);
+                }
+            };
+        }
+    }
+
+    /** Closes a hop's {@link Identities} (its agent connection) when MINA releases the keys. */
+    private record ClosingIterator(Iterator<PublicKeyIdentity> keys, Identities owner)
+            implements Iterator<PublicKeyIdentity>, java.io.Closeable {
+        @Override
+        public boolean hasNext() {
+            return keys.hasNext();
+        }
+
+        @Override
+        public PublicKeyIdentity next() {
+            return keys.next();
+        }
+
+        @Override
+        public void close() {
+            owner.close();
+        }
+    }
+
+    /** The port {@code ssh host} would connect to: the config's {@code Port} for it, else 22. */
+    static int configuredPort(String host, String user, Path config) {
+        Path file = config != null ? config : sshDir("config");
+        try {
+            HostConfigEntry e = RESOLVERS.computeIfAbsent(file, ConfigFileHostEntryResolver::new)
+                    .resolveEffectiveHost(host, 0, null, user, null, null);
+            return e != null && e.getPort() > 0 ? e.getPort() : 22;
+        } catch (IOException | RuntimeException e) {
+            return 22; // the connection will say what is wrong with the config
+        }
+    }
+
     /** The per-connection settings the verifier reads. */
-    static AttributeRepository context(HostKeyPolicy policy, Path knownHosts, Path config) {
-        return AttributeRepository.ofAttributesMap(Map.of(HOST_KEY_PROBLEM, new java.util.concurrent.atomic.AtomicReference<String>(),
-                POLICY, policy,
+    static AttributeRepository context(HostKeyPolicy policy, Path knownHosts, Path config, String agent) {
+        return AttributeRepository.ofAttributesMap(Map.of(HOST_KEY_PROBLEM, new AtomicReference<String>(),
+                POLICY, policy, AGENT, agent != null ? agent : "",
                 KNOWN_HOSTS, knownHosts != null ? knownHosts : sshDir("known_hosts"),
                 CONFIG, config != null ? config : sshDir("config")));
     }
@@ -100,7 +223,7 @@ final class SshClients {
     /** Why the host key of {@code session}'s server was refused, or null if it was not. */
     static String hostKeyProblem(ClientSession session) {
         AttributeRepository ctx = session.getConnectionContext();
-        java.util.concurrent.atomic.AtomicReference<String> problem = ctx == null ? null : ctx.getAttribute(HOST_KEY_PROBLEM);
+        AtomicReference<String> problem = ctx == null ? null : ctx.getAttribute(HOST_KEY_PROBLEM);
         return problem == null ? null : problem.get();
     }
 
@@ -108,36 +231,27 @@ final class SshClients {
         return Path.of(System.getProperty("user.home"), ".ssh", file);
     }
 
-    /** Applies each connection's {@link HostKeyPolicy}, recording why a key was refused. */
-    private static final class PolicyVerifier implements org.apache.sshd.client.keyverifier.ServerKeyVerifier {
+    /** The host-key policy of {@code session}'s connection. */
+    static HostKeyPolicy policy(ClientSession session) {
+        AttributeRepository ctx = session.getConnectionContext();
+        HostKeyPolicy p = ctx == null ? null : ctx.getAttribute(POLICY);
+        return p != null ? p : HostKeyPolicy.ENFORCE;
+    }
+
+    /** Records why a host key was refused, for the error the connecting thread will throw. */
+    static void refused(AttributeRepository ctx, String why) {
+        AtomicReference<String> problem = ctx == null ? null : ctx.getAttribute(HOST_KEY_PROBLEM);
+        if (problem != null) problem.set(why);
+    }
+
+    /** Applies each connection's {@link HostKeyPolicy} with the shared verifier of its known-hosts file. */
+    private static final class PolicyVerifier implements ServerKeyVerifier {
         @Override
         public boolean verifyServerKey(ClientSession session, SocketAddress remote, PublicKey key) {
+            if (policy(session) == HostKeyPolicy.IGNORE) return true;
             AttributeRepository ctx = session.getConnectionContext();
-            HostKeyPolicy policy = ctx == null ? HostKeyPolicy.ENFORCE : ctx.getAttribute(POLICY);
-            if (policy == HostKeyPolicy.IGNORE) return true;
-            Path file = ctx.getAttribute(KNOWN_HOSTS);
-            KnownHostsServerKeyVerifier v = new KnownHostsServerKeyVerifier(
-                    policy == HostKeyPolicy.ACCEPT ? AcceptAllServerKeyVerifier.INSTANCE : (s, r, k) -> false, file) {
-                @Override
-                protected boolean acceptUnknownHostKey(ClientSession s, SocketAddress r, PublicKey k) {
-                    if (policy == HostKeyPolicy.ACCEPT) return super.acceptUnknownHostKey(s, r, k);
-                    ctx.getAttribute(HOST_KEY_PROBLEM).set("the host key of " + r + " (" + KeyUtils.getKeyType(k) + " "
-                            + KeyUtils.getFingerPrint(k) + ") is not in " + file + " and host keys are enforced; "
-                            + "add it (ssh-keyscan), or use check host keys accept");
-                    return false;
-                }
-
-                @Override
-                public boolean acceptModifiedServerKey(ClientSession s, SocketAddress r, KnownHostEntry entry,
-                                                       PublicKey expected, PublicKey actual) {
-                    ctx.getAttribute(HOST_KEY_PROBLEM).set("the host key of " + r + " has CHANGED: " + file + " has "
-                            + KeyUtils.getFingerPrint(expected) + ", the server showed " + KeyUtils.getFingerPrint(actual)
-                            + ". Someone may be intercepting the connection, or the host was reinstalled; if so, "
-                            + "remove the old entry (ssh-keygen -R)");
-                    return false;
-                }
-            };
-            return v.verifyServerKey(session, remote, key);
+            Path file = ctx == null ? null : ctx.getAttribute(KNOWN_HOSTS);
+            return KnownHosts.of(file != null ? file : sshDir("known_hosts")).verifyServerKey(session, remote, key);
         }
     }
 }

@@ -34,6 +34,8 @@ public final class SshMethod implements ConnectionMethod {
                 new Option("identity", "--identity", "FILE", "a private key to offer first"),
                 new Option("identities-only", "--identities-only", null, "offer only --identity keys"),
                 new Option("password-env", "--password-env", "VAR", "take the password from environment variable VAR"),
+                new Option("passphrase-env", "--passphrase-env", "VAR", "take encrypted keys' passphrase from environment variable VAR"),
+                new Option("identity-agent", "--identity-agent", "SOCKET|none", "the agent's socket (default $SSH_AUTH_SOCK)"),
                 new Option("check-host-keys", "--check-host-keys", "enforce|accept|ignore", "host key policy (default enforce)"),
                 new Option("known-hosts", "--known-hosts", "FILE", "known hosts file (default ~/.ssh/known_hosts)"),
                 new Option("config", "--config", "FILE", "ssh client config (default ~/.ssh/config)"),
@@ -42,6 +44,19 @@ public final class SshMethod implements ConnectionMethod {
                 new Option("remote-name", "--remote-name", "NAME", "shown as jitogen:NAME in the remote ps"),
                 new Option("java", "--java", "PATH", "java on the target (default: java on its PATH)"),
                 new Option("debug", "--debug", null, "log the child's internals at debug level"));
+    }
+
+    /** {@code web1} for {@code web1}, {@code web1_example_org} for {@code deploy@web1.example.org:2222}. */
+    @Override
+    public String variableFor(Map<String, String> o) {
+        String dest = o.get("destination");
+        if (dest == null) return null;
+        String host = dest.substring(dest.lastIndexOf('@') + 1);
+        int colon = host.lastIndexOf(':');
+        if (colon > 0 && host.indexOf(':') == colon) host = host.substring(0, colon);
+        String v = host.replaceAll("[^A-Za-z0-9_]", "_");
+        if (v.isEmpty()) return null;
+        return Character.isDigit(v.charAt(0)) ? "host_" + v : v; // an address: 10.0.0.5 gives host_10_0_0_5
     }
 
     @Override
@@ -73,11 +88,14 @@ public final class SshMethod implements ConnectionMethod {
         if (o.containsKey("identity")) ssh.identityFile(Path.of(o.get("identity")));
         if (o.containsKey("identities-only")) ssh.identitiesOnly(true);
         if (o.containsKey("password-env")) ssh.password(ChildEnvironment.readPassword(o.get("password-env")));
+        if (o.containsKey("passphrase-env")) ssh.passphrase(secret("--passphrase-env", o.get("passphrase-env")));
+        if (o.containsKey("identity-agent")) ssh.identityAgent(o.get("identity-agent"));
         if (o.containsKey("check-host-keys")) {
             try {
                 ssh.checkHostKeys(HostKeyPolicy.valueOf(o.get("check-host-keys").toUpperCase(Locale.ROOT)));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--check-host-keys takes enforce, accept or ignore");
+                throw new IllegalArgumentException("--check-host-keys takes enforce, accept or ignore, not "
+                        + o.get("check-host-keys"));
             }
         }
         if (o.containsKey("known-hosts")) ssh.knownHosts(Path.of(o.get("known-hosts")));
@@ -87,5 +105,17 @@ public final class SshMethod implements ConnectionMethod {
         if (o.containsKey("java")) ssh.javaPath(o.get("java").trim().split("\\s+"));
         if (o.containsKey("debug")) ssh.debug(true);
         return ssh.connect(router);
+    }
+
+    /**
+     * The value of environment variable {@code variable}, which is then withheld from every process Jitogen starts
+     * (as for {@code --password-env}: see {@link ChildEnvironment}).
+     */
+    private static String secret(String flag, String variable) {
+        if (System.getenv(variable) == null) {
+            throw new IllegalArgumentException("environment variable " + variable + " is not set (" + flag
+                    + " names the variable that holds it: export " + variable + "=... first)");
+        }
+        return ChildEnvironment.readPassword(variable);
     }
 }

@@ -6,6 +6,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A real OpenSSH {@code sshd} on a free loopback port, with a throwaway config, host key and authorized key in a
@@ -26,6 +27,11 @@ final class OpenSshServer implements AutoCloseable {
     }
 
     OpenSshServer() throws Exception {
+        this(List.of());
+    }
+
+    /** @param extraConfig more sshd_config lines ({@code MaxStartups 100}) */
+    OpenSshServer(List<String> extraConfig) throws Exception {
         dir = Files.createTempDirectory("jitogen-openssh");
         TestSshServer.keygen(dir.resolve("host_key"), "ed25519");
         userKey = dir.resolve("user_key");
@@ -38,7 +44,7 @@ final class OpenSshServer implements AutoCloseable {
                 "Port " + port, "ListenAddress 127.0.0.1", "HostKey " + dir.resolve("host_key"),
                 "PidFile " + dir.resolve("sshd.pid"), "AuthorizedKeysFile " + dir.resolve("authorized_keys"),
                 "StrictModes no", "UsePAM no", "PasswordAuthentication no", "KbdInteractiveAuthentication no",
-                "PermitRootLogin yes", "LogLevel ERROR", ""));
+                "PermitRootLogin yes", "LogLevel ERROR", String.join("\n", extraConfig), ""));
         Path privsep = Path.of("/run/sshd"); // OpenSSH's privilege separation directory must exist
         if (!Files.exists(privsep)) Files.createDirectories(privsep);
         process = new ProcessBuilder(binary().toString(), "-D", "-e", "-f", dir.resolve("sshd_config").toString())
@@ -58,7 +64,8 @@ final class OpenSshServer implements AutoCloseable {
 
     Ssh ssh() throws IOException {
         return Ssh.to("127.0.0.1").port(port).username(System.getProperty("user.name")).identityFile(userKey)
-                .identitiesOnly(true).checkHostKeys(HostKeyPolicy.ACCEPT).knownHosts(dir.resolve("known_hosts"));
+                .identitiesOnly(true).identityAgent("none").checkHostKeys(HostKeyPolicy.ACCEPT)
+                .knownHosts(dir.resolve("known_hosts"));
     }
 
     @Override

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,9 +44,41 @@ class SshTest {
         assertEquals(System.getProperty("user.name"), c.call(() -> System.getProperty("user.name")));
         long pid = c.call(() -> ProcessHandle.current().pid());
         assertTrue(ProcessHandle.of(pid).isPresent());
+        assertEquals(pid, c.pid(), "the remote JVM's pid, as it reported it");
         assertEquals("ssh", c.method());
         c.shutdown();
         assertFalse(c.isConnected());
+    }
+
+    @Test
+    void anSshChildsRawStderrIsLoggedAndItsDeathSeenWithoutAThreadOfItsOwn() throws Exception {
+        Context c = server.ssh().name("raw-stderr").connect(router);
+        c.call(() -> {
+            // past System.err, which the child forwards as log records: straight to the process's fd 2
+            new java.io.FileOutputStream(java.io.FileDescriptor.err).write("written on fd 2\n".getBytes());
+            return null;
+        });
+        long end = System.nanoTime() + 20_000_000_000L;
+        while (!c.recentLog().contains("stderr: written on fd 2") && System.nanoTime() < end) Thread.sleep(20);
+        assertTrue(c.recentLog().contains("stderr: written on fd 2"), c.recentLog().toString());
+        c.callNoReply(() -> Runtime.getRuntime().halt(3));
+        assertTrue(c.awaitDisconnect(Duration.ofSeconds(30)), "the end of the channel reached the master");
+    }
+
+    @Test
+    void unnamedContextsAreNamedAsInMitogenAndChainedWithDotsThroughVia() {
+        String base = "ssh.127.0.0.1:" + server.port();
+        try (Router naming = Router.create()) {
+            Context first = server.ssh().connect(naming);
+            assertEquals(base, first.name());
+            Context second = server.ssh().connect(naming);
+            assertEquals(base + "." + second.id(), second.name(), "made unique");
+            Context hop = server.ssh().via(first).connect(naming);
+            assertEquals(base + "." + base, hop.name());
+            assertEquals(hop.call(() -> ProcessHandle.current().pid()), hop.pid(), "the pid through via too");
+            Context root = dev.jitogen.plugins.become.Sudo.as("root").via(first).connect(naming);
+            assertEquals(base + ".sudo.root", root.name());
+        }
     }
 
     @Test
@@ -69,6 +102,7 @@ class SshTest {
         HostKeyError unknown = assertThrows(HostKeyError.class, () -> server.ssh()
                 .checkHostKeys(HostKeyPolicy.ENFORCE).knownHosts(knownHosts).connect(router));
         assertTrue(unknown.getMessage().contains("is not in " + knownHosts), unknown.getMessage());
+        assertTrue(unknown.getMessage().contains("--check-host-keys accept"), "the flag as typed: " + unknown.getMessage());
 
         Context accepted = server.ssh().checkHostKeys(HostKeyPolicy.ACCEPT).knownHosts(knownHosts).connect(router);
         assertEquals(1, accepted.call(() -> 1));
@@ -91,6 +125,40 @@ class SshTest {
     }
 
     @Test
+    void acceptCreatesTheSshDirectoryAndKnownHostsFilePrivatelyAndRecordsTheKey() throws Exception {
+        Path home = Files.createTempDirectory("home");
+        Path knownHosts = home.resolve(".ssh/known_hosts");
+        Context c = server.ssh().checkHostKeys(HostKeyPolicy.ACCEPT).knownHosts(knownHosts).connect(router);
+        assertEquals(4, c.call(() -> 4));
+        c.shutdown();
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(knownHosts.getParent())));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(knownHosts)));
+        assertTrue(Files.readString(knownHosts).contains("[127.0.0.1]:" + server.port()), Files.readString(knownHosts));
+        // recorded, so enforced from now on
+        Context again = server.ssh().checkHostKeys(HostKeyPolicy.ENFORCE).knownHosts(knownHosts).connect(router);
+        assertEquals(5, again.call(() -> 5));
+        again.shutdown();
+    }
+
+    @Test
+    void manyConnectionsMeetingANewHostAtOnceRecordItsKeyOnce() throws Exception {
+        Path knownHosts = Files.createTempDirectory("kh").resolve("known_hosts");
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Context>> opening = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                opening.add(pool.submit(() -> server.ssh().checkHostKeys(HostKeyPolicy.ACCEPT).knownHosts(knownHosts)
+                        .connect(router)));
+            }
+            for (Future<Context> f : opening) f.get().shutdown();
+        } finally {
+            pool.shutdown();
+        }
+        long entries = Files.readAllLines(knownHosts).stream().filter(l -> !l.isBlank()).count();
+        assertEquals(1, entries, Files.readString(knownHosts));
+    }
+
+    @Test
     void hashedKnownHostsEntriesAreHonoured() throws Exception {
         Path knownHosts = Files.createTempFile("known_hosts", "");
         server.ssh().checkHostKeys(HostKeyPolicy.ACCEPT).knownHosts(knownHosts).connect(router).shutdown();
@@ -109,6 +177,7 @@ class SshTest {
                 + System.getProperty("user.name") + "\n  IdentityFile " + server.userKey + "\n  IdentitiesOnly yes\n");
         Context c = Ssh.to("testbox").configFile(config).checkHostKeys(HostKeyPolicy.IGNORE).connect(router);
         assertEquals("configured", c.call(() -> "configured"));
+        assertEquals("ssh.testbox:" + server.port(), c.name(), "the alias as given, the port as configured");
     }
 
     @Test
@@ -213,10 +282,9 @@ class SshTest {
             Thread.sleep(1500); // a stream's writer thread ends a second after its last write
             long during = masterThreads() - before;
             System.out.println("twentyHostsAtOnce: the master runs " + during + " more threads for 20 SSH contexts");
-            // two per context at rest (stream reader, stderr reader; a writer lives only while it has frames to
-            // write), plus a fixed set: the router's timer and service threads and the MINA client's pool, which
-            // does not grow with the number of hosts
-            assertTrue(during <= 20 * 2 + 12, during + " threads");
+            // none per context at rest (MINA's I/O threads read every channel; a writer lives only while it has
+            // frames to write), only a fixed set: the router's timer and service threads and the MINA client's pool
+            assertTrue(during <= 12, during + " threads");
         }
     }
 }
