@@ -158,19 +158,22 @@ public final class Session {
         return open(method, name, name, options, via);
     }
 
+    /** Makes {@code name} free for a new context: an ended one of that name is forgotten, an open one refused. */
+    private synchronized void claim(String name) {
+        Context old = contexts.get(name);
+        if (old != null && old.isConnected()) {
+            throw new IllegalArgumentException("a context called " + name + " is open already (/disconnect "
+                    + name + " first)");
+        }
+        if (old != null) forget(name);
+    }
+
     /**
      * As {@link #open(ConnectionMethod, String, Map, Context)}, the context known here as {@code name} and named
      * {@code contextName} (null: as the method names it, {@code ssh.web1:22}).
      */
     Context open(ConnectionMethod method, String name, String contextName, Map<String, String> options, Context via) {
-        synchronized (this) {
-            Context old = contexts.get(name);
-            if (old != null && old.isConnected()) {
-                throw new IllegalArgumentException("a context called " + name + " is open already (/disconnect "
-                        + name + " first)");
-            }
-            if (old != null) forget(name);
-        }
+        claim(name);
         Context c = method.connect(router(), contextName, options, via);
         synchronized (this) {
             remember(name, c);
@@ -353,14 +356,7 @@ public final class Session {
      * it, with its login context if it became another user. Called on fork threads, many at once.
      */
     Context openHost(InventoryHost host, String name, dev.jitogen.plugins.ssh.HostKeyPolicy policy) {
-        synchronized (this) {
-            Context old = contexts.get(name);
-            if (old != null && old.isConnected()) {
-                throw new IllegalArgumentException("a context called " + name + " is open already (/disconnect "
-                        + name + " first)");
-            }
-            if (old != null) forget(name);
-        }
+        claim(name);
         Context c = host.connect(router(), name, policy);
         synchronized (this) {
             if (c.via() != null && c.via().name().equals(name + ".login")) logins.put(name, c.via());
