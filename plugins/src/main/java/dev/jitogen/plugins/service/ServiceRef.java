@@ -83,7 +83,13 @@ public final class ServiceRef implements Serializable {
             throw new TimeoutError("no reply from " + service + "." + method + " in context " + contextId + " within " + timeout);
         }
         if (!isReply(m)) throw new ChannelError("context " + contextId + " sent something other than a service reply");
-        return value(m);
+        return value(m, name(r));
+    }
+
+    /** The name of the pool's context as this side knows it. */
+    public String name(Router r) {
+        Context c = r.contextById(contextId);
+        return c != null ? c.name() : contextId == r.myId() ? r.myName() : "context " + contextId;
     }
 
     /**
@@ -103,12 +109,17 @@ public final class ServiceRef implements Serializable {
 
     /** The value a reply carries; throws what the call failed with. */
     public static Object value(Message m) {
+        return value(m, "context " + m.src);
+    }
+
+    /** The same, naming the context {@code name} in a failure. */
+    public static Object value(Message m, String name) {
         if (m.isDead()) throw new ChannelError(m.deadReason());
         Object v;
         try {
             v = Wire.decode(m.data, 2);
         } catch (Wire.BadValue e) {
-            throw new CallError("context " + m.src, Wire.BadValue.class.getName(), "a malformed reply: " + e.getMessage(),
+            throw new CallError(name, Wire.BadValue.class.getName(), "a malformed reply: " + e.getMessage(),
                     List.of(), null);
         }
         switch (m.data[1]) {
@@ -118,9 +129,9 @@ public final class ServiceRef implements Serializable {
                 throw new ChannelError(String.valueOf(v));
             default:
                 if (v instanceof List<?> l && l.size() == 2) {
-                    throw new CallError("context " + m.src, String.valueOf(l.get(0)), String.valueOf(l.get(1)), List.of(), null);
+                    throw new CallError(name, String.valueOf(l.get(0)), String.valueOf(l.get(1)), List.of(), null);
                 }
-                throw new CallError("context " + m.src, JitogenError.class.getName(), "a malformed failure", List.of(), null);
+                throw new CallError(name, JitogenError.class.getName(), "a malformed failure", List.of(), null);
         }
     }
 

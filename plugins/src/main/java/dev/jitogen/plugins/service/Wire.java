@@ -20,7 +20,7 @@ import java.util.Map;
  *
  * <p>Threads: static and stateless; any thread.
  */
-final class Wire {
+public final class Wire {
     private Wire() {}
 
     private static final byte NULL = 0, FALSE = 1, TRUE = 2, INT = 3, LONG = 4, STRING = 5, BYTES = 6, LIST = 7, MAP = 8;
@@ -28,13 +28,13 @@ final class Wire {
     static final int MAX_DEPTH = 16;
 
     /** Thrown for bytes that are not a value of this format; the message says what was wrong. */
-    static final class BadValue extends RuntimeException {
+    public static final class BadValue extends RuntimeException {
         BadValue(String message) {
             super(message);
         }
     }
 
-    static byte[] encode(Object value) {
+    public static byte[] encode(Object value) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             write(out, value, 0);
@@ -93,7 +93,7 @@ final class Wire {
         }
     }
 
-    static Object decode(byte[] data, int offset) {
+    public static Object decode(byte[] data, int offset) {
         ByteBuffer in = ByteBuffer.wrap(data, offset, data.length - offset);
         Object v = read(in, 0);
         if (in.hasRemaining()) throw new BadValue(in.remaining() + " stray bytes after the value");

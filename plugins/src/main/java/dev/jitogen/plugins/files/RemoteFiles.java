@@ -1,0 +1,180 @@
+package dev.jitogen.plugins.files;
+
+import dev.jitogen.core.CallError;
+import dev.jitogen.core.Context;
+import dev.jitogen.core.JitogenError;
+import dev.jitogen.core.Router;
+import dev.jitogen.plugins.service.ServicePool;
+import dev.jitogen.plugins.service.ServiceRef;
+import dev.jitogen.plugins.service.Services;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Copying files between this context and one it started: {@link #put} and {@link #get}, and {@link #putTree} and
+ * {@link #getTree} for directories. Static helpers rather than methods of {@code Context}: {@code Context} lives in
+ * core, which ships to every child and must not depend on the services it would call; these classes are fetched by a
+ * child only when it first copies a file.
+ *
+ * <p>Both directions work the same way: the side that has the file registers it with its {@link FileService}, and
+ * the side that writes pulls it, in chunks under a window, verifies its size and SHA-256, and renames a temporary
+ * file over the destination (see {@link FileTransfer}). A put registers the local file in this context's own
+ * service only for the duration of the put; a get registers the remote path in the child's service (which only a
+ * parent may do) for the duration of the get. Every failure is a {@link FileTransferError} naming the file, the
+ * context and the cause, and leaves the destination as it was.
+ *
+ * <pre>{@code
+ * RemoteFiles.put(web1, Path.of("app.conf"), "/etc/app/app.conf", TransferOptions.defaults().mode(0644));
+ * RemoteFiles.get(web1, "/var/log/app.log", Path.of("web1-app.log"));
+ * }</pre>
+ *
+ * <p>Threads: any thread but a stream reader thread; each method blocks until its transfer ends. A put's progress
+ * listener runs on a service pool thread of this context, a get's on the calling thread.
+ */
+public final class RemoteFiles {
+    private RemoteFiles() {}
+
+    private static final String FILE_SERVICE = FileService.class.getName();
+
+    public static TransferResult put(Context context, Path local, String remote) {
+        return put(context, local, remote, TransferOptions.defaults());
+    }
+
+    /** Copies the local file {@code local} to the path {@code remote} (a file name, absolute) in {@code context}. */
+    public static TransferResult put(Context context, Path local, String remote, TransferOptions options) {
+        Path src = local.toAbsolutePath().normalize();
+        String what = "put of '" + local + "' to " + context.name() + ":" + remote;
+        if (!Files.exists(src)) {
+            throw new FileTransferError(what + " failed: local file '" + src + "' does not exist; nothing was sent");
+        }
+        if (Files.isDirectory(src)) {
+            throw new FileTransferError(what + " failed: '" + src + "' is a directory: use RemoteFiles.putTree");
+        }
+        FileService files = localService(context.router());
+        ServiceRef here = ServicePool.of(context.router()).ref();
+        String srcName = src.toString();
+        FileTransfer.Settings s = options.settings();
+        long t0 = System.nanoTime();
+        files.register(srcName);
+        if (options.progress() != null) files.watch(src, context.id(), options.progress());
+        try {
+            Map<String, Object> r = context.call(() -> FileTransfer.pullHere(here, srcName, remote, s));
+            return result(srcName, remote, r, t0);
+        } catch (CallError e) {
+            throw new FileTransferError(what + " failed: " + describe(e), e);
+        } catch (JitogenError e) {
+            throw new FileTransferError(what + " failed: " + e.getMessage(), e);
+        } finally {
+            files.unwatch(src, context.id());
+            files.unregister(srcName);
+        }
+    }
+
+    public static TransferResult get(Context context, String remote, Path local) {
+        return get(context, remote, local, TransferOptions.defaults());
+    }
+
+    /** Copies the file {@code remote} (absolute) of {@code context} to the local path {@code local}. */
+    public static TransferResult get(Context context, String remote, Path local, TransferOptions options) {
+        String what = "get of " + context.name() + ":" + remote + " to '" + local + "'";
+        long t0 = System.nanoTime();
+        ServiceRef there = null;
+        try {
+            there = Services.ref(context);
+            there.call(FILE_SERVICE, "register", remote);
+            Map<String, Object> r = FileTransfer.pull(there, remote, local.toString(), options.settings(), options.progress());
+            return result(remote, local.toAbsolutePath().normalize().toString(), r, t0);
+        } catch (FileTransferError e) {
+            throw new FileTransferError(what + " failed: " + e.getMessage(), e);
+        } catch (CallError e) {
+            throw new FileTransferError(what + " failed: " + describe(e), e);
+        } catch (JitogenError | IllegalArgumentException e) {
+            throw new FileTransferError(what + " failed: " + e.getMessage(), e);
+        } finally {
+            unregister(there, context, remote);
+        }
+    }
+
+    /** Copies the local directory {@code local} and everything under it to {@code remote} in {@code context}. */
+    public static List<TransferResult> putTree(Context context, Path local, String remote, TransferOptions options) {
+        Path src = local.toAbsolutePath().normalize();
+        String what = "put of the tree '" + local + "' to " + context.name() + ":" + remote;
+        if (!Files.isDirectory(src)) {
+            throw new FileTransferError(what + " failed: local directory '" + src + "' does not exist; nothing was sent");
+        }
+        FileService files = localService(context.router());
+        ServiceRef here = ServicePool.of(context.router()).ref();
+        String srcName = src.toString();
+        FileTransfer.Settings s = options.settings();
+        long t0 = System.nanoTime();
+        files.registerPrefix(srcName);
+        try {
+            List<Map<String, Object>> rs = context.call(() -> FileTransfer.pullTree(here, srcName, remote, s, null));
+            return results(rs, t0);
+        } catch (CallError e) {
+            throw new FileTransferError(what + " failed: " + describe(e), e);
+        } catch (JitogenError e) {
+            throw new FileTransferError(what + " failed: " + e.getMessage(), e);
+        } finally {
+            files.unregister(srcName);
+        }
+    }
+
+    /** Copies the directory {@code remote} of {@code context} and everything under it to the local {@code local}. */
+    public static List<TransferResult> getTree(Context context, String remote, Path local, TransferOptions options) {
+        String what = "get of the tree " + context.name() + ":" + remote + " to '" + local + "'";
+        long t0 = System.nanoTime();
+        ServiceRef there = null;
+        try {
+            there = Services.ref(context);
+            there.call(FILE_SERVICE, "registerPrefix", remote);
+            return results(FileTransfer.pullTree(there, remote, local.toString(), options.settings(), options.progress()), t0);
+        } catch (CallError e) {
+            throw new FileTransferError(what + " failed: " + describe(e), e);
+        } catch (JitogenError | IllegalArgumentException e) {
+            throw new FileTransferError(what + " failed: " + e.getMessage(), e);
+        } finally {
+            unregister(there, context, remote);
+        }
+    }
+
+    /** A remote failure in words: a transfer error says it all, anything else is named by its class. */
+    static String describe(CallError e) {
+        if (FileTransferError.class.getName().equals(e.remoteClassName())) return e.remoteMessage();
+        String cls = e.remoteClassName().substring(e.remoteClassName().lastIndexOf('.') + 1);
+        return cls + ": " + e.remoteMessage() + " (in " + e.contextName() + ")";
+    }
+
+    /** The file service of this side, where puts register what they send. */
+    static FileService localService(Router router) {
+        return ServicePool.of(router).service(FileService.class);
+    }
+
+    private static void unregister(ServiceRef there, Context context, String remote) {
+        if (there == null || !context.isConnected()) return;
+        try {
+            there.call(Duration.ofSeconds(30), FILE_SERVICE, "unregister", remote);
+        } catch (JitogenError ignored) {
+            // the context is going or gone: its registrations go with it
+        }
+    }
+
+    private static TransferResult result(String source, String destination, Map<String, Object> r, long t0) {
+        return new TransferResult(source, destination, (Long) r.get("size"), (String) r.get("sha256"),
+                Duration.ofNanos(System.nanoTime() - t0));
+    }
+
+    private static List<TransferResult> results(List<Map<String, Object>> rs, long t0) {
+        List<TransferResult> out = new ArrayList<>();
+        for (Map<String, Object> r : rs) {
+            out.add(new TransferResult((String) r.get("source"), (String) r.get("destination"), (Long) r.get("size"),
+                    (String) r.get("sha256"), Duration.ofMillis((Long) r.get("millis"))));
+        }
+        return out;
+    }
+}
