@@ -170,9 +170,9 @@ final class FileCommands {
             }
         }
         double secs = Math.max(System.nanoTime() - start, 1) / 1e9;
-        shell.hard(String.format(Locale.ROOT, "|  %s %s: %d ok, %d failed; %d %s, %s in %.2f s (%s/s), SHA-256 verified",
+        shell.hard(String.format(Locale.ROOT, "|  %s %s: %d ok, %d failed; %d %s, %s in %.2f s (%s/s)%s",
                 verb, what, ok, outcomes.size() - ok, files, files == 1 ? "file" : "files", bytes(bytes), secs,
-                bytes((long) (bytes / secs))));
+                bytes((long) (bytes / secs)), files > 0 ? ", SHA-256 verified" : ""));
         for (Fleet.Outcome<String, List<TransferResult>> o : outcomes) {
             if (!o.ok()) shell.error("|  [" + o.item() + "] " + o.error().getMessage());
         }
