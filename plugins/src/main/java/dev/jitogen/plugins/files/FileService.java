@@ -64,9 +64,16 @@ public final class FileService {
     private final Map<Path, Integer> prefixes = new ConcurrentHashMap<>();
     /** Listeners for transfers of a path to a context: a local put's progress, told as acknowledgements arrive. */
     private final Map<String, Progress> watchers = new ConcurrentHashMap<>();
+    /** Content bytes sent by every fetch so far. */
+    private final java.util.concurrent.atomic.AtomicLong served = new java.util.concurrent.atomic.AtomicLong();
 
     public FileService(Router router) {
         this.router = router;
+    }
+
+    /** How many bytes of file content this service has sent, all fetches together. Any thread. */
+    public long bytesServed() {
+        return served.get();
     }
 
     /** Allows {@code path} itself to be fetched. Parents only. */
@@ -229,6 +236,7 @@ public final class FileService {
                 sha.update(frame, 1, n);
                 router.send(caller.contextId(), sink, frame);
                 sent += n;
+                served.addAndGet(n);
                 if (progress != null) progress.progress(path, window.acked(), Math.max(total, sent));
             }
             window.awaitAll(sent, path);

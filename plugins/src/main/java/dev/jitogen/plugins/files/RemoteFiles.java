@@ -143,6 +143,136 @@ public final class RemoteFiles {
         }
     }
 
+    /** What became of one target of {@link #putAll}: its result, or the error (the other is null). */
+    public record Outcome(Context context, TransferResult result, FileTransferError error) {
+        public boolean ok() {
+            return error == null;
+        }
+    }
+
+    /**
+     * Copies the local file {@code local} to {@code remote} in every target, through {@link PushFileService}: each
+     * target whose destination already holds the same content (size and SHA-256) is sent nothing; targets started
+     * through the same intermediary ({@code via}) get the file from the intermediary, which receives it once and
+     * keeps it (by SHA-256) for later pushes. Targets are served in parallel, at most 20 at a time. One target's
+     * failure never stops the others: each gets an {@link Outcome}, in the order of {@code targets}.
+     */
+    public static List<Outcome> putAll(List<Context> targets, Path local, String remote, TransferOptions options) {
+        Path src = local.toAbsolutePath().normalize();
+        String what = "put of '" + local + "' to " + remote;
+        if (!Files.isRegularFile(src)) {
+            throw new FileTransferError(what + " failed: local file '" + src + "' does not exist; nothing was sent");
+        }
+        String sha;
+        try {
+            sha = PushFileService.sha256Of(src);
+        } catch (java.io.IOException e) {
+            throw new FileTransferError(what + " failed: cannot read '" + src + "': " + e, e);
+        }
+        List<Context> direct = new ArrayList<>();
+        Map<Context, List<Context>> behind = new java.util.LinkedHashMap<>();
+        for (Context t : new java.util.LinkedHashSet<>(targets)) {
+            if (t.via() == null) direct.add(t);
+            else behind.computeIfAbsent(t.via(), v -> new ArrayList<>()).add(t);
+        }
+        Map<Context, Outcome> outcomes = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
+                Math.max(1, Math.min(20, direct.size() + behind.size())), r -> {
+                    Thread t = new Thread(r, "jitogen-push");
+                    t.setDaemon(true);
+                    return t;
+                });
+        try {
+            List<java.util.concurrent.Future<?>> work = new ArrayList<>();
+            for (Context t : direct) {
+                work.add(pool.submit(() -> {
+                    try {
+                        outcomes.put(t, new Outcome(t, putIfChanged(t, src, remote, options, sha), null));
+                    } catch (FileTransferError e) {
+                        outcomes.put(t, new Outcome(t, null, e));
+                    }
+                }));
+            }
+            behind.forEach((via, group) -> work.add(pool.submit(() -> forwardThrough(via, group, src, remote, options,
+                    sha, outcomes))));
+            for (java.util.concurrent.Future<?> f : work) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new IllegalStateException(e.getCause()); // each task catches what it expects
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FileTransferError(what + ": interrupted", e);
+        } finally {
+            pool.shutdownNow();
+        }
+        List<Outcome> out = new ArrayList<>();
+        for (Context t : new java.util.LinkedHashSet<>(targets)) out.add(outcomes.get(t));
+        return out;
+    }
+
+    /** Pushes to {@code group}, all children of {@code via}: once to via's cache, then from there to each. */
+    private static void forwardThrough(Context via, List<Context> group, Path src, String remote, TransferOptions options,
+                                       String sha, Map<Context, Outcome> outcomes) {
+        try {
+            if (Services.call(via, PushFileService.class, "cached", sha) == null) {
+                String slot = (String) Services.call(via, PushFileService.class, "slot", sha);
+                // the cache keeps the source's times; its mode is private, so the source's is passed on below
+                put(via, src, slot, TransferOptions.defaults().mode(0600).preserveTimes(true).progress(options.progress()));
+                Services.call(via, PushFileService.class, "stored", sha);
+            }
+            List<Integer> ids = group.stream().map(Context::id).toList();
+            TransferOptions forwarded = options;
+            if (options.mode() == null) {
+                forwarded = options.mode(FileService.mode(Files.getPosixFilePermissions(src)));
+            }
+            FileTransfer.Settings s = forwarded.settings();
+            List<Map<String, Object>> rs = via.call(() -> PushFileService.here().forward(sha, ids, remote, s));
+            for (Map<String, Object> r : rs) {
+                Context t = group.stream().filter(c -> r.get("id").equals(c.id())).findFirst().orElse(null);
+                if (t == null) continue;
+                if (r.get("error") != null) {
+                    outcomes.put(t, new Outcome(t, null, new FileTransferError(String.valueOf(r.get("error")))));
+                } else {
+                    outcomes.put(t, new Outcome(t, new TransferResult(src.toString(), remote, (Long) r.get("size"),
+                            (String) r.get("sha256"), Duration.ofMillis((Long) r.get("millis")),
+                            (Boolean) r.get("unchanged")), null));
+                }
+            }
+        } catch (RuntimeException | java.io.IOException e) {
+            FileTransferError err = e instanceof FileTransferError f ? f : new FileTransferError("put of '" + src
+                    + "' through " + via.name() + " failed: " + (e instanceof CallError c ? describe(c) : e.getMessage()), e);
+            for (Context t : group) outcomes.putIfAbsent(t, new Outcome(t, null, err));
+        }
+    }
+
+    /** Puts {@code src} (whose content is {@code sha256}) unless {@code remote} in {@code context} holds it already. */
+    static TransferResult putIfChanged(Context context, Path src, String remote, TransferOptions options, String sha256) {
+        long t0 = System.nanoTime();
+        long size;
+        try {
+            size = Files.size(src);
+        } catch (java.io.IOException e) {
+            throw new FileTransferError("put of '" + src + "' to " + context.name() + ":" + remote + " failed: " + e, e);
+        }
+        String there;
+        try {
+            there = context.call(() -> {
+                Path p = Path.of(remote);
+                return Files.isRegularFile(p) && Files.size(p) == size ? PushFileService.sha256Of(p) : null;
+            });
+        } catch (JitogenError e) {
+            throw new FileTransferError("put of '" + src + "' to " + context.name() + ":" + remote + " failed: "
+                    + (e instanceof CallError c ? describe(c) : e.getMessage()), e);
+        }
+        if (sha256.equals(there)) {
+            return new TransferResult(src.toString(), remote, size, sha256, Duration.ofNanos(System.nanoTime() - t0), true);
+        }
+        return put(context, src, remote, options);
+    }
+
     /** A remote failure in words: a transfer error says it all, anything else is named by its class. */
     static String describe(CallError e) {
         if (FileTransferError.class.getName().equals(e.remoteClassName())) return e.remoteMessage();
@@ -166,14 +296,14 @@ public final class RemoteFiles {
 
     private static TransferResult result(String source, String destination, Map<String, Object> r, long t0) {
         return new TransferResult(source, destination, (Long) r.get("size"), (String) r.get("sha256"),
-                Duration.ofNanos(System.nanoTime() - t0));
+                Duration.ofNanos(System.nanoTime() - t0), false);
     }
 
     private static List<TransferResult> results(List<Map<String, Object>> rs, long t0) {
         List<TransferResult> out = new ArrayList<>();
         for (Map<String, Object> r : rs) {
             out.add(new TransferResult((String) r.get("source"), (String) r.get("destination"), (Long) r.get("size"),
-                    (String) r.get("sha256"), Duration.ofMillis((Long) r.get("millis"))));
+                    (String) r.get("sha256"), Duration.ofMillis((Long) r.get("millis")), false));
         }
         return out;
     }

@@ -65,8 +65,18 @@ public final class TransferOptions {
         return new TransferOptions(mode, owner, group, preserveTimes, overwrite, listener);
     }
 
+    /** The mode set on written files, or null for the source's. */
+    Integer mode() {
+        return mode;
+    }
+
     public Progress progress() {
         return progress;
+    }
+
+    /** Options from what travelled (no listener). */
+    static TransferOptions of(FileTransfer.Settings s) {
+        return new TransferOptions(s.mode(), s.owner(), s.group(), s.preserveTimes(), s.overwrite(), null);
     }
 
     /** What the writing side needs, which travels to it (the listener stays here). */
