@@ -99,7 +99,8 @@ final class FileCommands {
             throw new IllegalArgumentException("local file " + local.toAbsolutePath() + " does not exist");
         }
         boolean tree = Files.isDirectory(local);
-        long each = tree ? treeSize(local) : sizeOf(local);
+        if (!tree) return push(names, local, remote, p.options());
+        long each = treeSize(local);
         return transfer("put", local.toString(), names, each, (ctx, o) -> tree
                 ? RemoteFiles.putTree(ctx, local, remote, o) : List.of(RemoteFiles.put(ctx, local, remote, o)), p.options());
     }
@@ -120,6 +121,69 @@ final class FileCommands {
         boolean tree = size[0] == 1;
         return transfer("get", remote, List.of(name), size[1], (c, o) -> tree
                 ? RemoteFiles.getTree(c, remote, local, o) : List.of(RemoteFiles.get(c, remote, local, o)), p.options());
+    }
+
+    /**
+     * A file to every target through {@link RemoteFiles#putAll}: once over each link from here (targets behind one
+     * intermediary get it from there), nothing to a target that has it. The progress line counts what this JVM
+     * sends, against the file's size times the links it goes over.
+     */
+    private boolean push(List<String> names, Path local, String remote, TransferOptions options) throws InterruptedException {
+        List<Context> targets = new ArrayList<>();
+        for (String n : names) targets.add(session.context(n));
+        long links = targets.stream().filter(c -> c.via() == null).count()
+                + targets.stream().map(Context::via).filter(java.util.Objects::nonNull).distinct().count();
+        long total = sizeOf(local) * links;
+        long served0 = servedHere();
+        long start = System.nanoTime();
+        java.util.concurrent.CompletableFuture<List<RemoteFiles.Outcome>> job = new java.util.concurrent.CompletableFuture<>();
+        Thread worker = new Thread(() -> {
+            try {
+                job.complete(RemoteFiles.putAll(targets, local, remote, options));
+            } catch (Throwable e) {
+                job.completeExceptionally(e);
+            }
+        }, "jitogen-put");
+        worker.setDaemon(true);
+        worker.start();
+        List<RemoteFiles.Outcome> outcomes;
+        try {
+            while (true) {
+                try {
+                    outcomes = job.get(250, java.util.concurrent.TimeUnit.MILLISECONDS);
+                    break;
+                } catch (java.util.concurrent.TimeoutException e) {
+                    shell.out.progress(progressLine("put", Math.min(total, servedHere() - served0), total, start));
+                }
+            }
+        } catch (InterruptedException e) {
+            worker.interrupt();
+            throw e;
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) throw re;
+            throw new IllegalStateException(e.getCause());
+        }
+        long bytes = 0, sent = servedHere() - served0;
+        int ok = 0, unchanged = 0;
+        for (RemoteFiles.Outcome o : outcomes) {
+            if (!o.ok()) continue;
+            ok++;
+            bytes += o.result().bytes();
+            if (o.result().unchanged()) unchanged++;
+        }
+        double secs = Math.max(System.nanoTime() - start, 1) / 1e9;
+        shell.hard(String.format(Locale.ROOT, "|  put %s: %d ok%s, %d failed; %s written, %s sent from here in %.2f s (%s/s)%s",
+                local, ok, unchanged > 0 ? " (" + unchanged + " unchanged)" : "", outcomes.size() - ok, bytes(bytes),
+                bytes(sent), secs, bytes((long) (sent / secs)), ok > 0 ? ", SHA-256 verified" : ""));
+        for (RemoteFiles.Outcome o : outcomes) {
+            if (!o.ok()) shell.error("|  [" + o.context().name() + "] " + o.error().getMessage());
+        }
+        return ok == outcomes.size();
+    }
+
+    /** Bytes this JVM's file service has sent so far. */
+    private long servedHere() {
+        return RemoteFiles.localService(session.router()).bytesServed();
     }
 
     @FunctionalInterface

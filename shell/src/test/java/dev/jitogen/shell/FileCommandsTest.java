@@ -56,11 +56,13 @@ class FileCommandsTest {
         Path src = Files.writeString(dir.resolve("app.conf"), "port=80\n");
         Files.createDirectories(dir.resolve("f1"));
         String out = run("/put f1,f2 " + src + " " + dir + "/app.out --mode 0600 --preserve", true);
-        assertTrue(out.contains("put " + src + ": 2 ok, 0 failed; 2 files, 16 B in "), out);
+        assertTrue(out.contains("put " + src + ": 2 ok, 0 failed; 16 B written, 16 B sent from here in "), out);
         assertTrue(out.contains("SHA-256 verified"), out);
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("app.out"))));
         assertEquals(Files.getLastModifiedTime(src).toMillis(), Files.getLastModifiedTime(dir.resolve("app.out")).toMillis(),
                 "times are kept to the millisecond");
+        String again = run("/put f1,f2 " + src + " " + dir + "/app.out --mode 0600 --preserve", true);
+        assertTrue(again.contains(": 2 ok (2 unchanged), 0 failed; 16 B written, 0 B sent from here"), again);
         String all = run("/put all " + dir.resolve("f1") + " " + dir + "/tree", true);
         assertTrue(all.contains(": 2 ok, 0 failed; 0 files"), all);
         assertTrue(Files.isDirectory(dir.resolve("tree")));

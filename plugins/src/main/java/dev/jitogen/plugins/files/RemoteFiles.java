@@ -281,7 +281,7 @@ public final class RemoteFiles {
     }
 
     /** The file service of this side, where puts register what they send. */
-    static FileService localService(Router router) {
+    public static FileService localService(Router router) {
         return ServicePool.of(router).service(FileService.class);
     }
 
