@@ -62,8 +62,13 @@ public final class FileService {
     /** Registered paths, normalised, each with how many registrations hold it (a put unregisters its own). */
     private final Map<Path, Integer> exact = new ConcurrentHashMap<>();
     private final Map<Path, Integer> prefixes = new ConcurrentHashMap<>();
-    /** Listeners for transfers of a path to a context: a local put's progress, told as acknowledgements arrive. */
-    private final Map<String, Progress> watchers = new ConcurrentHashMap<>();
+    /** Paths (and what is under them) one context may fetch, by context id; see {@link #grant}. */
+    private final Map<Integer, Map<Path, Integer>> grants = new ConcurrentHashMap<>();
+    /**
+     * Listeners for fetches by a context of a path or of paths under it: a local put's progress, told as
+     * acknowledgements arrive. By context id, then by path.
+     */
+    private final Map<Integer, Map<Path, Progress>> watchers = new ConcurrentHashMap<>();
     /** Content bytes sent by every fetch so far. */
     private final java.util.concurrent.atomic.AtomicLong served = new java.util.concurrent.atomic.AtomicLong();
 
@@ -88,6 +93,18 @@ public final class FileService {
         prefixes.merge(absolute(path), 1, Integer::sum);
     }
 
+    /** Allows only context {@code contextId} to fetch {@code path} and what is under it. Parents only. */
+    @Expose(policy = Expose.Policy.PARENTS)
+    public void registerFor(int contextId, String path) {
+        grant(contextId, absolute(path));
+    }
+
+    /** Takes back one {@link #registerFor}. Parents only. */
+    @Expose(policy = Expose.Policy.PARENTS)
+    public void unregisterFor(int contextId, String path) {
+        revoke(contextId, absolute(path));
+    }
+
     /** Takes back one {@link #register} or {@link #registerPrefix} of {@code path}. Parents only. */
     @Expose(policy = Expose.Policy.PARENTS)
     public void unregister(String path) {
@@ -96,13 +113,26 @@ public final class FileService {
         prefixes.computeIfPresent(p, (k, n) -> n > 1 ? n - 1 : null);
     }
 
-    /** Tells {@code progress} how a fetch of {@code path} by {@code contextId} goes. For this context's own puts. */
+    /**
+     * Tells {@code progress} how each fetch by {@code contextId} of {@code path}, or of a path under it, goes. For
+     * this context's own puts.
+     */
     void watch(Path path, int contextId, Progress progress) {
-        watchers.put(contextId + ":" + path.normalize(), progress);
+        watchers.computeIfAbsent(contextId, k -> new ConcurrentHashMap<>()).put(path.normalize(), progress);
     }
 
     void unwatch(Path path, int contextId) {
-        watchers.remove(contextId + ":" + path.normalize());
+        watchers.computeIfPresent(contextId, (k, m) -> {
+            m.remove(path.normalize());
+            return m.isEmpty() ? null : m;
+        });
+    }
+
+    private Progress watcher(int contextId, Path path) {
+        Map<Path, Progress> m = watchers.get(contextId);
+        if (m == null) return null;
+        for (Map.Entry<Path, Progress> e : m.entrySet()) if (path.startsWith(e.getKey())) return e.getValue();
+        return null;
     }
 
     private static Path absolute(String path) {
@@ -113,17 +143,38 @@ public final class FileService {
         return Path.of(path).normalize();
     }
 
-    private boolean allowed(Path p) {
+    /**
+     * Allows one context only to fetch {@code path} and what is under it, until {@link #revoke}d: what a put
+     * registers, so that the file being put is served to the context it is put to and to no other. This context's
+     * own code only (not exposed).
+     */
+    void grant(int contextId, Path path) {
+        grants.computeIfAbsent(contextId, k -> new ConcurrentHashMap<>()).merge(path.normalize(), 1, Integer::sum);
+    }
+
+    void revoke(int contextId, Path path) {
+        grants.computeIfPresent(contextId, (k, m) -> {
+            m.computeIfPresent(path.normalize(), (p, n) -> n > 1 ? n - 1 : null);
+            return m.isEmpty() ? null : m;
+        });
+    }
+
+    private boolean allowed(Path p, int caller) {
         if (exact.containsKey(p)) return true;
         for (Path prefix : prefixes.keySet()) if (p.startsWith(prefix)) return true;
+        Map<Path, Integer> mine = grants.get(caller);
+        if (mine != null) for (Path g : mine.keySet()) if (p.startsWith(g)) return true;
         return false;
     }
 
     /** Whether {@code real} (a resolved path) is registered, as itself or as the resolution of a registration. */
-    private boolean allowedReal(Path real) {
-        if (allowed(real)) return true;
+    private boolean allowedReal(Path real, int caller) {
+        if (allowed(real, caller)) return true;
         for (Path e : exact.keySet()) if (real.equals(resolved(e))) return true;
-        for (Path prefix : prefixes.keySet()) {
+        List<Path> under = new ArrayList<>(prefixes.keySet());
+        Map<Path, Integer> mine = grants.get(caller);
+        if (mine != null) under.addAll(mine.keySet());
+        for (Path prefix : under) {
             Path r = resolved(prefix);
             if (r != null && real.startsWith(r)) return true;
         }
@@ -139,18 +190,18 @@ public final class FileService {
     }
 
     /** The path to serve for {@code path}, or the refusal. */
-    Path checked(String path) throws IOException {
+    Path checked(String path, Caller caller) throws IOException {
         String refusal = "Path '" + path + "' is not registered with FileService.";
         if (path == null || !path.startsWith("/")) throw new SecurityException(refusal);
         Path p = Path.of(path).normalize();
-        if (!allowed(p)) throw new SecurityException(refusal);
+        if (!allowed(p, caller.contextId())) throw new SecurityException(refusal);
         Path real;
         try {
             real = p.toRealPath();
         } catch (NoSuchFileException e) {
             throw new NoSuchFileException(path, null, "no such file or directory in " + router.myName());
         }
-        if (!allowedReal(real)) {
+        if (!allowedReal(real, caller.contextId())) {
             throw new SecurityException(refusal + " (it leads to '" + real + "', outside every registered path)");
         }
         return real;
@@ -158,8 +209,8 @@ public final class FileService {
 
     /** Metadata of {@code path}: what a fetch sends first. Anyone, for a registered path. */
     @Expose(policy = Expose.Policy.ANY)
-    public Map<String, Object> stat(String path) throws IOException {
-        return metadata(checked(path));
+    public Map<String, Object> stat(Caller caller, String path) throws IOException {
+        return metadata(checked(path, caller));
     }
 
     /**
@@ -167,8 +218,8 @@ public final class FileService {
      * '/'-separated), {@code dir} (boolean) and {@code mode}, parents before children. Symbolic links are left out.
      */
     @Expose(policy = Expose.Policy.ANY)
-    public List<Map<String, Object>> list(String dir) throws IOException {
-        Path root = checked(dir);
+    public List<Map<String, Object>> list(Caller caller, String dir) throws IOException {
+        Path root = checked(dir, caller);
         if (!Files.isDirectory(root)) throw new IOException("'" + dir + "' is not a directory in " + router.myName());
         List<Map<String, Object>> out = new ArrayList<>();
         try (Stream<Path> walk = Files.walk(root)) {
@@ -194,14 +245,14 @@ public final class FileService {
      */
     @Expose(policy = Expose.Policy.ANY)
     public Map<String, Object> fetch(Caller caller, String path, int sink) throws IOException, InterruptedException {
-        Path file = checked(path);
+        Path file = checked(path, caller);
         if (Files.isDirectory(file)) {
             throw new IOException("'" + path + "' is a directory in " + router.myName() + ": copy it with a tree transfer");
         }
         Window window = new Window();
         Context respondent = router.contextById(caller.contextId());
         int ackHandle = router.addHandler(window::onAck, (m, r) -> m.src == caller.contextId(), respondent, true);
-        Progress progress = watchers.get(caller.contextId() + ":" + Path.of(path).normalize());
+        Progress progress = watcher(caller.contextId(), Path.of(path).normalize());
         FileChannel opened;
         try {
             opened = FileChannel.open(file, StandardOpenOption.READ);

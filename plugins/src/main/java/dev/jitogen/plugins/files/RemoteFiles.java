@@ -21,11 +21,12 @@ import java.util.Map;
  * core, which ships to every child and must not depend on the services it would call; these classes are fetched by a
  * child only when it first copies a file.
  *
- * <p>Both directions work the same way: the side that has the file registers it with its {@link FileService}, and
+ * <p>Both directions work the same way: the side that has the file registers it with its {@link FileService} for
+ * the other side only ({@code registerFor}), and
  * the side that writes pulls it, in chunks under a window, verifies its size and SHA-256, and renames a temporary
  * file over the destination (see {@link FileTransfer}). A put registers the local file in this context's own
- * service only for the duration of the put; a get registers the remote path in the child's service (which only a
- * parent may do) for the duration of the get. Every failure is a {@link FileTransferError} naming the file, the
+ * service, for the target only and for the duration of the put; a get registers the remote path in the child's
+ * service (which only a parent may do), for this context only and for the duration of the get. Every failure is a {@link FileTransferError} naming the file, the
  * context and the cause, and leaves the destination as it was.
  *
  * <pre>{@code
@@ -60,7 +61,7 @@ public final class RemoteFiles {
         String srcName = src.toString();
         FileTransfer.Settings s = options.settings();
         long t0 = System.nanoTime();
-        files.register(srcName);
+        files.grant(context.id(), src);
         if (options.progress() != null) files.watch(src, context.id(), options.progress());
         try {
             Map<String, Object> r = context.call(() -> FileTransfer.pullHere(here, srcName, remote, s));
@@ -71,7 +72,7 @@ public final class RemoteFiles {
             throw new FileTransferError(what + " failed: " + e.getMessage(), e);
         } finally {
             files.unwatch(src, context.id());
-            files.unregister(srcName);
+            files.revoke(context.id(), src);
         }
     }
 
@@ -86,7 +87,7 @@ public final class RemoteFiles {
         ServiceRef there = null;
         try {
             there = Services.ref(context);
-            there.call(FILE_SERVICE, "register", remote);
+            there.call(FILE_SERVICE, "registerFor", context.router().myId(), remote);
             Map<String, Object> r = FileTransfer.pull(there, remote, local.toString(), options.settings(), options.progress());
             return result(remote, local.toAbsolutePath().normalize().toString(), r, t0);
         } catch (FileTransferError e) {
@@ -96,7 +97,7 @@ public final class RemoteFiles {
         } catch (JitogenError | IllegalArgumentException e) {
             throw new FileTransferError(what + " failed: " + e.getMessage(), e);
         } finally {
-            unregister(there, context, remote);
+            unregister(there, context, remote, context.router().myId());
         }
     }
 
@@ -112,7 +113,8 @@ public final class RemoteFiles {
         String srcName = src.toString();
         FileTransfer.Settings s = options.settings();
         long t0 = System.nanoTime();
-        files.registerPrefix(srcName);
+        files.grant(context.id(), src);
+        if (options.progress() != null) files.watch(src, context.id(), options.progress());
         try {
             List<Map<String, Object>> rs = context.call(() -> FileTransfer.pullTree(here, srcName, remote, s, null));
             return results(rs, t0);
@@ -121,7 +123,8 @@ public final class RemoteFiles {
         } catch (JitogenError e) {
             throw new FileTransferError(what + " failed: " + e.getMessage(), e);
         } finally {
-            files.unregister(srcName);
+            files.unwatch(src, context.id());
+            files.revoke(context.id(), src);
         }
     }
 
@@ -132,14 +135,14 @@ public final class RemoteFiles {
         ServiceRef there = null;
         try {
             there = Services.ref(context);
-            there.call(FILE_SERVICE, "registerPrefix", remote);
+            there.call(FILE_SERVICE, "registerFor", context.router().myId(), remote);
             return results(FileTransfer.pullTree(there, remote, local.toString(), options.settings(), options.progress()), t0);
         } catch (CallError e) {
             throw new FileTransferError(what + " failed: " + describe(e), e);
         } catch (JitogenError | IllegalArgumentException e) {
             throw new FileTransferError(what + " failed: " + e.getMessage(), e);
         } finally {
-            unregister(there, context, remote);
+            unregister(there, context, remote, context.router().myId());
         }
     }
 
@@ -285,10 +288,10 @@ public final class RemoteFiles {
         return ServicePool.of(router).service(FileService.class);
     }
 
-    private static void unregister(ServiceRef there, Context context, String remote) {
+    private static void unregister(ServiceRef there, Context context, String remote, int reader) {
         if (there == null || !context.isConnected()) return;
         try {
-            there.call(Duration.ofSeconds(30), FILE_SERVICE, "unregister", remote);
+            there.call(Duration.ofSeconds(30), FILE_SERVICE, "unregisterFor", reader, remote);
         } catch (JitogenError ignored) {
             // the context is going or gone: its registrations go with it
         }

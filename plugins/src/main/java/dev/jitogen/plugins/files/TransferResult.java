@@ -3,7 +3,7 @@ package dev.jitogen.plugins.files;
 import java.time.Duration;
 
 /**
- * One file copied and verified.
+ * One file copied and verified. Threads: a value; any thread.
  *
  * @param source      the path it was read from
  * @param destination the path it was written to

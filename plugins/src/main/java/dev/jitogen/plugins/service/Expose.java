@@ -12,6 +12,8 @@ import java.lang.annotation.Target;
  * <p>Parameters and the result must be values the framework carries: {@code boolean}, {@code int}, {@code long},
  * {@code String}, {@code byte[]}, {@code List} and {@code Map<String, ?>} of those. A first parameter of type
  * {@link Caller} is not sent: the framework fills it in with who is calling.
+ *
+ * <p>Threads: the methods it marks run on the {@link ServicePool}'s threads, never on a stream reader thread.
  */
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.METHOD)

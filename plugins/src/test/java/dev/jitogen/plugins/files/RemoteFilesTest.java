@@ -124,8 +124,11 @@ class RemoteFilesTest {
         Files.createDirectories(tree.resolve("empty"));
         Files.writeString(tree.resolve("top.txt"), "top");
         Files.write(tree.resolve("a/b/deep.bin"), random(FileService.CHUNK + 1, 3));
-        List<TransferResult> put = RemoteFiles.putTree(child, tree, dir + "/tree2", TransferOptions.defaults());
+        List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<TransferResult> put = RemoteFiles.putTree(child, tree, dir + "/tree2",
+                TransferOptions.defaults().progress((p, d, t) -> seen.add(p + "=" + d + "/" + t)));
         assertEquals(2, put.size());
+        assertTrue(seen.contains(tree.resolve("top.txt") + "=3/3"), seen.toString());
         assertEquals("top", Files.readString(dir.resolve("tree2/top.txt")));
         assertArrayEquals(Files.readAllBytes(tree.resolve("a/b/deep.bin")), Files.readAllBytes(dir.resolve("tree2/a/b/deep.bin")));
         assertTrue(Files.isDirectory(dir.resolve("tree2/empty")));
@@ -181,5 +184,23 @@ class RemoteFilesTest {
         assertTrue(reg.getMessage().contains("Caller is not authorized to invoke 'registerPrefix' of service '" + FS + "'"),
                 reg.getMessage());
         ref.call(FS, "unregister", served.toString());
+    }
+
+    @Test
+    void whatAPutOffersIsServedToItsTargetAndNoOtherContext() throws Exception {
+        Path f = Files.writeString(dir.resolve("for-child"), "only for child");
+        FileService here = RemoteFiles.localService(router);
+        ServiceRef master = dev.jitogen.plugins.service.ServicePool.of(router).ref();
+        String p = f.toString();
+        here.grant(child.id(), f);
+        try {
+            assertEquals(14L, child.call(() -> (Long) ((Map<?, ?>) master.call(FS, "stat", p)).get("size")));
+            CallError e = assertThrows(CallError.class, () -> sibling.call(() -> master.call(FS, "stat", p)));
+            assertTrue(e.getMessage().contains("Path '" + p + "' is not registered with FileService."), e.getMessage());
+        } finally {
+            here.revoke(child.id(), f);
+        }
+        CallError after = assertThrows(CallError.class, () -> child.call(() -> master.call(FS, "stat", p)));
+        assertTrue(after.getMessage().contains("is not registered"), after.getMessage());
     }
 }
