@@ -31,6 +31,8 @@ import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The receiving end of a file transfer, the same whichever way the file goes: it runs in the context that writes
@@ -80,8 +82,18 @@ final class FileTransfer {
         }
         removeStaleTemps(target);
         LinkedBlockingQueue<Message> frames = new LinkedBlockingQueue<>();
+        // the sender may be a hostile child that ignores the window: past twice the window queued, its frames are
+        // dropped and the transfer fails, so it costs this JVM a bounded amount of memory
+        AtomicLong queued = new AtomicLong();
+        AtomicBoolean overflow = new AtomicBoolean();
         Context respondent = router.contextById(from.contextId());
-        int sink = router.addHandler(frames::add, (m, r) -> m.src == from.contextId(), respondent, true);
+        int sink = router.addHandler(m -> {
+            if (overflow.get()) return;
+            if (queued.addAndGet(m.data.length) > 2L * FileService.WINDOW + 64 * 1024 && !ServiceRef.isReply(m)) {
+                overflow.set(true);
+            }
+            frames.add(m);
+        }, (m, r) -> m.src == from.contextId(), respondent, true);
         Path tmp = null;
         int ackHandle = -1;
         try {
@@ -96,8 +108,15 @@ final class FileTransfer {
                     if (m == null) {
                         throw new TimeoutError("no data for '" + remote + "' for " + FileService.STALL_SECONDS + " s");
                     }
+                    queued.addAndGet(-m.data.length);
+                    if (overflow.get()) {
+                        throw new FileTransferError(from.name(router) + " sent more of '" + remote + "' than the "
+                                + FileService.WINDOW + "-byte window allows: transfer refused");
+                    }
                     if (ServiceRef.isReply(m)) {
-                        Map<?, ?> end = (Map<?, ?>) ServiceRef.value(m, from.name(router));
+                        if (!(ServiceRef.value(m, from.name(router)) instanceof Map<?, ?> end)) {
+                            throw new FileTransferError(from.name(router) + " sent a malformed end of '" + remote + "'");
+                        }
                         String hex = HexFormat.of().formatHex(sha.digest());
                         if (out == null || !Long.valueOf(got).equals(end.get("size")) || !hex.equals(end.get("sha256"))) {
                             throw new FileTransferError("'" + remote + "' arrived damaged: " + got + " bytes with SHA-256 "
@@ -115,7 +134,7 @@ final class FileTransfer {
                         return result;
                     }
                     if (m.data.length > 0 && m.data[0] == 'M' && meta == null) {
-                        meta = (Map<?, ?>) Wire.decode(m.data, 1);
+                        meta = metadata(m, from.name(router), remote);
                         ackHandle = (Integer) meta.get("ack");
                         total = (Long) meta.get("size");
                         tmp = dir.resolve("." + target.getFileName() + ".jitogen-" + ProcessHandle.current().pid() + "-"
@@ -153,6 +172,22 @@ final class FileTransfer {
                 }
             }
         }
+    }
+
+    /** The metadata frame {@code m}, checked: the sender may be a child, and its data is not trusted. */
+    private static Map<?, ?> metadata(Message m, String sender, String remote) {
+        Object v;
+        try {
+            v = Wire.decode(m.data, 1);
+        } catch (Wire.BadValue e) {
+            v = null;
+        }
+        if (v instanceof Map<?, ?> meta && meta.get("ack") instanceof Integer && meta.get("size") instanceof Long
+                && meta.get("mode") instanceof Integer && meta.get("mtime") instanceof Long
+                && meta.get("atime") instanceof Long) {
+            return meta;
+        }
+        throw new FileTransferError(sender + " sent malformed metadata for '" + remote + "'");
     }
 
     /** A write failure in words that say what to do. */

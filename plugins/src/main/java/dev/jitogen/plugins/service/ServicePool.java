@@ -49,6 +49,8 @@ public final class ServicePool {
     public static final int THREADS = 16;
     /** Calls waiting for a thread; past it, calls are refused at once (a flood costs memory, not a hang). */
     static final int QUEUE = 1024;
+    /** Bytes of requests waiting for a thread, all callers together; past it, calls are refused at once. */
+    static final int QUEUE_BYTES = 16 << 20;
     /** First byte of a reply frame; {@link ServiceRef} and streaming services tell replies from their own frames. */
     static final byte REPLY = 'R';
     static final byte OK = 0, FAILED = 1, INVALID = 2;
@@ -61,6 +63,8 @@ public final class ServicePool {
     /** Activated (or activating) services by class name; a future so that activation happens once however many wait. */
     private final Map<String, CompletableFuture<Activated>> services = new ConcurrentHashMap<>();
     private volatile boolean stopped;
+    /** Bytes of the requests queued and not yet being served. */
+    private final java.util.concurrent.atomic.AtomicLong queuedBytes = new java.util.concurrent.atomic.AtomicLong();
 
     private ServicePool(Router router) {
         this.router = router;
@@ -136,9 +140,21 @@ public final class ServicePool {
             reply(m.src, replyTo, INVALID, invalidHandle());
             return;
         }
+        long waiting = queuedBytes.addAndGet(m.data.length);
+        if (waiting > QUEUE_BYTES) {
+            queuedBytes.addAndGet(-m.data.length);
+            reply(m.src, replyTo, FAILED, List.of(RejectedExecutionException.class.getName(), "the service pool of "
+                    + router.myName() + " would hold " + waiting + " bytes of calls waiting, over its "
+                    + (QUEUE_BYTES >> 20) + " MiB limit: try again later, or send less per call"));
+            return;
+        }
         try {
-            executor.execute(() -> serve(m, replyTo));
+            executor.execute(() -> {
+                queuedBytes.addAndGet(-m.data.length);
+                serve(m, replyTo);
+            });
         } catch (RejectedExecutionException e) {
+            queuedBytes.addAndGet(-m.data.length);
             reply(m.src, replyTo, stopped ? INVALID : FAILED, stopped ? invalidHandle()
                     : List.of(RejectedExecutionException.class.getName(), "the service pool of " + router.myName()
                     + " is full (" + QUEUE + " calls waiting): try again later"));

@@ -37,6 +37,11 @@ public final class ServiceRef implements Serializable {
         this.handle = handle;
     }
 
+    /** The pool at {@code handle} of context {@code contextId}, called through {@code router}. */
+    public static ServiceRef of(Router router, int contextId, int handle) {
+        return new ServiceRef(router, contextId, handle);
+    }
+
     public int contextId() {
         return contextId;
     }

@@ -105,6 +105,14 @@ class ServicePoolTest {
     }
 
     @Test
+    void requestsWaitingForAThreadAreBoundedInBytes() {
+        ServiceRef refB = Services.ref(b);
+        CallError e = assertThrows(CallError.class, () -> a.call(() -> refB.call(ECHO, "echo", new byte[17 << 20])));
+        assertTrue(e.getMessage().contains("over its 16 MiB limit"), e.getMessage());
+        assertEquals("still here from " + a.id(), a.call(() -> refB.call(ECHO, "echo", "still here")));
+    }
+
+    @Test
     void aStoppedPoolAnswersInvalidHandle() {
         Context c = router.local();
         ServiceRef ref = Services.ref(c);
