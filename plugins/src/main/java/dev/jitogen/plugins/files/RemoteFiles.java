@@ -146,6 +146,21 @@ public final class RemoteFiles {
         }
     }
 
+    /**
+     * What {@code remote} is in {@code context}: {@code {1, bytes}} for a directory (the total of the regular files
+     * under it), {@code {0, bytes}} for a file, {@code {0, 0}} if it does not exist. For progress lines: what a get
+     * will copy. One call; the context reads only metadata.
+     */
+    public static long[] measure(Context context, String remote) {
+        return context.call(() -> {
+            Path r = Path.of(remote);
+            if (!Files.isDirectory(r)) return new long[]{0, Files.isRegularFile(r) ? Files.size(r) : 0};
+            try (var walk = Files.walk(r)) {
+                return new long[]{1, walk.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum()};
+            }
+        });
+    }
+
     /** What became of one target of {@link #putAll}: its result, or the error (the other is null). */
     public record Outcome(Context context, TransferResult result, FileTransferError error) {
         public boolean ok() {
