@@ -48,7 +48,8 @@ class DocExamplesTest {
         } else {
             name = "Snippet" + e.index();
             source = "import dev.jitogen.core.*;\nimport dev.jitogen.plugins.ssh.*;\nimport dev.jitogen.plugins.become.*;\n"
-                    + "import dev.jitogen.plugins.container.*;\nimport dev.jitogen.plugins.inventory.*;\nimport java.util.*;\n"
+                    + "import dev.jitogen.plugins.container.*;\nimport dev.jitogen.plugins.inventory.*;\n"
+                    + "import dev.jitogen.plugins.files.*;\nimport dev.jitogen.plugins.service.*;\nimport java.util.*;\n"
                     + "import java.time.*;\nimport java.nio.file.*;\nimport java.util.stream.*;\n"
                     + "class " + name + " { static void run(" + (source.contains("Router router") ? "" : "Router router")
                     + ") throws Exception {\n" + source + "\n} }\n";
@@ -66,7 +67,7 @@ class DocExamplesTest {
     @Test
     void everyJavaExampleCompiles() throws Exception {
         for (String page : List.of("getting-started.md", "how-it-works.md", "ssh.md", "connection-methods.md", "security.md",
-                "inventory.md")) {
+                "inventory.md", "files.md")) {
             for (Example e : examples(page)) {
                 Path dir = Files.createTempDirectory("doc-example");
                 compile(e, dir).close();
@@ -82,7 +83,7 @@ class DocExamplesTest {
     @Test
     void everyStatementExampleThatOpensItsOwnRouterRuns() throws Exception {
         int ran = 0;
-        for (String page : List.of("getting-started.md", "how-it-works.md", "security.md")) {
+        for (String page : List.of("getting-started.md", "how-it-works.md", "security.md", "files.md")) {
             for (Example e : examples(page)) {
                 if (CLASS.matcher(e.source()).find() || !opensItsOwnRouter(e.source())) continue;
                 Thread t = Thread.currentThread();

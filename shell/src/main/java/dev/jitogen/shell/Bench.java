@@ -5,6 +5,7 @@ import dev.jitogen.core.LocalOptions;
 import dev.jitogen.core.Receiver;
 import dev.jitogen.core.RemoteFunction;
 import dev.jitogen.core.Router;
+import dev.jitogen.plugins.files.RemoteFiles;
 import dev.jitogen.plugins.ssh.SshMethod;
 
 import java.io.IOException;
@@ -117,8 +118,48 @@ final class Bench {
         via.shutdown();
 
         List<Metric> all = new ArrayList<>(List.of(cold, rtt, async, echo, fanout, rss, twoHopRtt, roundTrips));
+        all.addAll(files());
         if (options.ssh != null) all.addAll(ssh());
         return all;
+    }
+
+    /**
+     * The size of the file {@link #files} copies: 256 MiB, or {@code -Djitogen.bench.fileBytes=N} (BenchTest copies
+     * less, since it checks that the rows work, not how fast).
+     */
+    static long fileBytes() {
+        return Long.getLong("jitogen.bench.fileBytes", 256L << 20);
+    }
+
+    /**
+     * A file (sparse: reading it costs no disk) copied to a local context and back with {@code RemoteFiles}, each
+     * copy written atomically and verified with SHA-256: MB per second each way.
+     */
+    private List<Metric> files() {
+        Metric put = new Metric("put_256MiB_MBps", "MB/s", false), get = new Metric("get_256MiB_MBps", "MB/s", false);
+        Path dir = null;
+        try {
+            dir = Files.createTempDirectory("jitogen-bench");
+            Path src = dir.resolve("file"), back = dir.resolve("back");
+            try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(src.toFile(), "rw")) {
+                f.setLength(fileBytes());
+            }
+            String remote = dir.resolve("copy").toString();
+            Context c = router.local();
+            for (int r = 0; r < options.runs; r++) {
+                put.values.add(RemoteFiles.put(c, src, remote).megabytesPerSecond());
+                get.values.add(RemoteFiles.get(c, remote, back).megabytesPerSecond());
+            }
+            c.shutdown();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot make the file to copy", e);
+        } finally {
+            if (dir != null) {
+                for (String f : List.of("file", "copy", "back")) dir.resolve(f).toFile().delete();
+                dir.toFile().delete();
+            }
+        }
+        return List.of(put, get);
     }
 
     /** Per run, the mean of {@link #RTT_CALLS} blocking no-op calls, in microseconds, after a warm-up. */

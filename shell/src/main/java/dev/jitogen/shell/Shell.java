@@ -115,6 +115,7 @@ public final class Shell implements AutoCloseable {
         JShellCommands.define(this);
         ContextCommands.define(this);
         FleetCommands.define(this);
+        FileCommands.define(this);
     }
 
     /**

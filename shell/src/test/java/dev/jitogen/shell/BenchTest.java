@@ -19,11 +19,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BenchTest {
     private static final List<String> ROWS = List.of("cold_start_first_call_ms", "noop_call_rtt_us",
             "async_noop_calls_per_s", "echo_8MiB_MBps", "fanout_20_local_s", "child_rss_mb", "two_hop_noop_rtt_us",
-            "first_call_round_trips_50_classes");
+            "first_call_round_trips_50_classes", "put_256MiB_MBps", "get_256MiB_MBps");
 
     @Test
     void everyRowIsMeasuredAndPrintedAsJson() {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setProperty("jitogen.bench.fileBytes", Long.toString(16 << 20)); // the rows work; speed is not checked
         Bench.run(new Bench.Options(1, null, null, "enforce", true), new PrintStream(buf, true, StandardCharsets.UTF_8));
         String json = buf.toString(StandardCharsets.UTF_8);
         assertTrue(json.startsWith("{\"tool\": \"jitogen\""), json);
