@@ -3,6 +3,7 @@ package dev.jitogen.plugins.files;
 import dev.jitogen.core.CallError;
 import dev.jitogen.core.Context;
 import dev.jitogen.core.JitogenError;
+import dev.jitogen.core.RemoteCallable;
 import dev.jitogen.core.Router;
 import dev.jitogen.plugins.service.ServicePool;
 import dev.jitogen.plugins.service.ServiceRef;
@@ -56,16 +57,26 @@ public final class RemoteFiles {
         if (Files.isDirectory(src)) {
             throw new FileTransferError(what + " failed: '" + src + "' is a directory: use RemoteFiles.putTree");
         }
-        FileService files = localService(context.router());
         ServiceRef here = ServicePool.of(context.router()).ref();
         String srcName = src.toString();
         FileTransfer.Settings s = options.settings();
         long t0 = System.nanoTime();
+        Map<String, Object> r = offered(context, src, what, options,
+                () -> FileTransfer.pullHere(here, srcName, remote, s));
+        return result(srcName, remote, r, t0);
+    }
+
+    /**
+     * Runs {@code pull} in {@code context} while {@code src} is offered to that context alone (and watched for
+     * progress), and names a failure with {@code what}. The offer ends with the call, whatever its outcome.
+     */
+    private static <T> T offered(Context context, Path src, String what, TransferOptions options,
+                                 RemoteCallable<T> pull) {
+        FileService files = localService(context.router());
         files.grant(context.id(), src);
         if (options.progress() != null) files.watch(src, context.id(), options.progress());
         try {
-            Map<String, Object> r = context.call(() -> FileTransfer.pullHere(here, srcName, remote, s));
-            return result(srcName, remote, r, t0);
+            return context.call(pull);
         } catch (CallError e) {
             throw new FileTransferError(what + " failed: " + describe(e), e);
         } catch (JitogenError e) {
@@ -108,24 +119,13 @@ public final class RemoteFiles {
         if (!Files.isDirectory(src)) {
             throw new FileTransferError(what + " failed: local directory '" + src + "' does not exist; nothing was sent");
         }
-        FileService files = localService(context.router());
         ServiceRef here = ServicePool.of(context.router()).ref();
         String srcName = src.toString();
         FileTransfer.Settings s = options.settings();
         long t0 = System.nanoTime();
-        files.grant(context.id(), src);
-        if (options.progress() != null) files.watch(src, context.id(), options.progress());
-        try {
-            List<Map<String, Object>> rs = context.call(() -> FileTransfer.pullTree(here, srcName, remote, s, null));
-            return results(rs, t0);
-        } catch (CallError e) {
-            throw new FileTransferError(what + " failed: " + describe(e), e);
-        } catch (JitogenError e) {
-            throw new FileTransferError(what + " failed: " + e.getMessage(), e);
-        } finally {
-            files.unwatch(src, context.id());
-            files.revoke(context.id(), src);
-        }
+        List<Map<String, Object>> rs = offered(context, src, what, options,
+                () -> FileTransfer.pullTree(here, srcName, remote, s, null));
+        return results(rs, t0);
     }
 
     /** Copies the directory {@code remote} of {@code context} and everything under it to the local {@code local}. */
