@@ -94,10 +94,16 @@ final class StartupVariables {
 
     /**
      * Makes the snippet about to run wait, before it runs, for {@code local} to be up and bound, if its source uses
-     * {@code local} and the variable is still the start-up one.
+     * {@code local} and the variable is still the start-up one, or if an earlier unit began starting it.
      */
     void bindLocalIfUsed(String source) {
-        if (!LOCAL_WORD.matcher(source).find()) return;
+        if (!LOCAL_WORD.matcher(source).find()) {
+            // a unit may reach local through a method an earlier unit defined: if that unit began its start, this
+            // one waits for the binding too, or it would read the variable while it is still null
+            CompletableFuture<Void> pending = localStart;
+            if (pending != null && !pending.isDone()) shell.execution.beforeRun(pending.thenRun(this::bindLocalNow));
+            return;
+        }
         Field f = localField;
         try {
             if (f == null || !shell.jshell().status(localSnippet).isActive()) return;
