@@ -57,8 +57,13 @@ class HostileSenderTest {
             Context child = router.local();
             int handle = child.call(() -> hostile(false, 200)); // 50 MiB, against a 2 MiB window
             ServiceRef ref = ServiceRef.of(router, child.id(), handle);
+            // a getter that keeps up acknowledges the flood as fast as it comes, which costs it nothing: the window
+            // matters when the getter is slower than the sender, so this one dawdles over its first chunk
+            Progress slow = (path, done, total) -> {
+                if (done == FileService.CHUNK) sleep(3000);
+            };
             FileTransferError e = assertThrows(FileTransferError.class, () -> FileTransfer.pull(ref, "/any",
-                    dir + "/out", TransferOptions.defaults().settings(), null));
+                    dir + "/out", TransferOptions.defaults().settings(), slow));
             assertTrue(e.getMessage().contains("than the " + FileService.WINDOW + "-byte window allows"), e.getMessage());
             int bad = child.call(() -> hostile(true, 0));
             FileTransferError meta = assertThrows(FileTransferError.class, () -> FileTransfer.pull(
@@ -67,6 +72,14 @@ class HostileSenderTest {
             try (Stream<Path> s = Files.list(dir)) {
                 assertEquals(List.of(), s.toList());
             }
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -259,32 +259,4 @@ class SshTest {
         assertTrue(bad.getMessage().contains("enforce, accept or ignore"));
     }
 
-    /** Threads of the master's side: Jitogen's own and the MINA client's (not the embedded server's). */
-    private static long masterThreads() {
-        return Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
-                .filter(n -> n.startsWith("jitogen-") || n.contains("SshClient")).count();
-    }
-
-    @Test
-    void twentyHostsAtOnceWithBoundedThreads() throws Exception {
-        long before = masterThreads();
-        ExecutorService pool = Executors.newFixedThreadPool(20);
-        try (Router many = Router.create()) {
-            List<Future<Context>> opening = new ArrayList<>();
-            for (int i = 0; i < 20; i++) {
-                int n = i;
-                opening.add(pool.submit(() -> server.ssh().name("host" + n).connect(many)));
-            }
-            List<Context> contexts = new ArrayList<>();
-            for (Future<Context> f : opening) contexts.add(f.get());
-            pool.shutdown();
-            for (Context c : contexts) assertEquals("x", c.call(() -> "x"));
-            Thread.sleep(1500); // a stream's writer thread ends a second after its last write
-            long during = masterThreads() - before;
-            System.out.println("twentyHostsAtOnce: the master runs " + during + " more threads for 20 SSH contexts");
-            // none per context at rest (MINA's I/O threads read every channel; a writer lives only while it has
-            // frames to write), only a fixed set: the router's timer and service threads and the MINA client's pool
-            assertTrue(during <= 12, during + " threads");
-        }
-    }
 }
