@@ -50,6 +50,10 @@ import java.util.logging.Logger;
  * a reply is taken only from the context waited on, or (dead) from a parent on the way to it.
  */
 public final class Router implements AutoCloseable {
+    static {
+        dev.jitogen.core.serial.KryoProperties.apply();
+    }
+
     static final Logger LOG = Logger.getLogger("dev.jitogen.core");
     /** Jitogen's own types in data, registered by id on both sides (so always allowed, and small). */
     private static final Class<?>[] CODEC_CLASSES = {CallSpec.class, RemoteFailure.class, Sender.class, Stats.class,

@@ -43,6 +43,11 @@ import java.util.TreeSet;
  * trip to the master: never decode on an I/O thread.
  */
 public final class Codec {
+    static {
+        KryoProperties.apply();
+    }
+
+
     /** Says whether a class, by binary name, may be instantiated from data; null means yes. */
     public interface ClassFilter {
         String refusal(String className);
