@@ -103,6 +103,7 @@ final class ProcessConnection {
             if (!watchdog.cancel(false)) throw new IOException("the connect timeout passed as it became ready");
             long pid = process.pid() >= 0 ? process.pid() : childPid;
             Context context = new Context(router, id, name, method, process, null, pid);
+            context.bootBytes = 8L + packed.length + config.length;
             stderr.context = context;
             if (pushed) {
                 Stream stream = new Stream(name, out, router.maxMessageSize());
