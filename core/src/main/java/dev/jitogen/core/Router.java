@@ -290,7 +290,9 @@ public final class Router implements AutoCloseable {
         broker.services().execute(() -> {
             CoreBundle.get();
             RemoteCallable<Object> lambda = () -> null;
-            sendCodec.encode(Receiver.VALUE, CallSpec.of(lambda)); // lambdas, Kryo's first graph: warm now
+            sendCodec.encode(Receiver.VALUE, CallSpec.of(lambda)); // the compact form of calls: warm now
+            // and Kryo, for the first value that is not plain (List.of is not), with the lambda machinery
+            dataCodec.decode(sendCodec.encode(Receiver.VALUE, new Object[]{List.of(1)}));
         });
     }
 
@@ -316,7 +318,8 @@ public final class Router implements AutoCloseable {
             return r == null ? null : r.received(name);
         });
         // what the parent chain sends is trusted: the codec that encodes decodes it too, warmed while the handshake
-        // finishes (the first call would otherwise pay for Kryo's set-up and the JDK's lambda machinery); data from
+        // finishes (the first call would otherwise pay for the JDK's lambda machinery; a plain call never builds
+        // Kryo, which loads on first need); data from
         // this context's own children or its siblings goes through the data codec, as in the master
         this.sendCodec = new Codec(loader, null, dataLimits, maxMessageSize, CODEC_CLASSES);
         this.dataCodec = new Codec(loader, new DataAllowList(callClasses::contains, dataPackages), dataLimits,
@@ -1182,6 +1185,11 @@ public final class Router implements AutoCloseable {
 
     byte[] encode(int tag, Object value) {
         return sendCodec.encode(tag, value);
+    }
+
+    /** Like {@link #encode}, always in Kryo's form (see {@link Codec#encodeWithKryo}); for tests. */
+    byte[] encodeWithKryo(int tag, Object value) {
+        return sendCodec.encodeWithKryo(tag, value);
     }
 
     /**
