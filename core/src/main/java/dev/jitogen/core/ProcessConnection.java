@@ -86,7 +86,7 @@ final class ProcessConnection {
             InputStream in = pushed ? stdout : process.stdout();
             OutputStream out = process.stdin();
             expect(in, FirstStage.READY, "the first stage");
-            CoreBundle bundle = CoreBundle.get();
+            CoreBundle bundle = CoreBundle.forMaxMessageSize(router.maxMessageSize());
             byte[] config = router.childConfig(id, name, Router.childLogLevel().getName(), debug).encode();
             DataOutputStream data = new DataOutputStream(out);
             // a negative length announces the bundle uncompressed: inflating costs a local child more than the pipe

@@ -276,6 +276,7 @@ public final class Router implements AutoCloseable {
         this.parent = null;
         this.parentIds = List.of();
         this.classServer = new ClassServer(new ClassFinder(classLoader), b.policy);
+        classServer.runtime(() -> CoreBundle.forMaxMessageSize(maxMessageSize).onDemand());
         this.classRequests = new ClassRequests<>(broker.services(), 2, this::serveClass);
         this.dataLimits = new Codec.Limits(b.maxDataDepth, b.maxDataElements);
         this.dataPackages = List.copyOf(b.dataPackages);
@@ -288,7 +289,7 @@ public final class Router implements AutoCloseable {
         addHandler(Handles.ALLOCATE_ID, this::onAllocateId, -1, true);
         // a master almost always starts a context next: build the core bundle and warm Kryo meanwhile
         broker.services().execute(() -> {
-            CoreBundle.get();
+            CoreBundle.forMaxMessageSize(maxMessageSize);
             RemoteCallable<Object> lambda = () -> null;
             sendCodec.encode(Receiver.VALUE, CallSpec.of(lambda)); // the compact form of calls: warm now
             // and Kryo, for the first value that is not plain (List.of is not), with the lambda machinery
@@ -802,7 +803,7 @@ public final class Router implements AutoCloseable {
 
     private void trackSent(int contextId) {
         Set<String> sent = ConcurrentHashMap.newKeySet();
-        sent.addAll(CoreBundle.get().names());
+        sent.addAll(CoreBundle.forMaxMessageSize(maxMessageSize).names());
         sentClasses.put(contextId, sent);
     }
 
