@@ -65,6 +65,8 @@ final class PlainCodec {
     private final Codec.Limits limits;
     private final int maxBytes;
     private final Class<?>[] plainTypes;
+    /** The no-argument constructors of {@link #plainTypes}, found on first use: reflection per call would cost. */
+    private final Constructor<?>[] constructors;
     private final Map<String, Shape> shapes = new ConcurrentHashMap<>();
 
     PlainCodec(ClassLoader loader, boolean bounded, Codec.Limits limits, int maxBytes, Class<?>[] extra) {
@@ -75,6 +77,7 @@ final class PlainCodec {
         List<Class<?>> p = new ArrayList<>();
         for (Class<?> c : extra) if (Plain.class.isAssignableFrom(c)) p.add(c);
         this.plainTypes = p.toArray(new Class<?>[0]);
+        this.constructors = new Constructor<?>[plainTypes.length];
     }
 
     static boolean isPlain(byte[] data) {
@@ -105,7 +108,7 @@ final class PlainCodec {
         return out.toBytes();
     }
 
-    private void writeValue(Out out, Object v, int depth, IdentityHashMap<Object, Boolean> seen) {
+    private void writeValue(Out out, Object v, int depth, Seen seen) {
         if (depth > MAX_WRITE_DEPTH) throw NotPlain.INSTANCE;
         if (v == null) {
             out.write(NULL);
@@ -186,10 +189,29 @@ final class PlainCodec {
     }
 
     /** Containers travel by value: one seen twice (shared, or a cycle) needs Kryo's references. */
-    private static IdentityHashMap<Object, Boolean> once(Object v, IdentityHashMap<Object, Boolean> seen) {
-        if (seen == null) seen = new IdentityHashMap<>();
-        if (seen.put(v, Boolean.TRUE) != null) throw NotPlain.INSTANCE;
+    private static Seen once(Object v, Seen seen) {
+        if (seen == null) seen = new Seen();
+        if (!seen.add(v)) throw NotPlain.INSTANCE;
         return seen;
+    }
+
+    /** The containers written so far, by identity: a scan of a few (a call, its arguments), a map past those. */
+    private static final class Seen {
+        private final Object[] few = new Object[8];
+        private int n;
+        private IdentityHashMap<Object, Boolean> many;
+
+        boolean add(Object v) {
+            if (many != null) return many.put(v, Boolean.TRUE) == null;
+            for (int i = 0; i < n; i++) if (few[i] == v) return false;
+            if (n < few.length) {
+                few[n++] = v;
+                return true;
+            }
+            many = new IdentityHashMap<>();
+            for (Object o : few) many.put(o, Boolean.TRUE);
+            return many.put(v, Boolean.TRUE) == null;
+        }
     }
 
     private static boolean scalar(Object k) {
@@ -277,8 +299,9 @@ final class PlainCodec {
             }
         }
 
+        /** The bytes written; the buffer itself when it is exactly full, as after one large array. */
         byte[] toBytes() {
-            return java.util.Arrays.copyOf(buf, n);
+            return n == buf.length ? buf : java.util.Arrays.copyOf(buf, n);
         }
     }
 
@@ -356,8 +379,12 @@ final class PlainCodec {
         Object[] parts = new Object[n];
         for (int i = 0; i < n; i++) parts[i] = readValue(in, depth + 1);
         try {
-            Constructor<?> ctor = plainTypes[index].getDeclaredConstructor();
-            ctor.setAccessible(true);
+            Constructor<?> ctor = constructors[index];
+            if (ctor == null) {
+                ctor = plainTypes[index].getDeclaredConstructor();
+                ctor.setAccessible(true);
+                constructors[index] = ctor; // a benign race: any thread finds the same constructor
+            }
             Plain p = (Plain) ctor.newInstance();
             p.restore(parts);
             return p;
