@@ -22,6 +22,7 @@ TARGETS = {
     'ssh_cold_start_first_call_ms': ('<=', 200),
     'ssh_noop_rtt_us': ('<=', 60),
     'first_call_round_trips_50_classes': ('<=', 2),
+    'boot_bytes_ssh': ('<=', 60000),
 }
 NONE = '—'
 

@@ -62,7 +62,6 @@ public final class Bootstrap {
     public static String script(List<String> javaPath, List<String> jvmFlags, String remoteName) {
         List<String> java = new ArrayList<>(javaPath);
         java.addAll(jvmFlags);
-        java.add("-Dkryo.unsafe=false"); // Kryo's Unsafe probe makes JDK 24+ print warnings on stderr
         StringBuilder exec = new StringBuilder();
         for (String w : java) exec.append(quote(w)).append(' ');
         String j0 = quote(javaPath.get(0));

@@ -1,9 +1,6 @@
 package dev.jitogen.core;
 
-import com.esotericsoftware.kryo.Kryo;
-import com.esotericsoftware.kryo.KryoSerializable;
-import com.esotericsoftware.kryo.io.Input;
-import com.esotericsoftware.kryo.io.Output;
+import dev.jitogen.core.serial.Plain;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -11,10 +8,12 @@ import java.lang.reflect.Modifier;
 
 /**
  * What CALL_FUNCTION carries: a serializable function object with its arguments, or a static method named by class
- * and method name. Flows from parent to child only. Writes its own fields: Kryo's reflective field serializer cost
- * more than the rest of a no-op call's encoding.
+ * and method name. Flows from parent to child only. Travels as its {@link Plain} parts: in the compact form when the
+ * function's captured values and the arguments are plain values, so that a child answers such a call without
+ * loading Kryo; else through Kryo, which also spares its reflective field serializer (it cost more than the rest of
+ * a no-op call's encoding).
  */
-final class CallSpec implements KryoSerializable {
+final class CallSpec implements Plain {
     Object function;
     String className;
     String methodName;
@@ -27,23 +26,19 @@ final class CallSpec implements KryoSerializable {
     private CallSpec() {}
 
     @Override
-    public void write(Kryo kryo, Output out) {
-        kryo.writeClassAndObject(out, function);
-        out.writeString(className);
-        out.writeString(methodName);
-        kryo.writeClassAndObject(out, args);
-        kryo.writeClassAndObject(out, statics);
-        out.writeString(chain);
+    public Object[] parts() {
+        return new Object[]{function, className, methodName, args, statics, chain};
     }
 
     @Override
-    public void read(Kryo kryo, Input in) {
-        function = kryo.readClassAndObject(in);
-        className = in.readString();
-        methodName = in.readString();
-        args = (Object[]) kryo.readClassAndObject(in);
-        statics = (Object[]) kryo.readClassAndObject(in);
-        chain = in.readString();
+    public void restore(Object[] parts) {
+        if (parts.length != 6) throw new IllegalArgumentException("malformed call: " + parts.length + " parts");
+        function = parts[0];
+        className = (String) parts[1];
+        methodName = (String) parts[2];
+        args = (Object[]) parts[3];
+        statics = (Object[]) parts[4];
+        chain = (String) parts[5];
     }
 
     static CallSpec of(Object function, Object... args) {

@@ -31,6 +31,7 @@ public final class ChildMain {
     @SuppressWarnings("unchecked")
     public static void main(ClassLoader loader, String remoteName, InputStream in, OutputStream out, byte[] configBytes)
             throws Exception {
+        dev.jitogen.core.serial.KryoProperties.apply(); // before any Kryo class initialises: see there
         ChildConfig config = ChildConfig.decode(configBytes);
         System.setIn(new ByteArrayInputStream(new byte[0]));
         Stream parent = new Stream("parent", in, out, config.maxMessageSize());

@@ -252,9 +252,13 @@ final class ChildRuntime {
             // not a value, over the max message size (the codec stops there), or more than this JVM's memory can
             // encode: the call fails saying why, and the context lives on for the next call
             result = null; // what did not fit must not stay reachable while the failure is encoded
-            data = failure(e.getClass().getName(), "cannot send a value of type " + type + " back from " + r.myName()
-                    + ": " + e.getMessage());
-            if (data == null) return;
+            String why = "cannot send a value of type " + type + " back from " + r.myName() + ": " + e.getMessage();
+            data = failure(e.getClass().getName(), why);
+            if (data == null) {
+                // not even a failure could be encoded (Kryo could not be had): the caller must not wait for ever
+                r.send(Message.deadReplyTo(m, r.myId(), why));
+                return;
+            }
         }
         Message reply = new Message(m.src, r.myId(), r.myId(), m.replyTo, Handles.NO_REPLY, data);
         // with calls queued behind this one (pipelined callAsync), replies share writes: runCalls flushes when idle

@@ -56,6 +56,9 @@ public final class Context {
     /** The event fired (once, for good) when a context's stream has ended: Mitogen's {@code disconnect} signal. */
     public static final String DISCONNECT = "disconnect";
 
+    /** Set once by the connecting thread before the context is published; see {@link #bootBytes()}. */
+    volatile long bootBytes = -1;
+
     Context(Router router, int id, String name, String method, ChildProcess process, Context via, long pid) {
         this.router = router;
         this.via = via;
@@ -87,6 +90,15 @@ public final class Context {
      */
     public long pid() {
         return pid;
+    }
+
+    /**
+     * The bytes this router wrote on the child's stdin to boot it, until the child said it was ready: the core
+     * bundle, as sent, and the child's config. The first stage travels in the boot command instead (see
+     * {@link Bootstrap#script}). -1 for contexts this router did not start as a process (in-process, via another).
+     */
+    public long bootBytes() {
+        return bootBytes;
     }
 
     /** The context that started this one as its parent, or null if the master did. */

@@ -9,6 +9,8 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -16,28 +18,49 @@ import java.util.zip.Deflater;
 import java.util.zip.DeflaterOutputStream;
 
 /**
- * The classes every child receives over stdin before anything else: the closure of what {@link ChildMain} refers
- * to, found by reading constant pools (JDK classes excluded), so that the child's runtime, and Kryo with it, never
- * has to fetch a class while a stream reader needs it. Computed by the build (this class's {@link #main}) and
- * shipped in the core jar; computed at run time only if that resource is missing. Sent as it is on local pipes
- * and deflated on streams that cross a network ({@link ChildProcess#crossesNetwork}). Thread-safe; built at most
- * once per JVM.
+ * The classes every child receives over stdin before anything else (the <em>boot</em> classes), and the names of
+ * the rest of the runtime, which a child fetches on demand like any other class.
  *
- * <p>Format before compression: {@code int count}, then per class {@code UTF name, int length, bytes}.
+ * <p>The <em>runtime</em> is the closure of what {@link ChildMain} refers to, found by reading constant pools (JDK
+ * classes excluded): Jitogen's core and Kryo. The boot classes are that closure cut at Kryo: neither Kryo's classes
+ * (nor Objenesis') nor the classes of ours that are Kryo's kind of thing (a serializer, a Kryo subclass:
+ * {@link #kryoSide}) and what only they reach, so a child whose calls and replies are plain values never loads
+ * Kryo ({@code serial.Codec}), and receives a quarter of the bytes. Kryo's exception class is the one exception:
+ * it is the superclass of core's decoding exceptions, which code on a stream's reader thread may name, and that
+ * thread must never wait for a class. Everything a reader thread runs is core code outside Kryo's side, so it is in
+ * the boot classes: the cut is not a trace of one run, which would miss the rare paths (a lost route, a refusal)
+ * that must never fetch.
+ *
+ * <p>Computed by the build (this class's {@link #main}) and shipped in the core jar; computed at run time only if
+ * that resource is missing. Sent as it is on local pipes and deflated on streams that cross a network
+ * ({@link ChildProcess#crossesNetwork}). Thread-safe; built at most once per JVM.
+ *
+ * <p>Format before compression: {@code int count}, then per boot class {@code UTF name, int length, bytes}; then
+ * {@code int count} and the {@code UTF} names of the other runtime classes (the first stage stops reading before
+ * them; a child passes them on with the rest, so its in-process contexts share the same classes).
  */
 public final class CoreBundle {
     private static final String RESOURCE = "META-INF/jitogen/core-bundle.bin";
-    private static volatile CoreBundle instance;
+    private static final String FULL_RESOURCE = "META-INF/jitogen/core-bundle-full.bin";
+    /**
+     * Below this max message size, children boot with the whole runtime ({@link #full}): Kryo's classes come on
+     * demand in one answer of about 1 MB, and a single class may not fit in a smaller frame at all.
+     */
+    static final int LEAN_MIN_MESSAGE_SIZE = 4 << 20;
+    private static volatile CoreBundle instance, full;
 
     /** The format above, uncompressed: sent as it is on local pipes, where inflating costs the child more. */
     private final byte[] raw;
     private final Set<String> names;
+    /** The boot classes and the rest of the runtime: what an in-process context shares with its JVM. */
+    private final Set<String> runtime;
     private final int classBytes;
     private volatile byte[] compressed;
 
-    private CoreBundle(byte[] raw, Set<String> names, int classBytes) {
+    private CoreBundle(byte[] raw, Set<String> names, Set<String> runtime, int classBytes) {
         this.raw = raw;
         this.names = names;
+        this.runtime = runtime;
         this.classBytes = classBytes;
     }
 
@@ -48,7 +71,7 @@ public final class CoreBundle {
                 if (instance == null) {
                     byte[] ready = ChildMain.bundle(); // a child passes on the bundle it was started with (raw)
                     if (ready == null) ready = prebuilt();
-                    instance = ready != null ? of(ready) : build();
+                    instance = ready != null ? of(ready) : build(false);
                 }
                 b = instance;
             }
@@ -56,23 +79,54 @@ public final class CoreBundle {
         return b;
     }
 
+    /**
+     * The bundle for children of a router whose max message size is {@code maxMessageSize}: the lean one, or the
+     * whole runtime below {@link #LEAN_MIN_MESSAGE_SIZE}. The max message size is inherited, so a context started
+     * with the whole runtime passes on the whole runtime.
+     */
+    static CoreBundle forMaxMessageSize(int maxMessageSize) {
+        return maxMessageSize < LEAN_MIN_MESSAGE_SIZE ? full() : get();
+    }
+
+    /** The whole runtime as boot classes; in a child, the bundle it was started with. */
+    static CoreBundle full() {
+        CoreBundle b = full;
+        if (b == null) {
+            synchronized (CoreBundle.class) {
+                if (full == null) {
+                    byte[] ready = ChildMain.bundle();
+                    if (ready == null) ready = prebuilt(FULL_RESOURCE);
+                    full = ready != null ? of(ready) : build(true);
+                }
+                b = full;
+            }
+        }
+        return b;
+    }
+
     /** The bundle the build computed (see core's pom), or null when running from classes that skipped that step. */
     private static byte[] prebuilt() {
-        try (java.io.InputStream in = CoreBundle.class.getClassLoader().getResourceAsStream(RESOURCE)) {
+        return prebuilt(RESOURCE);
+    }
+
+    private static byte[] prebuilt(String resource) {
+        try (java.io.InputStream in = CoreBundle.class.getClassLoader().getResourceAsStream(resource)) {
             return in == null ? null : in.readAllBytes();
         } catch (IOException e) {
             return null;
         }
     }
 
-    /** Build step: writes the (uncompressed) bundle to {@code args[0]}. */
+    /** Build step: writes the (uncompressed) bundle to {@code args[0]}, and the whole runtime's beside it. */
     public static void main(String[] args) throws IOException {
-        CoreBundle b = build();
+        CoreBundle b = build(false);
         java.nio.file.Path out = java.nio.file.Path.of(args[0]);
         java.nio.file.Files.createDirectories(out.getParent());
         java.nio.file.Files.write(out, b.raw);
-        System.out.println("core bundle: " + b.names.size() + " classes, " + b.classBytes + " bytes, "
-                + b.compressed().length + " compressed");
+        java.nio.file.Files.write(out.resolveSibling("core-bundle-full.bin"), build(true).raw);
+        System.out.println("core bundle: " + b.names.size() + " boot classes, " + b.classBytes + " bytes, "
+                + b.compressed().length + " compressed; " + (b.runtime.size() - b.names.size())
+                + " more runtime classes served on demand");
     }
 
     private static CoreBundle of(byte[] raw) {
@@ -85,7 +139,9 @@ public final class CoreBundle {
                 size += len;
                 in.skipNBytes(len);
             }
-            return new CoreBundle(raw, Set.copyOf(names), size);
+            java.util.Set<String> runtime = new java.util.HashSet<>(names);
+            if (in.available() > 0) for (int n = in.readInt(); n > 0; n--) runtime.add(in.readUTF());
+            return new CoreBundle(raw, Set.copyOf(names), Set.copyOf(runtime), size);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -110,38 +166,116 @@ public final class CoreBundle {
         return c;
     }
 
+    /** The boot classes' names. */
     Set<String> names() {
         return names;
     }
 
-    private static CoreBundle build() {
-        ClassFinder finder = new ClassFinder(CoreBundle.class.getClassLoader());
-        Map<String, byte[]> classes = new LinkedHashMap<>();
-        ArrayDeque<String> queue = new ArrayDeque<>();
-        queue.add(ChildMain.class.getName());
-        while (!queue.isEmpty()) {
-            String name = queue.poll();
-            if (classes.containsKey(name)) continue;
-            ClassFinder.Found f = finder.find(name);
-            if (f == null || f.jdk()) continue;
-            classes.put(name, f.bytes());
-            for (String ref : ConstantPool.referencedClasses(f.bytes())) if (!classes.containsKey(ref)) queue.add(ref);
+    /** The runtime classes a child fetches on demand, not booting with them. */
+    Set<String> onDemand() {
+        Set<String> rest = onDemand;
+        if (rest == null) {
+            Set<String> r = new java.util.HashSet<>(runtime);
+            r.removeAll(names);
+            onDemand = rest = Set.copyOf(r);
+        }
+        return rest;
+    }
+
+    private volatile Set<String> onDemand;
+
+    /** The boot classes' names and those of the rest of the runtime, fetched on demand. */
+    Set<String> runtime() {
+        return runtime;
+    }
+
+    /** Where the runtime is cut for the boot classes: Kryo, Objenesis, and our own Kryo-side classes. */
+    private static boolean kryoFamily(String name) {
+        return name.startsWith("com.esotericsoftware.") || name.startsWith("org.objenesis.");
+    }
+
+    /** The class of ours that builds Kryo: everything only it reaches is fetched with it, on first need. */
+    private static final String KRYO_CODEC = "dev.jitogen.core.serial.KryoCodec";
+
+    /**
+     * True for a class of ours that extends or implements one of Kryo's (a serializer, a Kryo subclass, a class
+     * resolver), other than an exception: loading it loads Kryo.
+     */
+    private static boolean kryoSide(String name, ClassLoader loader) {
+        if (name.equals(KRYO_CODEC) || name.startsWith(KRYO_CODEC + "$")) return true;
+        Class<?> c;
+        try {
+            c = Class.forName(name, false, loader);
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+        if (Throwable.class.isAssignableFrom(c)) return false;
+        ArrayDeque<Class<?>> supers = new ArrayDeque<>();
+        supers.add(c);
+        while (!supers.isEmpty()) {
+            Class<?> t = supers.poll();
+            if (t != c && kryoFamily(t.getName())) return true;
+            if (t.getSuperclass() != null) supers.add(t.getSuperclass());
+            supers.addAll(java.util.Arrays.asList(t.getInterfaces()));
+        }
+        return false;
+    }
+
+    /** The lean bundle, or with {@code whole} the whole runtime as boot classes. */
+    private static CoreBundle build(boolean whole) {
+        ClassLoader loader = CoreBundle.class.getClassLoader();
+        ClassFinder finder = new ClassFinder(loader);
+        Map<String, byte[]> runtime = closure(finder, ChildMain.class.getName(), name -> false);
+        Map<String, byte[]> boot = whole ? runtime : closure(finder, ChildMain.class.getName(),
+                name -> kryoFamily(name) || kryoSide(name, loader));
+        // a boot class's superclasses must be definable without a fetch: Kryo's exception, under our exceptions
+        for (String name : List.copyOf(boot.keySet())) {
+            try {
+                for (Class<?> t = Class.forName(name, false, loader).getSuperclass(); t != null; t = t.getSuperclass()) {
+                    byte[] bytes = runtime.get(t.getName());
+                    if (bytes != null) boot.putIfAbsent(t.getName(), bytes);
+                }
+            } catch (ClassNotFoundException | LinkageError e) {
+                // not loadable here: it cannot be loaded in a child either, and is not part of start-up
+            }
         }
         try {
             ByteArrayOutputStream buf = new ByteArrayOutputStream();
             DataOutputStream out = new DataOutputStream(buf);
-            out.writeInt(classes.size());
+            out.writeInt(boot.size());
             int size = 0;
-            for (Map.Entry<String, byte[]> e : classes.entrySet()) {
+            for (Map.Entry<String, byte[]> e : boot.entrySet()) {
                 out.writeUTF(e.getKey());
                 out.writeInt(e.getValue().length);
                 out.write(e.getValue());
                 size += e.getValue().length;
             }
+            List<String> rest = new ArrayList<>();
+            for (String name : runtime.keySet()) if (!boot.containsKey(name)) rest.add(name);
+            out.writeInt(rest.size());
+            for (String name : rest) out.writeUTF(name);
             out.close();
-            return new CoreBundle(buf.toByteArray(), Set.copyOf(classes.keySet()), size);
+            java.util.Set<String> all = new java.util.HashSet<>(boot.keySet());
+            all.addAll(runtime.keySet());
+            return new CoreBundle(buf.toByteArray(), Set.copyOf(boot.keySet()), Set.copyOf(all), size);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The classes {@code root} refers to, transitively, JDK classes excluded, not entering those {@code cut} names. */
+    private static Map<String, byte[]> closure(ClassFinder finder, String root, java.util.function.Predicate<String> cut) {
+        Map<String, byte[]> classes = new LinkedHashMap<>();
+        ArrayDeque<String> queue = new ArrayDeque<>();
+        queue.add(root);
+        while (!queue.isEmpty()) {
+            String name = queue.poll();
+            if (classes.containsKey(name) || cut.test(name)) continue;
+            ClassFinder.Found f = finder.find(name);
+            if (f == null || f.jdk()) continue;
+            classes.put(name, f.bytes());
+            for (String ref : ConstantPool.referencedClasses(f.bytes())) if (!classes.containsKey(ref)) queue.add(ref);
+        }
+        return classes;
     }
 }

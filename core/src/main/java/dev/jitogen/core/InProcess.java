@@ -53,8 +53,9 @@ final class InProcess {
     }
 
     /**
-     * An in-process context's class loader: the core bundle's classes are the JVM's own (so the router, Kryo and
-     * the wire protocol are not loaded again per context); every other class is fetched from the parent context.
+     * An in-process context's class loader: the runtime's classes (the core bundle's and those a child fetches on
+     * demand, Kryo's among them) are the JVM's own (so the router, Kryo and the wire protocol are not loaded again
+     * per context); every other class is fetched from the parent context.
      * Its parent is the platform loader, never the application class path. Parallel-capable.
      */
     static final class Loader extends ClassLoader {
@@ -64,7 +65,7 @@ final class InProcess {
 
         final Map<String, byte[]> classes = new ConcurrentHashMap<>();
         volatile Function<String, byte[]> fetcher;
-        private final Set<String> shared = CoreBundle.get().names();
+        private final Set<String> shared = CoreBundle.get().runtime();
         private final ClassLoader core = Router.class.getClassLoader();
 
         Loader(String contextName) {

@@ -86,7 +86,7 @@ final class ProcessConnection {
             InputStream in = pushed ? stdout : process.stdout();
             OutputStream out = process.stdin();
             expect(in, FirstStage.READY, "the first stage");
-            CoreBundle bundle = CoreBundle.get();
+            CoreBundle bundle = CoreBundle.forMaxMessageSize(router.maxMessageSize());
             byte[] config = router.childConfig(id, name, Router.childLogLevel().getName(), debug).encode();
             DataOutputStream data = new DataOutputStream(out);
             // a negative length announces the bundle uncompressed: inflating costs a local child more than the pipe
@@ -103,6 +103,7 @@ final class ProcessConnection {
             if (!watchdog.cancel(false)) throw new IOException("the connect timeout passed as it became ready");
             long pid = process.pid() >= 0 ? process.pid() : childPid;
             Context context = new Context(router, id, name, method, process, null, pid);
+            context.bootBytes = 8L + packed.length + config.length;
             stderr.context = context;
             if (pushed) {
                 Stream stream = new Stream(name, out, router.maxMessageSize());

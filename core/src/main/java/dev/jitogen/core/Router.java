@@ -50,6 +50,10 @@ import java.util.logging.Logger;
  * a reply is taken only from the context waited on, or (dead) from a parent on the way to it.
  */
 public final class Router implements AutoCloseable {
+    static {
+        dev.jitogen.core.serial.KryoProperties.apply();
+    }
+
     static final Logger LOG = Logger.getLogger("dev.jitogen.core");
     /** Jitogen's own types in data, registered by id on both sides (so always allowed, and small). */
     private static final Class<?>[] CODEC_CLASSES = {CallSpec.class, RemoteFailure.class, Sender.class, Stats.class,
@@ -272,6 +276,7 @@ public final class Router implements AutoCloseable {
         this.parent = null;
         this.parentIds = List.of();
         this.classServer = new ClassServer(new ClassFinder(classLoader), b.policy);
+        classServer.runtime(() -> CoreBundle.forMaxMessageSize(maxMessageSize).onDemand());
         this.classRequests = new ClassRequests<>(broker.services(), 2, this::serveClass);
         this.dataLimits = new Codec.Limits(b.maxDataDepth, b.maxDataElements);
         this.dataPackages = List.copyOf(b.dataPackages);
@@ -284,9 +289,11 @@ public final class Router implements AutoCloseable {
         addHandler(Handles.ALLOCATE_ID, this::onAllocateId, -1, true);
         // a master almost always starts a context next: build the core bundle and warm Kryo meanwhile
         broker.services().execute(() -> {
-            CoreBundle.get();
+            CoreBundle.forMaxMessageSize(maxMessageSize);
             RemoteCallable<Object> lambda = () -> null;
-            sendCodec.encode(Receiver.VALUE, CallSpec.of(lambda)); // lambdas, Kryo's first graph: warm now
+            sendCodec.encode(Receiver.VALUE, CallSpec.of(lambda)); // the compact form of calls: warm now
+            // and Kryo, for the first value that is not plain (List.of is not), with the lambda machinery
+            dataCodec.decode(sendCodec.encode(Receiver.VALUE, new Object[]{List.of(1)}));
         });
     }
 
@@ -312,7 +319,8 @@ public final class Router implements AutoCloseable {
             return r == null ? null : r.received(name);
         });
         // what the parent chain sends is trusted: the codec that encodes decodes it too, warmed while the handshake
-        // finishes (the first call would otherwise pay for Kryo's set-up and the JDK's lambda machinery); data from
+        // finishes (the first call would otherwise pay for the JDK's lambda machinery; a plain call never builds
+        // Kryo, which loads on first need); data from
         // this context's own children or its siblings goes through the data codec, as in the master
         this.sendCodec = new Codec(loader, null, dataLimits, maxMessageSize, CODEC_CLASSES);
         this.dataCodec = new Codec(loader, new DataAllowList(callClasses::contains, dataPackages), dataLimits,
@@ -795,7 +803,7 @@ public final class Router implements AutoCloseable {
 
     private void trackSent(int contextId) {
         Set<String> sent = ConcurrentHashMap.newKeySet();
-        sent.addAll(CoreBundle.get().names());
+        sent.addAll(CoreBundle.forMaxMessageSize(maxMessageSize).names());
         sentClasses.put(contextId, sent);
     }
 
@@ -1178,6 +1186,11 @@ public final class Router implements AutoCloseable {
 
     byte[] encode(int tag, Object value) {
         return sendCodec.encode(tag, value);
+    }
+
+    /** Like {@link #encode}, always in Kryo's form (see {@link Codec#encodeWithKryo}); for tests. */
+    byte[] encodeWithKryo(int tag, Object value) {
+        return sendCodec.encodeWithKryo(tag, value);
     }
 
     /**

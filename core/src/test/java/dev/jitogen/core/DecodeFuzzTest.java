@@ -208,7 +208,10 @@ class DecodeFuzzTest {
         values.add(colliding);
         List<byte[]> seeds = new ArrayList<>();
         int handle = Handles.FIRST_USER_HANDLE;
-        for (Object v : values) seeds.add(frame(handle, router.encode(Receiver.VALUE, v)));
+        for (Object v : values) {
+            seeds.add(frame(handle, router.encode(Receiver.VALUE, v))); // the compact form where the value is plain
+            seeds.add(frame(handle, router.encodeWithKryo(Receiver.VALUE, v)));
+        }
         IllegalStateException failure = new IllegalStateException("bad state", new IOException("disk full"));
         seeds.add(frame(handle, router.encode(Receiver.FAILURE, RemoteFailure.of(failure))));
         return seeds;

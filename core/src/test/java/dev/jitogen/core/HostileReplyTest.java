@@ -68,7 +68,7 @@ class HostileReplyTest {
         // SerialDOS: two sets per level, each holding both sets of the level below; ~1.3 KB, but hashing the
         // outermost set visits 2^100 sets
         Set<Object> root = dev.jitogen.core.fixtures.NestedSets.of(100, () -> "x");
-        byte[] payload = router.encode(Receiver.VALUE, root);
+        byte[] payload = router.encodeWithKryo(Receiver.VALUE, root);
         assertTrue(payload.length < 4096, payload.length + " bytes");
         Receiver<Object> r = reply(payload, false);
         long start = System.nanoTime();
@@ -85,9 +85,9 @@ class HostileReplyTest {
         // small and within every count limit. Written as a list, then relabelled as a set.
         List<List<Integer>> lists = new ArrayList<>();
         for (int k = 1; k <= 200_000; k++) lists.add(new ArrayList<>(List.of(k, -31 * k))); // 961 + 31k - 31k
-        byte[] payload = router.encode(Receiver.VALUE, lists);
-        byte arrayList = router.encode(Receiver.VALUE, new ArrayList<>())[1];
-        byte hashSet = router.encode(Receiver.VALUE, new HashSet<>())[1];
+        byte[] payload = router.encodeWithKryo(Receiver.VALUE, lists);
+        byte arrayList = router.encodeWithKryo(Receiver.VALUE, new ArrayList<>())[1];
+        byte hashSet = router.encodeWithKryo(Receiver.VALUE, new HashSet<>())[1];
         assertEquals(arrayList, payload[1]);
         payload[1] = hashSet;
         Receiver<Object> r = reply(payload, false);
@@ -111,7 +111,7 @@ class HostileReplyTest {
 
     /** The 8-byte reply: an empty array of that type whose length now says {@code declared}. */
     private static void assertLengthBombRefused(Object emptyArray, int declared) {
-        byte[] empty = router.encode(Receiver.VALUE, emptyArray);
+        byte[] empty = router.encodeWithKryo(Receiver.VALUE, emptyArray);
         assertEquals(1, empty[empty.length - 1], "the length (+1) comes last");
         Output out = new Output(16);
         out.writeBytes(empty, 0, empty.length - 1);
@@ -133,7 +133,7 @@ class HostileReplyTest {
     void aClassTheChildAskedForIsNotAcceptedAsData() throws Exception {
         AtomicInteger constructed = counter("CONSTRUCTED");
         Object gadget = Class.forName(GADGET).getConstructor().newInstance();
-        byte[] payload = router.encode(Receiver.VALUE, gadget);
+        byte[] payload = router.encodeWithKryo(Receiver.VALUE, gadget);
         int before = constructed.get();
         Receiver<Object> r = reply(payload, true);
         CallError e = assertThrows(CallError.class, () -> r.get(Duration.ofSeconds(30)));
@@ -150,7 +150,7 @@ class HostileReplyTest {
         Comparator<Object> order = (Comparator<Object>) Class.forName(GADGET).getConstructor().newInstance();
         PriorityQueue<Object> queue = new PriorityQueue<>(order);
         queue.addAll(Arrays.asList("b", "a", "c"));
-        byte[] payload = router.encode(Receiver.VALUE, queue);
+        byte[] payload = router.encodeWithKryo(Receiver.VALUE, queue);
         int before = compared.get();
         Receiver<Object> r = reply(payload, true);
         CallError e = assertThrows(CallError.class, () -> r.get(Duration.ofSeconds(30)));
@@ -173,7 +173,7 @@ class HostileReplyTest {
         Context middle = router.local(LocalOptions.builder().name("middle").build());
         Context below = router.local(LocalOptions.builder().name("below").via(middle).build());
         int belowId = below.id();
-        byte[] code = router.encode(Receiver.VALUE, (RemoteCallable<String>) () -> "code from below");
+        byte[] code = router.encodeWithKryo(Receiver.VALUE, (RemoteCallable<String>) () -> "code from below");
         String outcome = middle.call(() -> {
             Router here = Router.current();
             try (Receiver<Object> r = Receiver.create(here)) {

@@ -1,5 +1,6 @@
 package dev.jitogen.shell;
 
+import dev.jitogen.core.Bootstrap;
 import dev.jitogen.core.Context;
 import dev.jitogen.core.LocalOptions;
 import dev.jitogen.core.Receiver;
@@ -79,13 +80,17 @@ final class Bench {
         warm.shutdown();
 
         Metric cold = new Metric("cold_start_first_call_ms", "ms", true);
+        Metric cpu = new Metric("child_cpu_first_reply_ms", "ms", true);
         Metric rss = new Metric("child_rss_mb", "MB", true);
+        Metric bootBytes = new Metric("boot_bytes_local", "bytes", true);
         for (int r = 0; r < options.runs; r++) {
             long t0 = System.nanoTime();
             Context c = router.local();
             c.call(() -> null);
             cold.values.add((System.nanoTime() - t0) / 1e6);
+            cpu.values.add(cpuMs(c.pid())); // at once: what the child spent until its first reply
             rss.values.add(residentMb(c));
+            bootBytes.values.add((double) bootBytes(c, LocalOptions.defaults()));
             c.shutdown();
         }
 
@@ -117,9 +122,11 @@ final class Bench {
         Metric twoHopRtt = roundTrips("two_hop_noop_rtt_us", twoHop);
         via.shutdown();
 
-        List<Metric> all = new ArrayList<>(List.of(cold, rtt, async, echo, fanout, rss, twoHopRtt, roundTrips));
+        List<Metric> all = new ArrayList<>(List.of(cold, cpu, rtt, async, echo, fanout, rss, twoHopRtt, roundTrips));
         all.addAll(files());
+        // over SSH the same bytes cross the network (the boot command, then stdin): measured there when given
         if (options.ssh != null) all.addAll(ssh());
+        else all.add(bootBytes);
         return all;
     }
 
@@ -244,11 +251,38 @@ final class Bench {
             cold.values.add((System.nanoTime() - t0) / 1e6);
             c.shutdown();
         }
+        Metric bootBytes = new Metric("boot_bytes_ssh", "bytes", true);
         Context c = open.apply(router);
+        for (int r = 0; r < options.runs; r++) bootBytes.values.add((double) bootBytes(c, LocalOptions.defaults()));
         Metric rtt = roundTrips("ssh_noop_rtt_us", c);
         c.shutdown();
-        return List.of(cold, rtt);
+        return List.of(cold, rtt, bootBytes);
     }
+
+    /**
+     * What booting a context put on the wire: the boot command, which carries the first stage (the same script for
+     * every connection method, give or take the java path and name), and what went to its stdin until it was ready.
+     */
+    private static long bootBytes(Context c, LocalOptions o) {
+        if (c.bootBytes() < 0) throw new IllegalStateException(c.name() + " does not know its boot bytes");
+        return c.bootBytes() + Bootstrap.script(o.javaPath(), o.jvmFlags(), o.remoteName()).length();
+    }
+
+    /** User plus system CPU time of a process so far, in milliseconds, from {@code /proc/PID/stat}. */
+    static double cpuMs(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            // the command name (field 2) may hold spaces and parentheses: count fields after its closing one
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15: utime, stime
+            return ticks * 1000.0 / CLOCK_TICKS;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the CPU time of process " + pid, e);
+        }
+    }
+
+    /** The unit of /proc's times: USER_HZ, 100 on every Linux architecture Jitogen runs on. */
+    private static final int CLOCK_TICKS = 100;
 
     /** VmRSS of the context's JVM after one call, in MiB, read from {@code /proc}. */
     private static double residentMb(Context c) {

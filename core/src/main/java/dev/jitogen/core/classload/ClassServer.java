@@ -8,6 +8,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -36,6 +37,38 @@ public final class ClassServer {
     public ClassServer(ClassFinder finder, ClassPolicy policy) {
         this.finder = finder;
         this.policy = policy;
+    }
+
+    /** Jars or directories of the runtime a child fetches on demand (see {@code CoreBundle}); found on first use. */
+    private volatile Set<String> runtimeOrigins;
+    private static final List<String> RUNTIME_CLASSES = List.of(ClassServer.class.getName(),
+            "com.esotericsoftware.kryo.Kryo", "com.esotericsoftware.minlog.Log", "org.objenesis.Objenesis",
+            "com.esotericsoftware.reflectasm.FieldAccess");
+
+    private Set<String> runtimeOrigins() {
+        Set<String> o = runtimeOrigins;
+        if (o == null) {
+            Set<String> found = new java.util.HashSet<>();
+            for (String name : RUNTIME_CLASSES) {
+                ClassFinder.Found f = finder.find(name);
+                if (f != null && !f.jdk()) found.add(f.origin());
+            }
+            runtimeOrigins = o = Set.copyOf(found);
+        }
+        return o;
+    }
+
+    /** The runtime's classes a child fetches on demand rather than boots with; none until set. */
+    private volatile java.util.function.Supplier<Set<String>> runtimeOnDemand = Set::of;
+
+    /**
+     * Names the runtime classes that children fetch on demand (Kryo and our Kryo-side classes): the first request
+     * for any of them is answered with all of them not yet sent, in one LOAD_CLASS, since a child that needs one
+     * (Kryo, for a value that is not plain) needs most of them, some found only by reflection (Kryo's
+     * {@code @DefaultSerializer}). Called once, by the master's router.
+     */
+    public void runtime(java.util.function.Supplier<Set<String>> names) {
+        runtimeOnDemand = names;
     }
 
     public ClassFinder finder() {
@@ -90,7 +123,7 @@ public final class ClassServer {
                         + "message size " + maxMessageSize);
             } else {
                 a.add(name, found.bytes(), sent);
-                preload(found, a, sent, budget);
+                preload(name, found, a, sent, budget);
             }
             return a.bytes();
         } catch (IOException e) {
@@ -113,25 +146,38 @@ public final class ClassServer {
         try {
             Answer a = new Answer();
             a.add(name, found.bytes(), sent);
-            preload(found, a, sent, budget);
+            preload(name, found, a, sent, budget);
             return a.bytes();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private void preload(ClassFinder.Found root, Answer a, Set<String> sent, int budget) throws IOException {
+    private void preload(String rootName, ClassFinder.Found root, Answer a, Set<String> sent, int budget) throws IOException {
         ArrayDeque<byte[]> queue = new ArrayDeque<>();
         queue.add(root.bytes());
+        boolean runtime = runtimeOrigins().contains(root.origin());
         while (!queue.isEmpty() && a.size < budget) {
             for (String ref : ConstantPool.referencedClasses(queue.poll())) {
                 if (sent.contains(ref) || policy.refusal(ref) != null) continue;
                 ClassFinder.Found f = finder.find(ref);
-                if (f == null || f.jdk() || !root.origin().equals(f.origin())) continue;
+                if (f == null || f.jdk()) continue;
+                // within one jar or directory; across the runtime's (ours, Kryo, Minlog, Objenesis, ReflectASM) for
+                // a runtime class, so that a child's first need of Kryo costs one round trip, not one per jar
+                boolean near = root.origin().equals(f.origin()) || runtime && runtimeOrigins().contains(f.origin());
+                if (!near) continue;
                 if (a.size + f.bytes().length > budget) continue;
                 a.add(ref, f.bytes(), sent);
                 queue.add(f.bytes());
             }
+        }
+        Set<String> onDemand = runtimeOnDemand.get();
+        if (!onDemand.contains(rootName)) return;
+        for (String name : onDemand) {
+            if (sent.contains(name) || policy.refusal(name) != null) continue;
+            ClassFinder.Found f = finder.find(name);
+            if (f == null || f.jdk() || a.size + f.bytes().length > budget) continue;
+            a.add(name, f.bytes(), sent);
         }
     }
 

@@ -1,48 +1,32 @@
 package dev.jitogen.core.serial;
 
-import com.esotericsoftware.kryo.Kryo;
-import com.esotericsoftware.kryo.KryoException;
-import com.esotericsoftware.kryo.Registration;
-import com.esotericsoftware.kryo.Serializer;
-import com.esotericsoftware.kryo.io.Input;
-import com.esotericsoftware.kryo.io.Output;
-import com.esotericsoftware.kryo.serializers.ClosureSerializer;
-import com.esotericsoftware.kryo.util.DefaultClassResolver;
-import com.esotericsoftware.kryo.util.IntMap;
-import com.esotericsoftware.kryo.util.MapReferenceResolver;
-import com.esotericsoftware.kryo.util.ObjectMap;
-import com.esotericsoftware.kryo.util.Pool;
-import org.objenesis.strategy.StdInstantiatorStrategy;
-
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
-import java.util.TreeMap;
-import java.util.TreeSet;
-
 /**
- * Objects to bytes and back with Kryo, one direction of one router. A codec for what a parent sends trusts it (code
- * flows down). A codec that reads data from a child does not:
+ * Objects to bytes and back, one direction of one router. Plain values (null, primitives, strings, byte arrays,
+ * {@code ArrayList}s, {@code HashMap}s and {@code LinkedHashMap}s of those, serializable lambdas capturing them, and
+ * calls made of them) take the compact {@link PlainCodec}, which needs no Kryo: a child that only ever sees those
+ * never loads Kryo, which is why this class names no Kryo type. Everything else goes through {@link KryoCodec},
+ * built on first need. The first byte of an encoding says which of the two wrote it.
+ *
+ * <p>A codec for what a parent sends trusts it (code flows down). A codec that reads data from a child does not:
  * <ul>
  *   <li>a {@link ClassFilter} (the {@link DataAllowList}) is asked about every class name before the class is loaded,
- *       and lambdas are refused;</li>
+ *       and lambdas are refused (the compact form names no class but JDK value types, and refuses lambdas and
+ *       calls);</li>
  *   <li>every length the data declares is checked against the bytes left in the message before anything of that size
- *       is allocated ({@link BoundedInput}, {@link BoundedSerializers});</li>
- *   <li>decoding one message is bounded by its {@link Limits} (depth, and elements counted as hashing visits them)
- *       and, if the caller has one, by a deadline ({@link DataBudget}); a {@link DataLimitException} says which
- *       limit was reached and how to raise it.</li>
+ *       is allocated;</li>
+ *   <li>decoding one message is bounded by its {@link Limits} (depth, and elements) and, if the caller has one, by a
+ *       deadline; a {@link DataLimitException} says which limit was reached and how to raise it.</li>
  * </ul>
- * JDK values travel as the registered types of {@link JdkValues}, whatever their concrete class; a JDK object that
- * is not a value (a thread, a stream) is refused on the writing side with a {@link NotSendableException} that says
- * what to send instead. Nothing larger than the max message size is ever encoded.
+ * Nothing larger than the max message size is ever encoded.
  *
- * <p>Thread-safe: Kryo instances are pooled, one per concurrent caller; one that failed reading data from a child is
- * dropped, not reused. Decoding may load classes through the codec's class loader, which in a child can mean a round
+ * <p>Thread-safe. Decoding may load classes through the codec's class loader, which in a child can mean a round
  * trip to the master: never decode on an I/O thread.
  */
 public final class Codec {
+    static {
+        KryoProperties.apply();
+    }
+
     /** Says whether a class, by binary name, may be instantiated from data; null means yes. */
     public interface ClassFilter {
         String refusal(String className);
@@ -62,22 +46,14 @@ public final class Codec {
         }
     }
 
-    /** Registrations both sides make in the same order, so common types travel as small ids, not names. */
-    private static final Class<?>[] REGISTERED = {
-            Object[].class, byte[].class, int[].class, long[].class, String[].class, ArrayList.class, HashMap.class,
-            LinkedHashMap.class, HashSet.class, LinkedHashSet.class, TreeMap.class, TreeSet.class,
-    };
-    /** Depth for trusted data, which only the stack bounds. */
-    private static final int TRUSTED_MAX_DEPTH = 512;
-    private static final int KEEP_BYTES = 32 << 20;
-
-    private final Pool<ValueKryo> pool;
-    /** True if this codec reads data from a child: a Kryo that failed reading is dropped then (see decode). */
-    private final boolean bounded;
-    /** The largest encoding written, or -1 for no limit. */
+    private final ClassLoader loader;
+    private final ClassFilter filter;
+    private final Limits limits;
     private final int maxBytes;
-    /** Set while {@link #warmUp} builds the first Kryo: callers wait for it instead of building a second. */
-    private volatile java.util.concurrent.CountDownLatch warming;
+    private final Class<?>[] extra;
+    private final PlainCodec plain;
+    /** Built on first need; guarded by this for the building. */
+    private volatile KryoCodec kryo;
 
     /** A codec with the default {@link Limits} and no bound on what it encodes. */
     public Codec(ClassLoader loader, ClassFilter filter, Class<?>... extra) {
@@ -89,57 +65,45 @@ public final class Codec {
      * @param filter   null to trust the data (it came from a parent), else checked for every class named
      * @param limits   bounds on decoding one message, when {@code filter} is set
      * @param maxBytes the largest encoding {@link #encode} writes (the max message size), or -1 for no limit
-     * @param extra    further classes to register, identically on both sides
+     * @param extra    further classes to register, identically on both sides; those that are {@link Plain} travel
+     *                 in the compact form too (calls)
      */
     public Codec(ClassLoader loader, ClassFilter filter, Limits limits, int maxBytes, Class<?>... extra) {
-        this.bounded = filter != null;
+        this.loader = loader;
+        this.filter = filter;
+        this.limits = limits;
         this.maxBytes = maxBytes;
-        this.pool = new Pool<>(true, false, 16) {
-            @Override
-            protected ValueKryo create() {
-                DataBudget budget = filter == null ? null : new DataBudget(limits.maxDepth(), limits.maxElements());
-                ValueKryo kryo = new ValueKryo(filter == null ? new DefaultClassResolver()
-                        : new FilteringClassResolver(filter), budget);
-                if (budget != null) kryo.getContext().put(DataBudget.class, budget);
-                kryo.setRegistrationRequired(false);
-                kryo.setMaxDepth(filter == null ? TRUSTED_MAX_DEPTH : limits.maxDepth() + 1); // the budget says it first
-                kryo.setClassLoader(loader);
-                kryo.setInstantiatorStrategy(new ConstructorOrObjenesis());
-                int id = 20;
-                kryo.register(ClosureSerializer.Closure.class, new LambdaSerializer(filter == null), id++);
-                for (Class<?> c : REGISTERED) {
-                    if (c == HashMap.class) kryo.register(c, new SameOrderHashMap(), id++);
-                    else if (c == HashSet.class) kryo.register(c, new SameOrderHashSet(), id++);
-                    // with their order, which Kryo's own serializers would write as a JDK class it cannot send
-                    else if (c == TreeMap.class) kryo.register(c, new JdkSerializer(JdkSerializer.MAP), id++);
-                    else if (c == TreeSet.class) kryo.register(c, new JdkSerializer(JdkSerializer.SET), id++);
-                    else kryo.register(c, id++);
-                }
-                id = JdkValues.register(kryo, id);
-                for (Class<?> c : extra) kryo.register(c, id++);
-                return kryo;
+        this.extra = extra.clone();
+        this.plain = new PlainCodec(loader, filter != null, limits, maxBytes, this.extra);
+    }
+
+    private KryoCodec kryo() {
+        KryoCodec k = kryo;
+        if (k == null) {
+            synchronized (this) {
+                k = kryo;
+                if (k == null) kryo = k = new KryoCodec(loader, filter, limits, maxBytes, extra);
             }
-        };
+        }
+        return k;
     }
 
     /**
-     * Builds the first Kryo on a thread of its own and sends {@code sample} through it, so that a child's first call
-     * finds Kryo (and the JDK's lambda machinery, if {@code sample} holds a lambda) ready. Encoding and decoding
-     * wait for it rather than build another.
+     * Sends {@code sample} through the codec on a thread of its own, so that the first real message finds it
+     * ready: the compact form (and the JDK's lambda machinery, if {@code sample} holds a lambda) if it takes the
+     * sample, else Kryo, whose first instance callers then wait for instead of building a second.
      */
     public void warmUp(Object sample) {
-        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
-        warming = done;
+        byte[] bytes = plain.encode(0, sample);
+        if (bytes == null) {
+            kryo().warmUp(sample);
+            return;
+        }
         Thread t = new Thread(() -> {
-            ValueKryo kryo = pool.obtain();
             try {
-                read(kryo, write(kryo, 0, sample, maxBytes), false, 0);
+                plain.decode(bytes, false, 0);
             } catch (RuntimeException | LinkageError e) {
                 // only a warm-up: the first real call meets the same problem and reports it
-            } finally {
-                pool.free(kryo);
-                warming = null;
-                done.countDown();
             }
         }, "jitogen-warm-up");
         t.setDaemon(true);
@@ -149,21 +113,19 @@ public final class Codec {
     /**
      * Writes {@code tag} then {@code value}.
      *
-     * @throws KryoException if the value cannot be sent, or its encoding would pass the max message size
+     * @throws RuntimeException (Kryo's) if the value cannot be sent, or its encoding would pass the max message size
      */
     public byte[] encode(int tag, Object value) {
-        ValueKryo kryo = obtain();
-        boolean reusable = false;
-        try {
-            byte[] bytes = write(kryo, tag, value, maxBytes);
-            reusable = true;
-            return bytes;
-        } catch (RuntimeException e) {
-            reusable = true; // Kryo unwound normally; only an Error (out of memory, stack overflow) leaves it unsure
-            throw e;
-        } finally {
-            if (reusable) pool.free(kryo);
-        }
+        byte[] bytes = plain.encode(tag, value);
+        return bytes != null ? bytes : kryo().encode(tag, value);
+    }
+
+    /**
+     * Writes {@code tag} then {@code value} in Kryo's form, even for a plain value: what a child may send instead of
+     * the compact form, for tests of the Kryo decoder's defences.
+     */
+    public byte[] encodeWithKryo(int tag, Object value) {
+        return kryo().encode(tag, value);
     }
 
     /** Reads the value after the one-byte tag of {@code data}, with no deadline. */
@@ -177,73 +139,16 @@ public final class Codec {
      *
      * @throws DataLimitException  if data from a child passed a limit, the deadline, or the thread was interrupted;
      *                             also for data that nests too deep for the thread's stack
-     * @throws KryoException       if the data is malformed or names a refused class ({@link #refusalIn})
+     * @throws RuntimeException    (Kryo's) if the data is malformed or names a refused class ({@link #refusalIn})
      */
     public Object decode(byte[] data, boolean timed, long deadline) {
-        ValueKryo kryo = obtain();
-        boolean reusable = false;
-        try {
-            Object value = read(kryo, data, timed, deadline);
-            reusable = true;
-            return value;
-        } catch (StackOverflowError e) {
-            // deep data, or data that refers to itself where hashing it never ends: its reply fails, nothing else
-            throw DataLimitException.stack();
-        } catch (RuntimeException e) {
-            // a Kryo that stopped half way through data from a child keeps half-done state (pending reference ids,
-            // generic types): drop it. Trusted data fails only for reasons the sender will hear about anyway.
-            reusable = !bounded;
-            DataLimitException limit = limitIn(e); // Kryo wraps what its reference resolver throws
-            throw limit != null ? limit : e;
-        } finally {
-            if (reusable) pool.free(kryo);
-        }
+        if (PlainCodec.isPlain(data)) return plain.decode(data, timed, deadline);
+        return kryo().decode(data, timed, deadline);
     }
 
-    private static byte[] write(Kryo kryo, int tag, Object value, int maxBytes) {
-        // each pooled Kryo keeps its output buffer (up to KEEP_BYTES), so large values are not copied over and over
-        // while the buffer doubles; the result is one exact copy
-        Output out = (Output) kryo.getContext().get(Output.class);
-        if (out == null) {
-            kryo.getContext().put(Output.class, out = new Output(maxBytes < 0 ? 4096 : Math.min(4096, maxBytes), maxBytes));
-        }
-        out.reset();
-        try {
-            out.writeByte(tag);
-            kryo.writeClassAndObject(out, value);
-            return out.toBytes();
-        } catch (com.esotericsoftware.kryo.io.KryoBufferOverflowException e) {
-            // stopped at the limit instead of growing a buffer (and a copy of it) the receiver would refuse anyway
-            throw new KryoException("its encoding would be over the max message size " + maxBytes + " bytes; send "
-                    + "less, or raise the limit with Router.builder().maxMessageSize(...)");
-        } finally {
-            if (out.getBuffer().length > KEEP_BYTES) kryo.getContext().remove(Output.class);
-        }
-    }
-
-    private static Object read(ValueKryo kryo, byte[] data, boolean timed, long deadline) {
-        if (data.length == 0) throw new KryoException("an empty message, with no value in it");
-        if (kryo.budget == null) return kryo.readClassAndObject(new Input(data, 1, data.length - 1));
-        Input in = new BoundedInput(data, 1, data.length - 1);
-        kryo.budget.begin(in, timed, deadline);
-        return kryo.readClassAndObject(in);
-    }
-
-    private ValueKryo obtain() {
-        java.util.concurrent.CountDownLatch w = warming;
-        if (w != null) {
-            boolean interrupted = false;
-            while (true) {
-                try {
-                    w.await();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) Thread.currentThread().interrupt();
-        }
-        return pool.obtain();
+    /** The tag {@code data} was encoded with, whichever form wrote it; -1 for an empty message. */
+    public static int tag(byte[] data) {
+        return data.length == 0 ? -1 : data[0] & ~PlainCodec.FLAG;
     }
 
     /**
@@ -257,196 +162,15 @@ public final class Codec {
         return table;
     }
 
-    private static final class SameOrderHashMap extends com.esotericsoftware.kryo.serializers.MapSerializer<HashMap<Object, Object>> {
-        @Override
-        protected HashMap<Object, Object> create(Kryo kryo, Input input, Class<? extends HashMap<Object, Object>> type, int size) {
-            if (DataBudget.of(kryo) != null) DataBudget.checkLength(input, "a map", size, 2);
-            DataBudget.hashes(kryo, true);
-            // past the pre-sized table the map doubles as a default one does, so it ends at the same table size
-            return new HashMap<>(defaultTable(Math.min(size, BoundedSerializers.MAX_PRESIZE)));
-        }
-    }
-
-    private static final class SameOrderHashSet extends com.esotericsoftware.kryo.serializers.CollectionSerializer<HashSet<Object>> {
-        @Override
-        protected HashSet<Object> create(Kryo kryo, Input input, Class<? extends HashSet<Object>> type, int size) {
-            BoundedSerializers.slots(kryo, size);
-            DataBudget.hashes(kryo, false);
-            return new HashSet<>(defaultTable(Math.min(size, BoundedSerializers.MAX_PRESIZE)));
-        }
-    }
-
-    /** Finds the allow-list refusal behind a Kryo failure, if that is what it was. */
+    /** Finds the allow-list refusal behind a decoding failure, if that is what it was. */
     public static RefusedClassException refusalIn(Throwable t) {
         for (; t != null; t = t.getCause()) if (t instanceof RefusedClassException r) return r;
         return null;
     }
 
-    /** Finds the decoding limit behind a Kryo failure, if that is what it was. */
+    /** Finds the decoding limit behind a decoding failure, if that is what it was. */
     public static DataLimitException limitIn(Throwable t) {
         for (; t != null; t = t.getCause()) if (t instanceof DataLimitException l) return l;
         return null;
-    }
-
-    /**
-     * Kryo's default strategy first generates a constructor accessor class per type with ReflectASM, which costs a
-     * young JVM milliseconds per type; a no-arg constructor through reflection, else Objenesis, does the same job.
-     */
-    private static final class ConstructorOrObjenesis implements org.objenesis.strategy.InstantiatorStrategy {
-        private final StdInstantiatorStrategy fallback = new StdInstantiatorStrategy();
-
-        @Override
-        public <T> org.objenesis.instantiator.ObjectInstantiator<T> newInstantiatorOf(Class<T> type) {
-            try {
-                java.lang.reflect.Constructor<T> ctor = type.getDeclaredConstructor();
-                if (!java.lang.reflect.Modifier.isPublic(ctor.getModifiers())
-                        || !java.lang.reflect.Modifier.isPublic(type.getModifiers())) {
-                    ctor.setAccessible(true);
-                }
-                return () -> {
-                    try {
-                        return ctor.newInstance();
-                    } catch (ReflectiveOperationException e) {
-                        throw new KryoException("cannot construct " + type.getName() + ": " + e, e);
-                    }
-                };
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                return fallback.newInstantiatorOf(type);
-            }
-        }
-    }
-
-    /**
-     * Sends a JDK class as its canonical registered type ({@link JdkValues#canonical}: every default-file-system
-     * path as {@code Path}, a {@code HashMap$Node} as a {@code Map.Entry}, a collection view as a plain copy), and
-     * refuses a JDK class that would otherwise be taken apart field by field, naming it and what to send instead.
-     * Reading data from a child, it accounts every object read to the message's {@link DataBudget} and uses the
-     * {@link BoundedSerializers}.
-     */
-    @SuppressWarnings({"rawtypes", "unchecked"}) // Kryo's own signatures
-    private static final class ValueKryo extends Kryo {
-        /** Null for trusted data. */
-        final DataBudget budget;
-
-        ValueKryo(DefaultClassResolver resolver, DataBudget budget) {
-            super(resolver, budget == null ? new MapReferenceResolver() : new DataBudget.References(budget));
-            this.budget = budget;
-        }
-
-        @Override
-        public Serializer getDefaultSerializer(Class type) {
-            Serializer s = super.getDefaultSerializer(type);
-            return budget == null ? s : BoundedSerializers.bounded(this, type, s);
-        }
-
-        // every object read, whichever method reads it, is one enter/exit of the budget; exit may refuse the object
-        // (a cycle, the element limit) after it is read and before whoever reads it adds it to a set or map
-
-        @Override
-        public Object readClassAndObject(Input input) {
-            if (budget == null) return super.readClassAndObject(input);
-            budget.enter();
-            Object o = super.readClassAndObject(input);
-            budget.exit(); // not on failure: the message is abandoned, and the budget starts afresh with the next
-            return o;
-        }
-
-        @Override
-        public <T> T readObject(Input input, Class<T> type) {
-            if (budget == null) return super.readObject(input, type);
-            budget.enter();
-            T o = super.readObject(input, type);
-            budget.exit();
-            return o;
-        }
-
-        @Override
-        public <T> T readObject(Input input, Class<T> type, Serializer serializer) {
-            if (budget == null) return super.readObject(input, type, serializer);
-            budget.enter();
-            T o = super.readObject(input, type, serializer);
-            budget.exit();
-            return o;
-        }
-
-        @Override
-        public <T> T readObjectOrNull(Input input, Class<T> type) {
-            if (budget == null) return super.readObjectOrNull(input, type);
-            budget.enter();
-            T o = super.readObjectOrNull(input, type);
-            budget.exit();
-            return o;
-        }
-
-        @Override
-        public <T> T readObjectOrNull(Input input, Class<T> type, Serializer serializer) {
-            if (budget == null) return super.readObjectOrNull(input, type, serializer);
-            budget.enter();
-            T o = super.readObjectOrNull(input, type, serializer);
-            budget.exit();
-            return o;
-        }
-
-        @Override
-        public Registration getRegistration(Class type) {
-            if (type != null) {
-                Registration r = getClassResolver().getRegistration(type);
-                if (r != null) return r;
-                Class<?> canonical = JdkValues.canonical(type);
-                if (canonical != type && (r = getClassResolver().getRegistration(canonical)) != null) return r;
-            }
-            return super.getRegistration(type);
-        }
-
-        @Override
-        protected Serializer newDefaultSerializer(Class type) {
-            String why = JdkValues.whyNotSendable(type);
-            if (why != null) throw new NotSendableException(type.getName(), why);
-            return super.newDefaultSerializer(type);
-        }
-    }
-
-    /** Kryo's stock resolver loads a class before anything can refuse it; this one checks the name first. */
-    private static final class FilteringClassResolver extends DefaultClassResolver {
-        private final ClassFilter filter;
-
-        FilteringClassResolver(ClassFilter filter) {
-            this.filter = filter;
-        }
-
-        @Override
-        protected Registration readName(Input input) {
-            int nameId = input.readVarInt(true);
-            if (nameIdToClass == null) nameIdToClass = new IntMap<>();
-            Class<?> type = nameIdToClass.get(nameId);
-            if (type == null) {
-                String className = input.readString();
-                type = getTypeByName(className);
-                if (type == null) {
-                    check(className);
-                    try {
-                        type = Class.forName(className, false, kryo.getClassLoader());
-                    } catch (ClassNotFoundException e) {
-                        throw new KryoException("Unable to find class: " + className, e);
-                    }
-                    if (nameToClass == null) nameToClass = new ObjectMap<>();
-                    nameToClass.put(className, type);
-                }
-                nameIdToClass.put(nameId, type);
-            }
-            return kryo.getRegistration(type);
-        }
-
-        /** Also covers types Kryo reaches without a name: declared field types of an allowed class. */
-        @Override
-        public Registration registerImplicit(Class type) {
-            check(type.getName());
-            return super.registerImplicit(type);
-        }
-
-        private void check(String className) {
-            String refusal = filter.refusal(className);
-            if (refusal != null) throw new RefusedClassException(className, refusal);
-        }
     }
 }

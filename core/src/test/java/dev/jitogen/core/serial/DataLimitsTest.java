@@ -57,7 +57,7 @@ class DataLimitsTest {
 
     /** The encoding of {@code empty} without its last {@code drop} bytes, followed by what {@code tail} writes. */
     private byte[] forged(Object empty, int drop, Consumer<Output> tail) {
-        byte[] bytes = writer.encode(0, empty);
+        byte[] bytes = writer.encodeWithKryo(0, empty);
         Output out = new Output(64, -1);
         out.writeBytes(bytes, 0, bytes.length - drop);
         tail.accept(out);
@@ -130,20 +130,20 @@ class DataLimitsTest {
         for (int i = 0; i < 90; i++) value.add("s" + i);
         value.add(new HashMap<>(java.util.Map.of("k", List.of(1, 2, 3))));
         Codec small = reader(new Codec.Limits(8, 200));
-        assertEquals(value, small.decode(writer.encode(0, value)));
+        assertEquals(value, small.decode(writer.encodeWithKryo(0, value)));
         // the same list 3 times over: 300 elements as hashing visits them, though only one copy travels
         List<Object> thrice = List.of(value, value, value);
-        DataLimitException e = assertThrows(DataLimitException.class, () -> small.decode(writer.encode(0, thrice)));
+        DataLimitException e = assertThrows(DataLimitException.class, () -> small.decode(writer.encodeWithKryo(0, thrice)));
         assertTrue(e.getMessage().contains("more than 200 elements") && e.getMessage().contains("maxDataElements"),
                 e.getMessage());
-        assertEquals(thrice, reader(new Codec.Limits(8, 400)).decode(writer.encode(0, thrice)));
+        assertEquals(thrice, reader(new Codec.Limits(8, 400)).decode(writer.encodeWithKryo(0, thrice)));
     }
 
     @Test
     void nestingDeeperThanTheLimitIsRefused() {
         Object nested = "core";
         for (int i = 0; i < 20; i++) nested = new ArrayList<>(List.of(nested));
-        byte[] data = writer.encode(0, nested);
+        byte[] data = writer.encodeWithKryo(0, nested);
         assertEquals(nested, reader(new Codec.Limits(21, 1000)).decode(data));
         DataLimitException e = assertThrows(DataLimitException.class,
                 () -> reader(new Codec.Limits(20, 1000)).decode(data));
@@ -157,7 +157,7 @@ class DataLimitsTest {
 
     @Test
     void nestedSetsAreRefusedAfterNoMoreHashingThanTheElementLimit() {
-        byte[] data = writer.encode(0, nestedSets(100));
+        byte[] data = writer.encodeWithKryo(0, nestedSets(100));
         Leaf.HASHED.set(0);
         DataLimitException e = assertThrows(DataLimitException.class,
                 () -> reader(new Codec.Limits(512, 1_000_000)).decode(data));
@@ -175,7 +175,7 @@ class DataLimitsTest {
         // each set goes into the one above while still empty, so building this costs nothing like decoding it
         for (int i = 400; i > 0; i--) levels.get(i).add(levels.get(i - 1));
         for (int i = 1; i <= 400; i++) levels.get(i).add(List.of(shared, i));
-        byte[] data = writer.encode(0, levels.get(400));
+        byte[] data = writer.encodeWithKryo(0, levels.get(400));
         assertTrue(data.length < 16 << 10, data.length + " bytes");
         Leaf.HASHED.set(0);
         assertThrows(DataLimitException.class, () -> reader(new Codec.Limits(512, 1_000_000)).decode(data));
@@ -190,18 +190,18 @@ class DataLimitsTest {
         b.add(a);
         s.add(a);
         s.add(b);
-        byte[] data = writer.encode(0, s);
-        data[1] = writer.encode(0, new HashSet<>())[1];
+        byte[] data = writer.encodeWithKryo(0, s);
+        data[1] = writer.encodeWithKryo(0, new HashSet<>())[1];
         DataLimitException e = assertThrows(DataLimitException.class, () -> fromChild.decode(data));
         assertTrue(e.getMessage().contains("holds itself"), e.getMessage());
-        assertEquals(List.of("still decodes"), fromChild.decode(writer.encode(0, List.of("still decodes"))));
+        assertEquals(List.of("still decodes"), fromChild.decode(writer.encodeWithKryo(0, List.of("still decodes"))));
     }
 
     @Test
     void dataTooDeepForTheDecodingThreadsStackIsRefusedNotAStackOverflow() throws Exception {
         Object nested = "core";
         for (int i = 0; i < 500; i++) nested = new ArrayList<>(List.of(nested));
-        byte[] data = writer.encode(0, nested);
+        byte[] data = writer.encodeWithKryo(0, nested);
         Throwable[] thrown = new Throwable[1];
         Thread small = new Thread(null, () -> {
             try {
@@ -227,8 +227,8 @@ class DataLimitsTest {
         b.add(a);
         s.add(a);
         s.add(b);
-        byte[] data = writer.encode(0, s);
-        data[1] = writer.encode(0, new java.util.LinkedHashSet<>())[1];
+        byte[] data = writer.encodeWithKryo(0, s);
+        data[1] = writer.encodeWithKryo(0, new java.util.LinkedHashSet<>())[1];
         Leaf.HASHED.set(0);
         DataLimitException e = assertThrows(DataLimitException.class, () -> fromChild.decode(data));
         assertTrue(e.getMessage().contains("itself"), e.getMessage());
@@ -242,7 +242,7 @@ class DataLimitsTest {
         list.add(list); // a list that holds itself: legal, as long as nothing hashes it
         Map<String, Object> map = new HashMap<>();
         map.put("self", map); // a map value (not a key) that is the map
-        Object decoded = fromChild.decode(writer.encode(0, List.of(list, map)));
+        Object decoded = fromChild.decode(writer.encodeWithKryo(0, List.of(list, map)));
         List<?> back = (List<?>) ((List<?>) decoded).get(0);
         assertSame(back, back.get(1));
         Map<?, ?> m = (Map<?, ?>) ((List<?>) decoded).get(1);
@@ -260,7 +260,7 @@ class DataLimitsTest {
         List<Object> late = new ArrayList<>();
         set.add(late);
         late.add(l); // a set holding a list holding l, built empty-first: here nothing hashes l
-        byte[] data = writer.encode(0, List.of(l, set));
+        byte[] data = writer.encodeWithKryo(0, List.of(l, set));
         Leaf.HASHED.set(0);
         DataLimitException e = assertThrows(DataLimitException.class, () -> fromChild.decode(data));
         assertTrue(e.getMessage().contains("itself"), e.getMessage());
@@ -271,8 +271,8 @@ class DataLimitsTest {
     private byte[] collidingSet() {
         List<List<Integer>> lists = new ArrayList<>();
         for (int k = 1; k <= 30_000; k++) lists.add(new ArrayList<>(List.of(k, -31 * k)));
-        byte[] data = writer.encode(0, lists);
-        data[1] = writer.encode(0, new HashSet<>())[1];
+        byte[] data = writer.encodeWithKryo(0, lists);
+        data[1] = writer.encodeWithKryo(0, new HashSet<>())[1];
         return data;
     }
 
@@ -303,6 +303,6 @@ class DataLimitsTest {
     void trustedDataHasNoElementLimit() {
         List<Integer> big = new ArrayList<>();
         for (int i = 0; i < 300; i++) big.add(i);
-        assertEquals(big, new Codec(LOADER, null, new Codec.Limits(2, 10), -1).decode(writer.encode(0, big)));
+        assertEquals(big, new Codec(LOADER, null, new Codec.Limits(2, 10), -1).decode(writer.encodeWithKryo(0, big)));
     }
 }
