@@ -178,10 +178,11 @@ class InteractiveTerminalTest {
         await("context victim disconnected: exited due to signal 9 (SIGKILL)", Duration.ofSeconds(20));
 
         // a call that ignores Ctrl-C leaves its context busy; Ctrl-C at the prompt offers to kill it
-        type("local.call(() -> { long end = System.nanoTime() + 60_000_000_000L; while (System.nanoTime() < end) "
-                + "{ try { Thread.sleep(50); } catch (InterruptedException e) { } } return 0; })");
+        type("local.call(() -> { System.out.println(\"spinning\"); long end = System.nanoTime() + 60_000_000_000L; "
+                + "while (System.nanoTime() < end) { try { Thread.sleep(50); } catch (InterruptedException e) { } } "
+                + "return 0; })");
         key("Enter");
-        Thread.sleep(1000);
+        await("[local] spinning", Duration.ofSeconds(20)); // Ctrl-C before the call runs would stop it unsent
         key("C-c");
         await("local is still running the interrupted call", Duration.ofSeconds(20));
         key("C-c");
