@@ -52,9 +52,7 @@ final class JShellHost implements AutoCloseable {
         JShell js = JShell.builder()
                 .executionEngine(new SnippetExecution.Provider(execution), Map.of())
                 .out(sysout).err(System.err)
-                // --release 17: classes children on Java 17 can load; -g: local variable names, so that a captured
-                // value that cannot be sent is named (SnippetStatics.capturedNames)
-                .compilerOptions("--release", "17", "-g")
+                .compilerOptions(compilerOptions())
                 .idGenerator((s, keyIndex) -> ids.id(s, sn -> self[0] != null && self[0].status(sn).isActive()))
                 .tempVariableNameGenerator(ids::nextTemp)
                 .build();
@@ -67,6 +65,16 @@ final class JShellHost implements AutoCloseable {
         rest.setDaemon(true);
         rest.start();
         return js;
+    }
+
+    /**
+     * -g: local variable names, so that a captured value that cannot be sent is named
+     * (SnippetStatics.capturedNames). On a JDK newer than 17, {@code --release 17} too: classes and API calls that
+     * children on Java 17 can load. Not on 17 itself, where it changes nothing but costs every compile (each
+     * snippet, each completion) the opening of the JDK's ct.sym archive: half the shell's CPU.
+     */
+    static String[] compilerOptions() {
+        return Runtime.version().feature() > 17 ? new String[]{"--release", "17", "-g"} : new String[]{"-g"};
     }
 
     /** Evaluates the remaining start-up imports, then warms javac's lambda path and completion, taking turns. */
