@@ -54,6 +54,12 @@ public final class Shell implements AutoCloseable {
     final Map<String, Command> commands = new LinkedHashMap<>();
     /** Every unit entered, for /history; the ones that succeeded, in order, for /save and /reload. Shell thread. */
     final List<String> history = new ArrayList<>(), saved = new ArrayList<>();
+    /** What each unit prints while it runs. */
+    private final UnitOutput unitOutput = new UnitOutput();
+    /** The units of {@link #saved} with what they printed, for /save --notebook; pruned with it. Shell thread. */
+    final List<Recorded> recorded = new ArrayList<>();
+    /** What the last unit run printed, for notebooks. Shell thread. */
+    private String lastOutput = "";
     private final Handler logHandler;
     /** How much is said about what succeeded. */
     volatile Feedback.Mode mode;
@@ -80,6 +86,9 @@ public final class Shell implements AutoCloseable {
      */
     volatile java.util.function.Consumer<Runnable> foreground = Runnable::run;
 
+    /** A unit that succeeded, what it printed (lines ending in {@code \n}) and the feedback mode it ran in. */
+    record Recorded(String unit, String output, Feedback.Mode mode) {}
+
     /** A failure kept for /stack: where it happened (a context's name, or null), what was thrown, and JShell's form. */
     record Failure(String where, Throwable raw, jdk.jshell.JShellException translated) {}
 
@@ -98,7 +107,7 @@ public final class Shell implements AutoCloseable {
     }
 
     Shell(Printer out, Feedback.Mode mode) {
-        this.out = out;
+        this.out = unitOutput.recording(out);
         this.mode = mode;
         this.loader = new SnippetLoader(Shell.class.getClassLoader());
         this.execution = new SnippetExecution(loader);
@@ -108,9 +117,9 @@ public final class Shell implements AutoCloseable {
             PassphrasePrompt p = passphrasePrompt;
             if (p != null) Ssh.passphrasePrompt(r, p);
             return r;
-        }, out);
+        }, this.out);
         this.startup = new StartupVariables(this);
-        this.logHandler = ContextOutput.install(out);
+        this.logHandler = ContextOutput.install(this.out);
         this.host = new JShellHost(execution, ids, startup::declare);
         JShellCommands.define(this);
         ContextCommands.define(this);
@@ -261,7 +270,9 @@ public final class Shell implements AutoCloseable {
         if (trimmed.isEmpty()) return true;
         session.makeCurrent();
         history.add(trimmed);
+        Feedback.Mode ranIn = mode;
         boolean ok;
+        unitOutput.begin();
         try {
             ok = isCommand(trimmed) ? runCommand(trimmed) : runJava(trimmed);
         } catch (ExitRequest e) {
@@ -269,9 +280,19 @@ public final class Shell implements AutoCloseable {
         } catch (Exception e) {
             error("|  " + (e.getMessage() != null ? e.getMessage() : e.toString()));
             ok = false;
+        } finally {
+            lastOutput = unitOutput.end();
         }
-        if (ok && !JShellCommands.isReadOnly(trimmed)) saved.add(trimmed);
+        if (ok && !JShellCommands.isReadOnly(trimmed)) {
+            saved.add(trimmed);
+            recorded.add(new Recorded(trimmed, lastOutput, ranIn));
+        }
         return ok;
+    }
+
+    /** What the last unit run printed, lines ending in {@code \n}: feedback, errors, and what its code printed. */
+    String lastOutput() {
+        return lastOutput;
     }
 
     /** A command line starts with {@code /} and a name; {@code /*} and {@code //} begin Java comments. */
