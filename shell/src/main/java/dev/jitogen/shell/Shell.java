@@ -22,7 +22,8 @@ import java.util.stream.Collectors;
 /**
  * The shell's engine, without a terminal: takes units of input (a command line starting with {@code /}, or Java
  * source holding one or more snippets), runs them, and prints what the JDK's {@code jshell} would print in the
- * current feedback mode. Used by the interactive front end, by piped input and by {@code jitogen run}.
+ * current feedback mode. Used by the interactive front end, by piped input and by {@code jitogen run}. What each
+ * unit prints is recorded as well ({@link UnitOutput}), for notebooks and {@code /save --notebook}.
  *
  * <p>Threads: {@link #run}, {@link #isComplete}, {@link #completions} and {@link #signatures} are called on one
  * shell thread; each takes its turn with JShell from the {@link JShellHost}, which warms JShell up on threads of
