@@ -10,8 +10,8 @@ import java.util.concurrent.Callable;
 
 /**
  * The {@code jitogen} launcher's entry point: with no arguments it opens the interactive shell; {@code run FILE...}
- * replays saved sessions and runs notebooks (FILE.md); {@code on} and {@code sh} run once on the hosts of an inventory; {@code bench} measures
- * this machine. Runs on the JVM's main thread.
+ * replays saved sessions and runs notebooks ({@code FILE.md}); {@code on} and {@code sh} run once on the hosts of an
+ * inventory; {@code bench} measures this machine. Runs on the JVM's main thread.
  */
 @Command(name = "jitogen", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Mitogen for the JVM: an interactive Java shell whose code runs in contexts (child JVMs).",
