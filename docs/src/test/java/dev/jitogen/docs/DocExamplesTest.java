@@ -123,6 +123,21 @@ class DocExamplesTest {
         assertTrue(out.contains("└─ box2"), out);
     }
 
+    @Test
+    void theNotebooksPageQuotesTheExampleRunbookThatInstallTestChecks() throws Exception {
+        // the page's runbook fragments are the example's own text, whose outputs InstallTest checks in a fresh run
+        String runbook = Files.readString(Path.of("examples", "runbook.md"));
+        Matcher m = Pattern.compile("````markdown\n(.*?)````", Pattern.DOTALL)
+                .matcher(Files.readString(Path.of("notebooks.md")));
+        int quoted = 0;
+        while (m.find() && !m.group(1).contains("/set feedback normal")) {
+            assertTrue(runbook.contains(m.group(1)), "examples/runbook.md does not hold:\n" + m.group(1));
+            quoted++;
+        }
+        assertEquals(2, quoted);
+        assertTrue(Files.readString(Path.of("notebooks.md")).strip().endsWith("## The Jupyter kernel"));
+    }
+
     /** The blocks of one kind ({@code ini}, {@code jsh}, {@code sh}) in a section of a page, in order. */
     private static List<String> blocks(String page, String section, String kind) throws Exception {
         String text = Files.readString(Path.of(page));

@@ -41,11 +41,14 @@ final class Fleet {
      * Starts {@code call} in every target, then prints the results as they come.
      *
      * @param failures where what each failed context threw is put, by name
+     * @param ordered  print the results in the targets' order, on the calling thread, and the summary without the
+     *                 time: what a notebook records, the same on every run against an unchanged fleet
      * @return true if every target succeeded
      */
     static boolean fanOut(Shell.Printer print, List<Context> targets, Function<Context, Receiver<?>> call,
-                          ResultPrinter printer, Map<String, Throwable> failures) {
+                          ResultPrinter printer, Map<String, Throwable> failures, boolean ordered) {
         int width = targets.stream().mapToInt(c -> c.name().length()).max().orElse(0) + 3;
+        if (ordered) return inOrder(print, targets, call, printer, failures, width);
         long start = System.nanoTime();
         ExecutorService waiters = Executors.newFixedThreadPool(Math.max(1, Math.min(targets.size(), 64)), r -> {
             Thread t = new Thread(r, "jitogen-fan-out");
@@ -103,6 +106,35 @@ final class Fleet {
         } finally {
             waiters.shutdownNow();
         }
+    }
+
+    /** {@link #fanOut} in the targets' order: every call starts at once, and each result waits for those before it. */
+    private static boolean inOrder(Shell.Printer print, List<Context> targets, Function<Context, Receiver<?>> call,
+                                   ResultPrinter printer, Map<String, Throwable> failures, int width) {
+        List<Object> started = new ArrayList<>(); // a Receiver, or what starting the call threw
+        for (Context c : targets) {
+            try {
+                started.add(call.apply(c));
+            } catch (RuntimeException e) {
+                started.add(e);
+            }
+        }
+        int ok = 0, failed = 0;
+        for (int i = 0; i < targets.size(); i++) {
+            Context c = targets.get(i);
+            String label = pad("[" + c.name() + "]", width);
+            try {
+                if (started.get(i) instanceof RuntimeException e) throw e;
+                if (printer.print(c.name(), label, ((Receiver<?>) started.get(i)).get())) ok++;
+                else failed++;
+            } catch (RuntimeException e) {
+                failures.put(c.name(), e);
+                print.async(block(label, message(e)));
+                failed++;
+            }
+        }
+        print.async(ok + " ok, " + failed + " failed");
+        return failed == 0;
     }
 
     /** What became of one item of {@link #bounded}: the work's value, or what it threw; how long it took. */

@@ -112,13 +112,30 @@ final class JShellCommands {
                 "Replays the snippets (and /drop commands) that succeeded since the last reset, each shown as "
                         + "'-: SNIPPET' unless -quiet. -restore replays those from before the last reset instead.",
                 this::reload);
-        shell.add("save", "/save [-history] FILE", "write this session's snippets and commands, in order, to FILE",
-                "Only what succeeded is written (-history: everything typed). Replay it with ./jitogen run FILE.", args -> {
+        shell.add("save", "/save [-history|--notebook] FILE", "write this session's snippets and commands, in order, to FILE",
+                "Only what succeeded is written (-history: everything typed). Replay it with ./jitogen run FILE.\n"
+                        + "--notebook: a Markdown notebook (FILE.md), each snippet or command in a ```java block "
+                        + "with what it printed in an ```output block after it (docs/notebooks.md).", args -> {
                     List<String> words = Shell.words(args);
                     boolean all = words.remove("-history");
+                    boolean notebook = words.remove("--notebook");
+                    if (all && notebook) {
+                        throw new IllegalArgumentException("-history and --notebook exclude each other: a notebook "
+                                + "holds what succeeded, with its output");
+                    }
                     if (words.size() != 1) throw new IllegalArgumentException("name the file");
+                    Path file = Path.of(words.get(0));
+                    if (notebook) {
+                        if (!Notebook.isNotebook(file)) {
+                            throw new IllegalArgumentException("a notebook's name ends in .md (./jitogen run runs "
+                                    + "other files as saved sessions): /save --notebook " + file + ".md");
+                        }
+                        Files.writeString(file, Notebook.ofSession(shell.recorded));
+                        shell.fluff("|  saved " + shell.recorded.size() + " blocks with their output to " + file);
+                        return true;
+                    }
                     List<String> what = all ? shell.history : shell.saved;
-                    Files.write(Path.of(words.get(0)), what);
+                    Files.write(file, what);
                     shell.fluff("|  saved " + what.size() + " entries to " + words.get(0));
                     return true;
                 });
@@ -256,6 +273,7 @@ final class JShellCommands {
         }
         shell.startup.restore();
         shell.saved.removeIf(u -> !Shell.isCommand(u) || u.startsWith("/drop"));
+        shell.recorded.removeIf(r -> !Shell.isCommand(r.unit()) || r.unit().startsWith("/drop"));
         shell.lastFailures = List.of();
         shell.fluff("|  Resetting state.");
     }

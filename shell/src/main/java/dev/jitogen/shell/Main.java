@@ -10,8 +10,8 @@ import java.util.concurrent.Callable;
 
 /**
  * The {@code jitogen} launcher's entry point: with no arguments it opens the interactive shell; {@code run FILE...}
- * replays saved sessions; {@code on} and {@code sh} run once on the hosts of an inventory; {@code bench} measures
- * this machine. Runs on the JVM's main thread.
+ * replays saved sessions and runs notebooks ({@code FILE.md}); {@code on} and {@code sh} run once on the hosts of an
+ * inventory; {@code bench} measures this machine. Runs on the JVM's main thread.
  */
 @Command(name = "jitogen", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Mitogen for the JVM: an interactive Java shell whose code runs in contexts (child JVMs).",
@@ -78,11 +78,16 @@ public final class Main implements Callable<Integer> {
         return Interactive.run(inventory);
     }
 
-    /** Prints on standard output, whole lines at a time, from any thread. */
+    /**
+     * Prints on standard output, whole lines at a time, from any thread. The stream is the one the process started
+     * with: a shell replaces {@code System.out} while a unit runs, to record what its code prints.
+     */
     static final Shell.Printer STDOUT = new Shell.Printer() {
+        private final java.io.PrintStream stdout = System.out;
+
         @Override
         public synchronized void println(String line) {
-            System.out.println(line);
+            stdout.println(line);
         }
     };
 
@@ -101,9 +106,10 @@ public final class Main implements Callable<Integer> {
     }
 
     @Command(name = "run", mixinStandardHelpOptions = true,
-            description = "Replay saved sessions (as written by /save) without a terminal. Prints what the code "
+            description = {"Replay saved sessions (as written by /save) without a terminal. Prints what the code "
                     + "prints, the results of /on and /sh, and errors (jshell's silent feedback). Exit status 0 if "
-                    + "all succeeded, 1 at the first failure, 2 on usage errors.")
+                    + "all succeeded, 1 at the first failure, 2 on usage errors.",
+                    "A FILE.md is a notebook: its ```java and ```jshell blocks run in order (docs/notebooks.md)."})
     static final class Run implements Callable<Integer> {
         @Parameters(arity = "1..*", paramLabel = "FILE", description = "session files, run in order")
         List<Path> files;
@@ -116,9 +122,25 @@ public final class Main implements Callable<Integer> {
                 + "file; may be repeated (default: $JITOGEN_INVENTORY)")
         List<Path> inventory = new java.util.ArrayList<>();
 
+        @CommandLine.Option(names = "--write", description = "notebooks (FILE.md): record each block's output in "
+                + "the ```output block after it, replacing the previous one")
+        boolean write;
+
+        @CommandLine.Option(names = "--check", description = "notebooks (FILE.md): print FILE.md:LINE and a unified "
+                + "diff for each output that differs from the one recorded; exit status 1 if any does")
+        boolean check;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
         @Override
         public Integer call() {
-            return Script.run(files, inventory, STDOUT, echo);
+            if (write && check) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--write and --check exclude each other: "
+                        + "--write records the outputs, --check compares them with those recorded");
+            }
+            return Script.run(files, inventory, STDOUT, echo,
+                    write ? Notebook.Mode.WRITE : check ? Notebook.Mode.CHECK : Notebook.Mode.RUN);
         }
     }
 
@@ -225,10 +247,10 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    /** This build's version. */
+    /** This build's version, from the shell jar's manifest (Implementation-Version). */
     static String version() {
         String v = Main.class.getPackage().getImplementationVersion();
-        return v != null ? v : "0.1.0-SNAPSHOT";
+        return v != null ? v : "(unknown: not run from the jitogen-shell jar)";
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -9,8 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Input that is not typed at a terminal: saved sessions ({@code ./jitogen run FILE...}, {@code /open FILE}) and
- * snippets piped to {@code ./jitogen}. Splits text into units (a command line, or the lines of one complete piece of
+ * Input that is not typed at a terminal: saved sessions ({@code ./jitogen run FILE...}, {@code /open FILE}),
+ * Markdown notebooks ({@code ./jitogen run FILE.md}, see {@link Notebook}) and snippets piped to {@code ./jitogen}. Splits text into units (a command line, or the lines of one complete piece of
  * Java) and runs them in order.
  *
  * <ul>
@@ -84,20 +84,56 @@ final class Script {
 
     /** Replays {@code files} in order in one shell; returns the process exit status. */
     static int run(List<Path> files, Shell.Printer out, boolean echo) {
-        return run(files, List.of(), out, echo);
+        return run(files, List.of(), out, echo, Notebook.Mode.RUN);
     }
 
-    /** As {@link #run(List, Shell.Printer, boolean)}, with an inventory ({@code -i}; none: JITOGEN_INVENTORY's). */
-    static int run(List<Path> files, List<Path> inventory, Shell.Printer out, boolean echo) {
+    /**
+     * As {@link #run(List, Shell.Printer, boolean)}, with an inventory ({@code -i}; none: JITOGEN_INVENTORY's).
+     * Markdown files are notebooks ({@link Notebook}), run, recorded or checked as {@code notebooks} says; every
+     * notebook is read before anything runs, so that a malformed one stops the run before it changes anything.
+     */
+    static int run(List<Path> files, List<Path> inventory, Shell.Printer out, boolean echo, Notebook.Mode notebooks) {
+        java.util.Map<Path, Notebook> read = new java.util.HashMap<>();
         for (Path f : files) {
             if (!Files.isReadable(f)) {
                 out.println("jitogen run: cannot read " + f);
                 return 2;
             }
+            if (notebooks != Notebook.Mode.RUN && !Notebook.isNotebook(f)) {
+                out.println("jitogen run: --" + notebooks.name().toLowerCase(java.util.Locale.ROOT) + " works on the "
+                        + "output blocks of Markdown notebooks (FILE.md), and " + f + " is not one: run it without "
+                        + "the option");
+                return 2;
+            }
+            try {
+                if (Notebook.isNotebook(f)) read.put(f, Notebook.read(f));
+            } catch (Notebook.Malformed e) {
+                out.println("jitogen run: " + e.getMessage());
+                return 2;
+            } catch (IOException e) {
+                out.println("jitogen run: cannot read " + f + ": " + e.getMessage());
+                return 2;
+            }
         }
-        try (Shell shell = new Shell(out, echo ? Feedback.Mode.NORMAL : Feedback.Mode.SILENT)) {
+        // --check prints differences only: what the blocks print (the shell's printer, the master's own streams)
+        // is recorded but not shown
+        boolean quiet = notebooks == Notebook.Mode.CHECK;
+        java.io.PrintStream realOut = System.out, realErr = System.err;
+        if (quiet) {
+            System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+            System.setErr(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        }
+        Feedback.Mode mode = echo ? Feedback.Mode.NORMAL : Feedback.Mode.SILENT;
+        try (Shell shell = new Shell(quiet ? line -> { } : out, mode)) {
             if (!shell.loadInventory(inventory.isEmpty() ? FleetCommands.fromEnvironment() : inventory)) return 2;
             for (Path f : files) {
+                Notebook notebook = read.get(f);
+                if (notebook != null) {
+                    int status = notebook.run(shell, notebooks, echo, out);
+                    shell.mode = mode;
+                    if (status != 0) return status;
+                    continue;
+                }
                 for (Unit u : parse(Files.readString(f), shell)) {
                     if (echo) out.println("jitogen> " + u.text().stripTrailing().replace("\n", "\n   ...> "));
                     boolean ok;
@@ -113,9 +149,16 @@ final class Script {
                 }
             }
             return 0;
+        } catch (Shell.ExitRequest e) {
+            return e.status;
         } catch (IOException e) {
             out.println("jitogen run: " + e.getMessage());
             return 2;
+        } finally {
+            if (quiet) {
+                System.setOut(realOut);
+                System.setErr(realErr);
+            }
         }
     }
 
@@ -140,7 +183,7 @@ final class Script {
         }
     }
 
-    private static String firstLine(String s) {
+    static String firstLine(String s) {
         String t = s.strip();
         int nl = t.indexOf('\n');
         return nl < 0 ? t : t.substring(0, nl) + " ...";

@@ -406,6 +406,14 @@ public final class Session {
 
     // ---- /on ------------------------------------------------------------------------------------------------------
 
+    /** Whether /on and /sh print results in the targets' order and no time, as notebooks want. Shell thread. */
+    private boolean inTargetOrder;
+
+    /** See {@link #inTargetOrder}; set by notebooks for their run. Shell thread. */
+    void resultsInTargetOrder(boolean on) {
+        inTargetOrder = on;
+    }
+
     /**
      * Runs {@code fn} in each named context in parallel, printing each result as it arrives under the context's
      * label (strings raw, more lines indented under the first), a progress line while some are pending, and a
@@ -478,7 +486,7 @@ public final class Session {
         for (String n : names) targets.add(context(n));
         Map<String, Throwable> failures = new java.util.concurrent.ConcurrentHashMap<>();
         try {
-            return Fleet.fanOut(print, targets, call, printer, failures);
+            return Fleet.fanOut(print, targets, call, printer, failures, inTargetOrder);
         } finally {
             synchronized (this) {
                 lastFailures = Map.copyOf(failures);

@@ -22,7 +22,8 @@ import java.util.stream.Collectors;
 /**
  * The shell's engine, without a terminal: takes units of input (a command line starting with {@code /}, or Java
  * source holding one or more snippets), runs them, and prints what the JDK's {@code jshell} would print in the
- * current feedback mode. Used by the interactive front end, by piped input and by {@code jitogen run}.
+ * current feedback mode. Used by the interactive front end, by piped input and by {@code jitogen run}. What each
+ * unit prints is recorded as well ({@link UnitOutput}), for notebooks and {@code /save --notebook}.
  *
  * <p>Threads: {@link #run}, {@link #isComplete}, {@link #completions} and {@link #signatures} are called on one
  * shell thread; each takes its turn with JShell from the {@link JShellHost}, which warms JShell up on threads of
@@ -54,6 +55,12 @@ public final class Shell implements AutoCloseable {
     final Map<String, Command> commands = new LinkedHashMap<>();
     /** Every unit entered, for /history; the ones that succeeded, in order, for /save and /reload. Shell thread. */
     final List<String> history = new ArrayList<>(), saved = new ArrayList<>();
+    /** What each unit prints while it runs. */
+    private final UnitOutput unitOutput = new UnitOutput();
+    /** The units of {@link #saved} with what they printed, for /save --notebook; pruned with it. Shell thread. */
+    final List<Recorded> recorded = new ArrayList<>();
+    /** What the last unit run printed, for notebooks. Shell thread. */
+    private String lastOutput = "";
     private final Handler logHandler;
     /** How much is said about what succeeded. */
     volatile Feedback.Mode mode;
@@ -80,6 +87,9 @@ public final class Shell implements AutoCloseable {
      */
     volatile java.util.function.Consumer<Runnable> foreground = Runnable::run;
 
+    /** A unit that succeeded, what it printed (lines ending in {@code \n}) and the feedback mode it ran in. */
+    record Recorded(String unit, String output, Feedback.Mode mode) {}
+
     /** A failure kept for /stack: where it happened (a context's name, or null), what was thrown, and JShell's form. */
     record Failure(String where, Throwable raw, jdk.jshell.JShellException translated) {}
 
@@ -98,7 +108,7 @@ public final class Shell implements AutoCloseable {
     }
 
     Shell(Printer out, Feedback.Mode mode) {
-        this.out = out;
+        this.out = unitOutput.recording(out);
         this.mode = mode;
         this.loader = new SnippetLoader(Shell.class.getClassLoader());
         this.execution = new SnippetExecution(loader);
@@ -108,9 +118,9 @@ public final class Shell implements AutoCloseable {
             PassphrasePrompt p = passphrasePrompt;
             if (p != null) Ssh.passphrasePrompt(r, p);
             return r;
-        }, out);
+        }, this.out);
         this.startup = new StartupVariables(this);
-        this.logHandler = ContextOutput.install(out);
+        this.logHandler = ContextOutput.install(this.out);
         this.host = new JShellHost(execution, ids, startup::declare);
         JShellCommands.define(this);
         ContextCommands.define(this);
@@ -261,7 +271,9 @@ public final class Shell implements AutoCloseable {
         if (trimmed.isEmpty()) return true;
         session.makeCurrent();
         history.add(trimmed);
+        Feedback.Mode ranIn = mode;
         boolean ok;
+        unitOutput.begin();
         try {
             ok = isCommand(trimmed) ? runCommand(trimmed) : runJava(trimmed);
         } catch (ExitRequest e) {
@@ -269,9 +281,19 @@ public final class Shell implements AutoCloseable {
         } catch (Exception e) {
             error("|  " + (e.getMessage() != null ? e.getMessage() : e.toString()));
             ok = false;
+        } finally {
+            lastOutput = unitOutput.end();
         }
-        if (ok && !JShellCommands.isReadOnly(trimmed)) saved.add(trimmed);
+        if (ok && !JShellCommands.isReadOnly(trimmed)) {
+            saved.add(trimmed);
+            recorded.add(new Recorded(trimmed, lastOutput, ranIn));
+        }
         return ok;
+    }
+
+    /** What the last unit run printed, lines ending in {@code \n}: feedback, errors, and what its code printed. */
+    String lastOutput() {
+        return lastOutput;
     }
 
     /** A command line starts with {@code /} and a name; {@code /*} and {@code //} begin Java comments. */
