@@ -379,6 +379,10 @@ final class Notebook {
      * A unit run in another feedback mode than a notebook's (concise) is preceded by a {@code /set feedback} block,
      * so that running the notebook again prints what the session printed.
      */
+    private static final java.util.regex.Pattern FLEET_UNIT = java.util.regex.Pattern.compile("\\s*/(on|sh)\\s");
+    private static final java.util.regex.Pattern FLEET_SUMMARY_TIME =
+            java.util.regex.Pattern.compile("(?m)^(\\d+ ok, \\d+ failed) in [\\d.]+ s$");
+
     static String ofSession(List<Shell.Recorded> recorded) {
         StringBuilder b = new StringBuilder("# Jitogen session\n\n"
                 + "Saved with `/save --notebook`. `./jitogen run FILE.md` runs it again; `--check` compares what it "
@@ -393,6 +397,10 @@ final class Notebook {
             }
             b.append('\n').append(fenced("java", r.unit().strip() + "\n"));
             String output = normalise(r.output());
+            if (FLEET_UNIT.matcher(r.unit()).lookingAt()) {
+                // a notebook's /on and /sh leave the time out of their summary (see Fleet): recorded so too
+                output = FLEET_SUMMARY_TIME.matcher(output).replaceAll("$1");
+            }
             if (!output.isEmpty()) b.append('\n').append(fenced(OUTPUT, output));
         }
         return b.toString();

@@ -202,9 +202,10 @@ class NotebookTest extends ShellTestSupport {
         // normal feedback, as at the prompt: the notebook says so in a block of its own
         run("var lengths = local.call(() -> Stream.of(\"a\", \"bb\").map(String::length).toList());");
         run("System.out.println(\"sum \" + lengths.stream().mapToInt(Integer::intValue).sum());");
+        run("/on local 6 * 7"); // at the prompt its summary has the time; the notebook's has not
         fail("int broken = ;");
         Path file = dir.resolve("session.md");
-        assertEquals("|  saved 2 blocks with their output to " + file, run("/save --notebook " + file));
+        assertEquals("|  saved 3 blocks with their output to " + file, run("/save --notebook " + file));
         String saved = Files.readString(file);
         assertTrue(saved.contains("""
                 ```java
@@ -229,6 +230,15 @@ class NotebookTest extends ShellTestSupport {
 
                 ```output
                 sum 3
+                ```
+
+                ```java
+                /on local 6 * 7
+                ```
+
+                ```output
+                [local] 42
+                1 ok, 0 failed
                 ```
                 """), saved);
         assertFalse(saved.contains("broken"), saved);
