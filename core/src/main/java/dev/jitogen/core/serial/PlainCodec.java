@@ -2,15 +2,12 @@ package dev.jitogen.core.serial;
 
 import java.lang.invoke.SerializedLambda;
 import java.lang.reflect.Constructor;
-import java.lang.reflect.Method;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The compact form of {@link Codec}, for what most calls and replies are: null, boxed primitives, strings, byte
@@ -34,31 +31,10 @@ final class PlainCodec {
     static final int FLAG = 0x40;
     /** Deeper values go to Kryo, which rebuilds them on a deep stack's terms and reports a shallow one's refusal. */
     static final int MAX_WRITE_DEPTH = 32;
-    private static final int MAX_SHAPES = 4096;
 
     private static final byte NULL = 0, TRUE = 1, FALSE = 2, INT = 3, LONG = 4, DOUBLE = 5, FLOAT = 6, SHORT = 7,
             BYTE = 8, CHAR = 9, STRING = 10, BYTES = 11, LIST = 12, HASH_MAP = 13, LINKED_MAP = 14, ARRAY = 15,
             LAMBDA = 16, PLAIN = 17;
-
-    private static final ClassValue<Method> DESERIALIZE = new ClassValue<>() {
-        @Override
-        protected Method computeValue(Class<?> type) {
-            try {
-                Method m = type.getDeclaredMethod("$deserializeLambda$", SerializedLambda.class);
-                m.setAccessible(true);
-                return m;
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException(type.getName() + " has no serializable lambdas", e);
-            }
-        }
-    };
-    /** A lambda class's shape: the nine names of its {@link SerializedLambda} as one UTF-8 block, found once. */
-    private static final ClassValue<byte[][]> SHAPES = new ClassValue<>() {
-        @Override
-        protected byte[][] computeValue(Class<?> type) {
-            return new byte[1][];
-        }
-    };
 
     private final ClassLoader loader;
     private final boolean bounded;
@@ -67,7 +43,7 @@ final class PlainCodec {
     private final Class<?>[] plainTypes;
     /** The no-argument constructors of {@link #plainTypes}, found on first use: reflection per call would cost. */
     private final Constructor<?>[] constructors;
-    private final Map<String, Shape> shapes = new ConcurrentHashMap<>();
+    private final LambdaShapes.Reader lambdas = new LambdaShapes.Reader();
 
     PlainCodec(ClassLoader loader, boolean bounded, Codec.Limits limits, int maxBytes, Class<?>[] extra) {
         this.loader = loader;
@@ -178,7 +154,7 @@ final class PlainCodec {
                 throw NotPlain.INSTANCE; // Kryo says what is wrong with it
             }
             out.write(LAMBDA);
-            byte[] shape = shape(c, s);
+            byte[] shape = LambdaShapes.shape(c, s);
             out.varLong(shape.length);
             out.bytes(shape);
             out.varLong(s.getCapturedArgCount());
@@ -222,19 +198,6 @@ final class PlainCodec {
     private int plainIndex(Class<?> c) {
         for (int i = 0; i < plainTypes.length; i++) if (plainTypes[i] == c) return i;
         return -1;
-    }
-
-    private static byte[] shape(Class<?> type, SerializedLambda s) {
-        byte[][] cached = SHAPES.get(type);
-        byte[] shape = cached[0];
-        if (shape == null) {
-            String text = String.join("\n", s.getCapturingClass(), s.getFunctionalInterfaceClass(),
-                    s.getFunctionalInterfaceMethodName(), s.getFunctionalInterfaceMethodSignature(),
-                    Integer.toString(s.getImplMethodKind()), s.getImplClass(), s.getImplMethodName(),
-                    s.getImplMethodSignature(), s.getInstantiatedMethodType());
-            cached[0] = shape = text.getBytes(StandardCharsets.UTF_8);
-        }
-        return shape;
     }
 
     /** A growing buffer that gives up (not plain: Kryo reports it) past the max message size. */
@@ -393,55 +356,15 @@ final class PlainCodec {
         }
     }
 
-    /** A shape as read: its parts, and the lambda itself once built if it captures nothing. */
-    private static final class Shape {
-        final Class<?> capturingClass;
-        final String[] parts;
-        final int kind;
-        volatile Object noCapture;
-
-        Shape(Class<?> capturingClass, String[] parts, int kind) {
-            this.capturingClass = capturingClass;
-            this.parts = parts;
-            this.kind = kind;
-        }
-    }
-
     private Object readLambda(In in, int depth) {
         if (bounded) throw new RefusedClassException("lambda", "a child may not send code (a lambda) to its parent");
         int len = in.length("a lambda", 1);
-        String key = new String(in.data, in.pos, len, StandardCharsets.ISO_8859_1);
-        Shape shape = shapes.get(key);
-        if (shape == null) {
-            String[] parts = new String(in.data, in.pos, len, StandardCharsets.UTF_8).split("\n", -1);
-            if (parts.length != 9) throw new IllegalArgumentException("malformed lambda: " + parts.length + " parts");
-            try {
-                shape = new Shape(Class.forName(parts[0].replace('/', '.'), false, loader), parts,
-                        Integer.parseInt(parts[4]));
-            } catch (ClassNotFoundException e) {
-                throw new IllegalStateException("cannot find the lambda's capturing class " + parts[0], e);
-            }
-            if (shapes.size() >= MAX_SHAPES) shapes.clear();
-            shapes.put(key, shape);
-        }
+        LambdaShapes.Shape shape = lambdas.shape(in.data, in.pos, len, loader);
         in.pos += len;
         int n = in.length("a lambda's captured values", 1);
         Object[] captured = new Object[n];
         for (int i = 0; i < n; i++) captured[i] = readValue(in, depth + 1);
-        Object cached = shape.noCapture;
-        if (n == 0 && cached != null) return cached;
-        String[] p = shape.parts;
-        SerializedLambda s = new SerializedLambda(shape.capturingClass, p[1], p[2], p[3], shape.kind, p[5], p[6], p[7],
-                p[8], captured);
-        Object lambda;
-        try {
-            lambda = DESERIALIZE.get(shape.capturingClass).invoke(null, s);
-        } catch (ReflectiveOperationException e) {
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new IllegalStateException("cannot rebuild lambda " + p[5] + "." + p[6] + ": " + cause, cause);
-        }
-        if (n == 0) shape.noCapture = lambda;
-        return lambda;
+        return lambdas.rebuild(shape, captured);
     }
 
     /** The bytes being read, with the bounds of data from a child. */
