@@ -199,6 +199,9 @@ final class Kernel {
 
     private ZMQ.Socket bind(ZContext zmq, SocketType type, int port) {
         ZMQ.Socket s = zmq.createSocket(type);
+        // a client made by the same KernelManager reuses its session id as its identity: the newest connection
+        // takes it over (as ipykernel has it), else a second client of a notebook would never be answered
+        if (type == SocketType.ROUTER) s.setRouterHandover(true);
         try {
             s.bind(connection.address(port));
         } catch (org.zeromq.ZMQException e) {
@@ -524,7 +527,10 @@ final class Kernel {
         for (String l : lines) shown.add(l.startsWith("|  ") ? l.substring(3) : l);
         String ename, evalue;
         Throwable raw = failure != null ? failure.raw() : null;
-        if (raw instanceof dev.jitogen.core.CallError ce) {
+        if (interrupted(raw)) {
+            ename = InterruptedException.class.getName(); // the cell was interrupted, whatever wraps that
+            evalue = raw.getMessage();
+        } else if (raw instanceof dev.jitogen.core.CallError ce) {
             ename = ce.remoteClassName();
             evalue = ce.remoteMessage();
         } else if (raw != null) {
@@ -547,6 +553,13 @@ final class Kernel {
         shown.forEach(traceback::add);
         o.add("traceback", traceback);
         return o;
+    }
+
+    private static boolean interrupted(Throwable t) {
+        for (int depth = 0; t != null && depth < 32; t = t.getCause(), depth++) {
+            if (t instanceof InterruptedException) return true;
+        }
+        return false;
     }
 
     private JsonObject complete(JupyterWire.Message m) {
