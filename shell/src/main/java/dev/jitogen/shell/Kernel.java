@@ -607,8 +607,18 @@ final class Kernel {
         Shell s = shell;
         String java = withoutCommands(code);
         int unit = unitStart(s, java.substring(0, cursor));
-        List<SourceCodeAnalysis.Documentation> docs = s.host.turn(js -> js.sourceCodeAnalysis()
-                .documentation(java.substring(unit), cursor - unit, true));
+        String source = java.substring(unit);
+        int at = cursor - unit;
+        List<SourceCodeAnalysis.Documentation> docs = s.host.turn(js -> {
+            SourceCodeAnalysis sca = js.sourceCodeAnalysis();
+            List<SourceCodeAnalysis.Documentation> found = sca.documentation(source, at, true);
+            if (!found.isEmpty()) return found;
+            // JShell documents a call from inside its parentheses; Jupyter asks with the cursor on the name
+            int end = at;
+            while (end < source.length() && Character.isJavaIdentifierPart(source.charAt(end))) end++;
+            boolean call = end < source.length() && source.charAt(end) == '(';
+            return sca.documentation(call ? source : source.substring(0, end) + "(", end + 1, true);
+        });
         StringBuilder text = new StringBuilder();
         for (SourceCodeAnalysis.Documentation d : docs) {
             if (text.length() > 0) text.append("\n\n");

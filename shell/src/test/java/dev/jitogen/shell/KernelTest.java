@@ -234,6 +234,15 @@ class KernelTest {
     }
 
     @Test
+    void inspectAndIsCompleteLookPastCommandLines() {
+        JsonObject inspect = seen.getAsJsonObject("inspect");
+        assertTrue(inspect.get("found").getAsBoolean(), inspect.toString());
+        assertTrue(inspect.getAsJsonObject("data").get("text/plain").getAsString().contains("String String.valueOf(Object obj)"),
+                inspect.toString());
+        assertEquals("[\"incomplete\",\"complete\"]", seen.get("is_complete").toString());
+    }
+
+    @Test
     void shutdownEndsTheKernelAndClosesEveryContext() throws Exception {
         assertFalse(seen.get("alive_after_shutdown").getAsBoolean());
         Matcher m = Pattern.compile("\\[t1] +(\\d+)").matcher(stdout(outputs(Path.of("kernel-cells.ipynb")).get(2)));

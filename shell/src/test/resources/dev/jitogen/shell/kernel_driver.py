@@ -32,11 +32,18 @@ async def outputs_of(kc, msg_id):
             return seen
 
 
+async def reply_to(kc, msg_id):
+    """The reply to one request (wait_for_ready may leave a second kernel_info_reply before it)."""
+    while True:
+        m = await kc.get_shell_msg(timeout=TIMEOUT)
+        if m["parent_header"].get("msg_id") == msg_id:
+            return m["content"]
+
+
 async def execute(kc, code):
     msg_id = kc.execute(code)
     outputs = await outputs_of(kc, msg_id)
-    reply = await kc.get_shell_msg(timeout=TIMEOUT)
-    return reply["content"], outputs
+    return await reply_to(kc, msg_id), outputs
 
 
 async def main(result_path, marker, notebooks):
@@ -94,8 +101,8 @@ async def main(result_path, marker, notebooks):
         started = time.monotonic()
         await km.interrupt_kernel()
         outputs = await outputs_of(kc, msg_id)
-        reply = await kc.get_shell_msg(timeout=TIMEOUT)
-        result["interrupt"] = {"seconds": time.monotonic() - started, "reply": reply["content"], "outputs": outputs}
+        reply = await reply_to(kc, msg_id)
+        result["interrupt"] = {"seconds": time.monotonic() - started, "reply": reply, "outputs": outputs}
         reply, outputs = await execute(kc, "local.call(() -> 1 + 1)")
         result["after_interrupt"] = {"reply": reply, "outputs": outputs}
         phase("interrupt")
@@ -120,8 +127,10 @@ async def main(result_path, marker, notebooks):
         result["forged_replies"] = forged.poll(200)
         forged.close(0)
 
-        kc.complete("local.ca", 8)
-        result["complete"] = (await kc.get_shell_msg(timeout=TIMEOUT))["content"]
+        result["complete"] = await reply_to(kc, kc.complete("local.ca", 8))
+        result["inspect"] = await reply_to(kc, kc.inspect("/local w9\nString.valueOf", 24))
+        result["is_complete"] = [(await reply_to(kc, kc.is_complete(code)))["status"]
+                                 for code in ("/local w9\nvoid f() {", "/local w9\nvoid f() {}")]
         kc.stop_channels()
         phase("forged, complete")
     finally:
