@@ -136,13 +136,28 @@ final class Kernel {
         try {
             c = Connection.read(connectionFile);
         } catch (IOException e) {
-            System.err.println("jitogen kernel: cannot read connection file " + connectionFile + ": " + e.getMessage());
+            System.err.println("jitogen kernel: cannot read connection file " + connectionFile + ": "
+                    + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.toString())
+                    + " (Jupyter writes it and passes its path)");
             return 2;
         } catch (IllegalArgumentException e) {
             System.err.println("jitogen kernel: " + e.getMessage());
             return 2;
         }
-        return new Kernel(c, System.err).serve();
+        PrintStream log = System.err;
+        try {
+            return new Kernel(c, log).serve();
+        } catch (ListenError e) {
+            log.println("jitogen kernel: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    /** A port of the connection file cannot be listened on. */
+    private static final class ListenError extends RuntimeException {
+        ListenError(String message) {
+            super(message, null, false, false);
+        }
     }
 
     private int serve() {
@@ -205,8 +220,9 @@ final class Kernel {
         try {
             s.bind(connection.address(port));
         } catch (org.zeromq.ZMQException e) {
-            throw new IllegalStateException("cannot listen on " + connection.address(port) + " (from "
-                    + connection.file() + "): " + e.getMessage() + "; is another kernel using that port?", e);
+            throw new ListenError("cannot listen on " + connection.address(port) + " (from " + connection.file()
+                    + "): " + ZMQ.Error.findByCode(e.getErrorCode()).getMessage()
+                    + "; is another kernel using that port? Jupyter picks free ones: restart it");
         }
         return s;
     }
@@ -291,15 +307,15 @@ final class Kernel {
     private void dispatch(JupyterWire.Message m, Channel channel) {
         switch (m.type()) {
             case "kernel_info_request" -> answer(m, channel, this::kernelInfo);
-            case "comm_info_request" -> answer(m, channel, r -> ok().apply(o -> o.add("comms", new JsonObject())));
-            case "history_request" -> answer(m, channel, r -> ok().apply(o -> o.add("history", new JsonArray())));
+            case "comm_info_request" -> answer(m, channel, r -> ok(o -> o.add("comms", new JsonObject())));
+            case "history_request" -> answer(m, channel, r -> ok(o -> o.add("history", new JsonArray())));
             case "interrupt_request" -> answer(m, channel, r -> {
                 Shell s = shell;
                 if (s != null) s.stop(); // as Ctrl-C: the snippet and the remote call it waits for are interrupted
-                return ok().content;
+                return ok(o -> { });
             });
             case "shutdown_request" -> {
-                answer(m, channel, r -> ok().apply(o -> o.addProperty("restart", r.flag("restart", false))));
+                answer(m, channel, r -> ok(o -> o.addProperty("restart", r.flag("restart", false))));
                 stopServing();
             }
             case "execute_request" -> cells.execute(() -> answer(m, channel, this::execute));
@@ -338,7 +354,7 @@ final class Kernel {
         language.addProperty("file_extension", ".jsh");
         language.addProperty("pygments_lexer", "java");
         language.addProperty("codemirror_mode", "text/x-java");
-        return ok().apply(o -> {
+        return ok(o -> {
             o.addProperty("protocol_version", JupyterWire.PROTOCOL_VERSION);
             o.addProperty("implementation", "jitogen");
             o.addProperty("implementation_version", Main.version());
@@ -411,24 +427,24 @@ final class Kernel {
         else publish("stream", p, stream(name, text.toString()));
     }
 
-    /** A reply with {@code "status": "ok"}, to add to. */
-    private static Reply ok() {
-        Reply r = new Reply(new JsonObject());
-        r.content.addProperty("status", "ok");
-        return r;
-    }
-
-    private record Reply(JsonObject content) {
-        JsonObject apply(java.util.function.Consumer<JsonObject> fill) {
-            fill.accept(content);
-            return content;
-        }
+    /** A reply with {@code "status": "ok"} and what {@code fill} adds. */
+    private static JsonObject ok(java.util.function.Consumer<JsonObject> fill) {
+        JsonObject o = new JsonObject();
+        o.addProperty("status", "ok");
+        fill.accept(o);
+        return o;
     }
 
     // ---- the cell thread ------------------------------------------------------------------------------------------
 
     private void makeShell() {
-        Shell s = new Shell(new CellPrinter(), Feedback.Mode.NORMAL);
+        Shell s;
+        try {
+            s = new Shell(new CellPrinter(), Feedback.Mode.NORMAL);
+        } catch (RuntimeException | Error e) {
+            log("cannot start the shell, so no cell can run: " + e);
+            throw e;
+        }
         s.results = e -> {
             Cell c = cell;
             if (c != null) c.value(e);
@@ -591,7 +607,7 @@ final class Kernel {
             start = unit + anchor[0];
         }
         int from = start;
-        return ok().apply(o -> {
+        return ok(o -> {
             JsonArray a = new JsonArray();
             matches.forEach(a::add);
             o.add("matches", a);
@@ -625,7 +641,7 @@ final class Kernel {
             text.append(d.signature());
             if (d.javadoc() != null && !d.javadoc().isBlank()) text.append('\n').append(d.javadoc().strip());
         }
-        return ok().apply(o -> {
+        return ok(o -> {
             o.addProperty("found", !docs.isEmpty());
             JsonObject data = new JsonObject();
             if (!docs.isEmpty()) data.addProperty("text/plain", text.toString());
