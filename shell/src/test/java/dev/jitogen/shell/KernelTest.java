@@ -175,6 +175,16 @@ class KernelTest {
         assertNotNull(error, "the divide cell fails: " + cells.get(5));
         assertEquals("java.lang.ArithmeticException", error.get("ename").getAsString());
         assertTrue(traceback(error).contains("at [local] divide (In["), traceback(error));
+        assertTrue(docs().contains("```\n" + traceback(error) + "\n```"),
+                "docs/notebooks-kernel.md shows the tour's error as it is:\n" + traceback(error));
+    }
+
+    private static String docs() {
+        try {
+            return Files.readString(Path.of("..", "docs", "notebooks-kernel.md"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
