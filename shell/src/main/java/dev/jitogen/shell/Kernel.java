@@ -453,6 +453,13 @@ final class Kernel {
         shell = s;
     }
 
+    /** The shell, on the cell thread (which made it first thing). */
+    private Shell shell() {
+        Shell s = shell;
+        if (s == null) throw new IllegalStateException("the shell did not start: the kernel's log says why");
+        return s;
+    }
+
     /** What one cell produced so far: error lines of the unit running, the latest value not yet shown. */
     private final class Cell {
         /** The cell thread: error lines it prints belong to the cell's error; others' are a stream. */
@@ -482,7 +489,7 @@ final class Kernel {
             input.addProperty("execution_count", n);
             publish("execute_input", header, input);
         }
-        Shell s = shell;
+        Shell s = shell();
         Cell c = new Cell();
         cell = c;
         boolean ok = true;
@@ -581,7 +588,7 @@ final class Kernel {
     private JsonObject complete(JupyterWire.Message m) {
         String code = m.text("code", "");
         int cursor = index(code, m.integer("cursor_pos", code.length()));
-        Shell s = shell;
+        Shell s = shell();
         List<String> matches = new ArrayList<>();
         int start = cursor;
         int lineStart = code.lastIndexOf('\n', cursor - 1) + 1;
@@ -620,7 +627,7 @@ final class Kernel {
     private JsonObject inspect(JupyterWire.Message m) {
         String code = m.text("code", "");
         int cursor = index(code, m.integer("cursor_pos", code.length()));
-        Shell s = shell;
+        Shell s = shell();
         String java = withoutCommands(code);
         int unit = unitStart(s, java.substring(0, cursor));
         String source = java.substring(unit);
@@ -651,7 +658,7 @@ final class Kernel {
     }
 
     private JsonObject isComplete(JupyterWire.Message m) {
-        boolean complete = shell.isComplete(withoutCommands(m.text("code", "")));
+        boolean complete = shell().isComplete(withoutCommands(m.text("code", "")));
         JsonObject o = new JsonObject();
         o.addProperty("status", complete ? "complete" : "incomplete");
         if (!complete) o.addProperty("indent", "    ");
