@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -35,14 +36,14 @@ import static org.junit.jupiter.api.Assumptions.abort;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class KernelTest {
     private static final Path TOUR = Path.of("..", "docs", "notebooks", "tour.ipynb");
-    private Path prefix, marker;
+    private Path dir, prefix, marker;
     private JsonObject seen;
     private String driverOutput;
 
     @BeforeAll
     void runNotebooks() throws Exception {
         String python = python();
-        Path dir = Files.createTempDirectory("jitogen-kernel-test");
+        dir = Files.createTempDirectory("jitogen-kernel-test");
         prefix = dir.resolve("prefix");
         marker = dir.resolve("forged-message-ran");
         assertEquals(0, Main.commandLine().execute("kernel", "install", "--prefix", prefix.toString()));
@@ -64,6 +65,14 @@ class KernelTest {
         System.out.printf("kernel: kernel_info on a fresh kernel %.2f s; tour notebook %.2f s; phases %s%n",
                 seen.get("kernel_info_seconds").getAsDouble(), notebook(TOUR).get("seconds").getAsDouble(),
                 seen.get("phases"));
+    }
+
+    @AfterAll
+    void removeTheKernelspecAndLogs() throws Exception {
+        if (dir == null) return;
+        try (var files = Files.walk(dir)) {
+            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
+        }
     }
 
     /** Debian's python3 first (a pyenv or venv python on PATH may not see Debian's packages). */
