@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The README's Install section: the tarball that {@code mvn package} leaves in {@code dist/}, unpacked anywhere,
  * runs with a JDK and nothing else: here with the machine's {@code PATH} less Maven. Its
  * {@code bin/jitogen run --check} replays the example runbook the tarball ships, in a fresh session, against the
- * outputs recorded in it.
+ * outputs recorded in it, and its {@code bin/jitogen kernel install} writes a kernelspec that starts it.
  */
 class InstallTest {
     @Test
@@ -52,6 +52,13 @@ class InstallTest {
                 "docs/examples/runbook.md", "--check");
         assertEquals("0", run[0], run[1]);
         assertTrue(run[1].contains("docs/examples/runbook.md: every output as recorded"), run[1]);
+
+        // the Jupyter kernelspec starts the kernel through the tarball's own launcher
+        String[] kernel = jitogen(home, tools, home.resolve("bin/jitogen").toString(), "kernel", "install",
+                "--prefix", dir.resolve("jupyter").toString());
+        assertEquals("0", kernel[0], kernel[1]);
+        String spec = Files.readString(dir.resolve("jupyter/share/jupyter/kernels/jitogen/kernel.json"));
+        assertTrue(spec.contains("\"" + home.resolve("bin/jitogen") + "\""), spec);
     }
 
     /** Runs {@code args} through bash in {@code home} with only {@code tools} on the PATH; status and output. */

@@ -11,11 +11,11 @@ import java.util.concurrent.Callable;
 /**
  * The {@code jitogen} launcher's entry point: with no arguments it opens the interactive shell; {@code run FILE...}
  * replays saved sessions and runs notebooks ({@code FILE.md}); {@code on} and {@code sh} run once on the hosts of an
- * inventory; {@code bench} measures this machine. Runs on the JVM's main thread.
+ * inventory; {@code bench} measures this machine; {@code kernel} is the Jupyter kernel. Runs on the JVM's main thread.
  */
 @Command(name = "jitogen", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Mitogen for the JVM: an interactive Java shell whose code runs in contexts (child JVMs).",
-        subcommands = {Main.Run.class, Main.On.class, Main.Sh.class, Main.BenchCommand.class})
+        subcommands = {Main.Run.class, Main.On.class, Main.Sh.class, Main.BenchCommand.class, KernelCommand.class})
 public final class Main implements Callable<Integer> {
     /**
      * Held: java.util.logging keeps loggers weakly. MINA's INFO lines are not for the command line, and its warnings

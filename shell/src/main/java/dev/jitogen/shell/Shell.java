@@ -39,6 +39,11 @@ public final class Shell implements AutoCloseable {
             println(line);
         }
 
+        /** An error line (a compile error, an exception and its frames, a refusal); printed as any line by default. */
+        default void error(String line) {
+            println(line);
+        }
+
         /** A status line that the next one replaces (a terminal redraws it in place); dropped by default. */
         default void progress(String line) {
         }
@@ -68,6 +73,11 @@ public final class Shell implements AutoCloseable {
     private volatile PassphrasePrompt passphrasePrompt;
     /** The thread running a command now (Ctrl-C interrupts it), else null. */
     private volatile Thread commandThread;
+    /**
+     * Where the values of expressions go instead of being printed ({@code $1 ==> 42}), or null to print them: a
+     * notebook shows the value as the cell's result. Called on the shell thread; set before the first unit runs.
+     */
+    volatile java.util.function.Consumer<SnippetEvent> results;
     /** What /stack shows: the failures of the last unit that failed (one per context for /on and /sh). */
     List<Failure> lastFailures = List.of();
     /** Where each snippet run from a file came from (snippet id to FILE:LINE), for stack frames of scripts. */
@@ -198,7 +208,7 @@ public final class Shell implements AutoCloseable {
 
     /** An error: always printed. */
     void error(String line) {
-        out.println(line);
+        out.error(line);
     }
 
     // ---- input ----------------------------------------------------------------------------------------------------
@@ -342,9 +352,21 @@ public final class Shell implements AutoCloseable {
                 report(e.exception());
                 continue;
             }
+            java.util.function.Consumer<SnippetEvent> r = results;
+            if (r != null && isExpressionValue(e)) {
+                r.accept(e);
+                continue;
+            }
             Feedback.event(e, events, js, mode).forEach(out::println);
         }
         return ok;
+    }
+
+    /** An expression the user typed that gave a value ({@code $1}, or a variable's name alone). */
+    private static boolean isExpressionValue(SnippetEvent e) {
+        Snippet.SubKind k = e.snippet().subKind();
+        return e.causeSnippet() == null && e.status() == Snippet.Status.VALID
+                && (k == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND || k == Snippet.SubKind.VAR_VALUE_SUBKIND);
     }
 
     /** Prints a snippet's exception and keeps it for /stack. */
