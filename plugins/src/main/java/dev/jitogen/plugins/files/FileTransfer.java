@@ -93,7 +93,7 @@ final class FileTransfer {
                 overflow.set(true);
             }
             frames.add(m);
-        }, (m, r) -> m.src == from.contextId(), respondent, true);
+        }, ServiceRef.repliesFrom(from.contextId()), respondent, true);
         Path tmp = null;
         int ackHandle = -1;
         try {
