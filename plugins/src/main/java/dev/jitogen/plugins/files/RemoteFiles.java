@@ -231,23 +231,24 @@ public final class RemoteFiles {
         return out;
     }
 
-    /** Pushes to {@code group}, all children of {@code via}: once to via's cache, then from there to each. */
+    /**
+     * Pushes to {@code group}, all children of {@code via}: via pulls the file from here into its cache unless it has
+     * it already (one transfer over the link to via), then puts it from there to each.
+     */
     private static void forwardThrough(Context via, List<Context> group, Path src, String remote, TransferOptions options,
                                        String sha, Map<Context, Outcome> outcomes) {
         try {
-            if (Services.call(via, PushFileService.class, "cached", sha) == null) {
-                String slot = (String) Services.call(via, PushFileService.class, "slot", sha);
-                // the cache keeps the source's times; its mode is private, so the source's is passed on below
-                put(via, src, slot, TransferOptions.defaults().mode(0600).preserveTimes(true).progress(options.progress()));
-                Services.call(via, PushFileService.class, "stored", sha);
-            }
             List<Integer> ids = group.stream().map(Context::id).toList();
             TransferOptions forwarded = options;
-            if (options.mode() == null) {
+            if (options.mode() == null) { // the cache's copy is private (0600): pass the source's mode on
                 forwarded = options.mode(FileService.mode(Files.getPosixFilePermissions(src)));
             }
             FileTransfer.Settings s = forwarded.settings();
-            List<Map<String, Object>> rs = via.call(() -> PushFileService.here().forward(sha, ids, remote, s));
+            ServiceRef here = ServicePool.of(via.router()).ref();
+            String srcName = src.toString();
+            long size = Files.size(src);
+            List<Map<String, Object>> rs = offered(via, src, "push of '" + src + "' through " + via.name(), options,
+                    () -> PushFileService.here().push(here, srcName, sha, size, ids, remote, s));
             for (Map<String, Object> r : rs) {
                 Context t = group.stream().filter(c -> r.get("id").equals(c.id())).findFirst().orElse(null);
                 if (t == null) continue;

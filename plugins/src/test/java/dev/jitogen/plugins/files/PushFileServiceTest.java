@@ -101,4 +101,58 @@ class PushFileServiceTest {
         assertEquals(SIZE, servedByVia() - via1);
         assertArrayEquals(data, Files.readAllBytes(base.resolve("t1/payload")));
     }
+
+    static long viaCall(String method, Object... args) {
+        Object v = dev.jitogen.plugins.service.Services.call(via, PushFileService.class, method, args);
+        return v == null ? -1 : (Long) v;
+    }
+
+    static String viaCached(String sha) {
+        return (String) dev.jitogen.plugins.service.Services.call(via, PushFileService.class, "cached", sha);
+    }
+
+    @Test
+    void theIntermediarysCacheKeepsAtMostItsBoundEvictingTheOldestAndPassesLargerFilesThroughOnce() throws Exception {
+        List<Context> leaves = targets.subList(0, 3);
+        Path a = Files.write(base.resolve("a"), bytes(1, SIZE)), b = Files.write(base.resolve("b"), bytes(2, SIZE));
+        Path large = Files.write(base.resolve("large"), bytes(3, 2 * SIZE));
+        String shaA = PushFileService.sha256Of(a), shaB = PushFileService.sha256Of(b), shaL = PushFileService.sha256Of(large);
+        long bound = SIZE + SIZE / 2; // room for one of a and b, not for both, nor for large
+        dev.jitogen.plugins.service.Services.call(via, PushFileService.class, "cacheLimit", bound);
+        try {
+            for (RemoteFiles.Outcome o : RemoteFiles.putAll(leaves, a, "a", TransferOptions.defaults())) assertTrue(o.ok(), String.valueOf(o));
+            assertNotNull(viaCached(shaA));
+            assertEquals(SIZE, viaCall("cachedBytes"));
+
+            for (RemoteFiles.Outcome o : RemoteFiles.putAll(leaves, b, "b", TransferOptions.defaults())) assertTrue(o.ok(), String.valueOf(o));
+            assertNull(viaCached(shaA), "the oldest file made room");
+            assertNotNull(viaCached(shaB));
+            assertEquals(SIZE, viaCall("cachedBytes"));
+
+            long master0 = servedByMaster(), via0 = servedByVia();
+            for (RemoteFiles.Outcome o : RemoteFiles.putAll(leaves, large, "large", TransferOptions.defaults())) {
+                assertTrue(o.ok() && !o.result().unchanged(), String.valueOf(o));
+            }
+            assertEquals(2L * SIZE, servedByMaster() - master0, "larger than the bound, still sent over the link once");
+            assertEquals(3L * 2 * SIZE, servedByVia() - via0, "and forwarded to each child from the intermediary");
+            for (int i = 0; i < 3; i++) assertArrayEquals(bytes(3, 2 * SIZE), Files.readAllBytes(base.resolve("t" + i + "/large")));
+            assertNull(viaCached(shaL), "not kept");
+            assertNotNull(viaCached(shaB), "and evicted nothing");
+            assertEquals(SIZE, viaCall("cachedBytes"));
+            List<String> left = via.call(() -> {
+                try (var files = Files.list(PushFileService.here().directoryForTests())) {
+                    return files.map(p -> p.getFileName().toString()).sorted().toList();
+                }
+            });
+            assertEquals(List.of(shaB), left, "the pass-through copy is deleted once forwarded");
+        } finally {
+            dev.jitogen.plugins.service.Services.call(via, PushFileService.class, "cacheLimit", PushFileService.DEFAULT_CACHE_BYTES);
+        }
+    }
+
+    static byte[] bytes(long seed, int size) {
+        byte[] data = new byte[size];
+        new Random(seed).nextBytes(data);
+        return data;
+    }
 }
