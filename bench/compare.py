@@ -22,6 +22,9 @@ TARGETS = {
     'ssh_cold_start_first_call_ms': ('<=', 200),
     'ssh_noop_rtt_us': ('<=', 60),
     'first_call_round_trips_50_classes': ('<=', 2),
+    'put_256MiB_MBps': ('>=', 1000),
+    'get_256MiB_MBps': ('>=', 1000),
+    'push_10_via_one_bytes_ratio': ('<=', 1.0),
 }
 NONE = '—'
 
