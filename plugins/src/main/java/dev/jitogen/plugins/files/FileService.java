@@ -270,7 +270,7 @@ public final class FileService {
             m[0] = 'M';
             System.arraycopy(head, 0, m, 1, head.length);
             router.send(caller.contextId(), sink, m);
-            hasher = new Hasher(path, WINDOW, null);
+            hasher = new Hasher(path, WINDOW, null, total);
             long sent = 0;
             while (true) {
                 window.awaitRoom(sent, path);

@@ -144,7 +144,7 @@ final class FileTransfer {
                         // acknowledged once hashed as well as written: the window then bounds what waits for the hash
                         int ack = ackHandle;
                         hasher = new Hasher(remote, FileService.WINDOW, n -> router.send(from.contextId(), ack,
-                                ByteBuffer.allocate(8).putLong(n).array()));
+                                ByteBuffer.allocate(8).putLong(n).array()), total);
                     } else if (m.data.length > 0 && m.data[0] == 'D' && out != null) {
                         ByteBuffer b = ByteBuffer.wrap(m.data, 1, m.data.length - 1);
                         while (b.hasRemaining()) out.write(b);
