@@ -263,6 +263,33 @@ final class FileTransfer {
     }
 
     /**
+     * Makes the directory {@code root} (its parent must exist) and {@code dirs} under it (relative, parents before
+     * children), in the context this runs in: the first step of {@link RemoteFiles#putTreeAll}.
+     */
+    static boolean makeTree(String root, List<String> dirs) {
+        Path top = Path.of(root).toAbsolutePath().normalize();
+        Router r = Router.current();
+        String here = r != null ? r.myName() : "this context";
+        try {
+            if (top.getParent() != null && !Files.isDirectory(top.getParent())) {
+                throw new FileTransferError("cannot write '" + top + "' in " + here + ": directory '" + top.getParent()
+                        + "' does not exist (create it first)");
+            }
+            Files.createDirectories(top);
+            for (String rel : dirs) {
+                Path d = top.resolve(rel).normalize();
+                if (!d.startsWith(top) || rel.startsWith("/")) {
+                    throw new FileTransferError("'" + rel + "' is outside the tree '" + top + "': refused");
+                }
+                Files.createDirectories(d);
+            }
+            return true;
+        } catch (IOException e) {
+            throw new FileTransferError(explain(e, top, here), e);
+        }
+    }
+
+    /**
      * Copies the tree {@code remoteDir} of {@code from} into {@code localDir}, created if missing (its parent must
      * exist): directories first, then each regular file. Returns one map per file, as {@link #pull}.
      */

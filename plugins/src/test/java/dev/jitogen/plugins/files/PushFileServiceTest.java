@@ -155,4 +155,34 @@ class PushFileServiceTest {
         new Random(seed).nextBytes(data);
         return data;
     }
+
+    @Test
+    void aTreePushedToManyTargetsCrossesEachLinkOnceFileByFile() throws Exception {
+        Path tree = Files.createDirectories(base.resolve("src-tree/etc/app"));
+        Files.write(tree.resolve("big"), bytes(4, SIZE / 3));
+        Files.writeString(base.resolve("src-tree/etc/small"), "port=80\n");
+        Files.createDirectories(base.resolve("src-tree/empty"));
+        long treeBytes = SIZE / 3 + 8;
+
+        long master0 = servedByMaster(), via0 = servedByVia();
+        List<RemoteFiles.TreeOutcome> out = RemoteFiles.putTreeAll(targets, base.resolve("src-tree"), "tree",
+                TransferOptions.defaults());
+        for (RemoteFiles.TreeOutcome o : out) {
+            assertTrue(o.ok(), () -> String.valueOf(o.error()));
+            assertEquals(2, o.results().size());
+        }
+        assertEquals(2 * treeBytes, servedByMaster() - master0, "once to the intermediary, once to the direct child");
+        assertEquals(3 * treeBytes, servedByVia() - via0, "the intermediary sent it to each of its children");
+        for (int i = 0; i < 4; i++) {
+            Path copy = base.resolve("t" + i + "/tree");
+            assertArrayEquals(bytes(4, SIZE / 3), Files.readAllBytes(copy.resolve("etc/app/big")));
+            assertEquals("port=80\n", Files.readString(copy.resolve("etc/small")));
+            assertTrue(Files.isDirectory(copy.resolve("empty")));
+        }
+        Path missing = base.resolve("t0/no-such-dir/tree");
+        List<RemoteFiles.TreeOutcome> bad = RemoteFiles.putTreeAll(targets.subList(0, 1), base.resolve("src-tree"),
+                missing.toString(), TransferOptions.defaults());
+        assertFalse(bad.get(0).ok());
+        assertTrue(bad.get(0).error().getMessage().contains("does not exist (create it first)"), bad.get(0).error().getMessage());
+    }
 }
