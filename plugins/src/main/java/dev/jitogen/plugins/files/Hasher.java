@@ -9,6 +9,7 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -91,12 +92,21 @@ final class Hasher implements AutoCloseable {
             failed();
             waiting += length;
         }
-        queue.put(new Range(data, offset, length));
+        hand(new Range(data, offset, length));
+    }
+
+    /** Queues {@code r}, giving up if the hashing thread has failed (it would never take it). */
+    private void hand(Range r) throws InterruptedException {
+        while (!queue.offer(r, 100, TimeUnit.MILLISECONDS)) {
+            synchronized (this) {
+                failed();
+            }
+        }
     }
 
     /** Waits until everything added is hashed, and returns the SHA-256 in hex. Call once, after the last add. */
     String finish() throws InterruptedException {
-        queue.put(END);
+        hand(END);
         synchronized (this) {
             while (hex == null && failure == null) wait();
             failed();
