@@ -23,6 +23,9 @@ TARGETS = {
     'ssh_noop_rtt_us': ('<=', 60),
     'first_call_round_trips_50_classes': ('<=', 2),
     'boot_bytes_ssh': ('<=', 60000),
+    'put_256MiB_MBps': ('>=', 1000),
+    'get_256MiB_MBps': ('>=', 1000),
+    'push_10_via_one_bytes_ratio': ('<=', 1.0),
 }
 NONE = '—'
 

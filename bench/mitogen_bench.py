@@ -1,6 +1,6 @@
 # Mitogen side of bench/compare-mitogen: runs the benchmark workloads of `./jitogen bench` on Mitogen
 # (Debian's python3-mitogen) and prints the results as JSON on stdout; progress goes to stderr.
-# Usage: /usr/bin/python3 bench/mitogen_bench.py [--runs N] [--async-calls N] [--ssh-port P --ssh-key FILE]
+# Usage: /usr/bin/python3 bench/mitogen_bench.py [--runs N] [--async-calls N] [--file-runs N] [--ssh-port P --ssh-key FILE]
 import argparse
 import json
 import os
@@ -10,7 +10,9 @@ import threading
 import time
 
 import mitogen
+import mitogen.core
 import mitogen.master
+import mitogen.service
 
 MiB = 1024 * 1024
 
@@ -22,6 +24,67 @@ def noop():
 
 def echo(x):
     return x
+
+
+@mitogen.core.takes_router
+def fetch_file(context, path, out, router):
+    """In the receiving context: Mitogen's FileService.get of `path` from `context` into `out`, written as
+    RemoteFiles writes (a temporary file, fsync, rename). Mitogen checks the size, not a hash: no SHA-256 here."""
+    with open(out + '.tmp', 'wb') as fp:
+        ok, _ = mitogen.service.FileService.get(context, path, fp)
+        fp.flush()
+        os.fsync(fp.fileno())
+    if not ok:
+        os.unlink(out + '.tmp')
+        raise IOError('FileService.get of %s was cut short' % path)
+    os.rename(out + '.tmp', out)
+
+
+@mitogen.core.takes_router
+def serve_file(path, router):
+    """In a child: registers `path` with the child's own FileService, so that its parent can fetch it."""
+    mitogen.service.get_or_create_pool(router=router).get_service('mitogen.service.FileService').register(path)
+
+
+def make_temp_dir():
+    import tempfile
+    return tempfile.mkdtemp(prefix='mitogen-bench-')
+
+
+def remove_tree(path):
+    import shutil
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def file_rows(router, ctx, runs, suffix, label, size=256 * MiB):
+    """put_256MiB{suffix}_MBps and get_256MiB{suffix}_MBps as ./jitogen bench measures them, with Mitogen's
+    FileService: the child pulls a sparse file the master registered, then the master pulls it back from the
+    child's FileService."""
+    local_dir = make_temp_dir()
+    remote_dir = ctx.call(make_temp_dir)
+    try:
+        src = os.path.join(local_dir, 'file')
+        with open(src, 'wb') as f:
+            f.truncate(size)
+        files = mitogen.service.get_or_create_pool(router=router).get_service('mitogen.service.FileService')
+        files.register(src)
+        me = mitogen.core.Context(router, mitogen.context_id)
+        copy = remote_dir + '/copy'
+        puts, gets = [], []
+        for r in range(runs):
+            log('%s files run %d/%d' % (label, r + 1, runs))
+            t = time.perf_counter()
+            ctx.call(fetch_file, me, src, copy)
+            puts.append(size / 1e6 / (time.perf_counter() - t))
+            ctx.call(serve_file, copy)
+            t = time.perf_counter()
+            fetch_file(ctx, copy, os.path.join(local_dir, 'back'), router=router)
+            gets.append(size / 1e6 / (time.perf_counter() - t))
+        return [metric('put_256MiB%s_MBps' % suffix, 'MB/s', 'higher', puts),
+                metric('get_256MiB%s_MBps' % suffix, 'MB/s', 'higher', gets)]
+    finally:
+        ctx.call(remove_tree, remote_dir)
+        remove_tree(local_dir)
 
 
 def log(msg):
@@ -120,6 +183,7 @@ def main():
     p.add_argument('--async-calls', type=int, default=10000)
     p.add_argument('--ssh-port', type=int)
     p.add_argument('--ssh-key')
+    p.add_argument('--file-runs', type=int, default=5, help='runs of the 256 MiB file rows (at most --runs)')
     a = p.parse_args()
     runs = a.runs
     broker = mitogen.master.Broker()
@@ -167,6 +231,11 @@ def main():
         _, rtt = cold_and_rtt(two_hop, runs, 'two-hop')
         out.append(metric('two_hop_noop_rtt_us', 'us', 'lower', rtt))
 
+        files_runs = min(runs, a.file_runs)
+        ctx = router.local()
+        out += file_rows(router, ctx, files_runs, '', 'local')
+        close(ctx)
+
         if a.ssh_port:
             def ssh():
                 c = router.ssh(hostname='127.0.0.1', port=a.ssh_port, username='root', identity_file=a.ssh_key,
@@ -175,6 +244,9 @@ def main():
             cold, rtt = cold_and_rtt(ssh, runs, 'ssh')
             out += [metric('ssh_cold_start_first_call_ms', 'ms', 'lower', cold),
                     metric('ssh_noop_rtt_us', 'us', 'lower', rtt)]
+            ctx, owned = ssh()
+            out += file_rows(router, ctx, files_runs, '_ssh', 'ssh')
+            close(*owned)
     finally:
         broker.shutdown()
         broker.join()

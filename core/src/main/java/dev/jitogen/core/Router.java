@@ -258,6 +258,21 @@ public final class Router implements AutoCloseable {
         send(new Message(dst, myId, myId, handle, Handles.NO_REPLY, data));
     }
 
+    /**
+     * Sends {@code data} to {@code handle} of context {@code dst} with {@code replyTo}, a handle of this context, as
+     * its reply_to: a request. If it cannot be delivered (no route, no handler for {@code handle} there, refused by
+     * that handler's policy or by routing mode, too large), a dead message saying why comes back to {@code replyTo}
+     * (Mitogen's {@code send} of a message with {@code reply_to}), so a caller waiting there is not left hanging.
+     * Any thread; never blocks.
+     */
+    public void send(int dst, int handle, int replyTo, byte[] data) {
+        if (replyTo == Handles.IS_DEAD) {
+            throw new IllegalArgumentException("reply_to " + replyTo + " marks a dead message: pass a handle of this "
+                    + "context (from addHandler)");
+        }
+        send(new Message(dst, myId, myId, handle, replyTo, data));
+    }
+
     boolean isImmediateChild(int id) {
         Stream s = routes.get(id);
         return s != null && s != parent && s.remoteId() == id;

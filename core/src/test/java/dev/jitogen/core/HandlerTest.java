@@ -62,4 +62,20 @@ class HandlerTest {
             assertTrue(m.isDead(), m.toString());
         }
     }
+
+    @Test
+    void aRequestToAHandleNobodyListensOnComesBackDeadToItsReplyTo() throws Exception {
+        try (Router router = Router.create()) {
+            Context a = router.local();
+            a.call(() -> null);
+            LinkedBlockingQueue<Message> got = new LinkedBlockingQueue<>();
+            int replyTo = router.addHandler(got::add, null, a, false);
+            router.send(a.id(), 987_654, replyTo, "anyone there?".getBytes());
+            Message m = got.poll(30, TimeUnit.SECONDS);
+            assertNotNull(m, "no dead reply: the request vanished");
+            assertTrue(m.isDead(), m.toString());
+            assertTrue(m.deadReason().contains("no handler for handle 987654"), m.deadReason());
+            assertThrows(IllegalArgumentException.class, () -> router.send(a.id(), 987_654, dev.jitogen.core.wire.Handles.IS_DEAD, new byte[0]));
+        }
+    }
 }

@@ -7,6 +7,7 @@ import dev.jitogen.core.Receiver;
 import dev.jitogen.core.RemoteFunction;
 import dev.jitogen.core.Router;
 import dev.jitogen.plugins.files.RemoteFiles;
+import dev.jitogen.plugins.files.TransferOptions;
 import dev.jitogen.plugins.ssh.SshMethod;
 
 import java.io.IOException;
@@ -24,7 +25,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.function.Function;
 
 /**
  * {@code ./jitogen bench}: medians (with min and max) of the runtime's costs on this machine, as a table or as JSON.
@@ -34,8 +34,15 @@ import java.util.function.Function;
  * <p>Runs on the calling thread (the fan-out starts its own threads); opens and closes its own router.
  */
 final class Bench {
-    /** What to measure: {@code runs} repetitions; the SSH rows only with {@code ssh} (USER@HOST:PORT). */
-    record Options(int runs, String ssh, String identity, String hostKeys, boolean json) {}
+    /**
+     * What to measure: {@code runs} repetitions; the SSH rows only with {@code ssh} (USER@HOST:PORT); with
+     * {@code filesOnly}, only the file copy rows (and, with {@code ssh}, their SSH counterparts).
+     */
+    record Options(int runs, String ssh, String identity, String hostKeys, boolean json, boolean filesOnly) {
+        Options(int runs, String ssh, String identity, String hostKeys, boolean json) {
+            this(runs, ssh, identity, hostKeys, json, false);
+        }
+    }
 
     /** One row: per-run values of a metric. */
     record Metric(String name, String unit, boolean lowerIsBetter, List<Double> values) {
@@ -75,6 +82,12 @@ final class Bench {
     }
 
     private List<Metric> measureAll() {
+        if (options.filesOnly) {
+            List<Metric> all = new ArrayList<>(files());
+            all.add(push());
+            if (options.ssh != null) all.addAll(sshFiles());
+            return all;
+        }
         Context warm = router.local();
         for (int i = 0; i < RTT_WARMUP; i++) warm.call(() -> null);
         warm.shutdown();
@@ -124,9 +137,14 @@ final class Bench {
 
         List<Metric> all = new ArrayList<>(List.of(cold, cpu, rtt, async, echo, fanout, rss, twoHopRtt, roundTrips));
         all.addAll(files());
+        all.add(push());
         // over SSH the same bytes cross the network (the boot command, then stdin): measured there when given
-        if (options.ssh != null) all.addAll(ssh());
-        else all.add(bootBytes);
+        if (options.ssh != null) {
+            all.addAll(ssh());
+            all.addAll(sshFiles());
+        } else {
+            all.add(bootBytes);
+        }
         return all;
     }
 
@@ -167,6 +185,59 @@ final class Bench {
             }
         }
         return List.of(put, get);
+    }
+
+    /** Pushes per run of {@link #push}: each writes the file 11 times, so fewer than the other rows' runs. */
+    static final int PUSH_RUNS = 3, PUSH_TARGETS = 10;
+
+    /**
+     * A file of a quarter of {@link #fileBytes} (64 MiB) pushed with {@code RemoteFiles.putAll} to
+     * {@link #PUSH_TARGETS} local contexts started through one intermediary, each in a directory of its own: the bytes
+     * this JVM's file service sent, divided by the file's size (1.0: the file crossed the master's link once). The
+     * content changes at each run, so nothing is cached or unchanged.
+     */
+    private Metric push() {
+        Metric ratio = new Metric("push_10_via_one_bytes_ratio", "ratio", true);
+        long size = fileBytes() / 4;
+        Path dir = null;
+        Context via = router.local(LocalOptions.builder().name("bench-via").build());
+        try {
+            dir = Files.createTempDirectory("jitogen-bench-push");
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            List<Context> targets = new ArrayList<>();
+            for (int i = 0; i < PUSH_TARGETS; i++) {
+                Path home = Files.createDirectory(dir.resolve("t" + i));
+                targets.add(router.local(LocalOptions.builder().via(via).name("bench-leaf" + i)
+                        .javaPath("sh", "-c", "cd '" + home + "' && exec '" + java + "' \"$@\"", "java").build()));
+            }
+            Path src = dir.resolve("file");
+            for (int r = 0; r < Math.min(options.runs, PUSH_RUNS); r++) {
+                try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(src.toFile(), "rw")) {
+                    f.setLength(size);
+                    f.writeLong(System.nanoTime()); // new content each run
+                }
+                long before = RemoteFiles.localService(router).bytesServed();
+                for (RemoteFiles.Outcome o : RemoteFiles.putAll(targets, src, "file", TransferOptions.defaults())) {
+                    if (!o.ok()) throw new IllegalStateException("push failed: " + o.error().getMessage(), o.error());
+                }
+                ratio.values.add((double) (RemoteFiles.localService(router).bytesServed() - before) / size);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot make the file to push", e);
+        } finally {
+            via.shutdown(); // and the targets behind it
+            deleteTree(dir);
+        }
+        return ratio;
+    }
+
+    private static void deleteTree(Path dir) {
+        if (dir == null) return;
+        try (var walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a temporary directory: what is left goes with the next cleanup of /tmp
+        }
     }
 
     /** Per run, the mean of {@link #RTT_CALLS} blocking no-op calls, in microseconds, after a warm-up. */
@@ -238,21 +309,17 @@ final class Bench {
     }
 
     private List<Metric> ssh() {
-        Map<String, String> o = new HashMap<>(Map.of("destination", options.ssh, "check-host-keys", options.hostKeys));
-        if (options.identity != null) o.put("identity", options.identity);
-        SshMethod method = new SshMethod();
-        Function<Router, Context> open = r -> method.connect(r, "bench-ssh", o, null);
-        open.apply(router).shutdown(); // warm the SSH client classes
+        openSsh("bench-ssh").shutdown(); // warm the SSH client classes
         Metric cold = new Metric("ssh_cold_start_first_call_ms", "ms", true);
         for (int r = 0; r < options.runs; r++) {
             long t0 = System.nanoTime();
-            Context c = open.apply(router);
+            Context c = openSsh("bench-ssh");
             c.call(() -> null);
             cold.values.add((System.nanoTime() - t0) / 1e6);
             c.shutdown();
         }
         Metric bootBytes = new Metric("boot_bytes_ssh", "bytes", true);
-        Context c = open.apply(router);
+        Context c = openSsh("bench-ssh");
         for (int r = 0; r < options.runs; r++) bootBytes.values.add((double) bootBytes(c, LocalOptions.defaults()));
         Metric rtt = roundTrips("ssh_noop_rtt_us", c);
         c.shutdown();
@@ -283,6 +350,85 @@ final class Bench {
 
     /** The unit of /proc's times: USER_HZ, 100 on every Linux architecture Jitogen runs on. */
     private static final int CLOCK_TICKS = 100;
+
+
+    /** Opens a context over SSH as {@code --ssh} says. */
+    private Context openSsh(String name) {
+        Map<String, String> o = new HashMap<>(Map.of("destination", options.ssh, "check-host-keys", options.hostKeys));
+        if (options.identity != null) o.put("identity", options.identity);
+        return new SshMethod().connect(router, name, o, null);
+    }
+
+    /**
+     * The file of {@link #files} put to and got from a context over SSH, and copied to the same host with
+     * {@code scp} in the same run, to a temporary directory the context makes: MB per second each.
+     */
+    private List<Metric> sshFiles() {
+        Metric put = new Metric("put_256MiB_ssh_MBps", "MB/s", false), get = new Metric("get_256MiB_ssh_MBps", "MB/s", false),
+                scp = new Metric("scp_256MiB_MBps", "MB/s", false);
+        Path dir = null;
+        Context c = openSsh("bench-ssh-files");
+        String remoteDir = null;
+        try {
+            dir = Files.createTempDirectory("jitogen-bench-ssh");
+            Path src = dir.resolve("file"), back = dir.resolve("back");
+            try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(src.toFile(), "rw")) {
+                f.setLength(fileBytes());
+            }
+            remoteDir = c.call(() -> Files.createTempDirectory("jitogen-bench-ssh").toString());
+            String remote = remoteDir + "/copy";
+            for (int r = 0; r < options.runs; r++) {
+                put.values.add(RemoteFiles.put(c, src, remote).megabytesPerSecond());
+                get.values.add(RemoteFiles.get(c, remote, back).megabytesPerSecond());
+                scp.values.add(scp(src, remoteDir + "/scp"));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot make the file to copy", e);
+        } finally {
+            if (remoteDir != null) {
+                String rd = remoteDir;
+                c.call(() -> {
+                    for (String f : List.of("copy", "scp")) Files.deleteIfExists(Path.of(rd, f));
+                    return Files.deleteIfExists(Path.of(rd));
+                });
+            }
+            c.shutdown();
+            deleteTree(dir);
+        }
+        return List.of(put, get, scp);
+    }
+
+    /** Copies {@code src} to {@code remote} on the {@code --ssh} host with OpenSSH's scp: MB per second. */
+    private double scp(Path src, String remote) {
+        String dest = options.ssh;
+        String port = null;
+        int colon = dest.lastIndexOf(':');
+        if (colon > 0 && dest.substring(colon + 1).matches("[0-9]+")) {
+            port = dest.substring(colon + 1);
+            dest = dest.substring(0, colon);
+        }
+        List<String> cmd = new ArrayList<>(List.of("scp", "-q", "-o", "BatchMode=yes"));
+        if (port != null) cmd.addAll(List.of("-P", port));
+        if (options.identity != null) cmd.addAll(List.of("-i", options.identity, "-o", "IdentitiesOnly=yes"));
+        switch (options.hostKeys) {
+            case "ignore" -> cmd.addAll(List.of("-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"));
+            case "accept" -> cmd.addAll(List.of("-o", "StrictHostKeyChecking=accept-new"));
+            default -> cmd.addAll(List.of("-o", "StrictHostKeyChecking=yes"));
+        }
+        cmd.addAll(List.of(src.toString(), dest + ":" + remote));
+        try {
+            long t0 = System.nanoTime();
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            if (p.waitFor() != 0) throw new IllegalStateException("scp failed (" + String.join(" ", cmd) + "): " + out);
+            return Files.size(src) / 1e6 / ((System.nanoTime() - t0) / 1e9);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run scp (is openssh-client installed?)", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while running scp", e);
+        }
+    }
 
     /** VmRSS of the context's JVM after one call, in MiB, read from {@code /proc}. */
     private static double residentMb(Context c) {

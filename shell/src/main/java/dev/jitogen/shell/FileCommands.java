@@ -98,11 +98,7 @@ final class FileCommands {
         if (!Files.exists(local)) {
             throw new IllegalArgumentException("local file " + local.toAbsolutePath() + " does not exist");
         }
-        boolean tree = Files.isDirectory(local);
-        if (!tree) return push(names, local, remote, p.options());
-        long each = treeSize(local);
-        return transfer("put", local.toString(), names, each, (ctx, o) -> tree
-                ? RemoteFiles.putTree(ctx, local, remote, o) : List.of(RemoteFiles.put(ctx, local, remote, o)), p.options());
+        return push(names, local, remote, Files.isDirectory(local), p.options());
     }
 
     private boolean get(String args) throws InterruptedException {
@@ -118,30 +114,47 @@ final class FileCommands {
                 ? RemoteFiles.getTree(c, remote, local, o) : List.of(RemoteFiles.get(c, remote, local, o)), p.options());
     }
 
+    /** What one target of a push got: bytes written, files, files it had already, or the error. */
+    private record Pushed(Context context, long bytes, int files, int unchanged, RuntimeException error) {}
+
     /**
-     * A file to every target through {@link RemoteFiles#putAll}: once over each link from here (targets behind one
-     * intermediary get it from there), nothing to a target that has it. The progress line counts what this JVM
-     * sends, against the file's size times the links it goes over.
+     * A file or a tree to every target through {@link RemoteFiles#putAll} or {@link RemoteFiles#putTreeAll}: once
+     * over each link from here (targets behind one intermediary get it from there), nothing to a target that has it.
+     * The progress line counts what this JVM sends, against the size times the links it goes over.
      */
-    private boolean push(List<String> names, Path local, String remote, TransferOptions options) throws InterruptedException {
+    private boolean push(List<String> names, Path local, String remote, boolean tree, TransferOptions options)
+            throws InterruptedException {
         List<Context> targets = new ArrayList<>();
         for (String n : names) targets.add(session.context(n));
         long links = targets.stream().filter(c -> c.via() == null).count()
                 + targets.stream().map(Context::via).filter(java.util.Objects::nonNull).distinct().count();
-        long total = sizeOf(local) * links;
+        long total = (tree ? treeSize(local) : sizeOf(local)) * links;
         long served0 = servedHere();
         long start = System.nanoTime();
-        java.util.concurrent.CompletableFuture<List<RemoteFiles.Outcome>> job = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletableFuture<List<Pushed>> job = new java.util.concurrent.CompletableFuture<>();
         Thread worker = new Thread(() -> {
             try {
-                job.complete(RemoteFiles.putAll(targets, local, remote, options));
+                List<Pushed> rows = new ArrayList<>();
+                if (tree) {
+                    for (RemoteFiles.TreeOutcome o : RemoteFiles.putTreeAll(targets, local, remote, options)) {
+                        rows.add(!o.ok() ? new Pushed(o.context(), 0, 0, 0, o.error()) : new Pushed(o.context(),
+                                o.results().stream().mapToLong(TransferResult::bytes).sum(), o.results().size(),
+                                (int) o.results().stream().filter(TransferResult::unchanged).count(), null));
+                    }
+                } else {
+                    for (RemoteFiles.Outcome o : RemoteFiles.putAll(targets, local, remote, options)) {
+                        rows.add(!o.ok() ? new Pushed(o.context(), 0, 0, 0, o.error()) : new Pushed(o.context(),
+                                o.result().bytes(), 1, o.result().unchanged() ? 1 : 0, null));
+                    }
+                }
+                job.complete(rows);
             } catch (Throwable e) {
                 job.completeExceptionally(e);
             }
         }, "jitogen-put");
         worker.setDaemon(true);
         worker.start();
-        List<RemoteFiles.Outcome> outcomes;
+        List<Pushed> outcomes;
         try {
             while (true) {
                 try {
@@ -159,19 +172,22 @@ final class FileCommands {
             throw new IllegalStateException(e.getCause());
         }
         long bytes = 0, sent = servedHere() - served0;
-        int ok = 0, unchanged = 0;
-        for (RemoteFiles.Outcome o : outcomes) {
-            if (!o.ok()) continue;
+        int ok = 0, unchanged = 0, files = 0;
+        for (Pushed o : outcomes) {
+            if (o.error() != null) continue;
             ok++;
-            bytes += o.result().bytes();
-            if (o.result().unchanged()) unchanged++;
+            bytes += o.bytes();
+            files += o.files();
+            // a target is unchanged if it had every file already (a tree of no files is new wherever it goes)
+            if (o.files() > 0 && o.unchanged() == o.files()) unchanged++;
         }
         double secs = Math.max(System.nanoTime() - start, 1) / 1e9;
-        shell.hard(String.format(Locale.ROOT, "|  put %s: %d ok%s, %d failed; %s written, %s sent from here in %.2f s (%s/s)%s",
-                local, ok, unchanged > 0 ? " (" + unchanged + " unchanged)" : "", outcomes.size() - ok, bytes(bytes),
-                bytes(sent), secs, bytes((long) (sent / secs)), ok > 0 ? ", SHA-256 verified" : ""));
-        for (RemoteFiles.Outcome o : outcomes) {
-            if (!o.ok()) shell.error("|  [" + o.context().name() + "] " + o.error().getMessage());
+        shell.hard(String.format(Locale.ROOT, "|  put %s: %d ok%s, %d failed; %s%s written, %s sent from here in %.2f s (%s/s)%s",
+                local, ok, unchanged > 0 ? " (" + unchanged + " unchanged)" : "", outcomes.size() - ok,
+                tree ? files + (files == 1 ? " file, " : " files, ") : "", bytes(bytes),
+                bytes(sent), secs, bytes((long) (sent / secs)), files > 0 ? ", SHA-256 verified" : ""));
+        for (Pushed o : outcomes) {
+            if (o.error() != null) shell.error("|  [" + o.context().name() + "] " + o.error().getMessage());
         }
         return ok == outcomes.size();
     }

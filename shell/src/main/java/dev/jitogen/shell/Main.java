@@ -240,9 +240,12 @@ public final class Main implements Callable<Integer> {
         @CommandLine.Option(names = "--check-host-keys", defaultValue = "enforce", description = "host key policy for --ssh")
         String hostKeys;
 
+        @CommandLine.Option(names = "--files-only", description = "only the file copy rows (and their SSH rows with --ssh)")
+        boolean filesOnly;
+
         @Override
         public Integer call() {
-            Bench.run(new Bench.Options(runs, ssh, identity, hostKeys, json), System.out);
+            Bench.run(new Bench.Options(runs, ssh, identity, hostKeys, json, filesOnly), System.out);
             return 0;
         }
     }

@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BenchTest {
     private static final List<String> ROWS = List.of("cold_start_first_call_ms", "noop_call_rtt_us",
             "async_noop_calls_per_s", "echo_8MiB_MBps", "fanout_20_local_s", "child_rss_mb", "two_hop_noop_rtt_us",
-            "first_call_round_trips_50_classes", "put_256MiB_MBps", "get_256MiB_MBps");
+            "first_call_round_trips_50_classes", "put_256MiB_MBps", "get_256MiB_MBps", "push_10_via_one_bytes_ratio");
 
     @Test
     void everyRowIsMeasuredAndPrintedAsJson() {

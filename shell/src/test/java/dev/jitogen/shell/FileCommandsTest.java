@@ -64,7 +64,7 @@ class FileCommandsTest {
         String again = run("/put f1,f2 " + src + " " + dir + "/app.out --mode 0600 --preserve", true);
         assertTrue(again.contains(": 2 ok (2 unchanged), 0 failed; 16 B written, 0 B sent from here"), again);
         String all = run("/put all " + dir.resolve("f1") + " " + dir + "/tree", true);
-        assertTrue(all.contains(": 2 ok, 0 failed; 0 files"), all);
+        assertTrue(all.contains(": 2 ok, 0 failed; 0 files, 0 B written, 0 B sent from here"), all);
         assertTrue(Files.isDirectory(dir.resolve("tree")));
     }
 

@@ -20,7 +20,6 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -261,6 +260,7 @@ public final class FileService {
             throw new java.nio.file.AccessDeniedException(path, null, "permission denied reading it in "
                     + router.myName() + " as user '" + System.getProperty("user.name") + "'");
         }
+        Hasher hasher = null;
         try (FileChannel in = opened) {
             Map<String, Object> meta = metadata(file);
             meta.put("ack", ackHandle);
@@ -270,7 +270,7 @@ public final class FileService {
             m[0] = 'M';
             System.arraycopy(head, 0, m, 1, head.length);
             router.send(caller.contextId(), sink, m);
-            MessageDigest sha = sha256();
+            hasher = new Hasher(path, WINDOW, null, total);
             long sent = 0;
             while (true) {
                 window.awaitRoom(sent, path);
@@ -284,7 +284,7 @@ public final class FileService {
                     n += more;
                 }
                 byte[] frame = buf.position() == buf.capacity() ? buf.array() : java.util.Arrays.copyOf(buf.array(), buf.position());
-                sha.update(frame, 1, n);
+                hasher.add(frame, 1, n);
                 router.send(caller.contextId(), sink, frame);
                 sent += n;
                 served.addAndGet(n);
@@ -294,9 +294,10 @@ public final class FileService {
             if (progress != null) progress.progress(path, sent, sent);
             Map<String, Object> end = new LinkedHashMap<>();
             end.put("size", sent);
-            end.put("sha256", HexFormat.of().formatHex(sha.digest()));
+            end.put("sha256", hasher.finish());
             return end;
         } finally {
+            if (hasher != null) hasher.close();
             router.delHandler(ackHandle);
         }
     }

@@ -23,8 +23,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.UserPrincipalLookupService;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +47,9 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class FileTransfer {
     private FileTransfer() {}
+
+    /** The SHA-256 of nothing: what a file of no bytes hashes to. */
+    static final String EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
     /** The writing side's options: what travels to the context that writes. */
     record Settings(Integer mode, String owner, String group, boolean preserveTimes, boolean overwrite)
@@ -93,13 +94,13 @@ final class FileTransfer {
                 overflow.set(true);
             }
             frames.add(m);
-        }, (m, r) -> m.src == from.contextId(), respondent, true);
+        }, ServiceRef.repliesFrom(from.contextId()), respondent, true);
         Path tmp = null;
         int ackHandle = -1;
         try {
             from.send(sink, FileService.class.getName(), "fetch", remote, sink);
             FileChannel out = null;
-            MessageDigest sha = FileService.sha256();
+            Hasher hasher = null;
             Map<?, ?> meta = null;
             long got = 0, total = 0;
             try {
@@ -117,7 +118,7 @@ final class FileTransfer {
                         if (!(ServiceRef.value(m, from.name(router)) instanceof Map<?, ?> end)) {
                             throw new FileTransferError(from.name(router) + " sent a malformed end of '" + remote + "'");
                         }
-                        String hex = HexFormat.of().formatHex(sha.digest());
+                        String hex = hasher != null ? hasher.finish() : EMPTY_SHA256;
                         if (out == null || !Long.valueOf(got).equals(end.get("size")) || !hex.equals(end.get("sha256"))) {
                             throw new FileTransferError("'" + remote + "' arrived damaged: " + got + " bytes with SHA-256 "
                                     + hex + ", the sender sent " + end.get("size") + " bytes with SHA-256 " + end.get("sha256"));
@@ -140,18 +141,22 @@ final class FileTransfer {
                         tmp = dir.resolve("." + target.getFileName() + ".jitogen-" + ProcessHandle.current().pid() + "-"
                                 + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE) + ".tmp");
                         out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                        // acknowledged once hashed as well as written: the window then bounds what waits for the hash
+                        int ack = ackHandle;
+                        hasher = new Hasher(remote, FileService.WINDOW, n -> router.send(from.contextId(), ack,
+                                ByteBuffer.allocate(8).putLong(n).array()), total);
                     } else if (m.data.length > 0 && m.data[0] == 'D' && out != null) {
                         ByteBuffer b = ByteBuffer.wrap(m.data, 1, m.data.length - 1);
                         while (b.hasRemaining()) out.write(b);
-                        sha.update(m.data, 1, m.data.length - 1);
+                        hasher.add(m.data, 1, m.data.length - 1);
                         got += m.data.length - 1;
-                        router.send(from.contextId(), ackHandle, ByteBuffer.allocate(8).putLong(got).array());
                         if (progress != null) progress.progress(remote, got, Math.max(total, got));
                     } else {
                         throw new FileTransferError("an unexpected frame while fetching '" + remote + "'");
                     }
                 }
             } finally {
+                if (hasher != null) hasher.close(); // no acknowledgement after this
                 if (out != null) out.close();
             }
         } catch (InterruptedException e) {
@@ -254,6 +259,33 @@ final class FileTransfer {
             }
         } catch (IOException ignored) {
             // an unreadable directory fails the transfer itself, with a better message
+        }
+    }
+
+    /**
+     * Makes the directory {@code root} (its parent must exist) and {@code dirs} under it (relative, parents before
+     * children), in the context this runs in: the first step of {@link RemoteFiles#putTreeAll}.
+     */
+    static boolean makeTree(String root, List<String> dirs) {
+        Path top = Path.of(root).toAbsolutePath().normalize();
+        Router r = Router.current();
+        String here = r != null ? r.myName() : "this context";
+        try {
+            if (top.getParent() != null && !Files.isDirectory(top.getParent())) {
+                throw new FileTransferError("cannot write '" + top + "' in " + here + ": directory '" + top.getParent()
+                        + "' does not exist (create it first)");
+            }
+            Files.createDirectories(top);
+            for (String rel : dirs) {
+                Path d = top.resolve(rel).normalize();
+                if (!d.startsWith(top) || rel.startsWith("/")) {
+                    throw new FileTransferError("'" + rel + "' is outside the tree '" + top + "': refused");
+                }
+                Files.createDirectories(d);
+            }
+            return true;
+        } catch (IOException e) {
+            throw new FileTransferError(explain(e, top, here), e);
         }
     }
 

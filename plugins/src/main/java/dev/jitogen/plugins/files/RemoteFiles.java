@@ -231,23 +231,85 @@ public final class RemoteFiles {
         return out;
     }
 
-    /** Pushes to {@code group}, all children of {@code via}: once to via's cache, then from there to each. */
+    /** What became of one target of {@link #putTreeAll}: a result per file, or the first error (the other is null). */
+    public record TreeOutcome(Context context, List<TransferResult> results, FileTransferError error) {
+        public boolean ok() {
+            return error == null;
+        }
+    }
+
+    /**
+     * Copies the local directory {@code local} and everything under it (directories and regular files; links are
+     * left out) to {@code remote} in every target, each file through {@link #putAll}: once over each link, through
+     * intermediaries' {@link PushFileService} caches, and not at all to a target that has it. The directories are
+     * made first, with one call per target; then the files go one after another, each to all targets in parallel.
+     * A target that fails is dropped from the rest of the copy (its {@link TreeOutcome} names the first error); the
+     * others go on.
+     */
+    public static List<TreeOutcome> putTreeAll(List<Context> targets, Path local, String remote, TransferOptions options) {
+        Path src = local.toAbsolutePath().normalize();
+        String what = "put of the tree '" + local + "' to " + remote;
+        if (!Files.isDirectory(src)) {
+            throw new FileTransferError(what + " failed: local directory '" + src + "' does not exist; nothing was sent");
+        }
+        List<String> dirs = new ArrayList<>(), files = new ArrayList<>();
+        try (var walk = Files.walk(src)) {
+            for (Path p : (Iterable<Path>) walk.skip(1)::iterator) {
+                String rel = src.relativize(p).toString();
+                if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) dirs.add(rel);
+                else if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) files.add(rel);
+            }
+        } catch (java.io.IOException e) {
+            throw new FileTransferError(what + " failed: cannot list '" + src + "': " + e, e);
+        }
+        List<Context> live = new ArrayList<>(new java.util.LinkedHashSet<>(targets));
+        Map<Context, FileTransferError> failed = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<Context, List<TransferResult>> done = new java.util.concurrent.ConcurrentHashMap<>();
+        for (Context t : live) done.put(t, java.util.Collections.synchronizedList(new ArrayList<>()));
+        live.parallelStream().forEach(t -> {
+            try {
+                t.call(() -> FileTransfer.makeTree(remote, dirs));
+            } catch (CallError e) {
+                failed.put(t, new FileTransferError(what + " failed in " + t.name() + ": " + describe(e), e));
+            } catch (JitogenError e) {
+                failed.put(t, new FileTransferError(what + " failed in " + t.name() + ": " + e.getMessage(), e));
+            }
+        });
+        live.removeIf(failed::containsKey);
+        for (String rel : files) {
+            if (live.isEmpty()) break;
+            for (Outcome o : putAll(live, src.resolve(rel), remote + "/" + rel, options)) {
+                if (o.ok()) done.get(o.context()).add(o.result());
+                else failed.put(o.context(), o.error());
+            }
+            live.removeIf(failed::containsKey);
+        }
+        List<TreeOutcome> out = new ArrayList<>();
+        for (Context t : new java.util.LinkedHashSet<>(targets)) {
+            FileTransferError e = failed.get(t);
+            out.add(e != null ? new TreeOutcome(t, null, e) : new TreeOutcome(t, List.copyOf(done.get(t)), null));
+        }
+        return out;
+    }
+
+    /**
+     * Pushes to {@code group}, all children of {@code via}: via pulls the file from here into its cache unless it has
+     * it already (one transfer over the link to via), then puts it from there to each.
+     */
     private static void forwardThrough(Context via, List<Context> group, Path src, String remote, TransferOptions options,
                                        String sha, Map<Context, Outcome> outcomes) {
         try {
-            if (Services.call(via, PushFileService.class, "cached", sha) == null) {
-                String slot = (String) Services.call(via, PushFileService.class, "slot", sha);
-                // the cache keeps the source's times; its mode is private, so the source's is passed on below
-                put(via, src, slot, TransferOptions.defaults().mode(0600).preserveTimes(true).progress(options.progress()));
-                Services.call(via, PushFileService.class, "stored", sha);
-            }
             List<Integer> ids = group.stream().map(Context::id).toList();
             TransferOptions forwarded = options;
-            if (options.mode() == null) {
+            if (options.mode() == null) { // the cache's copy is private (0600): pass the source's mode on
                 forwarded = options.mode(FileService.mode(Files.getPosixFilePermissions(src)));
             }
             FileTransfer.Settings s = forwarded.settings();
-            List<Map<String, Object>> rs = via.call(() -> PushFileService.here().forward(sha, ids, remote, s));
+            ServiceRef here = ServicePool.of(via.router()).ref();
+            String srcName = src.toString();
+            long size = Files.size(src);
+            List<Map<String, Object>> rs = offered(via, src, "push of '" + src + "' through " + via.name(), options,
+                    () -> PushFileService.here().push(here, srcName, sha, size, ids, remote, s));
             for (Map<String, Object> r : rs) {
                 Context t = group.stream().filter(c -> r.get("id").equals(c.id())).findFirst().orElse(null);
                 if (t == null) continue;

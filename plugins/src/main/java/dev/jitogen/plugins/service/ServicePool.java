@@ -1,12 +1,12 @@
 package dev.jitogen.plugins.service;
 
 import dev.jitogen.core.Router;
+import dev.jitogen.core.wire.Handles;
 import dev.jitogen.core.wire.Message;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
-import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -131,11 +131,11 @@ public final class ServicePool {
     /** Reader thread: hand over, never block. */
     private void onRequest(Message m) {
         if (m.isDead()) return;
-        if (m.data.length < 4) {
-            LOG.fine("dropped a service request of " + m.data.length + " bytes from context " + m.src);
+        int replyTo = m.replyTo;
+        if (replyTo == Handles.NO_REPLY) {
+            LOG.fine("dropped a service request without a reply_to from context " + m.src);
             return;
         }
-        int replyTo = ByteBuffer.wrap(m.data).getInt();
         if (stopped) {
             reply(m.src, replyTo, INVALID, invalidHandle());
             return;
@@ -172,7 +172,7 @@ public final class ServicePool {
         }
         String service = "?", method = "?";
         try {
-            if (!(Wire.decode(m.data, 4) instanceof List<?> req) || req.size() != 3
+            if (!(Wire.decode(m.data, 0) instanceof List<?> req) || req.size() != 3
                     || !(req.get(0) instanceof String s) || !(req.get(1) instanceof String mn)
                     || !(req.get(2) instanceof List<?> args)) {
                 throw new ServiceError("a malformed service request");

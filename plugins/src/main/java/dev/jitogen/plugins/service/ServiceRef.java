@@ -9,7 +9,6 @@ import dev.jitogen.core.TimeoutError;
 import dev.jitogen.core.wire.Message;
 
 import java.io.Serializable;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -73,7 +72,7 @@ public final class ServiceRef implements Serializable {
         Router r = router();
         LinkedBlockingQueue<Message> replies = new LinkedBlockingQueue<>();
         Context respondent = r.contextById(contextId);
-        int replyTo = r.addHandler(replies::add, (m, rr) -> m.src == contextId, respondent, false);
+        int replyTo = r.addHandler(replies::add, repliesFrom(contextId), respondent, false);
         send(replyTo, service, method, args);
         Message m;
         try {
@@ -88,6 +87,11 @@ public final class ServiceRef implements Serializable {
             throw new TimeoutError("no reply from " + service + "." + method + " in context " + contextId + " within " + timeout);
         }
         if (!isReply(m)) throw new ChannelError("context " + contextId + " sent something other than a service reply");
+        if (m.isDead() && m.src == contextId && m.deadReason().startsWith("no handler for handle " + handle + " ")) {
+            throw new ChannelError("no service pool at handle " + handle + " of " + name(r) + " (" + m.deadReason()
+                    + "): the framework was never activated there, or this ServiceRef is stale; get one from "
+                    + "Services.ref(context) in a parent of it");
+        }
         return value(m, name(r));
     }
 
@@ -99,12 +103,23 @@ public final class ServiceRef implements Serializable {
 
     /**
      * Sends the call without waiting: its reply goes to {@code replyTo}, a handle of this context's router. For
-     * services that stream frames of their own to the same handle before replying (see {@link #isReply}).
+     * services that stream frames of their own to the same handle before replying (see {@link #isReply}). The
+     * request carries {@code replyTo} as its reply_to, so if it cannot be delivered (no pool at that handle: never
+     * activated there, or the handle is stale; no route) a dead message comes back there instead of nothing.
      */
     public void send(int replyTo, String service, String method, Object... args) {
         byte[] body = Wire.encode(List.of(service, method, java.util.Arrays.asList(args)));
-        byte[] frame = ByteBuffer.allocate(4 + body.length).putInt(replyTo).put(body).array();
-        router().send(contextId, handle, frame);
+        router().send(contextId, handle, replyTo, body);
+    }
+
+    /**
+     * The policy for a handle that takes the replies of calls to context {@code contextId}: its messages, and dead
+     * messages from this context's own router or a router of its parent chain on the way (no route, refused by
+     * routing mode), which carry a reason and no value, so at worst they end a wait early.
+     */
+    public static Router.HandlerPolicy repliesFrom(int contextId) {
+        Router.HandlerPolicy parents = Router.HandlerPolicy.hasParentAuthority();
+        return (m, r) -> m.src == contextId || (m.isDead() && m.src == m.authId && parents.accepts(m, r));
     }
 
     /** Whether {@code m} is a service reply (or a dead message, which ends a call too). */

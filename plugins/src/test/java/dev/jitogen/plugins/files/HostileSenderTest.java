@@ -7,7 +7,6 @@ import dev.jitogen.plugins.service.Wire;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -29,7 +28,7 @@ class HostileSenderTest {
     static int hostile(boolean badMetadata, int frames) {
         Router r = Router.current();
         return r.addHandler(m -> {
-            int replyTo = ByteBuffer.wrap(m.data).getInt();
+            int replyTo = m.replyTo;
             int src = m.src;
             Thread t = new Thread(() -> {
                 Map<String, Object> meta = new LinkedHashMap<>();

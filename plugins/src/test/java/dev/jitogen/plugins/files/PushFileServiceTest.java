@@ -101,4 +101,88 @@ class PushFileServiceTest {
         assertEquals(SIZE, servedByVia() - via1);
         assertArrayEquals(data, Files.readAllBytes(base.resolve("t1/payload")));
     }
+
+    static long viaCall(String method, Object... args) {
+        Object v = dev.jitogen.plugins.service.Services.call(via, PushFileService.class, method, args);
+        return v == null ? -1 : (Long) v;
+    }
+
+    static String viaCached(String sha) {
+        return (String) dev.jitogen.plugins.service.Services.call(via, PushFileService.class, "cached", sha);
+    }
+
+    @Test
+    void theIntermediarysCacheKeepsAtMostItsBoundEvictingTheOldestAndPassesLargerFilesThroughOnce() throws Exception {
+        List<Context> leaves = targets.subList(0, 3);
+        Path a = Files.write(base.resolve("a"), bytes(1, SIZE)), b = Files.write(base.resolve("b"), bytes(2, SIZE));
+        Path large = Files.write(base.resolve("large"), bytes(3, 2 * SIZE));
+        String shaA = PushFileService.sha256Of(a), shaB = PushFileService.sha256Of(b), shaL = PushFileService.sha256Of(large);
+        long bound = SIZE + SIZE / 2; // room for one of a and b, not for both, nor for large
+        dev.jitogen.plugins.service.Services.call(via, PushFileService.class, "cacheLimit", bound);
+        try {
+            for (RemoteFiles.Outcome o : RemoteFiles.putAll(leaves, a, "a", TransferOptions.defaults())) assertTrue(o.ok(), String.valueOf(o));
+            assertNotNull(viaCached(shaA));
+            assertEquals(SIZE, viaCall("cachedBytes"));
+
+            for (RemoteFiles.Outcome o : RemoteFiles.putAll(leaves, b, "b", TransferOptions.defaults())) assertTrue(o.ok(), String.valueOf(o));
+            assertNull(viaCached(shaA), "the oldest file made room");
+            assertNotNull(viaCached(shaB));
+            assertEquals(SIZE, viaCall("cachedBytes"));
+
+            long master0 = servedByMaster(), via0 = servedByVia();
+            for (RemoteFiles.Outcome o : RemoteFiles.putAll(leaves, large, "large", TransferOptions.defaults())) {
+                assertTrue(o.ok() && !o.result().unchanged(), String.valueOf(o));
+            }
+            assertEquals(2L * SIZE, servedByMaster() - master0, "larger than the bound, still sent over the link once");
+            assertEquals(3L * 2 * SIZE, servedByVia() - via0, "and forwarded to each child from the intermediary");
+            for (int i = 0; i < 3; i++) assertArrayEquals(bytes(3, 2 * SIZE), Files.readAllBytes(base.resolve("t" + i + "/large")));
+            assertNull(viaCached(shaL), "not kept");
+            assertNotNull(viaCached(shaB), "and evicted nothing");
+            assertEquals(SIZE, viaCall("cachedBytes"));
+            List<String> left = via.call(() -> {
+                try (var files = Files.list(PushFileService.here().directoryForTests())) {
+                    return files.map(p -> p.getFileName().toString()).sorted().toList();
+                }
+            });
+            assertEquals(List.of(shaB), left, "the pass-through copy is deleted once forwarded");
+        } finally {
+            dev.jitogen.plugins.service.Services.call(via, PushFileService.class, "cacheLimit", PushFileService.DEFAULT_CACHE_BYTES);
+        }
+    }
+
+    static byte[] bytes(long seed, int size) {
+        byte[] data = new byte[size];
+        new Random(seed).nextBytes(data);
+        return data;
+    }
+
+    @Test
+    void aTreePushedToManyTargetsCrossesEachLinkOnceFileByFile() throws Exception {
+        Path tree = Files.createDirectories(base.resolve("src-tree/etc/app"));
+        Files.write(tree.resolve("big"), bytes(4, SIZE / 3));
+        Files.writeString(base.resolve("src-tree/etc/small"), "port=80\n");
+        Files.createDirectories(base.resolve("src-tree/empty"));
+        long treeBytes = SIZE / 3 + 8;
+
+        long master0 = servedByMaster(), via0 = servedByVia();
+        List<RemoteFiles.TreeOutcome> out = RemoteFiles.putTreeAll(targets, base.resolve("src-tree"), "tree",
+                TransferOptions.defaults());
+        for (RemoteFiles.TreeOutcome o : out) {
+            assertTrue(o.ok(), () -> String.valueOf(o.error()));
+            assertEquals(2, o.results().size());
+        }
+        assertEquals(2 * treeBytes, servedByMaster() - master0, "once to the intermediary, once to the direct child");
+        assertEquals(3 * treeBytes, servedByVia() - via0, "the intermediary sent it to each of its children");
+        for (int i = 0; i < 4; i++) {
+            Path copy = base.resolve("t" + i + "/tree");
+            assertArrayEquals(bytes(4, SIZE / 3), Files.readAllBytes(copy.resolve("etc/app/big")));
+            assertEquals("port=80\n", Files.readString(copy.resolve("etc/small")));
+            assertTrue(Files.isDirectory(copy.resolve("empty")));
+        }
+        Path missing = base.resolve("t0/no-such-dir/tree");
+        List<RemoteFiles.TreeOutcome> bad = RemoteFiles.putTreeAll(targets.subList(0, 1), base.resolve("src-tree"),
+                missing.toString(), TransferOptions.defaults());
+        assertFalse(bad.get(0).ok());
+        assertTrue(bad.get(0).error().getMessage().contains("does not exist (create it first)"), bad.get(0).error().getMessage());
+    }
 }

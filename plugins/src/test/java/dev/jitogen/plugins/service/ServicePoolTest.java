@@ -9,6 +9,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -121,5 +122,24 @@ class ServicePoolTest {
         ChannelError e = assertThrows(ChannelError.class, () -> ref.call(OTHER, "hello"));
         assertTrue(e.getMessage().startsWith("invalid handle"), e.getMessage());
         c.shutdown();
+    }
+
+    @Test
+    void aCallToAHandleWhereNoPoolListensFailsAtOnceInsteadOfHanging() {
+        int nowhere = 987_654; // no pool was activated at this handle of a (nor any handler registered)
+        ChannelError e = assertTimeoutPreemptively(Duration.ofSeconds(60),
+                () -> assertThrows(ChannelError.class, () -> ServiceRef.of(router, a.id(), nowhere).call(ECHO, "echo", "hi")),
+                "the call waited for a reply that never comes");
+        assertTrue(e.getMessage().contains("no service pool at handle " + nowhere + " of " + a.name()), e.getMessage());
+        int bId = b.id();
+        String fromSibling = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> a.call(() -> {
+            try {
+                ServiceRef.of(Router.current(), bId, nowhere).call(ECHO, "echo", "hi");
+                return "no error";
+            } catch (ChannelError ce) {
+                return ce.getMessage();
+            }
+        }));
+        assertTrue(fromSibling.contains("no service pool at handle " + nowhere), fromSibling);
     }
 }
