@@ -49,6 +49,12 @@ final class UnitOutput {
             }
 
             @Override
+            public void error(String line) {
+                printer.error(line);
+                record(line);
+            }
+
+            @Override
             public void progress(String line) {
                 printer.progress(line); // a status line that the next replaces: not output
             }
