@@ -111,8 +111,9 @@ class DocExamplesTest {
         Path script = Files.createTempDirectory("doc-session").resolve("session.jsh");
         Files.writeString(script, m.group(1));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.jitogen.shell.Main",
-                "run", "--echo", script.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp",
+                System.getProperty("java.class.path"), "dev.jitogen.shell.Main", "run", "--echo", script.toString())
+                .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor(), out);
         assertTrue(out.contains("jitogen> String shout(String s) { return s.toUpperCase() + \"!\"; }\n|  created method shout(String)"), out);
@@ -135,7 +136,7 @@ class DocExamplesTest {
             quoted++;
         }
         assertEquals(2, quoted);
-        assertTrue(Files.readString(Path.of("notebooks.md")).strip().endsWith("## The Jupyter kernel"));
+        assertTrue(Files.readString(Path.of("notebooks.md")).contains("\n## The Jupyter kernel\n"));
     }
 
     /** The blocks of one kind ({@code ini}, {@code jsh}, {@code sh}) in a section of a page, in order. */
@@ -153,8 +154,10 @@ class DocExamplesTest {
 
     /** Runs the launcher's main in a JVM of its own, in {@code dir}; returns its exit status and what it printed. */
     private static String[] jitogen(Path dir, List<String> args) throws Exception {
+        // the launcher's JIT and GC flags: a shell that starts and ends at once has no use for C2
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "dev.jitogen.shell.Main"));
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+                "dev.jitogen.shell.Main"));
         cmd.addAll(args);
         Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());

@@ -19,8 +19,8 @@ class ShellOutputTest extends ShellTestSupport {
     @Test
     void whatACallPrintsShowsBeforeItsResultEveryTime() {
         run("String chatty(int i) { System.out.println(\"one \" + i); System.out.println(\"two\"); System.out.print(\"three\"); return \"done \" + i; }");
-        // 50 here, each a snippet compiled by JShell; LocalContextTest repeats the same 200 times at the router
-        for (int i = 0; i < 50; i++) {
+        // 20 here, each a snippet compiled by JShell; LocalContextTest repeats the same 200 times at the router
+        for (int i = 0; i < 20; i++) {
             List<String> out = lines("local.call(() -> chatty(" + i + "))");
             assertEquals(4, out.size(), out::toString);
             assertEquals(List.of("[local] one " + i, "[local] two", "[local] three"), out.subList(0, 3), "repetition " + i);
@@ -113,7 +113,8 @@ class ShellOutputTest extends ShellTestSupport {
     @Test
     void snippetsPipedToJitogenRunLikeJshellsAndExitZero() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.jitogen.shell.Main")
+        Process p = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp",
+                System.getProperty("java.class.path"), "dev.jitogen.shell.Main")
                 .redirectErrorStream(true).start();
         try (var in = p.getOutputStream()) {
             in.write(("System.out.println(local.call(() -> 6 * 7))\n1+1\nint broken = ;\n"
@@ -128,7 +129,8 @@ class ShellOutputTest extends ShellTestSupport {
         assertTrue(out.contains("==> [1, 2]"), out);
         assertFalse(out.contains("Exception in thread"), out);
 
-        Process q = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.jitogen.shell.Main")
+        Process q = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp",
+                System.getProperty("java.class.path"), "dev.jitogen.shell.Main")
                 .redirectErrorStream(true).start();
         try (var in = q.getOutputStream()) {
             in.write("/exit 3\n".getBytes());
