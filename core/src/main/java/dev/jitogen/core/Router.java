@@ -32,12 +32,13 @@ import java.util.logging.Logger;
  *   core    RouterCore (routing table, source checks, ADD_ROUTE/DEL_ROUTE, losses), Handlers (handles, respondents)
  *   parent  IdAllocator / ChildIdAllocator (ids and their blocks), Branch (each child's part of the tree),
  *           ChildStarter (starting children), SentClasses (classes sent to each child)
- *   master  MasterLayer builds: MasterIdAllocator (the id counter), ClassService (GET_CLASS, pushes),
- *           LogPrinter (FORWARD_LOG)
+ *           ChildLayer (a child's role: routes reported up, classes relayed, the parent chain trusted)
+ *   master  MasterLayer (the master's role), which builds MasterIdAllocator (the id counter), ClassService
+ *           (GET_CLASS, pushes), LogPrinter (FORWARD_LOG)
  * </pre>
- * Codecs holds the serialization policy every layer shares. A child's router builds no master-layer object:
- * {@code classes} and {@code logs} are null there, and {@link #isMaster} is the role switch that remains, at the few
- * places where the facade dispatches to the master layer or the parent link (see docs/how-it-works.md).
+ * Codecs holds the serialization policy every layer shares. What differs by role is behind one {@link Layer}: the
+ * master's {@link MasterLayer} or a child's {@link ChildLayer}; the facade asks it rather than switching on
+ * {@code parent == null}. A child's router builds no master-layer object at all.
  *
  * <p>Why this file is about 800 lines, over the 400 the project aims at: it is the public API (about 300 lines,
  * mostly documentation), the master's {@link Builder} (130 lines, a public nested class by contract), and the
@@ -91,16 +92,17 @@ public final class Router implements AutoCloseable {
     private final IdAllocator ids;
     private final ChildStarter starter = new ChildStarter(this);
     private final SentClasses sentClasses;
-    /** Child only: relays classes to this context's children. */
-    private volatile ClassRelay relay;
-    // master layer: null in a child
+    /** What this router's role adds: the master's {@link MasterLayer} or a child's {@link ChildLayer}. */
+    private final Layer layer;
+    /** The master layer; null in a child. */
+    private final MasterLayer master;
+    /** A child's layer; null in the master. */
+    private final ChildLayer child;
     /**
      * The master's id counter, owned by its {@link MasterIdAllocator}; held here as well so that a test can move it
      * to the end of the id space without starting 2 billion contexts (HostileRoutingTest). Null in a child.
      */
     private final java.util.concurrent.atomic.AtomicInteger nextContextId;
-    private final ClassService classes;
-    private final LogPrinter logs;
 
     /** The connected contexts this router started (the master: also those started through them); forgotten as they end. */
     private final Map<Integer, Context> contexts = new ConcurrentHashMap<>();
@@ -143,14 +145,13 @@ public final class Router implements AutoCloseable {
         this.core = new RouterCore(this, null);
         this.nextContextId = new java.util.concurrent.atomic.AtomicInteger(1);
         this.sentClasses = new SentClasses(maxMessageSize);
-        MasterLayer master = new MasterLayer(this, sentClasses, classLoader, b.policy, nextContextId);
+        this.master = new MasterLayer(this, sentClasses, classLoader, b.policy, nextContextId);
+        this.layer = master;
+        this.child = null;
         this.ids = master.ids;
-        this.classes = master.classes;
-        this.logs = master.logs;
         this.codecs = new Codecs(classLoader, maxMessageSize, new Codec.Limits(b.maxDataDepth, b.maxDataElements),
-                b.dataPackages, classes.server()::ownCode);
-        addHandler(Handles.GET_CLASS, classes::onGetClass, -1, true);
-        addHandler(Handles.FORWARD_LOG, logs::onForwardLog, -1, true);
+                b.dataPackages, master::callClassFile);
+        master.install(this);
         addHandler(Handles.ALLOCATE_ID, ids::onAllocateId, -1, true);
         // a master almost always starts a context next: build the core bundle and warm Kryo meanwhile
         broker.services().execute(() -> {
@@ -174,14 +175,11 @@ public final class Router implements AutoCloseable {
         this.nextContextId = null;
         this.ids = new ChildIdAllocator(this);
         this.sentClasses = new SentClasses(maxMessageSize);
-        this.classes = null;
-        this.logs = null;
-        // a context's own calls reach classes its parent sent it: those it keeps for relaying are their class files
+        this.master = null;
+        this.child = new ChildLayer(this);
+        this.layer = child;
         this.codecs = new Codecs(loader, maxMessageSize, new Codec.Limits(config.maxDataDepth(),
-                config.maxDataElements()), config.dataPackages(), name -> {
-            ClassRelay r = relay;
-            return r == null ? null : r.received(name);
-        });
+                config.maxDataElements()), config.dataPackages(), child::callClassFile);
         codecs.warmForChild();
         addHandler(Handles.ALLOCATE_ID, ids::onAllocateId, -1, true);
     }
@@ -368,15 +366,13 @@ public final class Router implements AutoCloseable {
      * relayed to its own children and how often it asked its parent.
      */
     public Stats stats() {
-        if (classes != null) return Stats.of(classes.server().counts());
-        ClassRelay r = relay;
-        return r == null ? new Stats(0, 0, 0, 0, 0, 0, 0) : Stats.of(r.counts());
+        return layer.stats();
     }
 
     /** Where classes served to children come from; add a {@link ClassFinder.ClassSource} here. */
     public ClassFinder classFinder() {
         requireMaster("classFinder()");
-        return classes.server().finder();
+        return master.finder();
     }
 
     /**
@@ -394,7 +390,7 @@ public final class Router implements AutoCloseable {
      * addressing and logs. Calling functions on it from its own main thread would wait for itself.
      */
     public Context myself() {
-        return new Context(this, myId, myName, isMaster() ? "master" : "self", null, null,
+        return new Context(this, myId, myName, layer.selfMethod(), null, null,
                 ProcessHandle.current().pid());
     }
 
@@ -475,7 +471,7 @@ public final class Router implements AutoCloseable {
 
     /** Whether this is the master's router, with the master layer (class service, log printing, the id counter). */
     boolean isMaster() {
-        return classes != null;
+        return layer.isMaster();
     }
 
     boolean isClosed() {
@@ -487,7 +483,7 @@ public final class Router implements AutoCloseable {
     }
 
     private void requireMaster(String what) {
-        if (!isMaster()) throw new UnsupportedOperationException(what + " is available in the master only (for now)");
+        if (master == null) throw new UnsupportedOperationException(what + " is available in the master only (for now)");
         if (closed.get()) throw new IllegalStateException("router is closed");
     }
 
@@ -508,7 +504,7 @@ public final class Router implements AutoCloseable {
         contexts.put(context.id(), context);
         sentClasses.track(context.id());
         core.attachChild(context.id(), stream);
-        if (!isMaster()) tellParentOfRoute(context.id()); // up to the master: this id is reached through us
+        layer.routeAdded(context.id(), true);
     }
 
     /** A context started through another ({@code via}) is known here from now on. */
@@ -530,21 +526,12 @@ public final class Router implements AutoCloseable {
     /** The stream to a direct child has ended: the layers forget what they kept for it. */
     void streamEnded(Stream stream) {
         ids.forget(stream);
-        if (classes != null) classes.forget(stream);
+        layer.streamEnded(stream);
     }
 
-    /**
-     * A route to {@code id} through a child was added (ADD_ROUTE from below): the master serves it classes from now
-     * on; a child passes the news up.
-     */
+    /** A route to {@code id} through a child was added (ADD_ROUTE from below): see {@link Layer#routeAdded}. */
     void routeAddedBelow(int id) {
-        if (isMaster()) sentClasses.track(id);
-        else tellParentOfRoute(id);
-    }
-
-    private void tellParentOfRoute(int id) {
-        send(new Message(parentId(), myId, myId, Handles.ADD_ROUTE, Handles.NO_REPLY,
-                ByteBuffer.allocate(4).putInt(id).array()));
+        layer.routeAdded(id, false);
     }
 
     boolean isImmediateChild(int id) {
@@ -570,7 +557,7 @@ public final class Router implements AutoCloseable {
      * unless it has them. Master only (a child does nothing): see {@link ClassService#push}.
      */
     void pushClass(int id, String className) {
-        if (classes != null) classes.push(id, className);
+        layer.pushClass(id, className);
     }
 
     /** The classes already sent to context {@code id}, or null if it is not one of ours. */
@@ -578,18 +565,19 @@ public final class Router implements AutoCloseable {
         return sentClasses.to(id);
     }
 
+    /** Installs a child's relay (see {@link ChildLayer}); in a child only. */
     void relay(ClassRelay relay) {
-        this.relay = relay;
+        child.relay(relay);
     }
 
     /** How many forwarded log records have arrived so far: see {@link LogPrinter#logMark}. 0 in a child. */
     long logMark() {
-        return logs == null ? 0 : logs.logMark();
+        return layer.logMark();
     }
 
     /** See {@link LogPrinter#awaitLogs}; returns at once in a child. */
     void awaitLogs(long mark, long maxNanos) {
-        if (logs != null) logs.awaitLogs(mark, maxNanos);
+        layer.awaitLogs(mark, maxNanos);
     }
 
     // ---- codecs ---------------------------------------------------------------------------------------------------
@@ -609,7 +597,7 @@ public final class Router implements AutoCloseable {
      */
     Object decode(Message m, boolean timed, long deadline) {
         // what the parent chain sends is trusted; data from this context's children or siblings is not, as in the master
-        Codec codec = !isMaster() && isParentChain(m.authId) ? codecs.send() : codecs.data();
+        Codec codec = layer.trusts(m) ? codecs.send() : codecs.data();
         // a Context in the data becomes one of ours
         return Context.readBy(this, () -> codec.decode(m.data, timed, deadline));
     }
@@ -645,8 +633,9 @@ public final class Router implements AutoCloseable {
     public void disconnect(Context context) {
         if (context == null || context.router() != this || contexts.get(context.id()) != context) return;
         int id = context.id();
-        if (core.isImmediateChild(id)) {
-            core.routeOf(id).close(null); // its reader hears of it at once, on this thread: forgotten on return
+        Stream s = core.childStream(id);
+        if (s != null) {
+            s.close(null); // its reader hears of it at once, on this thread: the context is forgotten on return
             return;
         }
         Context via = context.via();

@@ -67,8 +67,13 @@ final class RouterCore {
     }
 
     boolean isImmediateChild(int id) {
+        return childStream(id) != null;
+    }
+
+    /** The stream of direct child {@code id}, or null if {@code id} is not one. */
+    Stream childStream(int id) {
         Stream s = routes.get(id);
-        return s != null && s != parent && s.remoteId() == id;
+        return s != null && s != parent && s.remoteId() == id ? s : null;
     }
 
     /** The routing table by stream name; in a child, {@code -1} names the default route. */
