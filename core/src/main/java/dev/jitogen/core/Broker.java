@@ -29,16 +29,8 @@ public final class Broker implements AutoCloseable {
     private static final ThreadLocal<Boolean> NO_WAIT = ThreadLocal.withInitial(() -> false);
 
     private final AtomicInteger serial = new AtomicInteger();
-    private final ThreadFactory threads = r -> {
-        // an in-process context's runtime is inherited by threads its main thread starts: not by the router's own
-        Thread t = new Thread(() -> {
-            ChildRuntime.clearCurrent();
-            Stream.markIoThread();
-            r.run();
-        }, "jitogen-" + serial.incrementAndGet());
-        t.setDaemon(true);
-        return t;
-    };
+    /** Makes each stream's threads; what runs first on them is the router's (see {@link #Broker(Runnable)}). */
+    private final ThreadFactory threads;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r ->
             named("jitogen-timer").newThread(() -> {
                 NO_WAIT.set(true);
@@ -57,7 +49,22 @@ public final class Broker implements AutoCloseable {
         return t;
     });
 
-    Broker() {}
+    /**
+     * @param threadStart runs first on each stream thread: the router clears there what a thread inherits from the
+     *                    one that created it (an in-process context's runtime is inherited by the threads its main
+     *                    thread starts, not by the router's own)
+     */
+    Broker(Runnable threadStart) {
+        this.threads = r -> {
+            Thread t = new Thread(() -> {
+                threadStart.run();
+                Stream.markIoThread();
+                r.run();
+            }, "jitogen-" + serial.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
 
     private ThreadFactory named(String name) {
         return r -> {

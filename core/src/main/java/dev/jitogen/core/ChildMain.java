@@ -51,7 +51,7 @@ public final class ChildMain {
         ChildRuntime.processWide(runtime);
 
         String env = System.getenv("JITOGEN_LOG_LEVEL");
-        Level level = Router.parseLevel(env != null && !env.isBlank() ? env : config.logLevel());
+        Level level = LogLevels.parse(env != null && !env.isBlank() ? env : config.logLevel());
         LogForwarder.install(r, config.debug() ? Level.FINE : level);
         stdout = new LogForwarder.Lines(r, "stdout");
         stderr = new LogForwarder.Lines(r, "stderr");
@@ -66,7 +66,7 @@ public final class ChildMain {
         // then its pid, which a parent cannot see for itself over SSH
         new java.io.DataOutputStream(out).writeLong(ProcessHandle.current().pid());
         out.flush();
-        r.attachParent(cause -> runtime.parentGone(cause == null ? "parent disconnected"
+        r.core().attachParent(cause -> runtime.parentGone(cause == null ? "parent disconnected"
                 : "parent stream failed: " + cause.getMessage()));
         Thread.currentThread().setName("jitogen-main");
         runtime.runCalls(); // returns only as the process ends (see exit)
@@ -77,11 +77,6 @@ public final class ChildMain {
                 // exit() interrupts this thread too; it must not end with an exception (printed on stderr)
             }
         }
-    }
-
-    /** Called by {@link CallChain#reset()}: the chain's earlier failure is forgotten. Not for users. */
-    public static void forgetChain(String chain) {
-        ChildRuntime.current().forgetChain(chain);
     }
 
     static byte[] firstStage() {
@@ -111,7 +106,7 @@ public final class ChildMain {
             if (stdout != null) stdout.flushLine();
             if (stderr != null) stderr.flushLine();
             Router r = router;
-            if (r != null) r.awaitParentWritten(500); // frames still queued (the last log lines) go first
+            if (r != null) r.core().awaitParentWritten(500); // frames still queued (the last log lines) go first
             System.exit(0);
         }, "jitogen-exit: " + why);
         t.setDaemon(true);

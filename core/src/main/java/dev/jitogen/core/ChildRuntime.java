@@ -68,7 +68,7 @@ final class ChildRuntime {
         int parentId = r.parentId();
         Consumer<String> askParent = name -> r.send(new Message(parentId, r.myId(), r.myId(), Handles.GET_CLASS,
                 Handles.NO_REPLY, name.getBytes(StandardCharsets.UTF_8)));
-        ClassFetcher fetcher = new ClassFetcher(classes, askParent);
+        ClassFetcher fetcher = new ClassFetcher(classes, askParent, ClassDeniedByPolicyError::new);
         setFetcher.accept(fetcher);
         // for this context's own children: classes it received, relayed without asking its parent twice
         ClassRelay relay = new ClassRelay(askParent, (child, payload) -> r.send(new Message(child, r.myId(), r.myId(),
@@ -190,7 +190,7 @@ final class ChildRuntime {
                 break;
             }
             if (m == null) {
-                router.flushParent(); // replies held back while more calls were queued (see run)
+                router.core().flushParent(); // replies held back while more calls were queued (see run)
                 try {
                     m = calls.take();
                 } catch (InterruptedException e) {
@@ -262,7 +262,7 @@ final class ChildRuntime {
         }
         Message reply = new Message(m.src, r.myId(), r.myId(), m.replyTo, Handles.NO_REPLY, data);
         // with calls queued behind this one (pipelined callAsync), replies share writes: runCalls flushes when idle
-        if (calls.isEmpty() || !r.sendUnflushedToParent(reply)) r.send(reply);
+        if (calls.isEmpty() || !r.core().sendUnflushedToParent(reply)) r.send(reply);
     }
 
     /** A failure reply saying {@code message}; if even that cannot be encoded, a shorter one, or null (logged). */

@@ -14,7 +14,7 @@ import java.util.TreeMap;
  *
  * <p>Immutable; any thread.
  */
-public final class ClassPolicy {
+public final class ClassPolicy implements dev.jitogen.core.classload.ClassFilter {
     private static final List<String> RUNTIME = List.of("dev.jitogen.core", "dev.jitogen.bootstrap", "com.esotericsoftware", "org.objenesis");
     private static final ClassPolicy PERMISSIVE = new ClassPolicy(new TreeMap<>(), false);
 
@@ -39,6 +39,7 @@ public final class ClassPolicy {
      * Returns null when {@code className} may be served, else the reason it may not, naming the rule and the
      * override that would allow it.
      */
+    @Override
     public String refusal(String className) {
         String rule = null;
         boolean allowed = !denyByDefault;

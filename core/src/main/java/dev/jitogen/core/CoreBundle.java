@@ -25,7 +25,8 @@ import java.util.zip.DeflaterOutputStream;
  * classes excluded): Jitogen's core and Kryo. The boot classes are that closure cut at Kryo: neither Kryo's classes
  * (nor Objenesis') nor the classes of ours that are Kryo's kind of thing (a serializer, a Kryo subclass:
  * {@link #kryoSide}) and what only they reach, so a child whose calls and replies are plain values never loads
- * Kryo ({@code serial.Codec}), and receives a quarter of the bytes. Kryo's exception class is the one exception:
+ * Kryo ({@code serial.Codec}), and receives a quarter of the bytes. The master layer is cut the same way
+ * ({@link #MASTER_ONLY}). Kryo's exception class is the one exception:
  * it is the superclass of core's decoding exceptions, which code on a stream's reader thread may name, and that
  * thread must never wait for a class. Everything a reader thread runs is core code outside Kryo's side, so it is in
  * the boot classes: the cut is not a trace of one run, which would miss the rare paths (a lost route, a refusal)
@@ -221,13 +222,27 @@ public final class CoreBundle {
         return false;
     }
 
+    /**
+     * The master layer (see docs/how-it-works.md, "Layers"): named by the facade's master constructor and builder,
+     * and by this class's build step, but never run by a child, so they stay out of the boot classes. A child that
+     * somehow needed one would fetch it like any runtime class; none of them runs on a reader thread.
+     */
+    private static final List<String> MASTER_ONLY = List.of("dev.jitogen.core.MasterLayer", "dev.jitogen.core.ClassService",
+            "dev.jitogen.core.LogPrinter", "dev.jitogen.core.MasterIdAllocator", "dev.jitogen.core.ClassPolicy",
+            "dev.jitogen.core.classload.ClassServer", "dev.jitogen.core.classload.ClassFinder");
+
+    private static boolean masterOnly(String name) {
+        for (String m : MASTER_ONLY) if (name.equals(m) || name.startsWith(m + "$")) return true;
+        return false;
+    }
+
     /** The lean bundle, or with {@code whole} the whole runtime as boot classes. */
     private static CoreBundle build(boolean whole) {
         ClassLoader loader = CoreBundle.class.getClassLoader();
         ClassFinder finder = new ClassFinder(loader);
         Map<String, byte[]> runtime = closure(finder, ChildMain.class.getName(), name -> false);
         Map<String, byte[]> boot = whole ? runtime : closure(finder, ChildMain.class.getName(),
-                name -> kryoFamily(name) || kryoSide(name, loader));
+                name -> kryoFamily(name) || kryoSide(name, loader) || masterOnly(name));
         // a boot class's superclasses must be definable without a fetch: Kryo's exception, under our exceptions
         for (String name : List.copyOf(boot.keySet())) {
             try {

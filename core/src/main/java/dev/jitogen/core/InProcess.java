@@ -32,7 +32,7 @@ final class InProcess {
         Stream toChild = new Stream(name, up.in(), down.out(), parent.maxMessageSize());
         Stream toParent = new Stream("parent", down.in(), up.out(), parent.maxMessageSize());
         Loader loader = new Loader(name);
-        ChildConfig config = parent.childConfig(id, name, Router.childLogLevel().getName(), false);
+        ChildConfig config = parent.childConfig(id, name, LogLevels.childLogLevel().getName(), false);
         Router child = new Router(config, toParent, loader);
         ChildRuntime runtime = new ChildRuntime(child, loader, loader.classes, f -> loader.fetcher = f, why -> {
             Router.LOG.fine("[" + name + "] exiting: " + why);
@@ -44,7 +44,7 @@ final class InProcess {
         Context context = new Context(parent, id, name, "in-process", null, null, ProcessHandle.current().pid());
         toChild.trustPeer(); // a router in this JVM, which reads as promptly as the parent's own threads
         parent.attach(context, toChild);
-        child.attachParent(cause -> runtime.parentGone(cause == null ? "parent disconnected"
+        child.core().attachParent(cause -> runtime.parentGone(cause == null ? "parent disconnected"
                 : "parent stream failed: " + cause.getMessage()));
         Thread main = new Thread(runtime::runCalls, "jitogen-main-" + name);
         main.setDaemon(true);

@@ -42,13 +42,13 @@ final class ProcessConnection {
     static Context connect(Router router, int id, String method, String name, Duration timeout,
                            boolean debug, Router.Launcher launcher) {
         Cancel cancel = new Cancel();
-        if (!router.connecting(cancel)) {
+        if (!router.starter().connecting(cancel)) {
             throw new StreamError("could not start context " + name + ": " + Router.CONNECT_CANCELLED);
         }
         try {
             return connect(router, id, name, method, timeout, debug, launcher, cancel);
         } finally {
-            router.connected(cancel);
+            router.starter().connected(cancel);
         }
     }
 
@@ -87,7 +87,7 @@ final class ProcessConnection {
             OutputStream out = process.stdin();
             expect(in, FirstStage.READY, "the first stage");
             CoreBundle bundle = CoreBundle.forMaxMessageSize(router.maxMessageSize());
-            byte[] config = router.childConfig(id, name, Router.childLogLevel().getName(), debug).encode();
+            byte[] config = router.childConfig(id, name, LogLevels.childLogLevel().getName(), debug).encode();
             DataOutputStream data = new DataOutputStream(out);
             // a negative length announces the bundle uncompressed: inflating costs a local child more than the pipe
             byte[] packed = process.crossesNetwork() ? bundle.compressed() : bundle.raw();

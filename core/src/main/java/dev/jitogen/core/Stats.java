@@ -11,4 +11,8 @@ package dev.jitogen.core;
  */
 public record Stats(long requests, double seconds, long classesSent, long bytesSent, long refusals, long notFound,
                     long forwarded) {
+    static Stats of(dev.jitogen.core.classload.ClassCounts c) {
+        return new Stats(c.requests(), c.seconds(), c.classesSent(), c.bytesSent(), c.refusals(), c.notFound(),
+                c.forwarded());
+    }
 }

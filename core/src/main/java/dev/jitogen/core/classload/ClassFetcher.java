@@ -1,6 +1,5 @@
 package dev.jitogen.core.classload;
 
-import dev.jitogen.core.ClassDeniedByPolicyError;
 import dev.jitogen.core.stream.Stream;
 
 import java.io.ByteArrayInputStream;
@@ -40,17 +39,29 @@ public final class ClassFetcher implements Function<String, byte[]> {
     private final Map<String, byte[]> classes;
     private final Consumer<String> request;
     private final Map<String, CompletableFuture<byte[]>> pending = new ConcurrentHashMap<>();
-    /** Names the parent lacks or refuses, the most recent {@link ClassFinder#MISSES} (user code may try many). */
-    private final Map<String, Boolean> missing = ClassFinder.lru(ClassFinder.MISSES);
-    private final Map<String, String> denied = ClassFinder.lru(ClassFinder.MISSES);
+    /** Names the parent lacks or refuses, the most recent {@link LoadClass#MISSES} (user code may try many). */
+    private final Map<String, Boolean> missing = LoadClass.lru(LoadClass.MISSES);
+    private final Map<String, String> denied = LoadClass.lru(LoadClass.MISSES);
+    /** Makes the error a class denied by the master's policy raises (the public API's, which sits above us). */
+    private final Function<String, NoClassDefFoundError> denial;
+
+    /** A denial on its way from the reader thread to the waiting loader. */
+    private static final class Denied extends Exception {
+        Denied(String reason) {
+            super(reason, null, false, false);
+        }
+    }
 
     /**
      * @param classes the loader's map of class bytes not yet defined; preloaded classes go there
      * @param request sends GET_CLASS for a name
+     * @param denial  the error for a class the master's policy refuses, from the refusal's text
      */
-    public ClassFetcher(Map<String, byte[]> classes, Consumer<String> request) {
+    public ClassFetcher(Map<String, byte[]> classes, Consumer<String> request,
+                        Function<String, NoClassDefFoundError> denial) {
         this.classes = classes;
         this.request = request;
+        this.denial = denial;
     }
 
     /**
@@ -105,7 +116,7 @@ public final class ClassFetcher implements Function<String, byte[]> {
         }
         if (missing.containsKey(name)) return null;
         String refusal = denied.get(name);
-        if (refusal != null) throw new ClassDeniedByPolicyError(refusal);
+        if (refusal != null) throw denial.apply(refusal);
         if (Stream.isReaderThread()) {
             throw new IllegalStateException("class " + name + " was needed on a stream reader thread, which must "
                     + "never wait for the master: it is missing from the core bundle (a Jitogen bug)");
@@ -137,7 +148,7 @@ public final class ClassFetcher implements Function<String, byte[]> {
             throw new IllegalStateException("no answer from the master for class " + name + " within "
                     + FETCH_TIMEOUT_SECONDS + " s");
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof ClassDeniedByPolicyError d) throw new ClassDeniedByPolicyError(d.getMessage());
+            if (e.getCause() instanceof Denied d) throw denial.apply(d.getMessage());
             throw new IllegalStateException("fetching class " + name + " failed", e.getCause());
         } finally {
             if (interrupted) Thread.currentThread().interrupt();
@@ -145,7 +156,7 @@ public final class ClassFetcher implements Function<String, byte[]> {
     }
 
     /**
-     * Takes a LOAD_CLASS payload (see {@link ClassServer}). Every class in it is stored before any waiting thread
+     * Takes a LOAD_CLASS payload (see {@link LoadClass}). Every class in it is stored before any waiting thread
      * is woken: the woken thread goes on to load the classes that came with the one it asked for, and must find
      * them here rather than ask again.
      */
@@ -158,23 +169,23 @@ public final class ClassFetcher implements Function<String, byte[]> {
                 String name = in.readUTF();
                 CompletableFuture<byte[]> f = pending.remove(name);
                 switch (kind) {
-                    case ClassServer.CLASS -> {
+                    case LoadClass.CLASS -> {
                         byte[] bytes = new byte[in.readInt()];
                         in.readFully(bytes);
                         if (f != null) wake.add(() -> f.complete(bytes));
                         else classes.put(name, bytes);
                     }
-                    case ClassServer.MISSING -> {
+                    case LoadClass.MISSING -> {
                         in.readUTF();
                         missing.put(name, Boolean.TRUE);
                         if (f != null) wake.add(() -> f.complete(null));
                     }
-                    case ClassServer.DENIED -> {
+                    case LoadClass.DENIED -> {
                         String reason = in.readUTF();
                         denied.put(name, reason);
-                        if (f != null) wake.add(() -> f.completeExceptionally(new ClassDeniedByPolicyError(reason)));
+                        if (f != null) wake.add(() -> f.completeExceptionally(new Denied(reason)));
                     }
-                    case ClassServer.ALREADY_SENT -> {
+                    case LoadClass.ALREADY_SENT -> {
                         if (f != null) wake.add(() -> f.complete(classes.remove(name)));
                     }
                     default -> throw new IOException("unknown LOAD_CLASS entry kind " + kind);

@@ -31,7 +31,7 @@ public final class ClassFinder {
     }
 
     /** How many names not found are remembered (least recently asked forgotten first). */
-    public static final int MISSES = 4096;
+    public static final int MISSES = LoadClass.MISSES;
     /** Names longer than this are never remembered as missing: no class has one, only a flood does. */
     private static final int MISS_NAME_MAX = 1024;
 
@@ -40,7 +40,7 @@ public final class ClassFinder {
     /** Classes found (and JDK classes): bounded by what the class path holds. */
     private final Map<String, Found> cache = new ConcurrentHashMap<>();
     /** Names not found, most recently asked last. */
-    private final Map<String, Boolean> misses = lru(MISSES);
+    private final Map<String, Boolean> misses = LoadClass.lru(MISSES);
 
     public ClassFinder(ClassLoader loader) {
         this.loader = loader;
@@ -67,16 +67,6 @@ public final class ClassFinder {
     /** How many names not found are remembered now; at most {@link #MISSES}. */
     public int misses() {
         return misses.size();
-    }
-
-    /** A synchronized map keeping the {@code max} most recently used entries. */
-    static <K, V> Map<K, V> lru(int max) {
-        return java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<K, V>(16, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
-                return size() > max;
-            }
-        });
     }
 
     private Found lookup(String name) {

@@ -42,7 +42,7 @@ public final class ClassRelay {
     /** Class entries as received: name → the raw entry (kind, name, payload). */
     private final Map<String, byte[]> cache = new ConcurrentHashMap<>();
     /** Refusal entries as received, relayed as they came; the most recent only. */
-    private final Map<String, byte[]> refusals = ClassFinder.lru(REFUSALS);
+    private final Map<String, byte[]> refusals = LoadClass.lru(REFUSALS);
     /** A name asked of the parent: when, and the children waiting for it. */
     private static final class Waiting {
         final long askedAt = System.nanoTime();
@@ -118,7 +118,7 @@ public final class ClassRelay {
      */
     public byte[] received(String name) {
         byte[] e = cache.get(name);
-        if (e == null || e[0] != ClassServer.CLASS) return null;
+        if (e == null || e[0] != LoadClass.CLASS) return null;
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(e))) {
             in.readByte();
             in.readUTF();
@@ -143,8 +143,8 @@ public final class ClassRelay {
     }
 
     /** Requests from children, classes and bytes relayed down, requests passed to the parent. */
-    public dev.jitogen.core.Stats stats() {
-        return new dev.jitogen.core.Stats(requests.get(), 0, classes.get(), bytes.get(), 0, 0, forwarded.get());
+    public ClassCounts counts() {
+        return new ClassCounts(requests.get(), 0, classes.get(), bytes.get(), 0, 0, forwarded.get());
     }
 
     /** The parent's LOAD_CLASS reached this context: cache its entries and answer the children waiting for them. */
@@ -158,16 +158,16 @@ public final class ClassRelay {
                 String name = in.readUTF();
                 out.writeByte(kind);
                 out.writeUTF(name);
-                if (kind == ClassServer.CLASS) {
+                if (kind == LoadClass.CLASS) {
                     byte[] b = new byte[in.readInt()];
                     in.readFully(b);
                     out.writeInt(b.length);
                     out.write(b);
-                } else if (kind != ClassServer.ALREADY_SENT) {
+                } else if (kind != LoadClass.ALREADY_SENT) {
                     out.writeUTF(in.readUTF());
                 }
-                if (kind == ClassServer.CLASS) cache.put(name, raw.toByteArray());
-                else if (kind != ClassServer.ALREADY_SENT) refusals.put(name, raw.toByteArray());
+                if (kind == LoadClass.CLASS) cache.put(name, raw.toByteArray());
+                else if (kind != LoadClass.ALREADY_SENT) refusals.put(name, raw.toByteArray());
                 names.add(name);
             }
         } catch (IOException e) {
@@ -214,13 +214,13 @@ public final class ClassRelay {
             for (String n : names) {
                 byte[] e = cached(n);
                 if (e == null && asked.contains(n)) { // never leave the asker waiting
-                    e = ClassServer.entry(ClassServer.MISSING, n, "the parent context has no copy of " + n + " to relay");
+                    e = LoadClass.entry(LoadClass.MISSING, n, "the parent context has no copy of " + n + " to relay");
                 }
                 if (e == null) continue;
-                boolean isClass = e[0] == ClassServer.CLASS;
+                boolean isClass = e[0] == LoadClass.CLASS;
                 if (isClass && !sent.add(n)) {
                     if (!asked.contains(n)) continue; // a neighbour it has: skip it
-                    buf.writeBytes(ClassServer.entry(ClassServer.ALREADY_SENT, n, null)); // asked for, but has it
+                    buf.writeBytes(LoadClass.entry(LoadClass.ALREADY_SENT, n, null)); // asked for, but has it
                     count++;
                     continue;
                 }
@@ -231,7 +231,7 @@ public final class ClassRelay {
                     bytes.addAndGet(e.length);
                 }
             }
-            answerChild.accept(child, ClassServer.withCount(count, buf.toByteArray()));
+            answerChild.accept(child, LoadClass.withCount(count, buf.toByteArray()));
         }
     }
 }

@@ -1,8 +1,5 @@
 package dev.jitogen.core.classload;
 
-import dev.jitogen.core.ClassPolicy;
-import dev.jitogen.core.Stats;
-
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -13,28 +10,29 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The master's answer to GET_CLASS (Mitogen's ModuleResponder): finds the class, applies the {@link ClassPolicy},
+ * The master's answer to GET_CLASS (Mitogen's ModuleResponder): finds the class, applies the class policy ({@link ClassFilter}),
  * and with it preloads every class it refers to, transitively, that comes from the same jar or directory and was
  * not yet sent down that stream, so a call touching N classes of one project costs one round trip, not N.
  *
- * <p>LOAD_CLASS payload: {@code int count}, then per entry {@code byte kind, UTF name} and for {@link #CLASS}
- * {@code int length, bytes}, for {@link #MISSING} and {@link #DENIED} {@code UTF reason}.
+ * <p>Answers are LOAD_CLASS payloads ({@link LoadClass}). Master only: a child never loads this class.
  *
  * <p>Thread-safe. {@link #serve} does file I/O: run it on a service thread, never a stream's reader thread.
  */
 public final class ClassServer {
-    public static final byte CLASS = 0, MISSING = 1, DENIED = 2, ALREADY_SENT = 3;
+    /** The entry kinds of a LOAD_CLASS payload: see {@link LoadClass}. */
+    public static final byte CLASS = LoadClass.CLASS, MISSING = LoadClass.MISSING, DENIED = LoadClass.DENIED,
+            ALREADY_SENT = LoadClass.ALREADY_SENT;
     /** Preloading stops adding classes to one answer past this many bytes. */
     private static final int PRELOAD_BYTES = 4 << 20;
 
     private final ClassFinder finder;
-    private final ClassPolicy policy;
+    private final ClassFilter policy;
     /** Where Jitogen's own classes come from (its jar, or its class directory in a build); found on first use. */
     private volatile String ownOrigin;
     private final AtomicLong requests = new AtomicLong(), nanos = new AtomicLong(), classes = new AtomicLong(),
             bytes = new AtomicLong(), refusals = new AtomicLong(), notFound = new AtomicLong();
 
-    public ClassServer(ClassFinder finder, ClassPolicy policy) {
+    public ClassServer(ClassFinder finder, ClassFilter policy) {
         this.finder = finder;
         this.policy = policy;
     }
@@ -181,33 +179,13 @@ public final class ClassServer {
         }
     }
 
-    /** A LOAD_CLASS answer saying {@code name} cannot be had, and why. */
+    /** A LOAD_CLASS answer saying {@code name} cannot be had, and why (see {@link LoadClass#missing}). */
     public static byte[] missing(String name, String reason) {
-        return withCount(1, entry(MISSING, name, reason));
+        return LoadClass.missing(name, reason);
     }
 
-    /** One LOAD_CLASS entry without class bytes: {@code kind, name} and, unless null, {@code reason}. */
-    static byte[] entry(byte kind, String name, String reason) {
-        ByteArrayOutputStream raw = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(raw)) {
-            out.writeByte(kind);
-            out.writeUTF(name);
-            if (reason != null) out.writeUTF(reason.length() > 10_000 ? reason.substring(0, 10_000) : reason);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return raw.toByteArray();
-    }
-
-    /** A LOAD_CLASS payload: the entry count, then the entries. */
-    static byte[] withCount(int count, byte[] entries) {
-        byte[] all = new byte[4 + entries.length];
-        java.nio.ByteBuffer.wrap(all).putInt(count).put(entries);
-        return all;
-    }
-
-    public Stats stats() {
-        return new Stats(requests.get(), nanos.get() / 1e9, classes.get(), bytes.get(), refusals.get(), notFound.get(), 0);
+    public ClassCounts counts() {
+        return new ClassCounts(requests.get(), nanos.get() / 1e9, classes.get(), bytes.get(), refusals.get(), notFound.get(), 0);
     }
 
     /** One LOAD_CLASS payload under construction. */
@@ -234,7 +212,7 @@ public final class ClassServer {
 
         byte[] bytes() throws IOException {
             out.flush();
-            return withCount(count, buf.toByteArray());
+            return LoadClass.withCount(count, buf.toByteArray());
         }
     }
 }

@@ -1,0 +1,74 @@
+package dev.jitogen.core;
+
+import dev.jitogen.core.classload.CallClasses;
+import dev.jitogen.core.serial.Codec;
+import dev.jitogen.core.serial.DataAllowList;
+
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * A router's serialization policy (core layer): one codec that encodes everything this context sends and decodes
+ * what its parent chain sends (trusted), and one that decodes data from every other context (children, siblings)
+ * through the data allow-list, bounded by the limits children inherit. The classes this context sent for its own
+ * calls ({@link CallClasses}) are what the allow-list accepts beyond the JDK's values and the named packages.
+ *
+ * <p>Threads: any; codecs pool their Kryo instances, and {@link CallClasses} is thread-safe.
+ */
+final class Codecs {
+    /** Jitogen's own types in data, registered by id on both sides (so always allowed, and small). */
+    private static final Class<?>[] CODEC_CLASSES = {CallSpec.class, RemoteFailure.class, Sender.class, Stats.class,
+            Context.class};
+
+    final Codec.Limits limits;
+    /** Packages accepted in data besides the JDK's and the calls' own classes ({@link Router.Builder#acceptData}). */
+    final List<String> packages;
+    private final CallClasses callClasses;
+    private final Codec send;
+    private final Codec data;
+
+    /** @param classFile the class file of a class this context may have sent for a call, or null */
+    Codecs(ClassLoader loader, int maxMessageSize, Codec.Limits limits, List<String> packages,
+           Function<String, byte[]> classFile) {
+        this.limits = limits;
+        this.packages = List.copyOf(packages);
+        this.callClasses = new CallClasses(classFile);
+        this.send = new Codec(loader, null, limits, maxMessageSize, CODEC_CLASSES);
+        this.data = new Codec(loader, new DataAllowList(callClasses::contains, this.packages), limits, maxMessageSize,
+                CODEC_CLASSES);
+    }
+
+    /** The codec for what this context sends, and for what its parent chain sends it. */
+    Codec send() {
+        return send;
+    }
+
+    /** The codec for data from any other context. */
+    Codec data() {
+        return data;
+    }
+
+    /** See {@link Router#sentForCall}. */
+    void sentForCall(String functionClass) {
+        callClasses.sent(functionClass);
+    }
+
+    /**
+     * Warms what a master's first calls need, off the caller's path: the compact form of calls, and Kryo, for the
+     * first value that is not plain ({@code List.of} is not), with the lambda machinery.
+     */
+    void warmForMaster() {
+        RemoteCallable<Object> lambda = () -> null;
+        send.encode(Receiver.VALUE, CallSpec.of(lambda));
+        data.decode(send.encode(Receiver.VALUE, new Object[]{List.of(1)}));
+    }
+
+    /**
+     * Warms what a child's first call needs while the handshake finishes: the JDK's lambda machinery (a plain call
+     * never builds Kryo, which loads on first need).
+     */
+    void warmForChild() {
+        RemoteCallable<Object> lambda = () -> null;
+        send.warmUp(CallSpec.of(lambda));
+    }
+}

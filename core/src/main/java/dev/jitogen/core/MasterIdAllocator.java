@@ -1,0 +1,56 @@
+package dev.jitogen.core;
+
+import dev.jitogen.core.stream.Stream;
+import dev.jitogen.core.wire.Message;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The master's ids (master layer): one counter, from which it takes ids for the contexts it starts and blocks of
+ * {@link #ID_BLOCK} for its children. Ids are int32 on the wire, so rather than wrap the counter stops short of
+ * {@link Integer#MAX_VALUE}, and it never goes back: no id is given twice. The check and the step are one action
+ * under {@code this}; the atomic only publishes the value.
+ *
+ * <p>Threads: any; {@code this} guards the counter, and nothing else is done while holding it.
+ */
+final class MasterIdAllocator extends IdAllocator {
+    static final String NO_IDS_LEFT = "no context ids left: the master has given out every id up to "
+            + Integer.MAX_VALUE + ", and ids are never reused (a new master router starts again from 1)";
+
+    /** The next context id to give; only ever moves on. Changed only while holding this. */
+    private final AtomicInteger nextContextId;
+
+    /** @param nextContextId the counter, starting at 1 (the facade holds it too: see {@code Router.nextContextId}) */
+    MasterIdAllocator(Router router, AtomicInteger nextContextId) {
+        super(router);
+        this.nextContextId = nextContextId;
+    }
+
+    @Override
+    int next() {
+        int id = take(1);
+        if (id < 0) throw new StreamError(NO_IDS_LEFT);
+        return id;
+    }
+
+    @Override
+    void giveBlock(Message m, Stream from, Branch branch) {
+        int first = take(ID_BLOCK);
+        if (first < 0) {
+            branch.returnBlock();
+            Router.LOG.warning("refused ALLOCATE_ID from " + from.name() + ": " + NO_IDS_LEFT);
+            router.send(Message.deadReplyTo(m, router.myId(), NO_IDS_LEFT));
+            return;
+        }
+        grant(first, ID_BLOCK, from);
+        answer(m, blockBytes(first, ID_BLOCK));
+    }
+
+    /** The first of {@code count} ids never given before, or -1 if fewer than that are left. */
+    private synchronized int take(int count) {
+        int first = nextContextId.get();
+        if (first > Integer.MAX_VALUE - count) return -1; // the block's end must fit in an int too
+        nextContextId.set(first + count);
+        return first;
+    }
+}

@@ -1,0 +1,132 @@
+package dev.jitogen.core;
+
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.EvaluationResult;
+import dev.jitogen.core.classload.ClassFinder;
+import dev.jitogen.core.classload.ClassServer;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The layers of core, as docs/how-it-works.md draws them: dependencies run one way,
+ * {@code wire ← stream ← serial / classload ← core (router, calls, API)}, and the master layer is reached from the
+ * classes a child runs only through the {@link Router} facade, whose master constructor a child never runs, and never
+ * ships in a child's boot bundle. Each rule is also shown failing on a fixture with the fault it forbids.
+ */
+class LayersTest {
+    private static final String CORE = "dev.jitogen.core";
+    /**
+     * The master layer: the class service and its server, finder and policy, log printing, the id counter. A child
+     * gets its classes from its parent's relay, logs through its parent, and takes ids from blocks.
+     */
+    private static final List<String> MASTER_ONLY = List.of(MasterLayer.class.getName(),
+            ClassService.class.getName(), LogPrinter.class.getName(),
+            MasterIdAllocator.class.getName(), ClassServer.class.getName(), ClassFinder.class.getName(),
+            ClassPolicy.class.getName());
+    /**
+     * Classes shipped to children that may name master-only classes: the facade (the master's constructor and
+     * builder) and the bundle's own build step, which runs in the master or the build only.
+     */
+    private static final Set<String> SEAMS = Set.of(Router.class.getName(), Router.Builder.class.getName(),
+            CoreBundle.class.getName());
+
+    private static final JavaClasses MAIN = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages(CORE);
+
+    static boolean masterOnly(String name) {
+        for (String m : MASTER_ONLY) if (name.equals(m) || name.startsWith(m + "$")) return true;
+        return false;
+    }
+
+    private static final DescribedPredicate<JavaClass> MASTER_LAYER =
+            DescribedPredicate.describe("are master-only", c -> masterOnly(c.getName()));
+    private static final DescribedPredicate<JavaClass> SEAM =
+            DescribedPredicate.describe("are the facade's seams", c -> SEAMS.contains(c.getName()));
+
+    /** One-way dependencies between core's packages; the root package (router, calls, API) is the top. */
+    static ArchRule packageLayers() {
+        return layeredArchitecture().consideringOnlyDependenciesInLayers()
+                .layer("wire").definedBy(CORE + ".wire..")
+                .layer("stream").definedBy(CORE + ".stream..")
+                .layer("serial").definedBy(CORE + ".serial..")
+                .layer("classload").definedBy(CORE + ".classload..")
+                .layer("core").definedBy(CORE)
+                .whereLayer("core").mayNotBeAccessedByAnyLayer()
+                .whereLayer("serial").mayOnlyBeAccessedByLayers("core")
+                .whereLayer("classload").mayOnlyBeAccessedByLayers("core")
+                .whereLayer("stream").mayOnlyBeAccessedByLayers("serial", "classload", "core")
+                .whereLayer("wire").mayOnlyBeAccessedByLayers("stream", "serial", "classload", "core");
+    }
+
+    /** Only the master layer itself and the facade's seams depend on master-only classes. */
+    static ArchRule masterLayerBehindFacade() {
+        return noClasses().that(DescribedPredicate.not(MASTER_LAYER)).and(DescribedPredicate.not(SEAM))
+                .should().dependOnClassesThat(MASTER_LAYER)
+                .because("a child runs everything but the master layer, and reaches it only through the facade");
+    }
+
+    @Test
+    void packagesDependOneWay() {
+        packageLayers().check(MAIN);
+    }
+
+    @Test
+    void onlyTheFacadeReachesTheMasterLayer() {
+        masterLayerBehindFacade().check(MAIN);
+    }
+
+    @Test
+    void theBootBundleShipsNoMasterOnlyClass() {
+        Set<String> shipped = new TreeSet<>();
+        for (String name : CoreBundle.get().names()) if (masterOnly(name)) shipped.add(name);
+        assertEquals(Set.of(), shipped, "master-only classes in a child's boot bundle");
+        assertTrue(CoreBundle.get().names().contains(ChildMain.class.getName()), "the bundle is a child's");
+    }
+
+    @Test
+    void aBackEdgeFailsTheLayeringRule() {
+        JavaClasses bad = new ClassFileImporter().importClasses(fixture("dev.jitogen.core.wire.BackEdgeFixture"),
+                Router.class);
+        EvaluationResult result = packageLayers().evaluate(bad);
+        assertTrue(result.hasViolation(), "the wire layer reaching up to Router must be reported");
+        assertTrue(result.getFailureReport().toString().contains("BackEdgeFixture"), result.getFailureReport()::toString);
+    }
+
+    @Test
+    void aReachIntoTheMasterLayerFailsItsRule() {
+        JavaClasses bad = new ClassFileImporter().importClasses(MasterOnlyFixture.class, ClassServer.class);
+        EvaluationResult result = masterLayerBehindFacade().evaluate(bad);
+        assertTrue(result.hasViolation(), "a class other than the facade naming ClassServer must be reported");
+        assertTrue(result.getFailureReport().toString().contains("MasterOnlyFixture"),
+                result.getFailureReport()::toString);
+    }
+
+    @Test
+    void theRealRulesDoNotSeeTheFixtures() {
+        assertFalse(MAIN.contain("dev.jitogen.core.wire.BackEdgeFixture"));
+        assertFalse(MAIN.contain(MasterOnlyFixture.class.getName()));
+    }
+
+    private static Class<?> fixture(String name) {
+        try {
+            return Class.forName(name);
+        } catch (ClassNotFoundException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
