@@ -3,13 +3,10 @@ package dev.jitogen.core;
 import dev.jitogen.core.stream.Stream;
 import dev.jitogen.core.wire.Message;
 
-import java.util.concurrent.atomic.AtomicInteger;
-
 /**
  * The master's ids (master layer): one counter, from which it takes ids for the contexts it starts and blocks of
  * {@link #ID_BLOCK} for its children. Ids are int32 on the wire, so rather than wrap the counter stops short of
- * {@link Integer#MAX_VALUE}, and it never goes back: no id is given twice. The check and the step are one action
- * under {@code this}; the atomic only publishes the value.
+ * {@link Integer#MAX_VALUE}, and it never goes back: no id is given twice.
  *
  * <p>Threads: any; {@code this} guards the counter, and nothing else is done while holding it.
  */
@@ -17,13 +14,17 @@ final class MasterIdAllocator extends IdAllocator {
     static final String NO_IDS_LEFT = "no context ids left: the master has given out every id up to "
             + Integer.MAX_VALUE + ", and ids are never reused (a new master router starts again from 1)";
 
-    /** The next context id to give; only ever moves on. Changed only while holding this. */
-    private final AtomicInteger nextContextId;
+    /** The next context id to give, from 1; only ever moves on. Guarded by this. */
+    private int nextContextId = 1;
 
-    /** @param nextContextId the counter, starting at 1 (the facade holds it too: see {@code Router.nextContextId}) */
-    MasterIdAllocator(Router router, AtomicInteger nextContextId) {
+    MasterIdAllocator(Router router) {
         super(router);
-        this.nextContextId = nextContextId;
+    }
+
+    /** Moves the counter on to {@code next}: for a test of the end of the id space without 2 billion contexts. */
+    synchronized void skipTo(int next) {
+        if (next < nextContextId) throw new IllegalArgumentException("ids only move on: " + next + " < " + nextContextId);
+        nextContextId = next;
     }
 
     @Override
@@ -48,9 +49,9 @@ final class MasterIdAllocator extends IdAllocator {
 
     /** The first of {@code count} ids never given before, or -1 if fewer than that are left. */
     private synchronized int take(int count) {
-        int first = nextContextId.get();
+        int first = nextContextId;
         if (first > Integer.MAX_VALUE - count) return -1; // the block's end must fit in an int too
-        nextContextId.set(first + count);
+        nextContextId = first + count;
         return first;
     }
 }

@@ -5,7 +5,6 @@ import dev.jitogen.core.stream.Stream;
 import dev.jitogen.core.wire.Handles;
 import dev.jitogen.core.wire.Message;
 
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The master's layer over the routing core (Mitogen's {@code master.Router} additions): the class service, log
@@ -23,11 +22,11 @@ final class MasterLayer implements Layer {
     final IdAllocator ids;
     private final SentClasses sent;
 
-    MasterLayer(Router router, SentClasses sent, ClassLoader loader, ClassPolicy policy, AtomicInteger nextContextId) {
+    MasterLayer(Router router, SentClasses sent, ClassLoader loader, ClassPolicy policy) {
         this.sent = sent;
         this.classes = new ClassService(router, sent, loader, policy);
         this.logs = new LogPrinter(router);
-        this.ids = new MasterIdAllocator(router, nextContextId);
+        this.ids = new MasterIdAllocator(router);
     }
 
     /** Registers the master's services on their standard handles. */

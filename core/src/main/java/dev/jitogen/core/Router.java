@@ -98,11 +98,6 @@ public final class Router implements AutoCloseable {
     private final MasterLayer master;
     /** A child's layer; null in the master. */
     private final ChildLayer child;
-    /**
-     * The master's id counter, owned by its {@link MasterIdAllocator}; held here as well so that a test can move it
-     * to the end of the id space without starting 2 billion contexts (HostileRoutingTest). Null in a child.
-     */
-    private final java.util.concurrent.atomic.AtomicInteger nextContextId;
 
     /** The connected contexts this router started (the master: also those started through them); forgotten as they end. */
     private final Map<Integer, Context> contexts = new ConcurrentHashMap<>();
@@ -143,9 +138,8 @@ public final class Router implements AutoCloseable {
         this.unidirectional = b.unidirectional;
         this.parentIds = List.of();
         this.core = new RouterCore(this, null);
-        this.nextContextId = new java.util.concurrent.atomic.AtomicInteger(1);
         this.sentClasses = new SentClasses(maxMessageSize);
-        this.master = new MasterLayer(this, sentClasses, classLoader, b.policy, nextContextId);
+        this.master = new MasterLayer(this, sentClasses, classLoader, b.policy);
         this.layer = master;
         this.child = null;
         this.ids = master.ids;
@@ -172,7 +166,6 @@ public final class Router implements AutoCloseable {
         this.staticState = StaticState.NONE;
         this.parentIds = List.copyOf(config.parentIds());
         this.core = new RouterCore(this, parent);
-        this.nextContextId = null;
         this.ids = new ChildIdAllocator(this);
         this.sentClasses = new SentClasses(maxMessageSize);
         this.master = null;

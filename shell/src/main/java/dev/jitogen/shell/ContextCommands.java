@@ -1,5 +1,6 @@
 package dev.jitogen.shell;
 
+import dev.jitogen.plugins.Suggest;
 import dev.jitogen.core.ConnectionMethod;
 import dev.jitogen.core.Context;
 import dev.jitogen.core.Router;

@@ -1,5 +1,7 @@
 package dev.jitogen.plugins.inventory;
 
+import dev.jitogen.plugins.Suggest;
+
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -162,33 +164,9 @@ final class HostPattern {
     }
 
     private static String nearest(Inventory inv, String term) {
-        String best = null;
-        int bestDistance = Integer.MAX_VALUE;
         List<String> names = new ArrayList<>(inv.groupNames());
         names.addAll(inv.hostNames());
-        for (String n : names) {
-            int d = distance(term, n);
-            if (d < bestDistance) {
-                best = n;
-                bestDistance = d;
-            }
-        }
-        return best != null && bestDistance <= Math.max(2, term.length() / 3) ? " (did you mean " + best + "?)" : "";
-    }
-
-    private static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1], cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) prev[j] = j;
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
+        String best = Suggest.closest(term, names);
+        return best != null ? " (did you mean " + best + "?)" : "";
     }
 }

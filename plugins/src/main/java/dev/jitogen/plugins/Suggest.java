@@ -1,12 +1,16 @@
-package dev.jitogen.shell;
+package dev.jitogen.plugins;
 
 import java.util.Collection;
 
-/** "Did you mean": the closest name by edit distance, if it is close enough. Pure functions. */
-final class Suggest {
+/**
+ * "Did you mean": the closest name by edit distance, if it is close enough; for the shell's commands, options and
+ * contexts, and for inventory patterns. Pure functions: any thread.
+ */
+public final class Suggest {
     private Suggest() {}
 
-    static String closest(String typed, Collection<String> names) {
+    /** The name in {@code names} closest to {@code typed}, or null if none is within a third of its length (or 2). */
+    public static String closest(String typed, Collection<String> names) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String n : names) {
@@ -19,7 +23,8 @@ final class Suggest {
         return best != null && bestDistance <= Math.max(2, typed.length() / 3) ? best : null;
     }
 
-    static int distance(String a, String b) {
+    /** Levenshtein distance. */
+    public static int distance(String a, String b) {
         int[] prev = new int[b.length() + 1], cur = new int[b.length() + 1];
         for (int j = 0; j <= b.length(); j++) prev[j] = j;
         for (int i = 1; i <= a.length(); i++) {
