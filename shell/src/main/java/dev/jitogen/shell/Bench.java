@@ -160,15 +160,20 @@ final class Bench {
      * A file (sparse: reading it costs no disk) copied to a local context and back with {@code RemoteFiles}, each
      * copy written atomically and verified with SHA-256: MB per second each way.
      */
+    /** Makes {@code file} {@code size} bytes long without writing them: reading it costs no disk. */
+    private static void sparseFile(Path file, long size) throws IOException {
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+            f.setLength(size);
+        }
+    }
+
     private List<Metric> files() {
         Metric put = new Metric("put_256MiB_MBps", "MB/s", false), get = new Metric("get_256MiB_MBps", "MB/s", false);
         Path dir = null;
         try {
             dir = Files.createTempDirectory("jitogen-bench");
             Path src = dir.resolve("file"), back = dir.resolve("back");
-            try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(src.toFile(), "rw")) {
-                f.setLength(fileBytes());
-            }
+            sparseFile(src, fileBytes());
             String remote = dir.resolve("copy").toString();
             Context c = router.local();
             for (int r = 0; r < options.runs; r++) {
@@ -372,9 +377,7 @@ final class Bench {
         try {
             dir = Files.createTempDirectory("jitogen-bench-ssh");
             Path src = dir.resolve("file"), back = dir.resolve("back");
-            try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(src.toFile(), "rw")) {
-                f.setLength(fileBytes());
-            }
+            sparseFile(src, fileBytes());
             remoteDir = c.call(() -> Files.createTempDirectory("jitogen-bench-ssh").toString());
             String remote = remoteDir + "/copy";
             for (int r = 0; r < options.runs; r++) {
