@@ -1,6 +1,7 @@
 package dev.jitogen.core;
 
 import dev.jitogen.core.stream.Stream;
+import dev.jitogen.core.wire.Log;
 
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -105,7 +106,7 @@ public final class Broker implements AutoCloseable {
             try {
                 fn.run();
             } catch (RuntimeException | LinkageError | AssertionError e) {
-                Router.LOG.log(java.util.logging.Level.WARNING, "a function deferred to the broker failed", e);
+                Log.warning("a function deferred to the broker failed", e);
             }
         };
         if (isBrokerThread()) logged.run();

@@ -1,6 +1,7 @@
 package dev.jitogen.core;
 
 import dev.jitogen.core.stream.Stream;
+import dev.jitogen.core.wire.Log;
 
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
@@ -9,7 +10,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.function.Function;
-import java.util.logging.Level;
 
 /**
  * The runtime's entry point in a child JVM, called by the first stage on the JVM's main thread. Sets up the router
@@ -31,6 +31,8 @@ public final class ChildMain {
     @SuppressWarnings("unchecked")
     public static void main(ClassLoader loader, String remoteName, InputStream in, OutputStream out, byte[] configBytes)
             throws Exception {
+        // user code and JUL (LogForwarder.Config) find classes through the child's loader, as code of the core does
+        Thread.currentThread().setContextClassLoader(loader);
         dev.jitogen.core.serial.KryoProperties.apply(); // before any Kryo class initialises: see there
         ChildConfig config = ChildConfig.decode(configBytes);
         System.setIn(new ByteArrayInputStream(new byte[0]));
@@ -51,8 +53,8 @@ public final class ChildMain {
         ChildRuntime.processWide(runtime);
 
         String env = System.getenv("JITOGEN_LOG_LEVEL");
-        Level level = LogLevels.parse(env != null && !env.isBlank() ? env : config.logLevel());
-        LogForwarder.install(r, config.debug() ? Level.FINE : level);
+        int level = LogLevels.parse(env != null && !env.isBlank() ? env : config.logLevel());
+        LogForwarder.install(r, config.debug() ? Math.min(Log.FINE, level) : level);
         stdout = new LogForwarder.Lines(r, "stdout");
         stderr = new LogForwarder.Lines(r, "stderr");
         System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));

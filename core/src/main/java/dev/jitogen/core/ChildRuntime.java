@@ -4,6 +4,7 @@ import dev.jitogen.core.classload.ClassFetcher;
 import dev.jitogen.core.classload.ClassRelay;
 import dev.jitogen.core.classload.ClassRequests;
 import dev.jitogen.core.wire.Handles;
+import dev.jitogen.core.wire.Log;
 import dev.jitogen.core.wire.Message;
 
 import java.nio.charset.StandardCharsets;
@@ -14,7 +15,6 @@ import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.logging.Level;
 
 /**
  * What makes a router a child context: class fetching from the parent (and relaying to its own children), the call
@@ -76,7 +76,7 @@ final class ChildRuntime {
         r.relay(relay);
         r.addHandler(Handles.LOAD_CLASS, m -> {
             if (!r.isParentChain(m.authId)) { // code only from the parent chain
-                Router.LOG.warning("refused LOAD_CLASS from context " + m.authId + ": not in the parent chain");
+                Log.warning("refused LOAD_CLASS from context " + m.authId + ": not in the parent chain");
                 return;
             }
             relay.onAnswer(m.data);
@@ -87,7 +87,7 @@ final class ChildRuntime {
             // a child's own fetcher never asks for such a name: only a broken or hostile one does, and it gets no answer
             String name = ClassRequests.className(m.data);
             if (name == null || ClassFetcher.malformed(name) != null) {
-                Router.LOG.fine("refused a class request from context " + m.src + ": not a class name");
+                Log.fine("refused a class request from context " + m.src + ": not a class name");
                 return;
             }
             relay.onRequest(m.src, name);
@@ -113,7 +113,7 @@ final class ChildRuntime {
         }, -1, true);
         r.addHandler(Handles.DETACHING, m -> {
             if (!r.isParentChain(m.authId)) {
-                Router.LOG.warning("refused DETACHING from context " + m.authId + ": not in the parent chain");
+                Log.warning("refused DETACHING from context " + m.authId + ": not in the parent chain");
                 if (m.replyTo != Handles.NO_REPLY) {
                     r.send(Message.deadReplyTo(m, r.myId(), "context " + r.myName() + " takes DETACHING only from "
                             + "its parent chain"));
@@ -121,7 +121,7 @@ final class ChildRuntime {
                 return;
             }
             detached = true;
-            Router.LOG.fine("[" + r.myName() + "] detached: it outlives its parent, until its calls are done");
+            Log.fine("[" + r.myName() + "] detached: it outlives its parent, until its calls are done");
             if (m.replyTo != Handles.NO_REPLY) {
                 r.send(new Message(m.src, r.myId(), r.myId(), m.replyTo, Handles.NO_REPLY, null));
             }
@@ -203,7 +203,7 @@ final class ChildRuntime {
 
     /** Refuses a call from outside the parent chain, with a dead reply if one is wanted. Reader thread. */
     private void refuseCall(Message m) {
-        Router.LOG.warning("refused CALL_FUNCTION from context " + m.authId + ": only the parent chain may call");
+        Log.warning("refused CALL_FUNCTION from context " + m.authId + ": only the parent chain may call");
         if (m.replyTo != Handles.NO_REPLY) {
             router.send(Message.deadReplyTo(m, router.myId(), "context " + router.myName() + " refuses calls from "
                     + "context " + m.authId + ": not in its parent chain"));
@@ -235,7 +235,7 @@ final class ChildRuntime {
             result = RemoteFailure.of(t);
             ok = false;
             if (chain != null) failedChains.putIfAbsent(chain, t.toString());
-            if (m.replyTo == Handles.NO_REPLY) Router.LOG.log(Level.WARNING, "call with no reply failed", t);
+            if (m.replyTo == Handles.NO_REPLY) Log.warning("call with no reply failed", t);
         } finally {
             synchronized (runningLock) {
                 running = 0;
@@ -273,7 +273,7 @@ final class ChildRuntime {
             try {
                 return router.encode(Receiver.FAILURE, RemoteFailure.of(className, "the result could not be sent"));
             } catch (Throwable again) {
-                Router.LOG.log(Level.SEVERE, "cannot send a failure back: " + message, again);
+                Log.severe("cannot send a failure back: " + message, again);
                 return null;
             }
         }

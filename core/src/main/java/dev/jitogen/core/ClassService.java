@@ -5,10 +5,10 @@ import dev.jitogen.core.classload.ClassRequests;
 import dev.jitogen.core.classload.ClassServer;
 import dev.jitogen.core.stream.Stream;
 import dev.jitogen.core.wire.Handles;
+import dev.jitogen.core.wire.Log;
 import dev.jitogen.core.wire.Message;
 
 import java.util.Set;
-import java.util.logging.Level;
 
 /**
  * The master's class service (master layer, Mitogen's {@code ModuleResponder}): answers GET_CLASS from every context
@@ -55,7 +55,7 @@ final class ClassService {
         Stream from = router.core().streamFor(m.src);
         if (name == null) {
             if (from != null && router.core().firstTime(from, "class name")) {
-                Router.LOG.warning("refused a class request from context " + m.src + ": " + m.data.length + " bytes "
+                Log.warning("refused a class request from context " + m.src + ": " + m.data.length + " bytes "
                         + "that cannot be a class name (empty, over " + ClassRequests.MAX_NAME_BYTES + " bytes, or a "
                         + "path); more from " + from.name() + " are dropped without a word");
             }
@@ -74,7 +74,7 @@ final class ClassService {
                 answer = server.serve(name, sentTo, router.maxMessageSize());
             } catch (RuntimeException | Error e) {
                 // a child waiting for a class must always get an answer
-                Router.LOG.log(Level.WARNING, "serving class " + name + " failed", e);
+                Log.warning("serving class " + name + " failed", e);
                 answer = ClassServer.missing(name, "the master failed to read it: " + e);
             }
             // queued before the lock is released: once a class counts as sent, another thread may answer "already

@@ -1,5 +1,7 @@
 package dev.jitogen.core;
 
+import dev.jitogen.core.wire.Log;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -7,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.logging.Level;
 
 /**
  * Named events of one object, with listeners: Mitogen's {@code listen(obj, name, fn)}, {@code fire(obj, name)} and
@@ -107,7 +108,7 @@ public final class Events<T> {
                 try {
                     l.accept(source);
                 } catch (RuntimeException | LinkageError | AssertionError e) {
-                    Router.LOG.log(Level.WARNING, "a " + name + " listener of " + label + " failed", e);
+                    Log.warning("a " + name + " listener of " + label + " failed", e);
                 }
             }
         }, "jitogen-event-" + name + "-" + label);

@@ -1,13 +1,13 @@
 package dev.jitogen.core;
 
 import dev.jitogen.core.wire.Handles;
+import dev.jitogen.core.wire.Log;
 import dev.jitogen.core.wire.Message;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Level;
 
 /**
  * The handlers registered on a router's handles (core layer, Mitogen's {@code add_handler} / {@code del_handler}),
@@ -103,18 +103,18 @@ final class Handlers {
                 core.route(Message.deadReplyTo(m, router.myId(), "no handler for handle " + m.handle + " in "
                         + router.myName()), null);
             } else if (!m.isDead()) {
-                Router.LOG.fine("dropped " + m + ": no handler for handle " + m.handle);
+                Log.fine("dropped " + m + ": no handler for handle " + m.handle);
             }
             return;
         }
         if (r.respondent >= 0 && m.src != r.respondent && m.src != router.myId()
                 && !core.refusalOnTheWay(m, r.respondent)) {
-            Router.LOG.warning("dropped " + m + ": handle " + m.handle + " takes messages from context " + r.respondent
+            Log.warning("dropped " + m + ": handle " + m.handle + " takes messages from context " + r.respondent
                     + " only (forged reply?)");
             return;
         }
         if (r.policy != null && !r.policy.accepts(m, router)) {
-            Router.LOG.warning("refused " + m + ": the policy of handle " + m.handle + " does not accept it");
+            Log.warning("refused " + m + ": the policy of handle " + m.handle + " does not accept it");
             if (!m.isDead() && m.replyTo != Handles.NO_REPLY) {
                 core.route(Message.deadReplyTo(m, router.myId(), "refused by the policy of handle " + m.handle
                         + " in " + router.myName()), null);
@@ -125,7 +125,7 @@ final class Handlers {
         try {
             r.handler.handle(m);
         } catch (RuntimeException e) {
-            Router.LOG.log(Level.SEVERE, "handler for " + m.handle + " failed on " + m, e);
+            Log.severe("handler for " + m.handle + " failed on " + m, e);
         }
     }
 
@@ -145,7 +145,7 @@ final class Handlers {
             try {
                 e.getValue().handler.handle(dead(handle, router.myId(), why));
             } catch (RuntimeException x) {
-                Router.LOG.log(Level.WARNING, "handler for " + handle + " failed on the router's close", x);
+                Log.warning("handler for " + handle + " failed on the router's close", x);
             }
         }
     }

@@ -2,6 +2,7 @@ package dev.jitogen.core;
 
 import dev.jitogen.core.stream.Stream;
 import dev.jitogen.core.wire.Handles;
+import dev.jitogen.core.wire.Log;
 import dev.jitogen.core.wire.Message;
 
 import java.nio.ByteBuffer;
@@ -79,7 +80,7 @@ abstract class IdAllocator {
         Stream from = router.core().routeOf(m.src);
         Branch branch = from == null || from.remoteId() != m.src ? null : router.core().branch(from);
         if (branch == null || m.replyTo == Handles.NO_REPLY) {
-            Router.LOG.warning("refused ALLOCATE_ID " + m + ": only a direct child may ask, with a handle for the answer");
+            Log.warning("refused ALLOCATE_ID " + m + ": only a direct child may ask, with a handle for the answer");
             if (m.replyTo != Handles.NO_REPLY) {
                 router.send(Message.deadReplyTo(m, router.myId(), "context ids are given only to direct children"));
             }
@@ -88,7 +89,7 @@ abstract class IdAllocator {
         if (!branch.takeBlock()) {
             int n = branch.refusals();
             if (Integer.bitCount(n) == 1) { // the 1st, 2nd, 4th, 8th...: a flood shows in the log without filling it
-                Router.LOG.warning("refused ALLOCATE_ID from " + from.name() + ": its part of the tree has had "
+                Log.warning("refused ALLOCATE_ID from " + from.name() + ": its part of the tree has had "
                         + MAX_BLOCKS_PER_CHILD + " blocks of " + ID_BLOCK + " context ids, the most it may have ("
                         + n + (n == 1 ? " request" : " requests") + " refused so far)");
             }

@@ -2,6 +2,7 @@ package dev.jitogen.core;
 
 import dev.jitogen.core.stream.MemoryPipe;
 import dev.jitogen.core.stream.Stream;
+import dev.jitogen.core.wire.Log;
 
 import java.util.Map;
 import java.util.Set;
@@ -32,10 +33,10 @@ final class InProcess {
         Stream toChild = new Stream(name, up.in(), down.out(), parent.maxMessageSize());
         Stream toParent = new Stream("parent", down.in(), up.out(), parent.maxMessageSize());
         Loader loader = new Loader(name);
-        ChildConfig config = parent.childConfig(id, name, LogLevels.childLogLevel().getName(), false);
+        ChildConfig config = parent.childConfig(id, name, LogLevels.childLogLevel(), false);
         Router child = new Router(config, toParent, loader);
         ChildRuntime runtime = new ChildRuntime(child, loader, loader.classes, f -> loader.fetcher = f, why -> {
-            Router.LOG.fine("[" + name + "] exiting: " + why);
+            Log.fine("[" + name + "] exiting: " + why);
             // closing waits for its own children's grace period: never on the reader thread that heard SHUTDOWN
             Thread t = new Thread(child::close, "jitogen-exit-" + name);
             t.setDaemon(true);

@@ -1,6 +1,7 @@
 package dev.jitogen.core;
 
 import dev.jitogen.core.stream.Stream;
+import dev.jitogen.core.wire.Log;
 import dev.jitogen.core.wire.Message;
 
 import java.io.ByteArrayInputStream;
@@ -99,7 +100,7 @@ final class LogPrinter {
             Logger.getLogger("dev.jitogen.ctx." + name).log(new ForwardedRecord(level, name, logger, text));
             if (c != null) c.recordLog(logger + ": " + text);
         } catch (IOException | IllegalArgumentException e) {
-            Router.LOG.warning("[" + name + "] sent a malformed log record: " + e);
+            Log.warning("[" + name + "] sent a malformed log record: " + e);
         }
     }
 }

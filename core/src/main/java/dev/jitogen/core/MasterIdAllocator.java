@@ -1,6 +1,7 @@
 package dev.jitogen.core;
 
 import dev.jitogen.core.stream.Stream;
+import dev.jitogen.core.wire.Log;
 import dev.jitogen.core.wire.Message;
 
 /**
@@ -39,7 +40,7 @@ final class MasterIdAllocator extends IdAllocator {
         int first = take(ID_BLOCK);
         if (first < 0) {
             branch.returnBlock();
-            Router.LOG.warning("refused ALLOCATE_ID from " + from.name() + ": " + NO_IDS_LEFT);
+            Log.warning("refused ALLOCATE_ID from " + from.name() + ": " + NO_IDS_LEFT);
             router.send(Message.deadReplyTo(m, router.myId(), NO_IDS_LEFT));
             return;
         }

@@ -2,6 +2,7 @@ package dev.jitogen.core;
 
 import dev.jitogen.bootstrap.FirstStage;
 import dev.jitogen.core.stream.Stream;
+import dev.jitogen.core.wire.Log;
 
 import java.io.BufferedReader;
 import java.io.DataOutputStream;
@@ -16,7 +17,6 @@ import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.logging.Level;
 
 /**
  * Launches the bootstrap command through a connection method's launcher and takes the child through the handshake:
@@ -87,7 +87,7 @@ final class ProcessConnection {
             OutputStream out = process.stdin();
             expect(in, FirstStage.READY, "the first stage");
             CoreBundle bundle = CoreBundle.forMaxMessageSize(router.maxMessageSize());
-            byte[] config = router.childConfig(id, name, LogLevels.childLogLevel().getName(), debug).encode();
+            byte[] config = router.childConfig(id, name, LogLevels.childLogLevel(), debug).encode();
             DataOutputStream data = new DataOutputStream(out);
             // a negative length announces the bundle uncompressed: inflating costs a local child more than the pipe
             byte[] packed = process.crossesNetwork() ? bundle.compressed() : bundle.raw();
@@ -312,7 +312,7 @@ final class ProcessConnection {
                     if (early.length() < STDERR_KEEP) early.append(line).append('\n');
                 }
             } else {
-                Router.LOG.log(Level.WARNING, "[" + name + "] stderr: " + line);
+                Log.warning("[" + name + "] stderr: " + line);
                 c.recordLog("stderr: " + line);
             }
         }

@@ -5,6 +5,7 @@ import dev.jitogen.core.classload.ClassRelay;
 import dev.jitogen.core.serial.Codec;
 import dev.jitogen.core.stream.Stream;
 import dev.jitogen.core.wire.Handles;
+import dev.jitogen.core.wire.Log;
 import dev.jitogen.core.wire.Message;
 
 import java.nio.ByteBuffer;
@@ -19,8 +20,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * Routes messages between this context's handlers and the streams to other contexts, and is the entry point of the
@@ -61,7 +60,6 @@ public final class Router implements AutoCloseable {
         dev.jitogen.core.serial.KryoProperties.apply();
     }
 
-    static final Logger LOG = Logger.getLogger("dev.jitogen.core");
     private static final int MASTER_ID = 0;
     /** See {@link IdAllocator#ID_BLOCK}. */
     static final int ID_BLOCK = IdAllocator.ID_BLOCK;
@@ -657,7 +655,7 @@ public final class Router implements AutoCloseable {
                 return null;
             }).get(Duration.ofSeconds(10));
         } catch (JitogenError e) {
-            LOG.warning("could not disconnect " + context.name() + " through " + via.name() + ": " + e.getMessage());
+            Log.warning("could not disconnect " + context.name() + " through " + via.name() + ": " + e.getMessage());
         }
     }
 
@@ -689,7 +687,7 @@ public final class Router implements AutoCloseable {
             try {
                 r.run();
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "a close action failed", e);
+                Log.warning("a close action failed", e);
             }
         }
         broker.close();

@@ -2,6 +2,7 @@ package dev.jitogen.core;
 
 import dev.jitogen.core.stream.Stream;
 import dev.jitogen.core.wire.Handles;
+import dev.jitogen.core.wire.Log;
 import dev.jitogen.core.wire.Message;
 
 import java.nio.ByteBuffer;
@@ -18,7 +19,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
-import java.util.logging.Level;
 
 /**
  * The routing core of a router (Mitogen's {@code core.Router}): the routing table, source verification, delivery to
@@ -130,7 +130,7 @@ final class RouterCore {
     boolean sendUnflushedToParent(Message m) {
         Stream p = parent;
         if (p == null || streamFor(m.dst) != p) return false;
-        if (!p.sendUnflushed(m)) Router.LOG.fine("dropped " + m + ": the parent stream is closed");
+        if (!p.sendUnflushed(m)) Log.fine("dropped " + m + ": the parent stream is closed");
         // a reply held back must not wait for a long call queued behind it: flushed within a millisecond anyway
         if (flushPending.compareAndSet(false, true)) {
             Broker broker = router.broker();
@@ -164,12 +164,12 @@ final class RouterCore {
             // a frame read from a stream was checked as it was read: this is the same limit for what never crossed one
             String why = "message too large (max " + maxMessageSize + " bytes): " + m.data.length + " bytes for handle "
                     + m.handle + " of context " + m.dst;
-            Router.LOG.warning("dropped " + m + ": " + why);
+            Log.warning("dropped " + m + ": " + why);
             if (!m.isDead() && m.replyTo != Handles.NO_REPLY) route(Message.deadReplyTo(m, myId, why), null);
             return;
         }
         if (from != null && (streamFor(m.authId) != from || streamFor(m.src) != from)) {
-            Router.LOG.warning("dropped " + m + " from " + from.name() + ": src " + m.src + " / auth_id " + m.authId
+            Log.warning("dropped " + m + " from " + from.name() + ": src " + m.src + " / auth_id " + m.authId
                     + " does not route back over that stream (forged source?)");
             return;
         }
@@ -187,7 +187,7 @@ final class RouterCore {
             String why = "routing mode prevents forward of message from context " + m.src + " to context " + m.dst
                     + " via context " + myId + " (" + router.myName() + " is unidirectional: only traffic between a "
                     + "parent and its children passes)";
-            Router.LOG.severe("refused " + m + " from " + from.name() + " to " + s.name() + ": " + why);
+            Log.severe("refused " + m + " from " + from.name() + " to " + s.name() + ": " + why);
             if (!m.isDead() && m.replyTo != Handles.NO_REPLY) route(Message.deadReplyTo(m, myId, why), null);
             return;
         }
@@ -201,7 +201,7 @@ final class RouterCore {
                 route(Message.deadReplyTo(m, myId, "no route from " + router.myName() + " to context " + m.dst + why),
                         null);
             } else if (!m.isDead()) {
-                Router.LOG.fine("dropped " + m + ": no route to context " + m.dst);
+                Log.fine("dropped " + m + ": no route to context " + m.dst);
             }
         }
     }
@@ -228,7 +228,7 @@ final class RouterCore {
         String reason = m.deadReason().codePoints().limit(200)
                 .map(c -> Character.isISOControl(c) ? '?' : c)
                 .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
-        Router.LOG.warning("dropped dead message " + m + " to handle " + m.handle + " from context " + m.src
+        Log.warning("dropped dead message " + m + " to handle " + m.handle + " from context " + m.src
                 + ": a dead message is not a request (" + reason + ")");
     }
 
@@ -244,7 +244,7 @@ final class RouterCore {
         }
         String what = m.handle == Handles.ADD_ROUTE ? "ADD_ROUTE" : "DEL_ROUTE";
         if (m.data.length != 4) {
-            Router.LOG.warning("refused " + what + " " + m + " from " + from.name() + ": its data is not one context id");
+            Log.warning("refused " + what + " " + m + " from " + from.name() + ": its data is not one context id");
             return;
         }
         int id = ByteBuffer.wrap(m.data).getInt();
@@ -269,7 +269,7 @@ final class RouterCore {
             refusal = router.ids().claim(id, from);
         }
         if (refusal != null) {
-            Router.LOG.warning("refused " + what + " for context " + id + " from " + from.name() + ": " + refusal);
+            Log.warning("refused " + what + " for context " + id + " from " + from.name() + ": " + refusal);
             return;
         }
         if (routes.putIfAbsent(id, from) != null) return;
@@ -286,10 +286,10 @@ final class RouterCore {
         String why = "a message of " + length + " bytes from context " + header.src + " to " + header.dst
                 + " was dropped by " + router.myName() + ": over the max message size " + router.maxMessageSize();
         if (firstTime(from, "oversize")) {
-            Router.LOG.warning(why + " (raise it with Router.builder().maxMessageSize(...) if the data is genuine; "
+            Log.warning(why + " (raise it with Router.builder().maxMessageSize(...) if the data is genuine; "
                     + "further oversize messages on " + from.name() + " are logged at FINE)");
         } else {
-            Router.LOG.fine(why);
+            Log.fine(why);
         }
         // answer only what could have come over that stream: a forged header gets no one a dead message
         if (header.isDead() || streamFor(header.src) != from || streamFor(header.authId) != from) return;
@@ -343,8 +343,8 @@ final class RouterCore {
         String why = cause != null ? cause.getMessage()
                 : from == parent ? "its route was lost (the parent of " + router.myName() + " said so)"
                 : "its stream ended";
-        if (cause != null) Router.LOG.log(Level.WARNING, "[" + name + "] stream closed: " + why);
-        else Router.LOG.log(Level.FINE, "[" + name + "] disconnected: " + why);
+        if (cause != null) Log.warning("[" + name + "] stream closed: " + why);
+        else Log.fine("[" + name + "] disconnected: " + why);
         if (c != null) c.disconnected(cause);
         router.handlers().respondentLost(id, "context " + (c != null ? c.name() : id) + " disconnected: " + why);
     }

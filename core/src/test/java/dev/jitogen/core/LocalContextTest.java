@@ -2,6 +2,7 @@ package dev.jitogen.core;
 
 import dev.jitogen.core.fixtures.Disk;
 import dev.jitogen.core.fixtures.LogLevelMain;
+import dev.jitogen.core.fixtures.PlainCalls;
 import dev.jitogen.core.fixtures.Shouter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -298,6 +299,40 @@ class LocalContextTest {
         assertEquals(0, p.waitFor(), out);
         assertTrue(out.contains("forwarded [local] app: warning-line"), out);
         assertFalse(out.contains("info-line"), out);
+    }
+
+    /**
+     * A child answers plain calls without initialising java.util.logging or Kryo (issue 15), and JUL still forwards
+     * once user code logs: the handler is installed by JUL's configuration class, found through the context loader,
+     * also on a thread the call starts.
+     */
+    @Test
+    void aChildStartsWithoutLoggingOrKryoAndStillForwardsWhenCodeLogs() throws Exception {
+        Path trace = Files.createTempFile("jitogen-class-load", ".txt");
+        List<String> flags = new ArrayList<>(LocalOptions.DEFAULT_JVM_FLAGS);
+        flags.add("-Xlog:class+load=info:file=" + trace);
+        try (Router r = Router.create(); LogCapture log = new LogCapture()) {
+            Context c = r.local(LocalOptions.builder().jvmFlags(flags).build());
+            assertEquals(System.getProperty("java.specification.version"), c.call(PlainCalls.javaVersion()));
+            assertEquals(List.of(1, 4, 9), c.call(PlainCalls.squares(3)));
+            String loaded = Files.readString(trace);
+            int jul = loaded.indexOf("java.util.logging.");
+            assertEquals(-1, jul, () -> "JUL loaded at start-up, after "
+                    + loaded.substring(Math.max(0, jul - 1500), jul));
+            // KryoException itself is a boot class: core's decoding exceptions extend it
+            assertFalse(loaded.contains("com.esotericsoftware.kryo.Kryo "), "Kryo loaded for plain values");
+            c.call(() -> {
+                Thread t = new Thread(() -> Logger.getLogger("app.late").warning("from a thread of the call"));
+                t.start();
+                t.join();
+                return null;
+            });
+            assertTrue(log.await("app.late: from a thread of the call", Duration.ofSeconds(10)), log.lines()::toString);
+            c.call(() -> System.getLogger("app.sys").log(System.Logger.Level.ERROR, "and System.Logger"));
+            assertTrue(log.await("app.sys: and System.Logger", Duration.ofSeconds(10)), log.lines()::toString);
+        } finally {
+            Files.deleteIfExists(trace);
+        }
     }
 
     @Test

@@ -65,6 +65,7 @@ class NewerJdkTest {
         assertTrue(output.contains(Runtime.version().feature() + " [1, 2]"), output);
         assertTrue(output.contains("{epoch=1970-01-01T00:00:00Z}"), output);
         assertTrue(output.contains("master " + feature(OTHER)), output);
+        assertTrue(output.contains("app: logged on " + Runtime.version().feature()), output);
     }
 
     @Test
@@ -73,5 +74,6 @@ class NewerJdkTest {
         assertQuiet(output);
         assertTrue(output.contains(feature(OTHER) + " [1, 2]"), output);
         assertTrue(output.contains("{epoch=1970-01-01T00:00:00Z}"), output);
+        assertTrue(output.contains("app: logged on " + feature(OTHER)), output);
     }
 }

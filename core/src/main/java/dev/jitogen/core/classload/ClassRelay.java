@@ -1,5 +1,7 @@
 package dev.jitogen.core.classload;
 
+import dev.jitogen.core.wire.Log;
+
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -37,7 +39,6 @@ public final class ClassRelay {
     public static final int REFUSALS = 4096;
     /** A request unanswered for this long is asked of the parent again (the parent may have dropped it). */
     static final long REASK_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger("dev.jitogen.core");
 
     /** Class entries as received: name → the raw entry (kind, name, payload). */
     private final Map<String, byte[]> cache = new ConcurrentHashMap<>();
@@ -102,7 +103,7 @@ public final class ClassRelay {
             }
         }
         if (lost == 1) {
-            LOG.warning("context " + child + " has " + PER_CHILD + " class requests waiting; dropping more until "
+            Log.warning("context " + child + " has " + PER_CHILD + " class requests waiting; dropping more until "
                     + "they are answered (a context asking for that many classes at once is hostile or broken)");
         }
         if (ask) {
@@ -189,7 +190,7 @@ public final class ClassRelay {
                 }
             }
         }
-        floods.forEach((c, lost) -> LOG.warning("the flood of class requests from context " + c + " is over: "
+        floods.forEach((c, lost) -> Log.warning("the flood of class requests from context " + c + " is over: "
                 + lost + " dropped"));
         // each waiting child gets what it asked for plus what came with it (the preloaded neighbours)
         toAnswer.forEach((child, asked) -> {

@@ -1,5 +1,7 @@
 package dev.jitogen.core.classload;
 
+import dev.jitogen.core.wire.Log;
+
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -7,7 +9,6 @@ import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
-import java.util.logging.Logger;
 
 /**
  * GET_CLASS requests waiting to be served, kept per peer (the stream they arrived on: a direct child and the
@@ -29,7 +30,6 @@ public final class ClassRequests<P> {
     public static final int PER_PEER = 1024;
     /** Characters of names one peer may have waiting. */
     public static final int PER_PEER_CHARS = 256 * 1024;
-    private static final Logger LOG = Logger.getLogger("dev.jitogen.core");
     /** Requests one task serves before it makes way for the executor's other tasks. */
     private static final int BATCH = 64;
 
@@ -103,7 +103,7 @@ public final class ClassRequests<P> {
             }
         }
         if (dropped == 1) {
-            LOG.warning("class requests from " + peer + " are flooding in: " + PER_PEER + " wait already; dropping "
+            Log.warning("class requests from " + peer + " are flooding in: " + PER_PEER + " wait already; dropping "
                     + "more until they are served (a context asking for that many classes at once is hostile or broken)");
         }
         if (start) {
@@ -157,7 +157,7 @@ public final class ClassRequests<P> {
                     turns.add(peer);
                 }
             }
-            if (lost > 0) LOG.warning("the flood of class requests from " + peer + " is over: " + lost + " dropped");
+            if (lost > 0) Log.warning("the flood of class requests from " + peer + " is over: " + lost + " dropped");
             serve.accept(r.src, r.name);
         }
     }

@@ -2,6 +2,7 @@ package dev.jitogen.core.stream;
 
 import dev.jitogen.core.wire.BadFrameException;
 import dev.jitogen.core.wire.FrameReader;
+import dev.jitogen.core.wire.Log;
 import dev.jitogen.core.wire.Message;
 
 import java.io.BufferedInputStream;
@@ -18,7 +19,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
-import java.util.logging.Logger;
 
 /**
  * One bidirectional byte stream to a peer context (a child's stdin/stdout pipes, an SSH channel), carrying frames.
@@ -91,7 +91,6 @@ public final class Stream {
     private static final int WRITE_SLICE = 64 * 1024;
     /** A writer thread with nothing to write ends after this long. */
     private static final long WRITER_IDLE_NANOS = TimeUnit.SECONDS.toNanos(1);
-    private static final Logger LOG = Logger.getLogger("dev.jitogen.core");
 
     /** Marks reader threads, so code that would wait for the network on one can refuse instead of deadlocking. */
     private static final ThreadLocal<Boolean> READER = ThreadLocal.withInitial(() -> false);
@@ -357,7 +356,7 @@ public final class Stream {
                     if (closed.get()) return false;
                     if (queuedBytes >= QUEUE_LIMIT) {
                         if (refused++ == 0) {
-                            LOG.warning("stream " + name + ": " + queuedBytes + " bytes wait to be written and the "
+                            Log.warning("stream " + name + ": " + queuedBytes + " bytes wait to be written and the "
                                     + "peer is not reading them; refusing frames for it until it does (first: " + m + ")");
                         }
                         return false;
@@ -540,7 +539,7 @@ public final class Stream {
             }
         }
         if (refusedBefore > 1) {
-            LOG.warning("stream " + name + ": the peer reads again; " + refusedBefore + " frames were refused");
+            Log.warning("stream " + name + ": the peer reads again; " + refusedBefore + " frames were refused");
         }
     }
 
