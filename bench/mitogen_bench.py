@@ -1,6 +1,7 @@
 # Mitogen side of bench/compare-mitogen: runs the benchmark workloads of `./jitogen bench` on Mitogen
 # (Debian's python3-mitogen) and prints the results as JSON on stdout; progress goes to stderr.
 # Usage: /usr/bin/python3 bench/mitogen_bench.py [--runs N] [--async-calls N] [--file-runs N] [--ssh-port P --ssh-key FILE]
+#        [--ssh-shaped-port P]
 import argparse
 import json
 import os
@@ -110,22 +111,23 @@ def close(*contexts):
         c.shutdown(wait=True)
 
 
-def cold_and_rtt(open_ctx, runs, label):
+def cold_and_rtt(open_ctx, runs, label, rtt=True):
     """Per run: (ms from open_ctx() to the first call's return, mean no-op round trip in us) on a fresh context.
-    open_ctx returns (target, contexts to shut down afterwards, innermost first)."""
+    open_ctx returns (target, contexts to shut down afterwards, innermost first). rtt=False: the cold starts only."""
     target, owned = open_ctx()  # warm the master for this kind of context
     target.call(noop)
     close(*owned)
-    cold, rtt = [], []
+    cold, rtts = [], []
     for r in range(runs):
         log('%s run %d/%d' % (label, r + 1, runs))
         t = time.perf_counter()
         target, owned = open_ctx()
         target.call(noop)
         cold.append((time.perf_counter() - t) * 1e3)
-        rtt.append(mean_rtt_us(target))
+        if rtt:
+            rtts.append(mean_rtt_us(target))
         close(*owned)
-    return cold, rtt
+    return cold, rtts
 
 
 def async_calls_per_s(ctx, n):
@@ -183,6 +185,8 @@ def main():
     p.add_argument('--async-calls', type=int, default=10000)
     p.add_argument('--ssh-port', type=int)
     p.add_argument('--ssh-key')
+    p.add_argument('--ssh-shaped-port', type=int,
+                   help="the same sshd through ./jitogen bench --shaped-link (2 Mbit/s, 40 ms round trip)")
     p.add_argument('--file-runs', type=int, default=5, help='runs of the 256 MiB file rows (at most --runs)')
     a = p.parse_args()
     runs = a.runs
@@ -247,6 +251,13 @@ def main():
             ctx, owned = ssh()
             out += file_rows(router, ctx, files_runs, '_ssh', 'ssh')
             close(*owned)
+        if a.ssh_shaped_port:
+            def shaped():
+                c = router.ssh(hostname='127.0.0.1', port=a.ssh_shaped_port, username='root',
+                               identity_file=a.ssh_key, check_host_keys='ignore', python_path='/usr/bin/python3')
+                return c, [c]
+            cold, _ = cold_and_rtt(shaped, runs, 'ssh shaped', rtt=False)
+            out.append(metric('ssh_cold_start_shaped_ms', 'ms', 'lower', cold))
     finally:
         broker.shutdown()
         broker.join()

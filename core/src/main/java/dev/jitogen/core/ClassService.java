@@ -32,7 +32,7 @@ final class ClassService {
         this.router = router;
         this.sent = sent;
         this.server = new ClassServer(new ClassFinder(loader), policy);
-        server.runtime(() -> CoreBundle.forMaxMessageSize(router.maxMessageSize()).onDemand());
+        server.runtime(name -> CoreBundle.forMaxMessageSize(router.maxMessageSize()).family(name));
         this.requests = new ClassRequests<>(router.broker().services(), 2, this::serve);
     }
 

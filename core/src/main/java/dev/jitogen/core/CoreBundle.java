@@ -26,11 +26,18 @@ import java.util.zip.DeflaterOutputStream;
  * (nor Objenesis') nor the classes of ours that are Kryo's kind of thing (a serializer, a Kryo subclass:
  * {@link #kryoSide}) and what only they reach, so a child whose calls and replies are plain values never loads
  * Kryo ({@code serial.Codec}), and receives a quarter of the bytes. The master layer is cut the same way
- * ({@link #MASTER_ONLY}). Kryo's exception class is the one exception:
+ * ({@link #MASTER_ONLY}), and so is the parent layer with the API a child's own code may use ({@link #PARENT_ONLY}):
+ * what starts contexts of its own, and receivers, selects and latches. Kryo's exception class is the one exception:
  * it is the superclass of core's decoding exceptions, which code on a stream's reader thread may name, and that
  * thread must never wait for a class. Everything a reader thread runs is core code outside Kryo's side, so it is in
  * the boot classes: the cut is not a trace of one run, which would miss the rare paths (a lost route, a refusal)
- * that must never fetch.
+ * that must never fetch. The parent layer's classes are first needed on the thread that starts a context (user code)
+ * and the API's on the thread of the code that makes one; a reader thread that needed one would fail loudly
+ * ({@code ClassFetcher}), never wait.
+ *
+ * <p>The classes fetched on demand come in <em>families</em>, each sent whole with the first of its classes a child
+ * asks for ({@link #family}): Kryo's side (Kryo, what only it reaches) and the parent layer's. A child that starts a
+ * context of its own pays one round trip for the parent layer, and one for Kryo if a value needs it.
  *
  * <p>Computed by the build (this class's {@link #main}) and shipped in the core jar; computed at run time only if
  * that resource is missing. Sent as it is on local pipes and deflated on streams that cross a network
@@ -38,7 +45,8 @@ import java.util.zip.DeflaterOutputStream;
  *
  * <p>Format before compression: {@code int count}, then per boot class {@code UTF name, int length, bytes}; then
  * {@code int count} and the {@code UTF} names of the other runtime classes (the first stage stops reading before
- * them; a child passes them on with the rest, so its in-process contexts share the same classes).
+ * them; a child passes them on with the rest, so its in-process contexts share the same classes); then {@code int
+ * count} and the names of those that are the parent layer's family.
  */
 public final class CoreBundle {
     private static final String RESOURCE = "META-INF/jitogen/core-bundle.bin";
@@ -55,13 +63,16 @@ public final class CoreBundle {
     private final Set<String> names;
     /** The boot classes and the rest of the runtime: what an in-process context shares with its JVM. */
     private final Set<String> runtime;
+    /** The on-demand classes of the parent layer's family; the rest of {@link #onDemand} is Kryo's. */
+    private final Set<String> parentFamily;
     private final int classBytes;
     private volatile byte[] compressed;
 
-    private CoreBundle(byte[] raw, Set<String> names, Set<String> runtime, int classBytes) {
+    private CoreBundle(byte[] raw, Set<String> names, Set<String> runtime, Set<String> parentFamily, int classBytes) {
         this.raw = raw;
         this.names = names;
         this.runtime = runtime;
+        this.parentFamily = parentFamily;
         this.classBytes = classBytes;
     }
 
@@ -127,7 +138,7 @@ public final class CoreBundle {
         java.nio.file.Files.write(out.resolveSibling("core-bundle-full.bin"), build(true).raw);
         System.out.println("core bundle: " + b.names.size() + " boot classes, " + b.classBytes + " bytes, "
                 + b.compressed().length + " compressed; " + (b.runtime.size() - b.names.size())
-                + " more runtime classes served on demand");
+                + " more runtime classes served on demand (" + b.parentFamily.size() + " of the parent layer)");
     }
 
     private static CoreBundle of(byte[] raw) {
@@ -142,7 +153,9 @@ public final class CoreBundle {
             }
             java.util.Set<String> runtime = new java.util.HashSet<>(names);
             if (in.available() > 0) for (int n = in.readInt(); n > 0; n--) runtime.add(in.readUTF());
-            return new CoreBundle(raw, Set.copyOf(names), Set.copyOf(runtime), size);
+            java.util.Set<String> parent = new java.util.HashSet<>();
+            if (in.available() > 0) for (int n = in.readInt(); n > 0; n--) parent.add(in.readUTF());
+            return new CoreBundle(raw, Set.copyOf(names), Set.copyOf(runtime), Set.copyOf(parent), size);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -184,6 +197,23 @@ public final class CoreBundle {
     }
 
     private volatile Set<String> onDemand;
+    private volatile Set<String> kryoFamily;
+
+    /**
+     * The family of on-demand classes {@code name} belongs to, all sent with the first of them a child asks for;
+     * empty if {@code name} is not fetched on demand.
+     */
+    Set<String> family(String name) {
+        if (!onDemand().contains(name)) return Set.of();
+        if (parentFamily.contains(name)) return parentFamily;
+        Set<String> kryo = kryoFamily;
+        if (kryo == null) {
+            Set<String> k = new java.util.HashSet<>(onDemand());
+            k.removeAll(parentFamily);
+            kryoFamily = kryo = Set.copyOf(k);
+        }
+        return kryo;
+    }
 
     /** The boot classes' names and those of the rest of the runtime, fetched on demand. */
     Set<String> runtime() {
@@ -232,17 +262,39 @@ public final class CoreBundle {
             "dev.jitogen.core.classload.ClassServer", "dev.jitogen.core.classload.ClassFinder");
 
     private static boolean masterOnly(String name) {
-        for (String m : MASTER_ONLY) if (name.equals(m) || name.startsWith(m + "$")) return true;
+        return listed(MASTER_ONLY, name);
+    }
+
+    private static boolean listed(List<String> classes, String name) {
+        for (String m : classes) if (name.equals(m) || name.startsWith(m + "$")) return true;
         return false;
     }
+
+    /**
+     * The parent layer and the API a child's code may call (see the class comment), with their nested classes:
+     * what a child runs only once its code starts a context or makes a receiver, select or latch, on that code's
+     * thread. The first stage is here too: a child has its own bytes for the children it starts.
+     */
+    private static final List<String> PARENT_ONLY = List.of("dev.jitogen.core.ProcessConnection",
+            "dev.jitogen.core.ChildProcess", "dev.jitogen.core.ChildEnvironment", "dev.jitogen.core.Bootstrap",
+            "dev.jitogen.core.CoreBundle", "dev.jitogen.core.InProcess", "dev.jitogen.core.stream.MemoryPipe",
+            "dev.jitogen.core.LocalOptions", "dev.jitogen.core.Router$Builder", "dev.jitogen.core.Router$Launcher",
+            "dev.jitogen.core.Router$ViaStart", "dev.jitogen.bootstrap.FirstStage", "dev.jitogen.core.Receiver",
+            "dev.jitogen.core.Select", "dev.jitogen.core.Latch", "dev.jitogen.core.classload.ClassRequests",
+            "dev.jitogen.core.classload.ConstantPool");
 
     /** The lean bundle, or with {@code whole} the whole runtime as boot classes. */
     private static CoreBundle build(boolean whole) {
         ClassLoader loader = CoreBundle.class.getClassLoader();
         ClassFinder finder = new ClassFinder(loader);
         Map<String, byte[]> runtime = closure(finder, ChildMain.class.getName(), name -> false);
+        java.util.function.Predicate<String> kryoOrMaster = name -> kryoFamily(name) || kryoSide(name, loader)
+                || masterOnly(name);
         Map<String, byte[]> boot = whole ? runtime : closure(finder, ChildMain.class.getName(),
-                name -> kryoFamily(name) || kryoSide(name, loader) || masterOnly(name));
+                kryoOrMaster.or(name -> listed(PARENT_ONLY, name)));
+        // the parent layer's family: what the boot classes would be without its cut, and are not
+        Set<String> parent = new java.util.LinkedHashSet<>(whole ? Set.of()
+                : closure(finder, ChildMain.class.getName(), kryoOrMaster).keySet());
         // a boot class's superclasses must be definable without a fetch: Kryo's exception, under our exceptions
         for (String name : List.copyOf(boot.keySet())) {
             try {
@@ -269,10 +321,15 @@ public final class CoreBundle {
             for (String name : runtime.keySet()) if (!boot.containsKey(name)) rest.add(name);
             out.writeInt(rest.size());
             for (String name : rest) out.writeUTF(name);
+            parent.removeAll(boot.keySet());
+            parent.retainAll(rest);
+            out.writeInt(parent.size());
+            for (String name : parent) out.writeUTF(name);
             out.close();
             java.util.Set<String> all = new java.util.HashSet<>(boot.keySet());
             all.addAll(runtime.keySet());
-            return new CoreBundle(buf.toByteArray(), Set.copyOf(boot.keySet()), Set.copyOf(all), size);
+            return new CoreBundle(buf.toByteArray(), Set.copyOf(boot.keySet()), Set.copyOf(all), Set.copyOf(parent),
+                    size);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -2,6 +2,7 @@ package dev.jitogen.core;
 
 import dev.jitogen.core.fixtures.Disk;
 import dev.jitogen.core.fixtures.LogLevelMain;
+import dev.jitogen.core.fixtures.NestedStart;
 import dev.jitogen.core.fixtures.PlainCalls;
 import dev.jitogen.core.fixtures.Shouter;
 import org.junit.jupiter.api.AfterAll;
@@ -88,6 +89,27 @@ class LocalContextTest {
         assertNotNull(e.getCause());
         assertEquals("java.lang.ArithmeticException", e.getCause().remoteClassName());
         assertEquals("inner", e.getCause().remoteMessage());
+    }
+
+    /**
+     * The parent layer is not among a child's boot classes: the first time a child starts a context of its own, it
+     * asks for one of them and receives all of them with it (one round trip for the family, not one per class), and
+     * the context it starts boots and answers.
+     */
+    @Test
+    void aChildFetchesTheParentLayerInOneRoundTripWhenItFirstStartsAContext() {
+        try (Router fresh = Router.create()) {
+            Context c = fresh.local();
+            assertFalse(CoreBundle.get().names().contains(ProcessConnection.class.getName()), "lean boot classes");
+            String said = c.call(NestedStart.grandchildSays("hello"));
+            assertTrue(said.startsWith("hello from "), said);
+            Stats s = fresh.stats();
+            // the parent layer's family, then the grandchild's own request for the nested lambda's class
+            assertTrue(s.requests() <= 2, s.toString());
+            assertTrue(s.classesSent() >= 30, s.toString());
+            assertEquals("again from", c.call(NestedStart.grandchildSays("again")).substring(0, 10));
+            assertEquals(s.requests(), fresh.stats().requests(), "the second start asks for nothing");
+        }
     }
 
     @Test

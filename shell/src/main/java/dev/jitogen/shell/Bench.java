@@ -328,7 +328,41 @@ final class Bench {
         for (int r = 0; r < options.runs; r++) bootBytes.values.add((double) bootBytes(c, LocalOptions.defaults()));
         Metric rtt = roundTrips("ssh_noop_rtt_us", c);
         c.shutdown();
-        return List.of(cold, rtt, bootBytes);
+        return List.of(cold, rtt, bootBytes, shapedSsh());
+    }
+
+    /**
+     * The cold start over a slow link: SSH open plus first call through a {@link ShapedLink} of 2 Mbit/s and 40 ms
+     * round trip to the {@code --ssh} host, what an operator fanning out from one uplink to a hundred hosts feels.
+     * The link's port is another host to the SSH client: its key is recorded in a known-hosts file of this run's own
+     * on the first connection and checked on the others.
+     */
+    private Metric shapedSsh() {
+        Metric shaped = new Metric("ssh_cold_start_shaped_ms", "ms", true);
+        int at = options.ssh.lastIndexOf('@'), colon = options.ssh.lastIndexOf(':');
+        String user = at < 0 ? null : options.ssh.substring(0, at);
+        String host = options.ssh.substring(at + 1, colon > at ? colon : options.ssh.length());
+        int port = colon > at ? Integer.parseInt(options.ssh.substring(colon + 1)) : 22;
+        Path knownHosts = null;
+        try (ShapedLink link = new ShapedLink(host, port, ShapedLink.BENCH_BITS_PER_SECOND, ShapedLink.BENCH_RTT_MILLIS)) {
+            knownHosts = Files.createTempFile("jitogen-bench-known-hosts", "");
+            Map<String, String> o = new HashMap<>(Map.of("destination",
+                    (user == null ? "" : user + "@") + "127.0.0.1:" + link.port(),
+                    "check-host-keys", "accept", "known-hosts", knownHosts.toString()));
+            if (options.identity != null) o.put("identity", options.identity);
+            for (int r = 0; r < options.runs; r++) {
+                long t0 = System.nanoTime();
+                Context c = new SshMethod().connect(router, "bench-ssh-shaped", o, null);
+                c.call(() -> null);
+                shaped.values.add((System.nanoTime() - t0) / 1e6);
+                c.shutdown();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("the shaped link to " + options.ssh + " failed", e);
+        } finally {
+            if (knownHosts != null) knownHosts.toFile().delete();
+        }
+        return shaped;
     }
 
     /**

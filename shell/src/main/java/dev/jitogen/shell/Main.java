@@ -243,8 +243,17 @@ public final class Main implements Callable<Integer> {
         @CommandLine.Option(names = "--files-only", description = "only the file copy rows (and their SSH rows with --ssh)")
         boolean filesOnly;
 
+        @CommandLine.Option(names = "--shaped-link", paramLabel = "PORT", description = "serve the benchmark's slow "
+                + "link (2 Mbit/s, 40 ms round trip) to loopback PORT until killed, printing the port to connect to; "
+                + "bench/compare-mitogen runs Mitogen through it")
+        Integer shapedLink;
+
         @Override
-        public Integer call() {
+        public Integer call() throws Exception {
+            if (shapedLink != null) {
+                ShapedLink.serve(shapedLink);
+                return 0;
+            }
             Bench.run(new Bench.Options(runs, ssh, identity, hostKeys, json, filesOnly), System.out);
             return 0;
         }

@@ -56,17 +56,17 @@ public final class ClassServer {
         return o;
     }
 
-    /** The runtime's classes a child fetches on demand rather than boots with; none until set. */
-    private volatile java.util.function.Supplier<Set<String>> runtimeOnDemand = Set::of;
+    /** The family of a runtime class a child fetches on demand rather than boots with; none until set. */
+    private volatile java.util.function.Function<String, Set<String>> runtimeFamily = name -> Set.of();
 
     /**
-     * Names the runtime classes that children fetch on demand (Kryo and our Kryo-side classes): the first request
-     * for any of them is answered with all of them not yet sent, in one LOAD_CLASS, since a child that needs one
-     * (Kryo, for a value that is not plain) needs most of them, some found only by reflection (Kryo's
-     * {@code @DefaultSerializer}). Called once, by the master's router.
+     * Names the families of runtime classes that children fetch on demand (Kryo's side; the parent layer): the first
+     * request for a class of a family is answered with all of the family not yet sent, in one LOAD_CLASS, since a
+     * child that needs one (Kryo, for a value that is not plain) needs most of them, some found only by reflection
+     * (Kryo's {@code @DefaultSerializer}). Called once, by the master's router.
      */
-    public void runtime(java.util.function.Supplier<Set<String>> names) {
-        runtimeOnDemand = names;
+    public void runtime(java.util.function.Function<String, Set<String>> family) {
+        runtimeFamily = family;
     }
 
     public ClassFinder finder() {
@@ -155,9 +155,17 @@ public final class ClassServer {
         ArrayDeque<byte[]> queue = new ArrayDeque<>();
         queue.add(root.bytes());
         boolean runtime = runtimeOrigins().contains(root.origin());
+        // the families of runtime classes fetched on demand that these classes name: sent whole, after the rest
+        Set<Set<String>> families = new java.util.LinkedHashSet<>();
+        families.add(runtimeFamily.apply(rootName));
         while (!queue.isEmpty() && a.size < budget) {
             for (String ref : ConstantPool.referencedClasses(queue.poll())) {
                 if (sent.contains(ref) || policy.refusal(ref) != null) continue;
+                Set<String> family = runtimeFamily.apply(ref);
+                if (!family.isEmpty()) {
+                    families.add(family);
+                    continue;
+                }
                 ClassFinder.Found f = finder.find(ref);
                 if (f == null || f.jdk()) continue;
                 // within one jar or directory; across the runtime's (ours, Kryo, Minlog, Objenesis, ReflectASM) for
@@ -169,13 +177,13 @@ public final class ClassServer {
                 queue.add(f.bytes());
             }
         }
-        Set<String> onDemand = runtimeOnDemand.get();
-        if (!onDemand.contains(rootName)) return;
-        for (String name : onDemand) {
-            if (sent.contains(name) || policy.refusal(name) != null) continue;
-            ClassFinder.Found f = finder.find(name);
-            if (f == null || f.jdk() || a.size + f.bytes().length > budget) continue;
-            a.add(name, f.bytes(), sent);
+        for (Set<String> family : families) {
+            for (String name : family) {
+                if (sent.contains(name) || policy.refusal(name) != null) continue;
+                ClassFinder.Found f = finder.find(name);
+                if (f == null || f.jdk() || a.size + f.bytes().length > budget) continue;
+                a.add(name, f.bytes(), sent);
+            }
         }
     }
 
