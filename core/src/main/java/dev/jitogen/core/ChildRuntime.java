@@ -72,7 +72,9 @@ final class ChildRuntime {
         setFetcher.accept(fetcher);
         // for this context's own children: classes it received, relayed without asking its parent twice
         ClassRelay relay = new ClassRelay(askParent, (child, payload) -> r.send(new Message(child, r.myId(), r.myId(),
-                Handles.LOAD_CLASS, Handles.NO_REPLY, payload)), r::sentTo);
+                Handles.LOAD_CLASS, Handles.NO_REPLY, payload)), r::sentTo,
+                // the bundle's families: read only once this context has children, so it has the parent layer
+                name -> CoreBundle.get().family(name));
         r.relay(relay);
         r.addHandler(Handles.LOAD_CLASS, m -> {
             if (!r.isParentChain(m.authId)) { // code only from the parent chain

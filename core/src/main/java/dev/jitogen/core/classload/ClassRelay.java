@@ -59,6 +59,7 @@ public final class ClassRelay {
     private final Consumer<String> askParent;
     private final BiConsumer<Integer, byte[]> answerChild;
     private final IntFunction<Set<String>> sentTo;
+    private final java.util.function.Function<String, Set<String>> family;
     private final java.util.concurrent.atomic.AtomicLong requests = new java.util.concurrent.atomic.AtomicLong(),
             forwarded = new java.util.concurrent.atomic.AtomicLong(), classes = new java.util.concurrent.atomic.AtomicLong(),
             bytes = new java.util.concurrent.atomic.AtomicLong();
@@ -67,11 +68,15 @@ public final class ClassRelay {
      * @param askParent   sends GET_CLASS for a name to this context's parent
      * @param answerChild sends a LOAD_CLASS payload to a child
      * @param sentTo      the set of classes already sent to a child (updated here), or null if unknown
+     * @param family      the family of runtime classes fetched on demand that a class belongs to (empty if none):
+     *                    a child asking for one gets all of them, as the master would send them
      */
-    public ClassRelay(Consumer<String> askParent, BiConsumer<Integer, byte[]> answerChild, IntFunction<Set<String>> sentTo) {
+    public ClassRelay(Consumer<String> askParent, BiConsumer<Integer, byte[]> answerChild, IntFunction<Set<String>> sentTo,
+                      java.util.function.Function<String, Set<String>> family) {
         this.askParent = askParent;
         this.answerChild = answerChild;
         this.sentTo = sentTo;
+        this.family = family;
     }
 
     /** A child asks for {@code name}. */
@@ -203,16 +208,20 @@ public final class ClassRelay {
     }
 
     /**
-     * Sends {@code child} a LOAD_CLASS of the cached entries for {@code names} not yet sent to it; every name in
+     * Sends {@code child} a LOAD_CLASS of the cached entries for {@code names}, and the families of those it
+     * {@code asked} for, not yet sent to it; every name in
      * {@code asked} gets an entry (the class, "already sent", or "missing"), so no asker is left waiting. Sent while
      * holding {@code sent}, which marks the classes as sent: an "already sent" answered on another thread (this runs
      * on two readers) then cannot overtake the class itself.
      */
     private void answer(int child, List<String> names, List<String> asked, Set<String> sent) {
+        // a runtime class fetched on demand goes with its whole family, which a reader thread of the child may need
+        Set<String> all = new java.util.LinkedHashSet<>(names);
+        for (String n : asked) all.addAll(family.apply(n));
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         int count = 0;
         synchronized (sent) {
-            for (String n : names) {
+            for (String n : all) {
                 byte[] e = cached(n);
                 if (e == null && asked.contains(n)) { // never leave the asker waiting
                     e = LoadClass.entry(LoadClass.MISSING, n, "the parent context has no copy of " + n + " to relay");
