@@ -6,6 +6,8 @@ import com.esotericsoftware.kryo.KryoException;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
 import dev.jitogen.core.serial.Lambdas;
+import dev.jitogen.core.spi.Bootstrap;
+import dev.jitogen.core.spi.ChildProcess;
 import dev.jitogen.core.wire.Handles;
 import dev.jitogen.core.wire.Message;
 

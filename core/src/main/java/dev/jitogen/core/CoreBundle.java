@@ -2,6 +2,7 @@ package dev.jitogen.core;
 
 import dev.jitogen.core.classload.ClassFinder;
 import dev.jitogen.core.classload.ConstantPool;
+import dev.jitogen.core.spi.ChildProcess;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;

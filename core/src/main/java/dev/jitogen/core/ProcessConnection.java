@@ -1,6 +1,8 @@
 package dev.jitogen.core;
 
 import dev.jitogen.bootstrap.FirstStage;
+import dev.jitogen.core.spi.ChildProcess;
+import dev.jitogen.core.spi.Launcher;
 import dev.jitogen.core.stream.Stream;
 
 import java.io.BufferedReader;
@@ -23,7 +25,7 @@ import java.util.logging.Level;
  * <ol>
  *   <li>the first stage prints {@link FirstStage#READY};</li>
  *   <li>we send the core bundle (deflated if the stream crosses a network) and the child's config;</li>
- *   <li>the child main prints {@link Bootstrap#CHILD_READY} and its pid (8 bytes); from then on stdin/stdout carry
+ *   <li>the child main prints {@link ChildMain#CHILD_READY} and its pid (8 bytes); from then on stdin/stdout carry
  *   frames.</li>
  * </ol>
  * Whatever the process prints on stderr before readiness is kept for the error message; after it, each line is
@@ -40,7 +42,7 @@ final class ProcessConnection {
     private ProcessConnection() {}
 
     static Context connect(Router router, int id, String method, String name, Duration timeout,
-                           boolean debug, Router.Launcher launcher) {
+                           boolean debug, Launcher launcher) {
         Cancel cancel = new Cancel();
         if (!router.starter().connecting(cancel)) {
             throw new StreamError("could not start context " + name + ": " + Router.CONNECT_CANCELLED);
@@ -53,7 +55,7 @@ final class ProcessConnection {
     }
 
     private static Context connect(Router router, int id, String name, String method, Duration timeout,
-                                   boolean debug, Router.Launcher launcher, Cancel cancel) {
+                                   boolean debug, Launcher launcher, Cancel cancel) {
         AtomicBoolean timedOut = new AtomicBoolean();
         ChildProcess launched = null;
         StreamError failure = null;
@@ -96,7 +98,7 @@ final class ProcessConnection {
             data.writeInt(config.length);
             data.write(config);
             data.flush();
-            expect(in, Bootstrap.CHILD_READY, "the child runtime");
+            expect(in, ChildMain.CHILD_READY, "the child runtime");
             // the child's own pid follows its readiness: the only way to learn it where the master cannot see the
             // process (over SSH)
             long childPid = new java.io.DataInputStream(in).readLong();

@@ -3,6 +3,9 @@ package dev.jitogen.core;
 import dev.jitogen.core.classload.ClassFinder;
 import dev.jitogen.core.classload.ClassRelay;
 import dev.jitogen.core.serial.Codec;
+import dev.jitogen.core.spi.ChildProcess;
+import dev.jitogen.core.spi.Launcher;
+import dev.jitogen.core.spi.ViaStart;
 import dev.jitogen.core.stream.Stream;
 import dev.jitogen.core.wire.Handles;
 import dev.jitogen.core.wire.Message;
@@ -263,7 +266,7 @@ public final class Router implements AutoCloseable {
                     (router, name) -> router.local(there.newBuilder().name(name).build()));
         }
         return start("local", options.name(), options.connectTimeout(), options.debug(),
-                timeout -> ChildProcess.start(Bootstrap.command(options)));
+                timeout -> ChildProcess.start(options.command()));
     }
 
     /**
@@ -295,7 +298,8 @@ public final class Router implements AutoCloseable {
      * Starts a context whose parent is {@code via} rather than this router: it runs {@code start} on via's main
      * thread with via's router, so the child is launched from via's host and user. Via takes the child's id from
      * its block (ALLOCATE_ID), and its ADD_ROUTE travels up to the master before the call returns. For connection
-     * methods, each of which supports {@code via} through this; users set {@code via} in a method's options.
+     * methods (see {@link dev.jitogen.core.spi}), each of which supports {@code via} through this; users set
+     * {@code via} in a method's options.
      *
      * @param method the connection method's name, the default context name
      * @param start  serializable, so it must capture only data (the method's options with {@code via} cleared)
@@ -316,30 +320,10 @@ public final class Router implements AutoCloseable {
     }
 
     /**
-     * What a context given as {@code via} runs to start its child: usually the connection method's own
-     * {@code connect} with via cleared. Runs on via's main thread.
-     */
-    @FunctionalInterface
-    public interface ViaStart extends java.io.Serializable {
-        /** Starts the context {@code name} from {@code router} (via's) and returns it. */
-        Context start(Router router, String name);
-    }
-
-    /** Runs a bootstrap command somewhere; a connection method's part of starting a context. */
-    @FunctionalInterface
-    public interface Launcher {
-        /**
-         * Starts the command (for example {@link Bootstrap#script} through ssh) and returns the running child;
-         * must finish within {@code timeout} or throw. Throw {@link StreamError} (or a subclass such as
-         * {@link PasswordError}) to report a failure in the method's own words.
-         */
-        ChildProcess launch(Duration timeout) throws java.io.IOException;
-    }
-
-    /**
      * Starts a context with a connection method's launcher: the launcher runs the bootstrap command, and this takes
      * the child through the handshake (core bundle, config) within the connect timeout. Blocks until the context is
-     * ready or failed. For connection methods; users call {@link #local} or a plugin's options.
+     * ready or failed. For connection methods (see {@link dev.jitogen.core.spi}); users call {@link #local} or a
+     * plugin's options.
      *
      * @param method the connection method's name ({@code ssh}), also the default context name
      * @param name   the context's name, or null for a unique default

@@ -1,11 +1,11 @@
 package dev.jitogen.shell;
 
-import dev.jitogen.core.Bootstrap;
 import dev.jitogen.core.Context;
 import dev.jitogen.core.LocalOptions;
 import dev.jitogen.core.Receiver;
 import dev.jitogen.core.RemoteFunction;
 import dev.jitogen.core.Router;
+import dev.jitogen.core.spi.Bootstrap;
 import dev.jitogen.plugins.files.RemoteFiles;
 import dev.jitogen.plugins.files.TransferOptions;
 import dev.jitogen.plugins.ssh.SshMethod;

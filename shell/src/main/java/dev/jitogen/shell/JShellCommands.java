@@ -313,7 +313,7 @@ final class JShellCommands {
             String editor = shell.editor != null ? shell.editor : firstSet("JITOGEN_EDITOR", "VISUAL", "EDITOR");
             if (editor == null) editor = "vi";
             ProcessBuilder editing = new ProcessBuilder("/bin/sh", "-c", editor + " \"$1\"", "editor", file.toString());
-            dev.jitogen.core.ChildEnvironment.applyTo(editing.environment()); // no password the shell read
+            dev.jitogen.core.spi.ChildEnvironment.applyTo(editing.environment()); // no password the shell read
             Process p = editing.inheritIO().start();
             shell.foreground.accept(() -> waitUninterruptibly(p));
             if (p.exitValue() != 0) {

@@ -1,12 +1,12 @@
 package dev.jitogen.shell;
 
-import dev.jitogen.plugins.Suggest;
-import dev.jitogen.core.ConnectionMethod;
 import dev.jitogen.core.Context;
 import dev.jitogen.core.LocalOptions;
 import dev.jitogen.core.Receiver;
 import dev.jitogen.core.RemoteCallable;
 import dev.jitogen.core.Router;
+import dev.jitogen.core.spi.ConnectionMethod;
+import dev.jitogen.plugins.Suggest;
 import dev.jitogen.plugins.inventory.Inventory;
 import dev.jitogen.plugins.inventory.InventoryHost;
 

@@ -1,8 +1,8 @@
 package dev.jitogen.shell;
 
-import dev.jitogen.plugins.Suggest;
-import dev.jitogen.core.ConnectionMethod;
 import dev.jitogen.core.Router;
+import dev.jitogen.core.spi.ConnectionMethod;
+import dev.jitogen.plugins.Suggest;
 import dev.jitogen.plugins.ssh.PassphrasePrompt;
 import dev.jitogen.plugins.ssh.Ssh;
 import jdk.jshell.Diag;
