@@ -129,7 +129,7 @@ final class ProcessConnection {
                 Thread.currentThread().interrupt();
             }
             Integer status = timedOut.get() ? null : process.exitStatus();
-            String exit = status != null ? " (" + Context.describeExit(status) + ")" : ""; // Mitogen's words
+            String exit = status != null ? " (" + ExitStatus.describe(status) + ")" : ""; // Mitogen's words
             String err = stderr.text().strip();
             throw new StreamError("could not start context " + name + ": " + why + exit
                     + (err.isEmpty() ? "; it printed nothing on stderr" : "; stderr:\n" + err), e);
