@@ -21,7 +21,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 
 /**
- * Launches the bootstrap command through a connection method's launcher and takes the child through the handshake:
+ * Launches the bootstrap command through a connection method's {@link Launcher} and takes the child through the
+ * handshake (parent layer: what happens to a {@link ChildProcess} once a plugin has handed it over).
+ *
+ * <p>Threads and locks: runs on the calling thread (blocking until ready or failed), plus one stderr reader thread
+ * per child unless its transport pushes the output ({@link ChildProcess#pushOutput}: then none, and the stream has
+ * no reader thread either); the router's close cancels from its own thread. The class holds no state; each of its
+ * helpers ({@code Cancel}, {@code Handover}, {@code StderrCollector}) guards its own state with its own monitor, as
+ * its comment says.
+ *
  * <ol>
  *   <li>the first stage prints {@link FirstStage#READY};</li>
  *   <li>we send the core bundle (deflated if the stream crosses a network) and the child's config;</li>
@@ -31,10 +39,6 @@ import java.util.logging.Level;
  * Whatever the process prints on stderr before readiness is kept for the error message; after it, each line is
  * logged as {@code [name] stderr: ...}. The connect timeout kills the process, and so does the router's close
  * (the connect fails at once, saying so).
- *
- * <p>Runs on the calling thread (blocking until ready or failed), plus one stderr reader thread per child unless its
- * transport pushes the output ({@link ChildProcess#pushOutput}: then none, and the stream has no reader thread
- * either); the router's close cancels from its own thread.
  */
 final class ProcessConnection {
     private static final int STDERR_KEEP = 16 * 1024;

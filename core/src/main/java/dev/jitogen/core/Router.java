@@ -29,6 +29,12 @@ import java.util.logging.Logger;
  * Routes messages between this context's handlers and the streams to other contexts, and is the entry point of the
  * public API: {@code Router.create()}, then {@link #local()} (and, with plugins, other connection methods).
  *
+ * <p>Threads: any thread may call public methods. Handlers run on the reader thread of the stream a message
+ * arrived on and must not block; replies are decoded by the thread that waits for them ({@link Receiver#get}).
+ * Class requests are answered on the broker's service threads, each stream's in turn. {@code contexts} is a
+ * concurrent map and {@code closed} atomic; this class takes no lock (each collaborator states its own). Sending
+ * never waits for a child JVM to read: frames are queued on its stream (see {@link Stream}).
+ *
  * <p>This class is the facade; the work is done by package-private collaborators, one per layer, as Mitogen's
  * {@code core.Router} ← {@code parent.Router} ← {@code master.Router} (see docs/how-it-works.md, "Layers"):
  * <pre>
@@ -43,16 +49,11 @@ import java.util.logging.Logger;
  * master's {@link MasterLayer} or a child's {@link ChildLayer}; the facade asks it rather than switching on
  * {@code parent == null}. A child's router builds no master-layer object at all.
  *
- * <p>Why this file is about 800 lines, over the 400 the project aims at: it is the public API (about 300 lines,
- * mostly documentation), the master's {@link Builder} (130 lines, a public nested class by contract), and the
- * package-private seams that the runtime, the collaborators and core's tests call (about 200 lines of one-line
- * delegations). It keeps no routing, id, class-serving or log-printing logic of its own.
- *
- * <p>Threads: any thread may call public methods. Handlers run on the reader thread of the stream a message
- * arrived on and must not block; replies are decoded by the thread that waits for them ({@link Receiver#get}).
- * Class requests are answered on the broker's service threads, each stream's in turn. {@code contexts} is a
- * concurrent map and {@code closed} atomic; this class takes no lock (each collaborator states its own). Sending
- * never waits for a child JVM to read: frames are queued on its stream (see {@link Stream}).
+ * <p>Why this file is about 800 lines, over the 400 the project aims at: it is the public API (about 350 lines,
+ * mostly documentation), the master's {@link Builder} (120 lines, a public nested class by contract), and the
+ * package-private seams that the runtime, the collaborators and core's tests call (about 180 lines of one-line
+ * delegations). It keeps no routing, id, class-serving or log-printing logic of its own, and what connection methods
+ * implement is in {@link dev.jitogen.core.spi}.
  *
  * <p>Trust: a child is not trusted by its parent. Ids come from the master only, in blocks whose size the parent
  * sets, a bounded number per direct child; they never wrap and no id is routed twice. A route is added only by the
