@@ -22,6 +22,10 @@ import java.util.zip.DeflaterOutputStream;
  * The classes every child receives over stdin before anything else (the <em>boot</em> classes), and the names of
  * the rest of the runtime, which a child fetches on demand like any other class.
  *
+ * <p>Threads: any; thread-safe. Built at most once per JVM, under the class's monitor (no other lock is taken
+ * while holding it); immutable once built but for the compressed form, a volatile computed on first use (two threads
+ * may both compute it, to the same bytes).
+ *
  * <p>The <em>runtime</em> is the closure of what {@link ChildMain} refers to, found by reading constant pools (JDK
  * classes excluded): Jitogen's core and Kryo. The boot classes are that closure cut at Kryo: neither Kryo's classes
  * (nor Objenesis') nor the classes of ours that are Kryo's kind of thing (a serializer, a Kryo subclass:
@@ -35,7 +39,7 @@ import java.util.zip.DeflaterOutputStream;
  *
  * <p>Computed by the build (this class's {@link #main}) and shipped in the core jar; computed at run time only if
  * that resource is missing. Sent as it is on local pipes and deflated on streams that cross a network
- * ({@link ChildProcess#crossesNetwork}). Thread-safe; built at most once per JVM.
+ * ({@link ChildProcess#crossesNetwork}).
  *
  * <p>Format before compression: {@code int count}, then per boot class {@code UTF name, int length, bytes}; then
  * {@code int count} and the {@code UTF} names of the other runtime classes (the first stage stops reading before

@@ -1,5 +1,6 @@
 package dev.jitogen.core.spi;
 
+import dev.jitogen.bootstrap.FirstStage;
 import dev.jitogen.core.ChildMain;
 
 import java.io.IOException;
@@ -17,12 +18,17 @@ import java.util.List;
  * background shell that waits, a second at a time, until the directory is gone or the process that became java has
  * ended, and then removes the directory.
  *
+ * <p>Threads: stateless (two values cached once); any thread.
+ *
  * <p>For connection methods: {@link #script} is the command to run on the target (as {@code sh -c SCRIPT}), the
  * rest helps to build the command line around it.
- *
- * <p>Threads: stateless (two values cached once); any thread.
  */
 public final class Bootstrap {
+    /**
+     * What the first stage prints once it runs, before anything of the child's: a method whose tool talks on the same
+     * stream first (a password prompt in a terminal) reads up to this token, and the frames start after it.
+     */
+    public static final String FIRST_STAGE_READY = FirstStage.READY;
     /** The oldest Java the first stage accepts; it prints a clear error on an older one. */
     private static final int MIN_JAVA = 17;
     private static final String FIRST_STAGE = "dev/jitogen/bootstrap/FirstStage.class";

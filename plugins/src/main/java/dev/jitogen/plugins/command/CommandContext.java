@@ -192,7 +192,7 @@ public abstract class CommandContext<T extends CommandContext<T>> {
                         java.util.concurrent.TimeUnit.MILLISECONDS));
         String before;
         try {
-            before = w.untilToken(dev.jitogen.bootstrap.FirstStage.READY);
+            before = w.untilToken(Bootstrap.FIRST_STAGE_READY);
         } finally {
             watchdog.cancel(false);
         }
@@ -200,7 +200,7 @@ public abstract class CommandContext<T extends CommandContext<T>> {
         InputStream talk = new java.io.ByteArrayInputStream(before == null ? new byte[0]
                 : before.replace("\r", "").getBytes(StandardCharsets.UTF_8));
         InputStream rest = before == null ? InputStream.nullInputStream() : new java.io.SequenceInputStream(
-                new java.io.ByteArrayInputStream(dev.jitogen.bootstrap.FirstStage.READY.getBytes(StandardCharsets.US_ASCII)),
+                new java.io.ByteArrayInputStream(Bootstrap.FIRST_STAGE_READY.getBytes(StandardCharsets.US_ASCII)),
                 p.stdout());
         return ChildProcess.withStreams(p, rest, talk);
     }
