@@ -26,6 +26,9 @@ import java.util.stream.Collectors;
  * {@code /exit}, and re-running snippets with {@code /!}, {@code /ID} and {@code /-N}.
  *
  * <p>Threads: the commands run on the shell thread, with the shell's JShell lock held.
+ *
+ * <p>Why this file is over 400 lines: it is the table of jshell's commands, each with its usage, help and body
+ * (5 to 30 lines), kept together so that they can be read side by side with the JDK's and print alike.
  */
 final class JShellCommands {
     /** Commands that only look or leave: not written by /save, not replayed by /reload. */
