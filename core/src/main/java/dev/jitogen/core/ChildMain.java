@@ -20,6 +20,8 @@ import java.util.function.Function;
  * code; SHUTDOWN or the loss of the parent ends the process from a separate thread, even while a call is hung.
  */
 public final class ChildMain {
+    /** What the child main prints once it runs, after the first stage's token: from then on, frames. */
+    static final String CHILD_READY = "JGREADY0";
     private static volatile LogForwarder.Lines stdout, stderr;
     private static volatile Router router;
     /** What the first stage kept for starting children: its own bytes and the (uncompressed) bundle; null in a master. */
@@ -64,7 +66,7 @@ public final class ChildMain {
             stderr.flushLine();
         });
 
-        out.write(Bootstrap.CHILD_READY.getBytes(StandardCharsets.US_ASCII));
+        out.write(CHILD_READY.getBytes(StandardCharsets.US_ASCII));
         // then its pid, which a parent cannot see for itself over SSH
         new java.io.DataOutputStream(out).writeLong(ProcessHandle.current().pid());
         out.flush();
@@ -81,7 +83,12 @@ public final class ChildMain {
         }
     }
 
-    static byte[] firstStage() {
+    /**
+     * The first stage's class bytes this child was started with, which it passes on to the children it starts
+     * ({@link dev.jitogen.core.spi.Bootstrap#script}); null in a master, which reads them from its class path. Not
+     * for users.
+     */
+    public static byte[] firstStage() {
         return firstStage;
     }
 

@@ -1,5 +1,7 @@
 package dev.jitogen.core;
 
+import dev.jitogen.core.spi.Launcher;
+import dev.jitogen.core.spi.ViaStart;
 import dev.jitogen.core.stream.Stream;
 
 import java.time.Duration;
@@ -8,7 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Starts the contexts a router parents (parent layer, Mitogen's {@code parent.Router} connection methods): a child
- * JVM through a connection method's {@link Router.Launcher}, an in-process context, or a context started by another
+ * JVM through a connection method's {@link Launcher}, an in-process context, or a context started by another
  * context ({@code via}); names them; and keeps the connects in progress so that closing the router cancels them.
  *
  * <p>Threads: any thread but a stream reader's starts contexts, and blocks until the context is ready or failed.
@@ -25,9 +27,9 @@ final class ChildStarter {
         this.router = router;
     }
 
-    /** See {@link Router#start(String, String, String, Duration, boolean, Router.Launcher)}. */
+    /** See {@link Router#start(String, String, String, Duration, boolean, Launcher)}. */
     Context start(String method, String name, String defaultName, Duration connectTimeout, boolean debug,
-                  Router.Launcher launcher) {
+                  Launcher launcher) {
         if (connectTimeout == null || connectTimeout.isNegative() || connectTimeout.isZero()) {
             throw new IllegalArgumentException("the connect timeout of " + method + " must be positive, not "
                     + connectTimeout);
@@ -45,9 +47,9 @@ final class ChildStarter {
         return InProcess.start(router, id, uniqueName(name, "in-process", id));
     }
 
-    /** See {@link Router#startVia(Context, String, String, String, Duration, Router.ViaStart)}. Master only. */
+    /** See {@link Router#startVia(Context, String, String, String, Duration, ViaStart)}. Master only. */
     Context startVia(Context via, String method, String requestedName, String defaultName, Duration timeout,
-                     Router.ViaStart start) {
+                     ViaStart start) {
         String name = requestedName != null ? requestedName : uniqueName(null, via.name() + "." + defaultName, -1);
         RemoteCallable<long[]> remote = () -> {
             Context c = start.start(Router.current(), name);

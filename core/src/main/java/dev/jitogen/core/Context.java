@@ -1,15 +1,12 @@
 package dev.jitogen.core;
 
 import com.esotericsoftware.kryo.DefaultSerializer;
-import com.esotericsoftware.kryo.Kryo;
-import com.esotericsoftware.kryo.KryoException;
-import com.esotericsoftware.kryo.io.Input;
-import com.esotericsoftware.kryo.io.Output;
 import dev.jitogen.core.serial.Lambdas;
+import dev.jitogen.core.spi.Bootstrap;
+import dev.jitogen.core.spi.ChildProcess;
 import dev.jitogen.core.wire.Handles;
 import dev.jitogen.core.wire.Message;
 
-import java.lang.invoke.SerializedLambda;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -21,16 +18,22 @@ import java.util.concurrent.TimeUnit;
  * in the order they arrive, on its main thread; routing, class serving and shutdown run on other threads, so a long
  * or hung call never blocks them.
  *
- * <p>A context travels as a value (a call argument, a captured value, a result): it is sent as its address (id,
- * name) and arrives as the receiving router's own {@code Context} for that id. In the master that is the object
- * the master already holds; in a child, a context it started itself, or else a new {@code Context} there that
- * addresses that id (calls through it are accepted only by contexts the child is a parent of: see
- * {@code CALL_FUNCTION}'s parent-chain rule).
+ * <p>Threads and locks: any thread may call any method. {@code call} blocks the calling thread until the reply; never
+ * call it from a handler or other I/O-thread callback. The only lock is {@code recentLog}'s own monitor, held just to
+ * add or copy lines; the rest of the state is final, volatile, atomic or a latch. The router calls
+ * {@link #disconnected} and {@link #replied} on I/O threads, which never block here.
  *
- * <p>Threads: any thread may call any method. {@code call} blocks the calling thread until the reply; never call
- * it from a handler or other I/O-thread callback.
+ * <p>A context travels as a value (a call argument, a captured value, a result): it is sent as its address (id,
+ * name) and arrives as the receiving router's own {@code Context} for that id ({@link ContextSerializer}). In the
+ * master that is the object the master already holds; in a child, a context it started itself, or else a new
+ * {@code Context} there that addresses that id (calls through it are accepted only by contexts the child is a parent
+ * of: see {@code CALL_FUNCTION}'s parent-chain rule).
+ *
+ * <p>Why this file is over 400 lines: it is the public API of a context, the fifteen call methods and the lifetime
+ * (shutdown, detach, kill, events, how it ended), mostly documentation; what it could hand off has gone to
+ * {@link UnsendableCall} (why a call cannot be sent), {@link ExitStatus} and {@link ContextSerializer}.
  */
-@DefaultSerializer(Context.Wire.class)
+@DefaultSerializer(ContextSerializer.class)
 public final class Context {
     private static final int LOG_LINES = 500;
 
@@ -198,7 +201,7 @@ public final class Context {
         try {
             payload = router.encode(Receiver.VALUE, spec);
         } catch (RuntimeException e) {
-            throw unsendable(spec, statics, e);
+            throw UnsendableCall.explain(router, name, spec, statics, e);
         }
         if (payload.length > router.maxMessageSize()) {
             throw new CallError(name, JitogenError.class.getName(), "the call is " + payload.length
@@ -212,81 +215,6 @@ public final class Context {
         router.send(new Message(id, router.myId(), router.myId(), Handles.CALL_FUNCTION,
                 reply ? receiver.handle() : Handles.NO_REPLY, payload));
         return receiver;
-    }
-
-    /**
-     * Why {@code spec} cannot be encoded, naming the value at fault: a top-level variable, then a captured value (by
-     * its source name when {@link StaticState#capturedNames} knows it), else the call as a whole.
-     */
-    private CallError unsendable(CallSpec spec, List<StaticState.FieldValue> statics, RuntimeException e) {
-        for (StaticState.FieldValue v : statics) {
-            RuntimeException failure = encodeFailure(v.value());
-            if (failure != null) return cannotSend("variable " + v.variable(), v.value(), failure);
-        }
-        SerializedLambda lambda = null;
-        try {
-            lambda = spec.function == null ? null : Lambdas.serializedForm(spec.function);
-        } catch (RuntimeException notSerializable) {
-            // the general message below says it
-        }
-        if (lambda != null) {
-            for (int i = 0; i < lambda.getCapturedArgCount(); i++) {
-                Object value = lambda.getCapturedArg(i);
-                RuntimeException failure = encodeFailure(value);
-                if (failure == null) continue;
-                List<String> names = capturedNames(spec.function);
-                String known = i < names.size() ? names.get(i) : null;
-                return cannotSend(known != null ? "captured variable " + known : "captured value #" + i, value, failure);
-            }
-        }
-        if (spec.args != null) {
-            for (int i = 0; i < spec.args.length; i++) {
-                RuntimeException failure = spec.args[i] == null ? null : encodeFailure(spec.args[i]);
-                if (failure != null) return cannotSend("argument #" + i, spec.args[i], failure);
-            }
-        }
-        return new CallError(name, e.getClass().getName(), "cannot send the call to " + name + ": its function, "
-                + "an argument or a captured value cannot be serialized: " + e.getMessage(), List.of(), null);
-    }
-
-    private List<String> capturedNames(Object function) {
-        try {
-            List<String> names = router.staticState().capturedNames(function);
-            return names != null ? names : List.of();
-        } catch (RuntimeException e) {
-            return List.of(); // only a name for a message: the message without it is still right
-        }
-    }
-
-    private RuntimeException encodeFailure(Object value) {
-        try {
-            router.encode(Receiver.VALUE, value);
-            return null;
-        } catch (RuntimeException e) {
-            return e;
-        }
-    }
-
-    private CallError cannotSend(String what, Object value, RuntimeException failure) {
-        Class<?> type = value.getClass();
-        boolean jdkLambda = type.getClassLoader() == null || type.getClassLoader() == ClassLoader.getPlatformClassLoader();
-        if (type.isSynthetic() && type.getName().contains("$$Lambda") && (jdkLambda || !(value instanceof java.io.Serializable))) {
-            // a lambda made for a plain functional interface, or by the JDK: say which, and how to make one that travels
-            String iface = type.getInterfaces().length > 0 ? type.getInterfaces()[0].getName() : "?";
-            String simple = iface.substring(iface.lastIndexOf('.') + 1);
-            String how = jdkLambda
-                    ? "it was made by the JDK (Comparator.comparing, Function.identity, ...), whose lambdas stay in "
-                    + "their JVM; write the lambda yourself, e.g. (a, b) -> Integer.compare(a.length(), b.length()), "
-                    + "or make it inside the code you send"
-                    : "only a serializable lambda can be sent; declare it with one of Jitogen's Remote types "
-                    + "(RemoteCallable, RemoteFunction, RemoteBiFunction, RemoteRunnable), or as an intersection with "
-                    + "Serializable, e.g. (" + simple + "<...> & java.io.Serializable) x -> ...";
-            return new CallError(name, failure.getClass().getName(), "cannot send " + what + " (a lambda of type "
-                    + iface + ") to " + name + ": " + how, List.of(), null);
-        }
-        return new CallError(name, failure.getClass().getName(), "cannot send " + what + " ("
-                + type.getName() + ") to " + name + ": its value cannot be serialized: "
-                + failure.getMessage(), List.of(), null);
     }
 
     // ---- lifetime -------------------------------------------------------------------------------------------------
@@ -481,24 +409,10 @@ public final class Context {
             status = process.exitStatus();
         }
         Throwable cause = disconnectCause;
-        if (status != null) return describeExit(status);
+        if (status != null) return ExitStatus.describe(status);
         if (cause != null) return "stream error: " + cause.getMessage();
         return via != null ? "its stream through " + via.name() + " ended" : "its stream ended";
     }
-
-    /** {@code exited with return code N}, or for a status above 128 (a JVM's way of saying so), the signal. */
-    static String describeExit(int status) {
-        if (status > 128 && status < 128 + SIGNALS.length) {
-            int sig = status - 128;
-            return "exited due to signal " + sig + " (" + SIGNALS[sig] + ")";
-        }
-        return "exited with return code " + status;
-    }
-
-    private static final String[] SIGNALS = {"", "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT",
-            "SIGBUS", "SIGFPE", "SIGKILL", "SIGUSR1", "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM",
-            "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGURG", "SIGXCPU",
-            "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO", "SIGPWR", "SIGSYS"};
 
     /** Called by the router (on an I/O thread) when the stream is gone. */
     void disconnected(Throwable cause) {
@@ -544,6 +458,11 @@ public final class Context {
     /** The router decoding on this thread ({@link #readBy}): the one a Context read from data belongs to. */
     private static final ThreadLocal<Router> READER = new ThreadLocal<>();
 
+    /** The router decoding on this thread ({@link #readBy}), or null. For {@link ContextSerializer}. */
+    static Router reader() {
+        return READER.get();
+    }
+
     /** Runs {@code decode} for {@code router}: a Context in the data becomes one of that router's. */
     static <T> T readBy(Router router, java.util.function.Supplier<T> decode) {
         Router outer = READER.get();
@@ -565,32 +484,5 @@ public final class Context {
         if (id == router.myId()) return router.myself();
         Context known = router.contextById(id);
         return known != null ? known : new Context(router, id, name, method, null, null, pid);
-    }
-
-    /**
-     * Kryo's serializer for contexts, registered on both sides: a context travels as its id, name, method and pid,
-     * and is read back with {@link #resolve}. Public only because Kryo instantiates it; not for users.
-     */
-    public static final class Wire extends com.esotericsoftware.kryo.Serializer<Context> {
-        @Override
-        public void write(Kryo kryo, Output out, Context c) {
-            out.writeVarInt(c.id, true);
-            out.writeString(c.name);
-            out.writeString(c.method);
-            out.writeLong(c.pid);
-        }
-
-        @Override
-        public Context read(Kryo kryo, Input in, Class<? extends Context> type) {
-            int id = in.readVarInt(true);
-            String name = in.readString();
-            String method = in.readString();
-            long pid = in.readLong();
-            Router router = READER.get();
-            if (router == null) router = Router.current();
-            if (router == null) throw new KryoException("a Context can be read only by a router (context " + id + ")");
-            if (id < 0 || name == null || method == null) throw new KryoException("malformed Context " + id + " in data");
-            return resolve(router, id, name, method, pid);
-        }
     }
 }

@@ -2,6 +2,7 @@ package dev.jitogen.core;
 
 import dev.jitogen.core.classload.ClassFinder;
 import dev.jitogen.core.classload.ConstantPool;
+import dev.jitogen.core.spi.ChildProcess;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -20,6 +21,10 @@ import java.util.zip.DeflaterOutputStream;
 /**
  * The classes every child receives over stdin before anything else (the <em>boot</em> classes), and the names of
  * the rest of the runtime, which a child fetches on demand like any other class.
+ *
+ * <p>Threads: any; thread-safe. Built at most once per JVM, under the class's monitor (no other lock is taken
+ * while holding it); immutable once built but for the compressed form, a volatile computed on first use (two threads
+ * may both compute it, to the same bytes).
  *
  * <p>The <em>runtime</em> is the closure of what {@link ChildMain} refers to, found by reading constant pools (JDK
  * classes excluded): Jitogen's core and Kryo. The boot classes are that closure cut at Kryo: neither Kryo's classes
@@ -41,7 +46,7 @@ import java.util.zip.DeflaterOutputStream;
  *
  * <p>Computed by the build (this class's {@link #main}) and shipped in the core jar; computed at run time only if
  * that resource is missing. Sent as it is on local pipes and deflated on streams that cross a network
- * ({@link ChildProcess#crossesNetwork}). Thread-safe; built at most once per JVM.
+ * ({@link ChildProcess#crossesNetwork}).
  *
  * <p>Format before compression: {@code int count}, then per boot class {@code UTF name, int length, bytes}; then
  * {@code int count} and the {@code UTF} names of the other runtime classes (the first stage stops reading before
@@ -276,11 +281,12 @@ public final class CoreBundle {
      * thread. The first stage is here too: a child has its own bytes for the children it starts.
      */
     private static final List<String> PARENT_ONLY = List.of("dev.jitogen.core.ProcessConnection",
-            "dev.jitogen.core.ChildProcess", "dev.jitogen.core.ChildEnvironment", "dev.jitogen.core.Bootstrap",
-            "dev.jitogen.core.CoreBundle", "dev.jitogen.core.InProcess", "dev.jitogen.core.stream.MemoryPipe",
-            "dev.jitogen.core.LocalOptions", "dev.jitogen.core.Router$Builder", "dev.jitogen.core.Router$Launcher",
-            "dev.jitogen.core.Router$ViaStart", "dev.jitogen.bootstrap.FirstStage", "dev.jitogen.core.Receiver",
-            "dev.jitogen.core.Select", "dev.jitogen.core.Latch", "dev.jitogen.core.classload.ClassRequests",
+            "dev.jitogen.core.spi.ChildProcess", "dev.jitogen.core.spi.ChildEnvironment",
+            "dev.jitogen.core.spi.Bootstrap", "dev.jitogen.core.spi.Launcher", "dev.jitogen.core.spi.ViaStart",
+            "dev.jitogen.core.spi.ConnectionMethod", "dev.jitogen.core.CoreBundle", "dev.jitogen.core.InProcess",
+            "dev.jitogen.core.stream.MemoryPipe", "dev.jitogen.core.LocalOptions", "dev.jitogen.core.Router$Builder",
+            "dev.jitogen.bootstrap.FirstStage", "dev.jitogen.core.Receiver", "dev.jitogen.core.Select",
+            "dev.jitogen.core.Latch", "dev.jitogen.core.classload.ClassRequests",
             "dev.jitogen.core.classload.ConstantPool");
 
     /** The lean bundle, or with {@code whole} the whole runtime as boot classes. */

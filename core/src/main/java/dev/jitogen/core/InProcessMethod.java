@@ -1,5 +1,7 @@
 package dev.jitogen.core;
 
+import dev.jitogen.core.spi.ConnectionMethod;
+
 import java.util.List;
 import java.util.Map;
 

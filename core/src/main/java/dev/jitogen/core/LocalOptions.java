@@ -1,7 +1,10 @@
 package dev.jitogen.core;
 
+import dev.jitogen.core.spi.Bootstrap;
+
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -53,6 +56,23 @@ public final class LocalOptions {
         b.connectTimeout = connectTimeout;
         b.via = via;
         return b;
+    }
+
+    /**
+     * {@code sh -c SCRIPT} for a local child, in a session of its own where {@code setsid} exists: a Ctrl-C or
+     * Ctrl-\ typed at the master's terminal goes to the terminal's process group, and must not kill the children
+     * (or make them print a thread dump into the stream).
+     */
+    List<String> command() {
+        List<String> argv = new ArrayList<>();
+        for (String setsid : List.of("/usr/bin/setsid", "/bin/setsid")) {
+            if (new java.io.File(setsid).canExecute()) {
+                argv.add(setsid);
+                break;
+            }
+        }
+        argv.addAll(List.of("/bin/sh", "-c", Bootstrap.script(javaPath(), jvmFlags(), remoteName())));
+        return argv;
     }
 
     /** Mitogen's default: {@code jitogen:USER@HOST:PID} of the master ({@link Bootstrap#defaultRemoteName}). */

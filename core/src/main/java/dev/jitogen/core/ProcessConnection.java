@@ -1,6 +1,8 @@
 package dev.jitogen.core;
 
 import dev.jitogen.bootstrap.FirstStage;
+import dev.jitogen.core.spi.ChildProcess;
+import dev.jitogen.core.spi.Launcher;
 import dev.jitogen.core.stream.Stream;
 import dev.jitogen.core.wire.Log;
 
@@ -19,20 +21,24 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Launches the bootstrap command through a connection method's launcher and takes the child through the handshake:
+ * Launches the bootstrap command through a connection method's {@link Launcher} and takes the child through the
+ * handshake (parent layer: what happens to a {@link ChildProcess} once a plugin has handed it over).
+ *
+ * <p>Threads and locks: runs on the calling thread (blocking until ready or failed), plus one stderr reader thread
+ * per child unless its transport pushes the output ({@link ChildProcess#pushOutput}: then none, and the stream has
+ * no reader thread either); the router's close cancels from its own thread. The class holds no state; each of its
+ * helpers ({@code Cancel}, {@code Handover}, {@code StderrCollector}) guards its own state with its own monitor, as
+ * its comment says.
+ *
  * <ol>
  *   <li>the first stage prints {@link FirstStage#READY};</li>
  *   <li>we send the core bundle (deflated if the stream crosses a network) and the child's config;</li>
- *   <li>the child main prints {@link Bootstrap#CHILD_READY} and its pid (8 bytes); from then on stdin/stdout carry
+ *   <li>the child main prints {@link ChildMain#CHILD_READY} and its pid (8 bytes); from then on stdin/stdout carry
  *   frames.</li>
  * </ol>
  * Whatever the process prints on stderr before readiness is kept for the error message; after it, each line is
  * logged as {@code [name] stderr: ...}. The connect timeout kills the process, and so does the router's close
  * (the connect fails at once, saying so).
- *
- * <p>Runs on the calling thread (blocking until ready or failed), plus one stderr reader thread per child unless its
- * transport pushes the output ({@link ChildProcess#pushOutput}: then none, and the stream has no reader thread
- * either); the router's close cancels from its own thread.
  */
 final class ProcessConnection {
     private static final int STDERR_KEEP = 16 * 1024;
@@ -40,7 +46,7 @@ final class ProcessConnection {
     private ProcessConnection() {}
 
     static Context connect(Router router, int id, String method, String name, Duration timeout,
-                           boolean debug, Router.Launcher launcher) {
+                           boolean debug, Launcher launcher) {
         Cancel cancel = new Cancel();
         if (!router.starter().connecting(cancel)) {
             throw new StreamError("could not start context " + name + ": " + Router.CONNECT_CANCELLED);
@@ -53,7 +59,7 @@ final class ProcessConnection {
     }
 
     private static Context connect(Router router, int id, String name, String method, Duration timeout,
-                                   boolean debug, Router.Launcher launcher, Cancel cancel) {
+                                   boolean debug, Launcher launcher, Cancel cancel) {
         AtomicBoolean timedOut = new AtomicBoolean();
         ChildProcess launched = null;
         StreamError failure = null;
@@ -96,7 +102,7 @@ final class ProcessConnection {
             data.writeInt(config.length);
             data.write(config);
             data.flush();
-            expect(in, Bootstrap.CHILD_READY, "the child runtime");
+            expect(in, ChildMain.CHILD_READY, "the child runtime");
             // the child's own pid follows its readiness: the only way to learn it where the master cannot see the
             // process (over SSH)
             long childPid = new java.io.DataInputStream(in).readLong();
@@ -127,7 +133,7 @@ final class ProcessConnection {
                 Thread.currentThread().interrupt();
             }
             Integer status = timedOut.get() ? null : process.exitStatus();
-            String exit = status != null ? " (" + Context.describeExit(status) + ")" : ""; // Mitogen's words
+            String exit = status != null ? " (" + ExitStatus.describe(status) + ")" : ""; // Mitogen's words
             String err = stderr.text().strip();
             throw new StreamError("could not start context " + name + ": " + why + exit
                     + (err.isEmpty() ? "; it printed nothing on stderr" : "; stderr:\n" + err), e);

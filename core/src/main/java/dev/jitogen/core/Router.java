@@ -3,6 +3,9 @@ package dev.jitogen.core;
 import dev.jitogen.core.classload.ClassFinder;
 import dev.jitogen.core.classload.ClassRelay;
 import dev.jitogen.core.serial.Codec;
+import dev.jitogen.core.spi.ChildProcess;
+import dev.jitogen.core.spi.Launcher;
+import dev.jitogen.core.spi.ViaStart;
 import dev.jitogen.core.stream.Stream;
 import dev.jitogen.core.wire.Handles;
 import dev.jitogen.core.wire.Log;
@@ -25,6 +28,12 @@ import java.util.function.Consumer;
  * Routes messages between this context's handlers and the streams to other contexts, and is the entry point of the
  * public API: {@code Router.create()}, then {@link #local()} (and, with plugins, other connection methods).
  *
+ * <p>Threads: any thread may call public methods. Handlers run on the reader thread of the stream a message
+ * arrived on and must not block; replies are decoded by the thread that waits for them ({@link Receiver#get}).
+ * Class requests are answered on the broker's service threads, each stream's in turn. {@code contexts} is a
+ * concurrent map and {@code closed} atomic; this class takes no lock (each collaborator states its own). Sending
+ * never waits for a child JVM to read: frames are queued on its stream (see {@link Stream}).
+ *
  * <p>This class is the facade; the work is done by package-private collaborators, one per layer, as Mitogen's
  * {@code core.Router} ← {@code parent.Router} ← {@code master.Router} (see docs/how-it-works.md, "Layers"):
  * <pre>
@@ -39,16 +48,11 @@ import java.util.function.Consumer;
  * master's {@link MasterLayer} or a child's {@link ChildLayer}; the facade asks it rather than switching on
  * {@code parent == null}. A child's router builds no master-layer object at all.
  *
- * <p>Why this file is about 800 lines, over the 400 the project aims at: it is the public API (about 300 lines,
- * mostly documentation), the master's {@link Builder} (130 lines, a public nested class by contract), and the
- * package-private seams that the runtime, the collaborators and core's tests call (about 200 lines of one-line
- * delegations). It keeps no routing, id, class-serving or log-printing logic of its own.
- *
- * <p>Threads: any thread may call public methods. Handlers run on the reader thread of the stream a message
- * arrived on and must not block; replies are decoded by the thread that waits for them ({@link Receiver#get}).
- * Class requests are answered on the broker's service threads, each stream's in turn. {@code contexts} is a
- * concurrent map and {@code closed} atomic; this class takes no lock (each collaborator states its own). Sending
- * never waits for a child JVM to read: frames are queued on its stream (see {@link Stream}).
+ * <p>Why this file is about 800 lines, over the 400 the project aims at: it is the public API (about 350 lines,
+ * mostly documentation), the master's {@link Builder} (120 lines, a public nested class by contract), and the
+ * package-private seams that the runtime, the collaborators and core's tests call (about 180 lines of one-line
+ * delegations). It keeps no routing, id, class-serving or log-printing logic of its own, and what connection methods
+ * implement is in {@link dev.jitogen.core.spi}.
  *
  * <p>Trust: a child is not trusted by its parent. Ids come from the master only, in blocks whose size the parent
  * sets, a bounded number per direct child; they never wrap and no id is routed twice. A route is added only by the
@@ -261,7 +265,7 @@ public final class Router implements AutoCloseable {
                     (router, name) -> router.local(there.newBuilder().name(name).build()));
         }
         return start("local", options.name(), options.connectTimeout(), options.debug(),
-                timeout -> ChildProcess.start(Bootstrap.command(options)));
+                timeout -> ChildProcess.start(options.command()));
     }
 
     /**
@@ -293,7 +297,8 @@ public final class Router implements AutoCloseable {
      * Starts a context whose parent is {@code via} rather than this router: it runs {@code start} on via's main
      * thread with via's router, so the child is launched from via's host and user. Via takes the child's id from
      * its block (ALLOCATE_ID), and its ADD_ROUTE travels up to the master before the call returns. For connection
-     * methods, each of which supports {@code via} through this; users set {@code via} in a method's options.
+     * methods (see {@link dev.jitogen.core.spi}), each of which supports {@code via} through this; users set
+     * {@code via} in a method's options.
      *
      * @param method the connection method's name, the default context name
      * @param start  serializable, so it must capture only data (the method's options with {@code via} cleared)
@@ -314,30 +319,10 @@ public final class Router implements AutoCloseable {
     }
 
     /**
-     * What a context given as {@code via} runs to start its child: usually the connection method's own
-     * {@code connect} with via cleared. Runs on via's main thread.
-     */
-    @FunctionalInterface
-    public interface ViaStart extends java.io.Serializable {
-        /** Starts the context {@code name} from {@code router} (via's) and returns it. */
-        Context start(Router router, String name);
-    }
-
-    /** Runs a bootstrap command somewhere; a connection method's part of starting a context. */
-    @FunctionalInterface
-    public interface Launcher {
-        /**
-         * Starts the command (for example {@link Bootstrap#script} through ssh) and returns the running child;
-         * must finish within {@code timeout} or throw. Throw {@link StreamError} (or a subclass such as
-         * {@link PasswordError}) to report a failure in the method's own words.
-         */
-        ChildProcess launch(Duration timeout) throws java.io.IOException;
-    }
-
-    /**
      * Starts a context with a connection method's launcher: the launcher runs the bootstrap command, and this takes
      * the child through the handshake (core bundle, config) within the connect timeout. Blocks until the context is
-     * ready or failed. For connection methods; users call {@link #local} or a plugin's options.
+     * ready or failed. For connection methods (see {@link dev.jitogen.core.spi}); users call {@link #local} or a
+     * plugin's options.
      *
      * @param method the connection method's name ({@code ssh}), also the default context name
      * @param name   the context's name, or null for a unique default

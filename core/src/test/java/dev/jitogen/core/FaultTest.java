@@ -2,6 +2,8 @@ package dev.jitogen.core;
 
 import dev.jitogen.core.fixtures.MasterMain;
 import dev.jitogen.core.fixtures.secret.Vault;
+import dev.jitogen.core.spi.ChildProcess;
+import dev.jitogen.core.spi.Launcher;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
@@ -172,9 +174,9 @@ class FaultTest {
     }
 
     /** Runs the local bootstrap command with {@code TMPDIR} set to {@code tmp}, so the test sees its temp dirs. */
-    private static Router.Launcher withTmpdir(Path tmp, LocalOptions options) {
+    private static Launcher withTmpdir(Path tmp, LocalOptions options) {
         List<String> argv = new ArrayList<>(List.of("env", "TMPDIR=" + tmp));
-        argv.addAll(Bootstrap.command(options));
+        argv.addAll(options.command());
         return timeout -> ChildProcess.start(argv);
     }
 

@@ -3,6 +3,7 @@ package dev.jitogen.core;
 import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaModifier;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,12 +25,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The layers of core, as docs/how-it-works.md draws them: dependencies run one way,
- * {@code wire ← stream ← serial / classload ← core (router, calls, API)}, and the master layer is reached from the
- * classes a child runs only through the {@link Router} facade, whose master constructor a child never runs, and never
- * ships in a child's boot bundle. Each rule is also shown failing on a fixture with the fault it forbids.
+ * {@code wire ← stream ← serial / classload ← core (router, calls, API) ⇄ spi}, and the master layer is reached from
+ * the classes a child runs only through the {@link Router} facade, whose master constructor a child never runs, and
+ * never ships in a child's boot bundle. The {@code spi} package, what connection-method plugins build against, builds
+ * only on core's public API, never on the master layer or the router's internals. Each rule is also shown failing on
+ * a fixture with the fault it forbids.
  */
 class LayersTest {
     private static final String CORE = "dev.jitogen.core";
+    private static final String SPI = CORE + ".spi";
     /**
      * The master layer: the class service and its server, finder and policy, log printing, the id counter. A child
      * gets its classes from its parent's relay, logs through its parent, and takes ids from blocks.
@@ -66,11 +71,34 @@ class LayersTest {
                 .layer("serial").definedBy(CORE + ".serial..")
                 .layer("classload").definedBy(CORE + ".classload..")
                 .layer("core").definedBy(CORE)
-                .whereLayer("core").mayNotBeAccessedByAnyLayer()
+                .layer("spi").definedBy(SPI + "..")
+                .whereLayer("core").mayOnlyBeAccessedByLayers("spi")
+                .whereLayer("spi").mayOnlyBeAccessedByLayers("core")
+                .whereLayer("spi").mayOnlyAccessLayers("core")
                 .whereLayer("serial").mayOnlyBeAccessedByLayers("core")
                 .whereLayer("classload").mayOnlyBeAccessedByLayers("core")
                 .whereLayer("stream").mayOnlyBeAccessedByLayers("serial", "classload", "core")
                 .whereLayer("wire").mayOnlyBeAccessedByLayers("stream", "serial", "classload", "core");
+    }
+
+    /** What core's public API is to a plugin: a public class of the root package, not of the master layer. */
+    static boolean publicApi(JavaClass c) {
+        return c.getPackageName().equals(CORE) && c.getModifiers().contains(JavaModifier.PUBLIC) && !masterOnly(c.getName());
+    }
+
+    /**
+     * The spi builds on the JDK, the first stage (its token), itself and core's public API only: no master-only class
+     * (a child that starts children runs it), no package-private seam, no internal package.
+     */
+    static ArchRule spiOnThePublicApi() {
+        return classes().that().resideInAPackage(SPI + "..")
+                .should().onlyDependOnClassesThat(DescribedPredicate.describe(
+                        "are the JDK's, the first stage's, the spi's or core's public API (not the master layer)",
+                        c -> c.getPackageName().startsWith("java.") || c.getPackageName().equals("dev.jitogen.bootstrap")
+                                || c.getPackageName().equals(SPI)
+                                || c.getPackageName().startsWith(SPI + ".") || publicApi(c)))
+                .because("connection-method plugins build against the spi, and it travels to any context that starts "
+                        + "children");
     }
 
     /** Only the master layer itself and the facade's seams depend on master-only classes. */
@@ -88,6 +116,11 @@ class LayersTest {
     @Test
     void onlyTheFacadeReachesTheMasterLayer() {
         masterLayerBehindFacade().check(MAIN);
+    }
+
+    @Test
+    void theSpiBuildsOnThePublicApiOnly() {
+        spiOnThePublicApi().check(MAIN);
     }
 
     @Test
@@ -117,10 +150,22 @@ class LayersTest {
     }
 
     @Test
+    void anSpiReachingTheMasterLayerFailsItsRule() {
+        JavaClasses bad = new ClassFileImporter().importClasses(fixture(SPI_FIXTURE), ClassPolicy.class);
+        EvaluationResult result = spiOnThePublicApi().evaluate(bad);
+        assertTrue(result.hasViolation(), "an spi class naming ClassPolicy must be reported");
+        assertTrue(result.getFailureReport().toString().contains("MasterReachFixture"),
+                result.getFailureReport()::toString);
+    }
+
+    @Test
     void theRealRulesDoNotSeeTheFixtures() {
         assertFalse(MAIN.contain("dev.jitogen.core.wire.BackEdgeFixture"));
         assertFalse(MAIN.contain(MasterOnlyFixture.class.getName()));
+        assertFalse(MAIN.contain(SPI_FIXTURE));
     }
+
+    private static final String SPI_FIXTURE = SPI + ".MasterReachFixture";
 
     private static Class<?> fixture(String name) {
         try {

@@ -1,14 +1,13 @@
 package dev.jitogen.shell;
 
-import dev.jitogen.core.Bootstrap;
 import dev.jitogen.core.Context;
 import dev.jitogen.core.LocalOptions;
 import dev.jitogen.core.Receiver;
 import dev.jitogen.core.RemoteFunction;
 import dev.jitogen.core.Router;
+import dev.jitogen.core.spi.Bootstrap;
 import dev.jitogen.plugins.files.RemoteFiles;
 import dev.jitogen.plugins.files.TransferOptions;
-import dev.jitogen.plugins.ssh.SshMethod;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -18,7 +17,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -85,7 +83,7 @@ final class Bench {
         if (options.filesOnly) {
             List<Metric> all = new ArrayList<>(files());
             all.add(push());
-            if (options.ssh != null) all.addAll(sshFiles());
+            if (options.ssh != null) all.addAll(new SshBench(options, router).files());
             return all;
         }
         Context warm = router.local();
@@ -108,7 +106,7 @@ final class Bench {
         }
 
         Context c = router.local();
-        Metric rtt = roundTrips("noop_call_rtt_us", c);
+        Metric rtt = roundTrips("noop_call_rtt_us", c, options.runs);
         Metric async = new Metric("async_noop_calls_per_s", "calls/s", false);
         asyncRun(c); // warm-up
         for (int r = 0; r < options.runs; r++) async.values.add(asyncRun(c));
@@ -132,7 +130,7 @@ final class Bench {
 
         Context via = router.local();
         Context twoHop = router.local(LocalOptions.builder().via(via).build());
-        Metric twoHopRtt = roundTrips("two_hop_noop_rtt_us", twoHop);
+        Metric twoHopRtt = roundTrips("two_hop_noop_rtt_us", twoHop, options.runs);
         via.shutdown();
 
         List<Metric> all = new ArrayList<>(List.of(cold, cpu, rtt, async, echo, fanout, rss, twoHopRtt, roundTrips));
@@ -140,8 +138,9 @@ final class Bench {
         all.add(push());
         // over SSH the same bytes cross the network (the boot command, then stdin): measured there when given
         if (options.ssh != null) {
-            all.addAll(ssh());
-            all.addAll(sshFiles());
+            SshBench ssh = new SshBench(options, router);
+            all.addAll(ssh.startAndCalls());
+            all.addAll(ssh.files());
         } else {
             all.add(bootBytes);
         }
@@ -156,17 +155,17 @@ final class Bench {
         return Long.getLong("jitogen.bench.fileBytes", 256L << 20);
     }
 
-    /**
-     * A file (sparse: reading it costs no disk) copied to a local context and back with {@code RemoteFiles}, each
-     * copy written atomically and verified with SHA-256: MB per second each way.
-     */
     /** Makes {@code file} {@code size} bytes long without writing them: reading it costs no disk. */
-    private static void sparseFile(Path file, long size) throws IOException {
+    static void sparseFile(Path file, long size) throws IOException {
         try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(file.toFile(), "rw")) {
             f.setLength(size);
         }
     }
 
+    /**
+     * A file (sparse: reading it costs no disk) copied to a local context and back with {@code RemoteFiles}, each
+     * copy written atomically and verified with SHA-256: MB per second each way.
+     */
     private List<Metric> files() {
         Metric put = new Metric("put_256MiB_MBps", "MB/s", false), get = new Metric("get_256MiB_MBps", "MB/s", false);
         Path dir = null;
@@ -236,7 +235,7 @@ final class Bench {
         return ratio;
     }
 
-    private static void deleteTree(Path dir) {
+    static void deleteTree(Path dir) {
         if (dir == null) return;
         try (var walk = Files.walk(dir)) {
             walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -246,10 +245,10 @@ final class Bench {
     }
 
     /** Per run, the mean of {@link #RTT_CALLS} blocking no-op calls, in microseconds, after a warm-up. */
-    private Metric roundTrips(String name, Context c) {
+    static Metric roundTrips(String name, Context c, int runs) {
         Metric m = new Metric(name, "us", true);
         for (int i = 0; i < RTT_WARMUP; i++) c.call(() -> null);
-        for (int r = 0; r < options.runs; r++) {
+        for (int r = 0; r < runs; r++) {
             long t0 = System.nanoTime();
             for (int i = 0; i < RTT_CALLS; i++) c.call(() -> null);
             m.values.add((System.nanoTime() - t0) / 1e3 / RTT_CALLS);
@@ -313,63 +312,11 @@ final class Bench {
         }
     }
 
-    private List<Metric> ssh() {
-        openSsh("bench-ssh").shutdown(); // warm the SSH client classes
-        Metric cold = new Metric("ssh_cold_start_first_call_ms", "ms", true);
-        for (int r = 0; r < options.runs; r++) {
-            long t0 = System.nanoTime();
-            Context c = openSsh("bench-ssh");
-            c.call(() -> null);
-            cold.values.add((System.nanoTime() - t0) / 1e6);
-            c.shutdown();
-        }
-        Metric bootBytes = new Metric("boot_bytes_ssh", "bytes", true);
-        Context c = openSsh("bench-ssh");
-        for (int r = 0; r < options.runs; r++) bootBytes.values.add((double) bootBytes(c, LocalOptions.defaults()));
-        Metric rtt = roundTrips("ssh_noop_rtt_us", c);
-        c.shutdown();
-        return List.of(cold, rtt, bootBytes, shapedSsh());
-    }
-
-    /**
-     * The cold start over a slow link: SSH open plus first call through a {@link ShapedLink} of 2 Mbit/s and 40 ms
-     * round trip to the {@code --ssh} host, what an operator fanning out from one uplink to a hundred hosts feels.
-     * The link's port is another host to the SSH client: its key is recorded in a known-hosts file of this run's own
-     * on the first connection and checked on the others.
-     */
-    private Metric shapedSsh() {
-        Metric shaped = new Metric("ssh_cold_start_shaped_ms", "ms", true);
-        int at = options.ssh.lastIndexOf('@'), colon = options.ssh.lastIndexOf(':');
-        String user = at < 0 ? null : options.ssh.substring(0, at);
-        String host = options.ssh.substring(at + 1, colon > at ? colon : options.ssh.length());
-        int port = colon > at ? Integer.parseInt(options.ssh.substring(colon + 1)) : 22;
-        Path knownHosts = null;
-        try (ShapedLink link = new ShapedLink(host, port, ShapedLink.BENCH_BITS_PER_SECOND, ShapedLink.BENCH_RTT_MILLIS)) {
-            knownHosts = Files.createTempFile("jitogen-bench-known-hosts", "");
-            Map<String, String> o = new HashMap<>(Map.of("destination",
-                    (user == null ? "" : user + "@") + "127.0.0.1:" + link.port(),
-                    "check-host-keys", "accept", "known-hosts", knownHosts.toString()));
-            if (options.identity != null) o.put("identity", options.identity);
-            for (int r = 0; r < options.runs; r++) {
-                long t0 = System.nanoTime();
-                Context c = new SshMethod().connect(router, "bench-ssh-shaped", o, null);
-                c.call(() -> null);
-                shaped.values.add((System.nanoTime() - t0) / 1e6);
-                c.shutdown();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("the shaped link to " + options.ssh + " failed", e);
-        } finally {
-            if (knownHosts != null) knownHosts.toFile().delete();
-        }
-        return shaped;
-    }
-
     /**
      * What booting a context put on the wire: the boot command, which carries the first stage (the same script for
      * every connection method, give or take the java path and name), and what went to its stdin until it was ready.
      */
-    private static long bootBytes(Context c, LocalOptions o) {
+    static long bootBytes(Context c, LocalOptions o) {
         if (c.bootBytes() < 0) throw new IllegalStateException(c.name() + " does not know its boot bytes");
         return c.bootBytes() + Bootstrap.script(o.javaPath(), o.jvmFlags(), o.remoteName()).length();
     }
@@ -389,83 +336,6 @@ final class Bench {
 
     /** The unit of /proc's times: USER_HZ, 100 on every Linux architecture Jitogen runs on. */
     private static final int CLOCK_TICKS = 100;
-
-
-    /** Opens a context over SSH as {@code --ssh} says. */
-    private Context openSsh(String name) {
-        Map<String, String> o = new HashMap<>(Map.of("destination", options.ssh, "check-host-keys", options.hostKeys));
-        if (options.identity != null) o.put("identity", options.identity);
-        return new SshMethod().connect(router, name, o, null);
-    }
-
-    /**
-     * The file of {@link #files} put to and got from a context over SSH, and copied to the same host with
-     * {@code scp} in the same run, to a temporary directory the context makes: MB per second each.
-     */
-    private List<Metric> sshFiles() {
-        Metric put = new Metric("put_256MiB_ssh_MBps", "MB/s", false), get = new Metric("get_256MiB_ssh_MBps", "MB/s", false),
-                scp = new Metric("scp_256MiB_MBps", "MB/s", false);
-        Path dir = null;
-        Context c = openSsh("bench-ssh-files");
-        String remoteDir = null;
-        try {
-            dir = Files.createTempDirectory("jitogen-bench-ssh");
-            Path src = dir.resolve("file"), back = dir.resolve("back");
-            sparseFile(src, fileBytes());
-            remoteDir = c.call(() -> Files.createTempDirectory("jitogen-bench-ssh").toString());
-            String remote = remoteDir + "/copy";
-            for (int r = 0; r < options.runs; r++) {
-                put.values.add(RemoteFiles.put(c, src, remote).megabytesPerSecond());
-                get.values.add(RemoteFiles.get(c, remote, back).megabytesPerSecond());
-                scp.values.add(scp(src, remoteDir + "/scp"));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot make the file to copy", e);
-        } finally {
-            if (remoteDir != null) {
-                String rd = remoteDir;
-                c.call(() -> {
-                    for (String f : List.of("copy", "scp")) Files.deleteIfExists(Path.of(rd, f));
-                    return Files.deleteIfExists(Path.of(rd));
-                });
-            }
-            c.shutdown();
-            deleteTree(dir);
-        }
-        return List.of(put, get, scp);
-    }
-
-    /** Copies {@code src} to {@code remote} on the {@code --ssh} host with OpenSSH's scp: MB per second. */
-    private double scp(Path src, String remote) {
-        String dest = options.ssh;
-        String port = null;
-        int colon = dest.lastIndexOf(':');
-        if (colon > 0 && dest.substring(colon + 1).matches("[0-9]+")) {
-            port = dest.substring(colon + 1);
-            dest = dest.substring(0, colon);
-        }
-        List<String> cmd = new ArrayList<>(List.of("scp", "-q", "-o", "BatchMode=yes"));
-        if (port != null) cmd.addAll(List.of("-P", port));
-        if (options.identity != null) cmd.addAll(List.of("-i", options.identity, "-o", "IdentitiesOnly=yes"));
-        switch (options.hostKeys) {
-            case "ignore" -> cmd.addAll(List.of("-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"));
-            case "accept" -> cmd.addAll(List.of("-o", "StrictHostKeyChecking=accept-new"));
-            default -> cmd.addAll(List.of("-o", "StrictHostKeyChecking=yes"));
-        }
-        cmd.addAll(List.of(src.toString(), dest + ":" + remote));
-        try {
-            long t0 = System.nanoTime();
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            if (p.waitFor() != 0) throw new IllegalStateException("scp failed (" + String.join(" ", cmd) + "): " + out);
-            return Files.size(src) / 1e6 / ((System.nanoTime() - t0) / 1e9);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot run scp (is openssh-client installed?)", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while running scp", e);
-        }
-    }
 
     /** VmRSS of the context's JVM after one call, in MiB, read from {@code /proc}. */
     private static double residentMb(Context c) {

@@ -1,6 +1,6 @@
 package dev.jitogen.shell;
 
-import dev.jitogen.core.ConnectionMethod;
+import dev.jitogen.core.spi.ConnectionMethod;
 import dev.jitogen.plugins.inventory.Inventory;
 import dev.jitogen.plugins.inventory.InventoryHost;
 

@@ -1,10 +1,10 @@
 package dev.jitogen.shell;
 
-import dev.jitogen.plugins.Suggest;
-import dev.jitogen.core.ConnectionMethod;
 import dev.jitogen.core.Context;
 import dev.jitogen.core.Router;
 import dev.jitogen.core.Stats;
+import dev.jitogen.core.spi.ConnectionMethod;
+import dev.jitogen.plugins.Suggest;
 import jdk.jshell.JShell;
 import jdk.jshell.Snippet;
 import jdk.jshell.SnippetEvent;

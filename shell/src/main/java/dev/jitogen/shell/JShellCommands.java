@@ -26,6 +26,9 @@ import java.util.stream.Collectors;
  * {@code /exit}, and re-running snippets with {@code /!}, {@code /ID} and {@code /-N}.
  *
  * <p>Threads: the commands run on the shell thread, with the shell's JShell lock held.
+ *
+ * <p>Why this file is over 400 lines: it is the table of jshell's commands, each with its usage, help and body
+ * (5 to 30 lines), kept together so that they can be read side by side with the JDK's and print alike.
  */
 final class JShellCommands {
     /** Commands that only look or leave: not written by /save, not replayed by /reload. */
@@ -313,7 +316,7 @@ final class JShellCommands {
             String editor = shell.editor != null ? shell.editor : firstSet("JITOGEN_EDITOR", "VISUAL", "EDITOR");
             if (editor == null) editor = "vi";
             ProcessBuilder editing = new ProcessBuilder("/bin/sh", "-c", editor + " \"$1\"", "editor", file.toString());
-            dev.jitogen.core.ChildEnvironment.applyTo(editing.environment()); // no password the shell read
+            dev.jitogen.core.spi.ChildEnvironment.applyTo(editing.environment()); // no password the shell read
             Process p = editing.inheritIO().start();
             shell.foreground.accept(() -> waitUninterruptibly(p));
             if (p.exitValue() != 0) {

@@ -1,14 +1,10 @@
 package dev.jitogen.shell;
 
 import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import jdk.jshell.ExpressionSnippet;
 import jdk.jshell.PersistentSnippet;
 import jdk.jshell.SnippetEvent;
-import jdk.jshell.SourceCodeAnalysis;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
@@ -18,7 +14,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +29,12 @@ import java.util.function.Function;
  * its result; a failure is an {@code error} whose traceback is the shell's, frames of a remote call labelled with
  * the context's name.
  *
+ * <p>Threads: the I/O thread ({@link #serve}'s caller) owns every socket, checks every message's signature, and
+ * answers what needs no JShell (kernel_info, interrupt, shutdown) at once; it never runs user code, so a kernel
+ * busy with a cell still answers heartbeats and interrupts. The cell thread is the shell's thread: it runs cells
+ * and JShell's analysis, one request at a time, in arrival order. Any thread may queue an outgoing message
+ * ({@link #send}); the I/O thread is woken over an inproc socket (used under its lock) and sends it.
+ *
  * <pre>
  *  client ── shell, control (ROUTER) ──▶ I/O thread ── execute, complete, inspect, is_complete ──▶ cell thread
  *         ◀─ replies, iopub (PUB) ────── I/O thread ◀── outgoing queue ◀── cell thread, contexts' output, System.out
@@ -41,70 +42,18 @@ import java.util.function.Function;
  *         ── interrupt_request (control) ─▶ I/O thread: Shell.stop(), as Ctrl-C
  * </pre>
  *
- * <p>Threads: the I/O thread ({@link #serve}'s caller) owns every socket, checks every message's signature, and
- * answers what needs no JShell (kernel_info, interrupt, shutdown) at once; it never runs user code, so a kernel
- * busy with a cell still answers heartbeats and interrupts. The cell thread is the shell's thread: it runs cells
- * and JShell's analysis, one request at a time, in arrival order. Any thread may queue an outgoing message
- * ({@link #send}); the I/O thread is woken over an inproc socket (used under its lock) and sends it.
+ * <p>Why this file is about 600 lines: the I/O thread's loop, the sending queue and the cell thread share the
+ * kernel's state (the running cell, the parent header), so they stay together; what needs none of it is in
+ * {@link KernelConnection}, {@link KernelAnalysis} and {@link JupyterWire}.
  */
 final class Kernel {
     /** The channels of a connection file. */
     enum Channel { SHELL, CONTROL, IOPUB, STDIN }
 
-    /** What a connection file says: where to listen, and the key that signs messages. */
-    record Connection(Path file, String transport, String ip, int shellPort, int iopubPort, int stdinPort,
-                      int controlPort, int hbPort, String key) {
-        /** Reads Jupyter's connection file; a problem is an {@link IllegalArgumentException} naming the field. */
-        static Connection read(Path file) throws IOException {
-            JsonObject o;
-            try {
-                JsonElement e = JsonParser.parseString(Files.readString(file));
-                if (!e.isJsonObject()) throw new JsonParseException("not a JSON object");
-                o = e.getAsJsonObject();
-            } catch (JsonParseException e) {
-                throw new IllegalArgumentException("connection file " + file + " is not Jupyter's JSON: " + e.getMessage());
-            }
-            String transport = text(o, "transport", "tcp");
-            if (!transport.equals("tcp")) {
-                throw new IllegalArgumentException("connection file " + file + ": transport \"" + transport
-                        + "\" is not supported: use \"tcp\" (Jupyter's default)");
-            }
-            String scheme = text(o, "signature_scheme", "hmac-sha256");
-            if (!scheme.equals("hmac-sha256")) {
-                throw new IllegalArgumentException("connection file " + file + ": signature_scheme \"" + scheme
-                        + "\" is not supported: use \"hmac-sha256\" (Jupyter's default)");
-            }
-            return new Connection(file, transport, text(o, "ip", "127.0.0.1"), port(o, "shell_port", file),
-                    port(o, "iopub_port", file), port(o, "stdin_port", file), port(o, "control_port", file),
-                    port(o, "hb_port", file), text(o, "key", ""));
-        }
-
-        private static String text(JsonObject o, String field, String otherwise) {
-            JsonElement e = o.get(field);
-            return e != null && e.isJsonPrimitive() ? e.getAsString() : otherwise;
-        }
-
-        private static int port(JsonObject o, String field, Path file) {
-            JsonElement e = o.get(field);
-            try {
-                int p = e.getAsInt();
-                if (p > 0 && p < 65536) return p;
-            } catch (RuntimeException ignored) {
-                // said below
-            }
-            throw new IllegalArgumentException("connection file " + file + ": \"" + field + "\" must be a port "
-                    + "number (1-65535), not " + e + "; Jupyter writes one for each channel");
-        }
-
-        String address(int port) {
-            return transport + "://" + (ip.contains(":") ? "[" + ip + "]" : ip) + ":" + port;
-        }
-    }
-
     /** A message waiting for the I/O thread. */
     private record Outgoing(Channel channel, List<byte[]> identities, String type, JsonObject parent, JsonObject content) {}
 
-    private final Connection connection;
+    private final KernelConnection connection;
     /** Where the kernel's own log lines go: the standard error Jupyter gave it (cells get System.err). */
     private final PrintStream log;
     private final ConcurrentLinkedQueue<Outgoing> outgoing = new ConcurrentLinkedQueue<>();
@@ -125,16 +74,16 @@ final class Kernel {
     /** Cell thread only. */
     private int executionCount;
 
-    private Kernel(Connection connection, PrintStream log) {
+    private Kernel(KernelConnection connection, PrintStream log) {
         this.connection = connection;
         this.log = log;
     }
 
     /** Runs the kernel of {@code connectionFile} until a shutdown_request (or Jupyter's exit); the exit status. */
     static int run(Path connectionFile) {
-        Connection c;
+        KernelConnection c;
         try {
-            c = Connection.read(connectionFile);
+            c = KernelConnection.read(connectionFile);
         } catch (IOException e) {
             System.err.println("jitogen kernel: cannot read connection file " + connectionFile + ": "
                     + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.toString())
@@ -319,9 +268,9 @@ final class Kernel {
                 stopServing();
             }
             case "execute_request" -> cells.execute(() -> answer(m, channel, this::execute));
-            case "complete_request" -> cells.execute(() -> answer(m, channel, this::complete));
-            case "inspect_request" -> cells.execute(() -> answer(m, channel, this::inspect));
-            case "is_complete_request" -> cells.execute(() -> answer(m, channel, this::isComplete));
+            case "complete_request" -> cells.execute(() -> answer(m, channel, r -> KernelAnalysis.complete(shell(), r)));
+            case "inspect_request" -> cells.execute(() -> answer(m, channel, r -> KernelAnalysis.inspect(shell(), r)));
+            case "is_complete_request" -> cells.execute(() -> answer(m, channel, r -> KernelAnalysis.isComplete(shell(), r)));
             default -> log("no answer to a " + (m.type().isEmpty() ? "message without msg_type" : m.type())
                     + ": not a request this kernel knows");
         }
@@ -428,7 +377,7 @@ final class Kernel {
     }
 
     /** A reply with {@code "status": "ok"} and what {@code fill} adds. */
-    private static JsonObject ok(java.util.function.Consumer<JsonObject> fill) {
+    static JsonObject ok(java.util.function.Consumer<JsonObject> fill) {
         JsonObject o = new JsonObject();
         o.addProperty("status", "ok");
         fill.accept(o);
@@ -583,117 +532,6 @@ final class Kernel {
             if (t instanceof InterruptedException) return true;
         }
         return false;
-    }
-
-    private JsonObject complete(JupyterWire.Message m) {
-        String code = m.text("code", "");
-        int cursor = index(code, m.integer("cursor_pos", code.length()));
-        Shell s = shell();
-        List<String> matches = new ArrayList<>();
-        int start = cursor;
-        int lineStart = code.lastIndexOf('\n', cursor - 1) + 1;
-        String line = code.substring(lineStart, cursor);
-        String typed = line.stripLeading();
-        if (Shell.isCommand(typed)) {
-            int space = typed.indexOf(' ');
-            if (space < 0) {
-                start = cursor - typed.length();
-                for (String name : s.commands().keySet()) if (("/" + name).startsWith(typed)) matches.add("/" + name);
-            } else {
-                while (start > lineStart && code.charAt(start - 1) != ' ' && code.charAt(start - 1) != ',') start--;
-                String word = code.substring(start, cursor);
-                for (Completion.Offer o : Completion.command(s, typed, word, Path.of(System.getProperty("user.home"), ".ssh"))) {
-                    if (o.value().startsWith(word)) matches.add(o.value());
-                }
-            }
-        } else {
-            String java = withoutCommands(code);
-            int unit = unitStart(s, java.substring(0, cursor));
-            int[] anchor = new int[1];
-            matches.addAll(s.completions(java.substring(unit), cursor - unit, anchor));
-            start = unit + anchor[0];
-        }
-        int from = start;
-        return ok(o -> {
-            JsonArray a = new JsonArray();
-            matches.forEach(a::add);
-            o.add("matches", a);
-            o.addProperty("cursor_start", code.codePointCount(0, from));
-            o.addProperty("cursor_end", code.codePointCount(0, cursor));
-            o.add("metadata", new JsonObject());
-        });
-    }
-
-    private JsonObject inspect(JupyterWire.Message m) {
-        String code = m.text("code", "");
-        int cursor = index(code, m.integer("cursor_pos", code.length()));
-        Shell s = shell();
-        String java = withoutCommands(code);
-        int unit = unitStart(s, java.substring(0, cursor));
-        String source = java.substring(unit);
-        int at = cursor - unit;
-        List<SourceCodeAnalysis.Documentation> docs = s.host.turn(js -> {
-            SourceCodeAnalysis sca = js.sourceCodeAnalysis();
-            List<SourceCodeAnalysis.Documentation> found = sca.documentation(source, at, true);
-            if (!found.isEmpty()) return found;
-            // JShell documents a call from inside its parentheses; Jupyter asks with the cursor on the name
-            int end = at;
-            while (end < source.length() && Character.isJavaIdentifierPart(source.charAt(end))) end++;
-            boolean call = end < source.length() && source.charAt(end) == '(';
-            return sca.documentation(call ? source : source.substring(0, end) + "(", end + 1, true);
-        });
-        StringBuilder text = new StringBuilder();
-        for (SourceCodeAnalysis.Documentation d : docs) {
-            if (text.length() > 0) text.append("\n\n");
-            text.append(d.signature());
-            if (d.javadoc() != null && !d.javadoc().isBlank()) text.append('\n').append(d.javadoc().strip());
-        }
-        return ok(o -> {
-            o.addProperty("found", !docs.isEmpty());
-            JsonObject data = new JsonObject();
-            if (!docs.isEmpty()) data.addProperty("text/plain", text.toString());
-            o.add("data", data);
-            o.add("metadata", new JsonObject());
-        });
-    }
-
-    private JsonObject isComplete(JupyterWire.Message m) {
-        boolean complete = shell().isComplete(withoutCommands(m.text("code", "")));
-        JsonObject o = new JsonObject();
-        o.addProperty("status", complete ? "complete" : "incomplete");
-        if (!complete) o.addProperty("indent", "    ");
-        return o;
-    }
-
-    /** The cell with its command lines blanked (same length, lines kept), so that JShell sees only the Java. */
-    static String withoutCommands(String code) {
-        StringBuilder b = new StringBuilder(code.length());
-        for (String line : code.split("\n", -1)) {
-            if (b.length() > 0) b.append('\n');
-            b.append(Shell.isCommand(line.strip()) ? " ".repeat(line.length()) : line);
-        }
-        return b.toString();
-    }
-
-    /** Where the snippet that {@code before} ends in starts: past the complete snippets ahead of it. */
-    private static int unitStart(Shell s, String before) {
-        return s.host.turn(js -> {
-            SourceCodeAnalysis sca = js.sourceCodeAnalysis();
-            int at = 0;
-            for (String rest = before; !rest.isBlank(); ) {
-                SourceCodeAnalysis.CompletionInfo info = sca.analyzeCompletion(rest);
-                if (!info.completeness().isComplete() || info.remaining().isBlank()) break;
-                at += rest.length() - info.remaining().length();
-                rest = info.remaining();
-            }
-            return at;
-        });
-    }
-
-    /** Jupyter counts the cursor in code points; Java strings in UTF-16 units. */
-    static int index(String s, int codePoints) {
-        int n = Math.max(0, Math.min(codePoints, s.codePointCount(0, s.length())));
-        return s.offsetByCodePoints(0, n);
     }
 
     // ---- output ---------------------------------------------------------------------------------------------------

@@ -1,12 +1,12 @@
 package dev.jitogen.shell;
 
-import dev.jitogen.plugins.Suggest;
-import dev.jitogen.core.ConnectionMethod;
 import dev.jitogen.core.Context;
 import dev.jitogen.core.LocalOptions;
 import dev.jitogen.core.Receiver;
 import dev.jitogen.core.RemoteCallable;
 import dev.jitogen.core.Router;
+import dev.jitogen.core.spi.ConnectionMethod;
+import dev.jitogen.plugins.Suggest;
 import dev.jitogen.plugins.inventory.Inventory;
 import dev.jitogen.plugins.inventory.InventoryHost;
 
@@ -27,7 +27,11 @@ import java.util.function.Function;
  *
  * <p>Threads: called on the shell's thread (snippets and commands run there). {@link #on} and {@link #sh} wait on
  * that thread while the calls run in parallel in the contexts; disconnect announcements come from a thread of the
- * context's. Output goes through the shell's printer, which is thread-safe.
+ * context's. Output goes through the shell's printer, which is thread-safe. Inventory hosts are opened on
+ * {@code /connect}'s fork threads, many at once. Its maps are guarded by this object's monitor (each field says so).
+ *
+ * <p>Why this file is about 500 lines: it is what snippets see (contexts by name, inventory hosts, {@code /on} and
+ * {@code /sh}), and those parts share the maps under that one monitor, which a split would spread over classes.
  */
 public final class Session {
     private static volatile Session current;

@@ -1,8 +1,8 @@
 package dev.jitogen.shell;
 
-import dev.jitogen.plugins.Suggest;
-import dev.jitogen.core.ConnectionMethod;
 import dev.jitogen.core.Router;
+import dev.jitogen.core.spi.ConnectionMethod;
+import dev.jitogen.plugins.Suggest;
 import dev.jitogen.plugins.ssh.PassphrasePrompt;
 import dev.jitogen.plugins.ssh.Ssh;
 import jdk.jshell.Diag;
@@ -30,6 +30,10 @@ import java.util.stream.Collectors;
  * shell thread; each takes its turn with JShell from the {@link JShellHost}, which warms JShell up on threads of
  * its own. {@link #stop} may be called from any thread (Ctrl-C). Output from other threads (forwarded logs, context
  * deaths) goes through the thread-safe {@link Printer}.
+ *
+ * <p>Why this file is over 400 lines: input, JShell evaluation and command dispatch share the unit being run (its
+ * file and line, how deeply {@code /open} nests it, what it printed), so they stay in one class; the commands
+ * themselves live in {@link JShellCommands}, {@link ContextCommands}, {@link FleetCommands} and {@link FileCommands}.
  */
 public final class Shell implements AutoCloseable {
     /** Where the shell prints. {@code async} lines come from other threads and must not break the line being typed. */

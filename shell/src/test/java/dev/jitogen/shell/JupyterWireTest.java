@@ -64,10 +64,10 @@ class JupyterWireTest {
         try {
             Files.writeString(f, "{\"shell_port\": 1, \"iopub_port\": 2, \"stdin_port\": 3, \"control_port\": 4, "
                     + "\"hb_port\": 5, \"signature_scheme\": \"hmac-md5\", \"key\": \"k\"}");
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Kernel.Connection.read(f));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KernelConnection.read(f));
             assertTrue(e.getMessage().contains("signature_scheme \"hmac-md5\" is not supported: use \"hmac-sha256\""), e.getMessage());
             Files.writeString(f, "{\"shell_port\": 1}");
-            e = assertThrows(IllegalArgumentException.class, () -> Kernel.Connection.read(f));
+            e = assertThrows(IllegalArgumentException.class, () -> KernelConnection.read(f));
             assertTrue(e.getMessage().contains("\"iopub_port\" must be a port number"), e.getMessage());
         } finally {
             Files.delete(f);
@@ -77,7 +77,7 @@ class JupyterWireTest {
     @Test
     void cursorsCountCodePointsAndCommandLinesAreHiddenFromJShell() {
         String code = "var s = \"\uD83D\uDE00\";\ns.len";
-        assertEquals(code.length(), Kernel.index(code, code.codePointCount(0, code.length())));
-        assertEquals("  \nx.", Kernel.withoutCommands("/l\nx."));
+        assertEquals(code.length(), KernelAnalysis.index(code, code.codePointCount(0, code.length())));
+        assertEquals("  \nx.", KernelAnalysis.withoutCommands("/l\nx."));
     }
 }

@@ -1,9 +1,9 @@
 package dev.jitogen.shell;
 
-import dev.jitogen.core.ConnectionMethod;
 import dev.jitogen.core.Context;
 import dev.jitogen.core.LocalOptions;
 import dev.jitogen.core.Router;
+import dev.jitogen.core.spi.ConnectionMethod;
 
 import java.util.List;
 import java.util.Map;

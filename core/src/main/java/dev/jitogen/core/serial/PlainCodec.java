@@ -13,10 +13,15 @@ import java.util.Map;
  * The compact form of {@link Codec}, for what most calls and replies are: null, boxed primitives, strings, byte
  * arrays, {@code Object[]}, {@code ArrayList}, and {@code HashMap} or {@code LinkedHashMap} with scalar keys (so
  * that decoding never runs a key's {@code hashCode} deeper than a string), serializable lambdas capturing such
- * values, and {@link Plain} classes made of them. It exists so that a child answers calls of plain values without
- * loading Kryo (about 800 KB of classes and 40 ms of set-up). Whatever it does not take, {@link #encode} says so
- * with null, and the whole message goes to Kryo: a value shared twice in one message (identity), or nested deeper
- * than {@link #MAX_WRITE_DEPTH}, included.
+ * values, and {@link Plain} classes made of them.
+ *
+ * <p>Threads: any; thread-safe and stateless but for the lambda shapes it has rebuilt (bounded, see
+ * {@link LambdaShapes}). The bytes of one encoding or decoding are in a {@link PlainOutput} or {@link PlainInput} of
+ * that call's own.
+ *
+ * <p>It exists so that a child answers calls of plain values without loading Kryo (about 800 KB of classes and 40 ms
+ * of set-up). Whatever it does not take, {@link #encode} says so with null, and the whole message goes to Kryo: a
+ * value shared twice in one message (identity), or nested deeper than {@link #MAX_WRITE_DEPTH}, included.
  *
  * <p>On the wire: the tag byte with {@link #FLAG} set (Kryo's encodings start with the bare tag), then one value:
  * a kind byte and its payload; lengths and counts are unsigned varints, strings modified UTF-8 (every
@@ -24,8 +29,6 @@ import java.util.Map;
  * length against the bytes left before allocating, counts depth and elements against the {@link Codec.Limits},
  * checks the deadline and interrupts every 1,024 elements, and refuses lambdas and {@link Plain} classes: what it
  * builds is only JDK value types, which the data allow-list accepts anyway.
- *
- * <p>Thread-safe and stateless but for the lambda shapes it has rebuilt (bounded).
  */
 final class PlainCodec {
     static final int FLAG = 0x40;
@@ -63,7 +66,7 @@ final class PlainCodec {
     // ---- writing ----------------------------------------------------------------------------------------------
 
     /** Thrown inside {@link #encode} when the value is not plain: the message goes to Kryo instead. */
-    private static final class NotPlain extends RuntimeException {
+    static final class NotPlain extends RuntimeException {
         static final NotPlain INSTANCE = new NotPlain();
 
         private NotPlain() {
@@ -74,7 +77,7 @@ final class PlainCodec {
     /** The compact encoding of {@code value} after {@code tag}, or null if it is not plain (use Kryo). */
     byte[] encode(int tag, Object value) {
         if (tag != 0) return null; // failures carry stack traces: Kryo's
-        Out out = new Out(maxBytes);
+        PlainOutput out = new PlainOutput(maxBytes);
         out.write(tag | FLAG);
         try {
             writeValue(out, value, 0, null);
@@ -84,7 +87,7 @@ final class PlainCodec {
         return out.toBytes();
     }
 
-    private void writeValue(Out out, Object v, int depth, Seen seen) {
+    private void writeValue(PlainOutput out, Object v, int depth, Seen seen) {
         if (depth > MAX_WRITE_DEPTH) throw NotPlain.INSTANCE;
         if (v == null) {
             out.write(NULL);
@@ -200,79 +203,11 @@ final class PlainCodec {
         return -1;
     }
 
-    /** A growing buffer that gives up (not plain: Kryo reports it) past the max message size. */
-    private static final class Out {
-        private final int max;
-        private byte[] buf = new byte[64];
-        private int n;
-
-        Out(int max) {
-            this.max = max < 0 ? Integer.MAX_VALUE - 16 : max;
-        }
-
-        private void room(int more) {
-            if (more > max - n) throw NotPlain.INSTANCE;
-            if (n + more > buf.length) buf = java.util.Arrays.copyOf(buf, (int) Math.min(max, Math.max(n + more, 2L * buf.length)));
-        }
-
-        void write(int b) {
-            room(1);
-            buf[n++] = (byte) b;
-        }
-
-        void bytes(byte[] b) {
-            room(b.length);
-            System.arraycopy(b, 0, buf, n, b.length);
-            n += b.length;
-        }
-
-        void varLong(long v) {
-            room(10);
-            while ((v & ~0x7FL) != 0) {
-                buf[n++] = (byte) ((v & 0x7F) | 0x80);
-                v >>>= 7;
-            }
-            buf[n++] = (byte) v;
-        }
-
-        void fixed(long v) {
-            room(8);
-            for (int i = 56; i >= 0; i -= 8) buf[n++] = (byte) (v >>> i);
-        }
-
-        /** The char count, then modified UTF-8 (a NUL and each surrogate on its own, as DataOutput writes them). */
-        void string(String s) {
-            int len = s.length();
-            varLong(len);
-            room(len);
-            for (int i = 0; i < len; i++) {
-                char ch = s.charAt(i);
-                if (ch != 0 && ch < 0x80) {
-                    buf[n++] = (byte) ch;
-                } else if (ch < 0x800) {
-                    room(2 + len - i);
-                    buf[n++] = (byte) (0xC0 | (ch >> 6));
-                    buf[n++] = (byte) (0x80 | (ch & 0x3F));
-                } else {
-                    room(3 + len - i);
-                    buf[n++] = (byte) (0xE0 | (ch >> 12));
-                    buf[n++] = (byte) (0x80 | ((ch >> 6) & 0x3F));
-                    buf[n++] = (byte) (0x80 | (ch & 0x3F));
-                }
-            }
-        }
-
-        /** The bytes written; the buffer itself when it is exactly full, as after one large array. */
-        byte[] toBytes() {
-            return n == buf.length ? buf : java.util.Arrays.copyOf(buf, n);
-        }
-    }
-
     // ---- reading ----------------------------------------------------------------------------------------------
 
     /** Reads the value after the tag byte; see {@link Codec#decode(byte[], boolean, long)}. */
     Object decode(byte[] data, boolean timed, long deadline) {
-        In in = new In(data, bounded, limits, timed, deadline);
+        PlainInput in = new PlainInput(data, bounded, limits, timed, deadline);
         try {
             Object v = readValue(in, 1);
             if (in.pos != data.length) throw new IllegalArgumentException("malformed message: "
@@ -285,7 +220,7 @@ final class PlainCodec {
         }
     }
 
-    private Object readValue(In in, int depth) {
+    private Object readValue(PlainInput in, int depth) {
         in.count(depth);
         byte kind = in.data[in.pos++];
         switch (kind) {
@@ -334,7 +269,7 @@ final class PlainCodec {
         }
     }
 
-    private Object readPlain(In in, int depth) {
+    private Object readPlain(PlainInput in, int depth) {
         int index = (int) in.varLong();
         if (bounded) throw new RefusedClassException("a call", "a child may not send calls (code) to its parent");
         if (index < 0 || index >= plainTypes.length) throw new IllegalArgumentException("malformed message: type " + index);
@@ -356,7 +291,7 @@ final class PlainCodec {
         }
     }
 
-    private Object readLambda(In in, int depth) {
+    private Object readLambda(PlainInput in, int depth) {
         if (bounded) throw new RefusedClassException("lambda", "a child may not send code (a lambda) to its parent");
         int len = in.length("a lambda", 1);
         LambdaShapes.Shape shape = lambdas.shape(in.data, in.pos, len, loader);
@@ -365,78 +300,5 @@ final class PlainCodec {
         Object[] captured = new Object[n];
         for (int i = 0; i < n; i++) captured[i] = readValue(in, depth + 1);
         return lambdas.rebuild(shape, captured);
-    }
-
-    /** The bytes being read, with the bounds of data from a child. */
-    private static final class In {
-        final byte[] data;
-        int pos = 1;
-        private final boolean bounded, timed;
-        private final Codec.Limits limits;
-        private final long deadline;
-        private long elements;
-
-        In(byte[] data, boolean bounded, Codec.Limits limits, boolean timed, long deadline) {
-            this.data = data;
-            this.bounded = bounded;
-            this.limits = limits;
-            this.timed = timed;
-            this.deadline = deadline;
-        }
-
-        /** One more value at {@code depth}: within the limits, the deadline, and no interrupt. */
-        void count(int depth) {
-            if (!bounded) return;
-            if (depth > limits.maxDepth()) throw DataLimitException.depth(limits.maxDepth());
-            if (++elements > limits.maxElements()) throw DataLimitException.elements(limits.maxElements());
-            if ((elements & 1023) == 0) {
-                if (timed && System.nanoTime() - deadline > 0) throw DataLimitException.deadline();
-                if (Thread.currentThread().isInterrupted()) throw DataLimitException.ofInterrupt();
-            }
-        }
-
-        long varLong() {
-            long v = 0;
-            for (int shift = 0; shift < 64; shift += 7) {
-                byte b = data[pos++];
-                v |= (long) (b & 0x7F) << shift;
-                if (b >= 0) return v;
-            }
-            throw new IllegalArgumentException("malformed message: a number longer than 10 bytes");
-        }
-
-        long fixed() {
-            long v = 0;
-            for (int i = 0; i < 8; i++) v = (v << 8) | (data[pos++] & 0xFF);
-            return v;
-        }
-
-        /** A count of things at least {@code bytesEach} bytes each, checked against the bytes left. */
-        int length(String what, int bytesEach) {
-            long n = varLong();
-            int left = data.length - pos;
-            if (n < 0 || n > left / bytesEach) {
-                if (bounded) throw DataLimitException.length(what, n, left, bytesEach);
-                throw new IllegalArgumentException("malformed message: " + what + " of " + n + " elements in "
-                        + left + " bytes");
-            }
-            return (int) n;
-        }
-
-        String string() {
-            int len = length("a string", 1);
-            char[] chars = new char[len];
-            for (int i = 0; i < len; i++) {
-                int b = data[pos++] & 0xFF;
-                if (b < 0x80) {
-                    chars[i] = (char) b;
-                } else if ((b & 0xE0) == 0xC0) {
-                    chars[i] = (char) (((b & 0x1F) << 6) | (data[pos++] & 0x3F));
-                } else {
-                    chars[i] = (char) (((b & 0x0F) << 12) | ((data[pos++] & 0x3F) << 6) | (data[pos++] & 0x3F));
-                }
-            }
-            return new String(chars);
-        }
     }
 }

@@ -2,32 +2,22 @@ package dev.jitogen.core.stream;
 
 import dev.jitogen.core.wire.BadFrameException;
 import dev.jitogen.core.wire.FrameReader;
-import dev.jitogen.core.wire.Log;
 import dev.jitogen.core.wire.Message;
 
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * One bidirectional byte stream to a peer context (a child's stdin/stdout pipes, an SSH channel), carrying frames.
- *
- * <pre>
- *   any thread ──send()──▶ queue ──writer thread──▶ out       (a peer that stops reading blocks only the writer)
- *   in ──reader thread──▶ FrameReader ──▶ Listener.onMessage / onOversize       (never blocks on user code)
- *   timer ──watchdog──▶ a write, or a frame half-read, without progress for the stall timeout ──▶ close
- * </pre>
  *
  * <p>Threads: one reader thread per stream, started by {@link #start}, reads frames and hands each to the
  * {@link Listener} <em>on that thread</em>; the listener must not block (no waiting on replies, no user code). A
@@ -38,6 +28,17 @@ import java.util.concurrent.locks.LockSupport;
  * hostile child) never blocks a sender in a pipe write. {@link #close} may be called from any thread, any number of
  * times, and never blocks; the listener hears {@link Listener#onClose} exactly once, on whichever thread closed it
  * first.
+ *
+ * <p>Locking: this class takes no lock (its closed flag is atomic, the rest volatile or final). The writing half,
+ * {@link StreamWriter}, has the one lock, which guards the queue, its byte count and who owns the output; it is never
+ * held during I/O, and no other lock is taken while holding it. The output is written only by the thread that owns
+ * it.
+ *
+ * <pre>
+ *   any thread ──send()──▶ queue ──writer thread──▶ out       (a peer that stops reading blocks only the writer)
+ *   in ──reader thread──▶ FrameReader ──▶ Listener.onMessage / onOversize       (never blocks on user code)
+ *   timer ──watchdog──▶ a write, or a frame half-read, without progress for the stall timeout ──▶ close
+ * </pre>
  *
  * <p>Direct writes: a handoff to the writer thread costs a thread wake-up, about as much as the rest of a call's
  * round trip. So a sender writes a frame on its own thread when nothing is queued and the frame fits in
@@ -55,9 +56,6 @@ import java.util.concurrent.locks.LockSupport;
  * see {@link #markIoThread}) never wait. A write that makes no progress for the stall timeout, or a frame that
  * started arriving and then stopped for as long, closes the stream with a {@link StalledException} naming the
  * stream.
- *
- * <p>Locking: {@code lock} guards the queue, its byte count and who owns the output; it is never held during I/O,
- * and no other lock is taken while holding it. {@code out} is written only by the thread that owns it.
  */
 public final class Stream {
     /** Receives frames and the end of the stream. Called on the reader thread (or the closing thread). */
@@ -87,10 +85,6 @@ public final class Stream {
     public static final int QUEUE_HIGH_WATER = 4 << 20;
     /** A frame is written directly if it and the bytes the peer has not acknowledged fit in this: a pipe's minimum. */
     public static final int DIRECT_BUDGET = 4096;
-    /** Frames are written in slices of this size, so a slow but moving peer shows progress. */
-    private static final int WRITE_SLICE = 64 * 1024;
-    /** A writer thread with nothing to write ends after this long. */
-    private static final long WRITER_IDLE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /** Marks reader threads, so code that would wait for the network on one can refuse instead of deadlocking. */
     private static final ThreadLocal<Boolean> READER = ThreadLocal.withInitial(() -> false);
@@ -99,46 +93,18 @@ public final class Stream {
 
     private final String name;
     private final InputStream in;
-    /** Written only by the thread that owns the output (see {@link #owned}). */
-    private final OutputStream out;
-    /** The unbuffered ends: closed directly, so that closing never waits on a writer's monitor. */
+    /** The unbuffered input: closed directly, so that closing never waits on a reader's monitor. */
     private final InputStream rawIn;
-    private final OutputStream rawOut;
     private final int maxMessageSize;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Listener listener;
     /** The context id at the other end, or -1 until known. */
     private volatile int remoteId = -1;
-
-    private final Object lock = new Object();
-    /** Frames waiting to be written, oldest first. Guarded by lock. */
-    private final ArrayDeque<Message> queue = new ArrayDeque<>();
-    /** Bytes of the frames in {@link #queue} and of the one being written. Guarded by lock. */
-    private long queuedBytes;
-    /**
-     * Some thread owns {@link #out}: the writer thread while it drains the queue, or a caller writing directly.
-     * Stays true once closed, so that no one writes again. Guarded by lock.
-     */
-    private boolean owned;
-    /** The writer thread is asked to drain the queue (it owns the output for that). Guarded by lock. */
-    private boolean writerKicked;
-    /** A write or flush was asked for while a caller owned the output: it kicks the writer when done. Guarded by lock. */
-    private boolean kickWhenDone;
-    /** The writer thread, or null if none runs; it waits a while for more work before ending. Guarded by lock. */
-    private Thread writer;
-    /** Frames are queued that asked not to be flushed yet ({@link #sendUnflushed}). Guarded by lock. */
-    private boolean flushWanted;
-    /** Frames refused since the queue was last under the high-water mark, so a flood logs twice. Guarded by lock. */
-    private long refused;
+    /** The writing half: the queue, the writer thread, direct writes. */
+    private final StreamWriter writer;
 
     /** See {@link #trustPeer()}. */
     private volatile boolean trusted;
-    /** Bytes of whole frames handed to {@link #out} so far. Written by the output's owner only. */
-    private volatile long written;
-    /** nanoTime when the write under way began, or 0 if none is blocked in {@code out}. */
-    private volatile long writeSince;
-    /** Makes writer threads; null until started. */
-    private volatile ThreadFactory threads;
     private volatile ScheduledFuture<?> watchdog;
     private volatile long stallNanos = Long.MAX_VALUE;
     private volatile FrameReader reader;
@@ -147,8 +113,7 @@ public final class Stream {
         this.name = name;
         this.in = in == null || in instanceof BufferedInputStream ? in : new BufferedInputStream(in, 65536);
         this.rawIn = in;
-        this.rawOut = out;
-        this.out = new BufferedOutputStream(new SlicedOutput(), 65536);
+        this.writer = new StreamWriter(this, out);
         this.maxMessageSize = maxMessageSize;
     }
 
@@ -199,10 +164,7 @@ public final class Stream {
             t.setName("jitogen-reader-" + name);
             t.start();
         }
-        synchronized (lock) {
-            this.threads = threads;
-            if (!queue.isEmpty()) kickWriter(); // frames sent before the start
-        }
+        writer.start(threads);
     }
 
     /**
@@ -227,6 +189,20 @@ public final class Stream {
      */
     public static void markIoThread() {
         IO.set(true);
+    }
+
+    /** True on the threads {@link #markIoThread} marked, and on readers. */
+    static boolean isIoThread() {
+        return IO.get();
+    }
+
+    boolean peerTrusted() {
+        return trusted;
+    }
+
+    /** The decoder of incoming frames, whose counts the writer acks; null until started. */
+    FrameReader frameReader() {
+        return reader;
     }
 
     private void readLoop() {
@@ -283,7 +259,7 @@ public final class Stream {
      * the parent (see the class comment).
      */
     public boolean send(Message m) {
-        return enqueue(m, true);
+        return writer.enqueue(m, true);
     }
 
     /**
@@ -291,7 +267,7 @@ public final class Stream {
      * {@link #flush} when it has not. Any later {@link #send}, from any thread, writes it too.
      */
     public boolean sendUnflushed(Message m) {
-        return enqueue(m, false);
+        return writer.enqueue(m, false);
     }
 
     /**
@@ -299,80 +275,12 @@ public final class Stream {
      * for a context about to exit. True if they were. Never on an I/O thread.
      */
     public boolean awaitWritten(long nanos) {
-        long end = System.nanoTime() + nanos;
-        boolean interrupted = false;
-        try {
-            synchronized (lock) {
-                if (flushWanted || !queue.isEmpty()) kickWriter();
-                while ((owned || !queue.isEmpty() || flushWanted) && !closed.get()) {
-                    long left = end - System.nanoTime();
-                    if (left <= 0) return false;
-                    try {
-                        TimeUnit.NANOSECONDS.timedWait(lock, left);
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                        return false;
-                    }
-                }
-                return !closed.get();
-            }
-        } finally {
-            if (interrupted) Thread.currentThread().interrupt();
-        }
+        return writer.awaitWritten(nanos);
     }
 
     /** Writes frames queued by {@link #sendUnflushed}. Returns false if the stream is closed. */
     public boolean flush() {
-        synchronized (lock) {
-            if (closed.get()) return false;
-            if (flushWanted || owned) kickWriter(); // an owner may be writing an unflushed frame right now
-            return true;
-        }
-    }
-
-    private boolean enqueue(Message m, boolean flush) {
-        long size = frameSize(m);
-        boolean io = IO.get(), direct = false, interrupted = false;
-        try {
-            synchronized (lock) {
-                if (!owned && queue.isEmpty() && threads != null && (!io || trusted)
-                        && unacknowledged() + size <= DIRECT_BUDGET) {
-                    owned = true; // this thread writes it, below
-                    queuedBytes += size;
-                    direct = true;
-                } else {
-                    if (trusted && !io && threads != null && queuedBytes >= QUEUE_HIGH_WATER) {
-                        // flow control toward a trusted peer only; if it stalls, the watchdog closes the stream
-                        kickWriter();
-                        while (queuedBytes >= QUEUE_HIGH_WATER && !closed.get()) {
-                            try {
-                                lock.wait();
-                            } catch (InterruptedException e) {
-                                interrupted = true; // queue it anyway: the caller hears of the interrupt afterwards
-                                break;
-                            }
-                        }
-                    }
-                    if (closed.get()) return false;
-                    if (queuedBytes >= QUEUE_LIMIT) {
-                        if (refused++ == 0) {
-                            Log.warning("stream " + name + ": " + queuedBytes + " bytes wait to be written and the "
-                                    + "peer is not reading them; refusing frames for it until it does (first: " + m + ")");
-                        }
-                        return false;
-                    }
-                    queue.add(m);
-                    queuedBytes += size;
-                    // unflushed frames wait for flush(), like bytes in a buffer, unless they would fill one
-                    if (flush || queuedBytes >= WRITE_SLICE) kickWriter();
-                    else flushWanted = true;
-                    return true;
-                }
-            }
-            return direct && writeNow(m, flush);
-        } finally {
-            if (interrupted) Thread.currentThread().interrupt();
-        }
+        return writer.flush();
     }
 
     /**
@@ -381,166 +289,9 @@ public final class Stream {
      */
     public String refusal() {
         if (closed.get()) return "the stream " + name + " is closed";
-        long queued;
-        synchronized (lock) {
-            queued = queuedBytes;
-        }
+        long queued = writer.queuedBytes();
         return "the stream " + name + " is not being read: " + queued + " bytes wait to be written (the context is "
                 + "stopped, hung or hostile; it is declared dead after the stall timeout)";
-    }
-
-    private static long frameSize(Message m) {
-        return m.frameSize();
-    }
-
-    /** Bytes written that the peer has not acknowledged reading (by the ack in the last frame it sent). */
-    private long unacknowledged() {
-        FrameReader r = reader;
-        long ack = r == null ? -1 : r.peerAck();
-        // mod 2^32, as acks travel; a peer claiming more than was written (raw writes by user code) counts as 0
-        int d = (int) written - (int) Math.max(ack, 0);
-        return Math.max(0, d);
-    }
-
-    /** Writes one frame to the output, with the ack of what we read. Owner of the output only. */
-    private void write(Message m) throws IOException {
-        FrameReader r = reader;
-        m.writeTo(out, r == null ? 0 : r.bytesRead());
-        written += frameSize(m);
-    }
-
-    /** Writes {@code m} on the calling thread, which owns the output; then hands the output on. */
-    private boolean writeNow(Message m, boolean flush) {
-        try {
-            write(m);
-            if (flush) out.flush();
-        } catch (IOException | RuntimeException e) {
-            close(e);
-            return false;
-        }
-        synchronized (lock) {
-            queuedBytes -= frameSize(m);
-            if (!closed.get()) {
-                owned = false;
-                if (!queue.isEmpty() || kickWhenDone) kickWriter(); // frames queued, or a flush asked, meanwhile
-                else if (!flush) flushWanted = true; // bytes left in the buffer until flush()
-                lock.notifyAll(); // awaitWritten
-            }
-        }
-        return true;
-    }
-
-    /**
-     * Asks the writer thread to drain the queue and flush, starting one if none runs; if some thread owns the output,
-     * that thread kicks it when done (the writer thread drains and flushes anyway). Holding lock.
-     */
-    private void kickWriter() {
-        assert Thread.holdsLock(lock);
-        if (threads == null || closed.get()) return; // start() kicks
-        if (owned) {
-            kickWhenDone = true;
-            return;
-        }
-        flushWanted = false;
-        kickWhenDone = false;
-        owned = true;
-        writerKicked = true;
-        if (writer != null) {
-            LockSupport.unpark(writer);
-            return;
-        }
-        writer = threads.newThread(this::writeLoop);
-        writer.setName("jitogen-writer-" + name);
-        writer.start();
-    }
-
-    /**
-     * The writer thread: drains the queue each time it is kicked, and ends after {@link #WRITER_IDLE_NANOS} without
-     * work, or when the stream closes.
-     */
-    private void writeLoop() {
-        IO.set(true);
-        Thread me = Thread.currentThread();
-        while (true) {
-            if (!waitForKick(System.nanoTime() + WRITER_IDLE_NANOS)) {
-                synchronized (lock) {
-                    if (!writerKicked && !closed.get()) {
-                        writer = null; // idle: the next kick starts another
-                        return;
-                    }
-                }
-            }
-            synchronized (lock) {
-                writerKicked = false;
-            }
-            if (!drain()) {
-                synchronized (lock) {
-                    if (writer == me) writer = null;
-                }
-                return;
-            }
-        }
-    }
-
-    /** Parks until kicked or closed (true), or until {@code until} passes (false). */
-    private boolean waitForKick(long until) {
-        while (true) {
-            synchronized (lock) {
-                if (writerKicked || closed.get()) return true;
-            }
-            long left = until - System.nanoTime();
-            if (left <= 0) return false;
-            LockSupport.parkNanos(this, left);
-        }
-    }
-
-    /**
-     * Writes queued frames until the queue is empty, flushes, and gives up the output. Returns false if the stream
-     * closed meanwhile. Writer thread.
-     */
-    private boolean drain() {
-        try {
-            while (true) {
-                Message m;
-                synchronized (lock) {
-                    if (closed.get()) return false;
-                    m = queue.poll();
-                }
-                if (m != null) {
-                    write(m);
-                    wrote(frameSize(m));
-                    continue;
-                }
-                out.flush();
-                synchronized (lock) {
-                    if (closed.get()) return false;
-                    if (queue.isEmpty()) {
-                        owned = false;
-                        kickWhenDone = false; // everything asked for is written and flushed
-                        lock.notifyAll(); // awaitWritten
-                        return true;
-                    }
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            close(e);
-            return false;
-        }
-    }
-
-    private void wrote(long size) {
-        long refusedBefore = 0;
-        synchronized (lock) {
-            queuedBytes -= size;
-            if (queuedBytes < QUEUE_HIGH_WATER) {
-                lock.notifyAll();
-                refusedBefore = refused;
-                refused = 0;
-            }
-        }
-        if (refusedBefore > 1) {
-            Log.warning("stream " + name + ": the peer reads again; " + refusedBefore + " frames were refused");
-        }
     }
 
     /**
@@ -549,12 +300,9 @@ public final class Stream {
      */
     private void checkStall() {
         if (closed.get()) return;
-        long now = System.nanoTime(), since = writeSince;
+        long now = System.nanoTime(), since = writer.writeSince();
         if (since != 0 && now - since > stallNanos) {
-            long queued;
-            synchronized (lock) {
-                queued = queuedBytes;
-            }
+            long queued = writer.queuedBytes();
             close(new StalledException("stream " + name + " stalled: a write has not progressed for "
                     + seconds(now - since) + " (the peer stopped reading: stopped, hung or hostile; " + queued
                     + " bytes were waiting); closed after the stall timeout of " + seconds(stallNanos)));
@@ -578,26 +326,7 @@ public final class Stream {
         if (!closed.compareAndSet(false, true)) return;
         ScheduledFuture<?> w = watchdog;
         if (w != null) w.cancel(false);
-        boolean writing;
-        synchronized (lock) {
-            queue.clear();
-            queuedBytes = 0;
-            writing = owned;
-            owned = true; // no one starts another write
-            if (writer != null) LockSupport.unpark(writer);
-            lock.notifyAll();
-        }
-        if (!writing) {
-            closeOutput();
-        } else {
-            // a thread blocked in a write may hold the output's monitor (a process pipe's buffer does), and closing
-            // would wait for it; closing is what unblocks it where it can (an in-process pipe, an SSH channel)
-            ThreadFactory t = threads;
-            Thread closer = t != null ? t.newThread(this::closeOutput) : new Thread(this::closeOutput);
-            closer.setName("jitogen-close-" + name);
-            closer.setDaemon(true);
-            closer.start();
-        }
+        writer.close();
         try {
             if (rawIn != null) rawIn.close();
         } catch (IOException ignored) {
@@ -607,49 +336,8 @@ public final class Stream {
         if (l != null) l.onClose(this, cause);
     }
 
-    private void closeOutput() {
-        try {
-            rawOut.close();
-        } catch (IOException ignored) {
-            // the peer is gone already
-        }
-    }
-
     @Override
     public String toString() {
         return "Stream(" + name + ")";
-    }
-
-    /** The raw output in slices, each timed for the watchdog. Used by the output's owner only. */
-    private final class SlicedOutput extends OutputStream {
-        @Override
-        public void write(int b) throws IOException {
-            write(new byte[]{(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            while (len > 0) {
-                int n = Math.min(len, WRITE_SLICE);
-                writeSince = System.nanoTime();
-                try {
-                    rawOut.write(b, off, n);
-                } finally {
-                    writeSince = 0;
-                }
-                off += n;
-                len -= n;
-            }
-        }
-
-        @Override
-        public void flush() throws IOException {
-            writeSince = System.nanoTime();
-            try {
-                rawOut.flush();
-            } finally {
-                writeSince = 0;
-            }
-        }
     }
 }

@@ -1,18 +1,16 @@
 package dev.jitogen.plugins.command;
 
-import dev.jitogen.core.Bootstrap;
-import dev.jitogen.core.ChildProcess;
-import dev.jitogen.core.ConnectionMethod;
 import dev.jitogen.core.Context;
 import dev.jitogen.core.LocalOptions;
 import dev.jitogen.core.PasswordError;
 import dev.jitogen.core.Router;
 import dev.jitogen.core.StreamError;
-import dev.jitogen.core.stream.MemoryPipe;
+import dev.jitogen.core.spi.Bootstrap;
+import dev.jitogen.core.spi.ChildProcess;
+import dev.jitogen.core.spi.ConnectionMethod;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -188,24 +186,23 @@ public abstract class CommandContext<T extends CommandContext<T>> {
             throws IOException {
         PromptWatcher w = new PromptWatcher(p.stdout(), p.stdin(), prompts, p::kill);
         watcher[0] = w;
-        MemoryPipe talk = new MemoryPipe();
         // the prompt exchange happens here, before the router's own connect timeout starts: bound it too
         java.util.concurrent.CompletableFuture<Void> watchdog = java.util.concurrent.CompletableFuture.runAsync(p::kill,
                 java.util.concurrent.CompletableFuture.delayedExecutor(timeout.toMillis(),
                         java.util.concurrent.TimeUnit.MILLISECONDS));
         String before;
         try {
-            before = w.untilToken(dev.jitogen.bootstrap.FirstStage.READY);
+            before = w.untilToken(Bootstrap.FIRST_STAGE_READY);
         } finally {
             watchdog.cancel(false);
         }
-        try (OutputStream o = talk.out()) {
-            if (before != null) o.write(before.replace("\r", "").getBytes(StandardCharsets.UTF_8));
-        }
+        // what the tool said before the token, as the child's early stderr (kept for error messages)
+        InputStream talk = new java.io.ByteArrayInputStream(before == null ? new byte[0]
+                : before.replace("\r", "").getBytes(StandardCharsets.UTF_8));
         InputStream rest = before == null ? InputStream.nullInputStream() : new java.io.SequenceInputStream(
-                new java.io.ByteArrayInputStream(dev.jitogen.bootstrap.FirstStage.READY.getBytes(StandardCharsets.US_ASCII)),
+                new java.io.ByteArrayInputStream(Bootstrap.FIRST_STAGE_READY.getBytes(StandardCharsets.US_ASCII)),
                 p.stdout());
-        return ChildProcess.withStreams(p, rest, talk.in());
+        return ChildProcess.withStreams(p, rest, talk);
     }
 
     /** Appends {@code SH -c script}: every method's last words. */

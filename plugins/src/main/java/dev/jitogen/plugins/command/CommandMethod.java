@@ -1,9 +1,9 @@
 package dev.jitogen.plugins.command;
 
-import dev.jitogen.core.ChildEnvironment;
-import dev.jitogen.core.ConnectionMethod;
 import dev.jitogen.core.Context;
 import dev.jitogen.core.Router;
+import dev.jitogen.core.spi.ChildEnvironment;
+import dev.jitogen.core.spi.ConnectionMethod;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.jitogen.plugins.container;
 
-import dev.jitogen.core.ConnectionMethod;
+import dev.jitogen.core.spi.ConnectionMethod;
 import dev.jitogen.plugins.command.CommandContext;
 import dev.jitogen.plugins.command.CommandMethod;
 

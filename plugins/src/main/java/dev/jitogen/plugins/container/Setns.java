@@ -82,7 +82,7 @@ public final class Setns extends ContainerContext<Setns> {
         String out;
         try {
             ProcessBuilder builder = new ProcessBuilder(ask).redirectErrorStream(true);
-            dev.jitogen.core.ChildEnvironment.applyTo(builder.environment());
+            dev.jitogen.core.spi.ChildEnvironment.applyTo(builder.environment());
             Process p = builder.start();
             out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {

@@ -1,9 +1,9 @@
 package dev.jitogen.plugins.inventory;
 
-import dev.jitogen.core.ChildEnvironment;
 import dev.jitogen.core.Context;
 import dev.jitogen.core.LocalOptions;
 import dev.jitogen.core.Router;
+import dev.jitogen.core.spi.ChildEnvironment;
 import dev.jitogen.plugins.become.Doas;
 import dev.jitogen.plugins.become.Su;
 import dev.jitogen.plugins.become.Sudo;

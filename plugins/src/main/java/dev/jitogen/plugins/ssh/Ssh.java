@@ -1,12 +1,12 @@
 package dev.jitogen.plugins.ssh;
 
-import dev.jitogen.core.Bootstrap;
-import dev.jitogen.core.ChildProcess;
 import dev.jitogen.core.Context;
 import dev.jitogen.core.LocalOptions;
 import dev.jitogen.core.PasswordError;
 import dev.jitogen.core.Router;
 import dev.jitogen.core.StreamError;
+import dev.jitogen.core.spi.Bootstrap;
+import dev.jitogen.core.spi.ChildProcess;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ClientChannel;
@@ -172,7 +172,7 @@ public final class Ssh {
 
     /** For the TCP connection, authentication and the child's start together; default 30 s. Must be positive. */
     public Ssh connectTimeout(Duration timeout) {
-        this.connectTimeout = dev.jitogen.core.ConnectionMethod.positive("the connect timeout", timeout);
+        this.connectTimeout = dev.jitogen.core.spi.ConnectionMethod.positive("the connect timeout", timeout);
         return this;
     }
 

@@ -1,6 +1,6 @@
 package dev.jitogen.plugins.ssh;
 
-import dev.jitogen.core.ChildProcess;
+import dev.jitogen.core.spi.ChildProcess;
 import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ClientChannelEvent;
 import org.apache.sshd.client.session.ClientSession;

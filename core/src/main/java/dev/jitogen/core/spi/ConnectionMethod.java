@@ -1,4 +1,7 @@
-package dev.jitogen.core;
+package dev.jitogen.core.spi;
+
+import dev.jitogen.core.Context;
+import dev.jitogen.core.Router;
 
 import java.util.List;
 import java.util.Map;

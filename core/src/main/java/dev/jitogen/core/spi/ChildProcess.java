@@ -1,4 +1,6 @@
-package dev.jitogen.core;
+package dev.jitogen.core.spi;
+
+import dev.jitogen.core.Router;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package dev.jitogen.core;
+package dev.jitogen.core.spi;
 
 import java.util.Map;
 import java.util.Set;

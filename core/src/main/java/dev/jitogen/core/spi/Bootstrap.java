@@ -1,4 +1,7 @@
-package dev.jitogen.core;
+package dev.jitogen.core.spi;
+
+import dev.jitogen.bootstrap.FirstStage;
+import dev.jitogen.core.ChildMain;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,11 +18,19 @@ import java.util.List;
  * background shell that waits, a second at a time, until the directory is gone or the process that became java has
  * ended, and then removes the directory.
  *
- * <p>Threads: stateless; any thread.
+ * <p>Threads: stateless (two values cached once); any thread.
+ *
+ * <p>For connection methods: {@link #script} is the command to run on the target (as {@code sh -c SCRIPT}), the
+ * rest helps to build the command line around it.
  */
 public final class Bootstrap {
-    static final int MIN_JAVA = 17;
-    static final String CHILD_READY = "JGREADY0";
+    /**
+     * What the first stage prints once it runs, before anything of the child's: a method whose tool talks on the same
+     * stream first (a password prompt in a terminal) reads up to this token, and the frames start after it.
+     */
+    public static final String FIRST_STAGE_READY = FirstStage.READY;
+    /** The oldest Java the first stage accepts; it prints a clear error on an older one. */
+    private static final int MIN_JAVA = 17;
     private static final String FIRST_STAGE = "dev/jitogen/bootstrap/FirstStage.class";
     private static volatile String firstStageBase64;
 
@@ -39,23 +50,6 @@ public final class Bootstrap {
             }
         }
         return firstStageBase64 = Base64.getEncoder().encodeToString(bytes);
-    }
-
-    /**
-     * {@code sh -c SCRIPT} for a local child, in a session of its own where {@code setsid} exists: a Ctrl-C or
-     * Ctrl-\ typed at the master's terminal goes to the terminal's process group, and must not kill the children
-     * (or make them print a thread dump into the stream).
-     */
-    static List<String> command(LocalOptions o) {
-        List<String> argv = new ArrayList<>();
-        for (String setsid : List.of("/usr/bin/setsid", "/bin/setsid")) {
-            if (new java.io.File(setsid).canExecute()) {
-                argv.add(setsid);
-                break;
-            }
-        }
-        argv.addAll(List.of("/bin/sh", "-c", script(o.javaPath(), o.jvmFlags(), o.remoteName())));
-        return argv;
     }
 
     /** The POSIX sh script that starts the first stage; other connection methods run it on their targets. */
