@@ -124,8 +124,13 @@ class ContextLifeTest extends ShellTestSupport {
     void contextsStartedByCodeShowInTheTreeToo() {
         run("var mine = router.local(LocalOptions.builder().name(\"mine\").build());");
         long pid = Long.parseLong(run("mine.pid()").replaceAll(".*==> ", ""));
+        // /contexts waits a second for what a context says of itself, then shows "?": a loaded machine may need more
+        String shape = "(?s).*─ mine +\\d+ local .* " + pid + " .* connected.*";
         String tree = run("/contexts");
-        assertTrue(tree.matches("(?s).*─ mine +\\d+ local .* " + pid + " .* connected.*"), tree);
+        for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); !tree.matches(shape) && System.nanoTime() < end; ) {
+            tree = run("/contexts");
+        }
+        assertTrue(tree.matches(shape), tree);
         run("mine.shutdown()");
         assertFalse(run("/contexts").contains("mine"), "a closed one is gone from the tree");
     }
