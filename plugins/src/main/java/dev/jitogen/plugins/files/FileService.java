@@ -50,9 +50,9 @@ import java.util.stream.Stream;
  */
 public final class FileService {
     /** Bytes per data frame. */
-    public static final int CHUNK = 1024 * 1024;
+    public static final int CHUNK = 256 * 1024;
     /** Bytes sent and not yet acknowledged, at most. */
-    public static final int WINDOW = 8 * 1024 * 1024;
+    public static final int WINDOW = 2 * 1024 * 1024;
     static final int STALL_SECONDS = 60;
     /** Entries a tree listing may return: a bound on the reply, and on a mistaken registration of "/". */
     static final int MAX_TREE_ENTRIES = 100_000;
