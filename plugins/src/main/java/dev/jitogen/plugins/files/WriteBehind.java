@@ -29,6 +29,8 @@ final class WriteBehind {
     private long asked;
     /** The sync thread under way, or null. Transfer thread only. */
     private Thread sync;
+    /** Syncs started so far. Transfer thread only; for tests. */
+    private int started;
 
     WriteBehind(FileChannel out, String name) {
         this.out = out;
@@ -42,6 +44,12 @@ final class WriteBehind {
         sync = new Thread(this::sync, "jitogen-sync " + name);
         sync.setDaemon(true);
         sync.start();
+        started++;
+    }
+
+    /** How many early syncs have started. Transfer thread; for tests. */
+    int started() {
+        return started;
     }
 
     private void sync() {
