@@ -15,9 +15,9 @@ import java.nio.channels.FileChannel;
  * early ones have not. A failed early sync is ignored for the same reason (the final one reports it).
  *
  * <p>Threads: one thread (the transfer's) calls {@link #written}; each sync runs on a daemon thread of its own, which
- * only calls {@link FileChannel#force} (the JDK allows it alongside writes on the same channel) and ends with it:
- * nothing waits for it, and closing the channel, on failure, ends it. Files smaller than {@link #STEP} start no
- * thread.
+ * only calls {@link FileChannel#force} (the JDK allows it alongside writes on the same channel) and ends with it.
+ * Nothing waits for it but closing the channel, which lets a sync under way finish (by then the transfer's own sync
+ * has written the same pages). Files smaller than {@link #STEP} start no thread.
  */
 final class WriteBehind {
     /** Bytes between early syncs: large enough that each costs a disk flush rarely, small next to a big file. */
