@@ -43,7 +43,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * the next transfer to the same destination does, once it sees that the process named in it is gone.
  *
  * <p>Threads: runs on the calling thread, which it blocks until the transfer ends. Frames arrive on a reader thread,
- * which only queues them; at most {@link FileService#WINDOW} bytes are ever queued.
+ * which only queues them; at most the window's bytes ({@link FileService#windowFor}) are ever queued.
  */
 final class FileTransfer {
     private FileTransfer() {}
@@ -82,6 +82,7 @@ final class FileTransfer {
             throw new FileTransferError("'" + target + "' already exists in " + here + ": not overwritten (overwrite is off)");
         }
         removeStaleTemps(target);
+        int window = FileService.windowFor(router, from.contextId());
         LinkedBlockingQueue<Message> frames = new LinkedBlockingQueue<>();
         // the sender may be a hostile child that ignores the window: past twice the window queued, its frames are
         // dropped and the transfer fails, so it costs this JVM a bounded amount of memory
@@ -90,7 +91,7 @@ final class FileTransfer {
         Context respondent = router.contextById(from.contextId());
         int sink = router.addHandler(m -> {
             if (overflow.get()) return;
-            if (queued.addAndGet(m.data.length) > 2L * FileService.WINDOW + 64 * 1024 && !ServiceRef.isReply(m)) {
+            if (queued.addAndGet(m.data.length) > 2L * window + 64 * 1024 && !ServiceRef.isReply(m)) {
                 overflow.set(true);
             }
             frames.add(m);
@@ -98,7 +99,7 @@ final class FileTransfer {
         Path tmp = null;
         int ackHandle = -1;
         try {
-            from.send(sink, FileService.class.getName(), "fetch", remote, sink);
+            from.send(sink, FileService.class.getName(), "fetch", remote, sink, window);
             FileChannel out = null;
             WriteBehind early = null;
             Hasher hasher = null;
@@ -113,7 +114,7 @@ final class FileTransfer {
                     queued.addAndGet(-m.data.length);
                     if (overflow.get()) {
                         throw new FileTransferError(from.name(router) + " sent more of '" + remote + "' than the "
-                                + FileService.WINDOW + "-byte window allows: transfer refused");
+                                + window + "-byte window allows: transfer refused");
                     }
                     if (ServiceRef.isReply(m)) {
                         if (!(ServiceRef.value(m, from.name(router)) instanceof Map<?, ?> end)) {
@@ -145,7 +146,7 @@ final class FileTransfer {
                         early = new WriteBehind(out, remote);
                         // acknowledged once hashed as well as written: the window then bounds what waits for the hash
                         int ack = ackHandle;
-                        hasher = new Hasher(remote, FileService.WINDOW, n -> router.send(from.contextId(), ack,
+                        hasher = new Hasher(remote, window, n -> router.send(from.contextId(), ack,
                                 ByteBuffer.allocate(8).putLong(n).array()), total);
                     } else if (m.data.length > 0 && m.data[0] == 'D' && out != null) {
                         ByteBuffer b = ByteBuffer.wrap(m.data, 1, m.data.length - 1);
