@@ -39,7 +39,8 @@ public final class SshMethod implements ConnectionMethod {
                 new Option("check-host-keys", "--check-host-keys", "enforce|accept|ignore", "host key policy (default enforce)"),
                 new Option("known-hosts", "--known-hosts", "FILE", "known hosts file (default ~/.ssh/known_hosts)"),
                 new Option("config", "--config", "FILE", "ssh client config (default ~/.ssh/config)"),
-                new Option("no-compression", "--no-compression", null, "turn zlib compression off"),
+                new Option("compression", "--compression", null, "turn zlib compression on (for a slow link; default off)"),
+                new Option("no-compression", "--no-compression", null, "zlib compression off (the default)"),
                 new Option("connect-timeout", "--connect-timeout", "SECONDS", "connect, log in and start within (default 30)"),
                 new Option("remote-name", "--remote-name", "NAME", "shown as jitogen:NAME in the remote ps"),
                 new Option("java", "--java", "PATH", "java on the target (default: java on its PATH)"),
@@ -100,6 +101,7 @@ public final class SshMethod implements ConnectionMethod {
         }
         if (o.containsKey("known-hosts")) ssh.knownHosts(Path.of(o.get("known-hosts")));
         if (o.containsKey("config")) ssh.configFile(Path.of(o.get("config")));
+        if (o.containsKey("compression")) ssh.compression(true);
         if (o.containsKey("no-compression")) ssh.compression(false);
         if (o.containsKey("connect-timeout")) ssh.connectTimeout(ConnectionMethod.seconds("--connect-timeout", o.get("connect-timeout")));
         if (o.containsKey("java")) ssh.javaPath(o.get("java").trim().split("\\s+"));

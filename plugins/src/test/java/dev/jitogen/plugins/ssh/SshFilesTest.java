@@ -2,6 +2,7 @@ package dev.jitogen.plugins.ssh;
 
 import dev.jitogen.core.Context;
 import dev.jitogen.core.Router;
+import dev.jitogen.plugins.files.FileService;
 import dev.jitogen.plugins.files.RemoteFiles;
 import dev.jitogen.plugins.files.TransferResult;
 import org.junit.jupiter.api.AfterAll;
@@ -66,5 +67,18 @@ class SshFilesTest {
         TransferResult get = RemoteFiles.get(remote, there, back);
         assertEquals(sha256(data), get.sha256());
         assertArrayEquals(data, Files.readAllBytes(back));
+    }
+    @Test
+    void aCopyFromAContextReachedOverSshAsksForTheLargerWindow() {
+        Context local = router.local();
+        Context behind = router.local(dev.jitogen.core.LocalOptions.builder().via(remote).build());
+        try {
+            assertEquals(FileService.NETWORK_WINDOW, FileService.windowFor(router, remote.id()));
+            assertEquals(FileService.NETWORK_WINDOW, FileService.windowFor(router, behind.id()), "via an SSH context");
+            assertEquals(FileService.WINDOW, FileService.windowFor(router, local.id()));
+        } finally {
+            behind.shutdown();
+            local.shutdown();
+        }
     }
 }

@@ -259,4 +259,22 @@ class SshTest {
         assertTrue(bad.getMessage().contains("enforce, accept or ignore"));
     }
 
+    @Test
+    void compressionIsOffByDefaultAsInOpenSshAndOnWhenAsked() {
+        long before = zlibSessions();
+        Context plain = server.ssh().name("plain").connect(router);
+        assertEquals(5, plain.call(() -> 5));
+        assertEquals(before, zlibSessions(), "a default connection is not compressed");
+        Context zipped = server.ssh().name("zipped").compression(true).connect(router);
+        assertEquals(6, zipped.call(() -> 6));
+        assertEquals(before + 1, zlibSessions(), "compression(true) negotiates zlib");
+        plain.shutdown();
+        zipped.shutdown();
+    }
+
+    /** The server's sessions that agreed on zlib for what the client sends. */
+    private static long zlibSessions() {
+        return server.server.getActiveSessions().stream().filter(s -> "zlib".equals(
+                s.getNegotiatedKexParameter(org.apache.sshd.common.kex.KexProposalOption.C2SCOMP))).count();
+    }
 }
