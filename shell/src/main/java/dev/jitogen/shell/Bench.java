@@ -87,7 +87,7 @@ final class Bench {
             return all;
         }
         Context warm = router.local();
-        for (int i = 0; i < RTT_WARMUP; i++) warm.call(() -> null);
+        for (int i = 0; i < RTT_WARMUP; i++) warm.call(BenchCalls.NOOP);
         warm.shutdown();
 
         Metric cold = new Metric("cold_start_first_call_ms", "ms", true);
@@ -97,7 +97,7 @@ final class Bench {
         for (int r = 0; r < options.runs; r++) {
             long t0 = System.nanoTime();
             Context c = router.local();
-            c.call(() -> null);
+            c.call(BenchCalls.NOOP);
             cold.values.add((System.nanoTime() - t0) / 1e6);
             cpu.values.add(cpuMs(c.pid())); // at once: what the child spent until its first reply
             rss.values.add(residentMb(c));
@@ -247,10 +247,10 @@ final class Bench {
     /** Per run, the mean of {@link #RTT_CALLS} blocking no-op calls, in microseconds, after a warm-up. */
     static Metric roundTrips(String name, Context c, int runs) {
         Metric m = new Metric(name, "us", true);
-        for (int i = 0; i < RTT_WARMUP; i++) c.call(() -> null);
+        for (int i = 0; i < RTT_WARMUP; i++) c.call(BenchCalls.NOOP);
         for (int r = 0; r < runs; r++) {
             long t0 = System.nanoTime();
-            for (int i = 0; i < RTT_CALLS; i++) c.call(() -> null);
+            for (int i = 0; i < RTT_CALLS; i++) c.call(BenchCalls.NOOP);
             m.values.add((System.nanoTime() - t0) / 1e3 / RTT_CALLS);
         }
         return m;
@@ -260,7 +260,7 @@ final class Bench {
     private static double asyncRun(Context c) {
         List<Receiver<Object>> replies = new ArrayList<>(ASYNC_CALLS);
         long t0 = System.nanoTime();
-        for (int i = 0; i < ASYNC_CALLS; i++) replies.add(c.callAsync(() -> null));
+        for (int i = 0; i < ASYNC_CALLS; i++) replies.add(c.callAsync(BenchCalls.NOOP));
         for (Receiver<Object> r : replies) r.get();
         return ASYNC_CALLS / ((System.nanoTime() - t0) / 1e9);
     }
@@ -272,7 +272,7 @@ final class Bench {
     private double firstCallRoundTrips() {
         Context fresh = router.local();
         try {
-            fresh.call(() -> null);
+            fresh.call(BenchCalls.NOOP);
             long before = router.stats().requests();
             int sum = fresh.call(BenchClasses.touchingFifty());
             if (sum != BenchClasses.EXPECTED) throw new IllegalStateException("the 50-class lambda returned " + sum);
@@ -291,7 +291,7 @@ final class Bench {
             for (int i = 0; i < FANOUT; i++) {
                 started.add(pool.submit(() -> {
                     Context c = router.local();
-                    c.call(() -> null);
+                    c.call(BenchCalls.NOOP);
                     return c;
                 }));
             }

@@ -38,7 +38,7 @@ final class SshBench {
         for (int r = 0; r < options.runs(); r++) {
             long t0 = System.nanoTime();
             Context c = openSsh("bench-ssh");
-            c.call(() -> null);
+            c.call(BenchCalls.NOOP);
             cold.values().add((System.nanoTime() - t0) / 1e6);
             c.shutdown();
         }
@@ -75,7 +75,7 @@ final class SshBench {
             for (int r = 0; r < options.runs(); r++) {
                 long t0 = System.nanoTime();
                 Context c = new SshMethod().connect(router, "bench-ssh-shaped", o, null);
-                c.call(() -> null);
+                c.call(BenchCalls.NOOP);
                 shaped.values().add((System.nanoTime() - t0) / 1e6);
                 c.shutdown();
             }
