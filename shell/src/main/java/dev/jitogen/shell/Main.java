@@ -251,7 +251,7 @@ public final class Main implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             if (shapedLink != null) {
-                ShapedLink.serve(shapedLink);
+                dev.jitogen.plugins.ssh.ShapedLink.serve(shapedLink);
                 return 0;
             }
             Bench.run(new Bench.Options(runs, ssh, identity, hostKeys, json, filesOnly), System.out);

@@ -4,6 +4,7 @@ import dev.jitogen.core.Context;
 import dev.jitogen.core.LocalOptions;
 import dev.jitogen.core.Router;
 import dev.jitogen.plugins.files.RemoteFiles;
+import dev.jitogen.plugins.ssh.ShapedLink;
 import dev.jitogen.plugins.ssh.SshMethod;
 import dev.jitogen.shell.Bench.Metric;
 

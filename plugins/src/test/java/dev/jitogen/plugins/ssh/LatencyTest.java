@@ -14,7 +14,9 @@ import static org.junit.jupiter.api.Assertions.*;
 class LatencyTest {
     @Test
     void firstCallTouchingThirtyClassesCostsAFixedNumberOfRoundTrips() throws Exception {
-        try (TestSshServer server = new TestSshServer(); DelayingProxy link = new DelayingProxy(server.port(), 25);
+        // 50 ms round trip at a rate far above the machine's: a pure delay
+        try (TestSshServer server = new TestSshServer();
+             ShapedLink link = new ShapedLink("127.0.0.1", server.port(), 1L << 40, 50);
              Router router = Router.create()) {
             Context far = server.ssh().port(link.port()).connect(router);
             Stats before = router.stats();

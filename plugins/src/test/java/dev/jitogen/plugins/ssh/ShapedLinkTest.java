@@ -1,4 +1,4 @@
-package dev.jitogen.shell;
+package dev.jitogen.plugins.ssh;
 
 import org.junit.jupiter.api.Test;
 

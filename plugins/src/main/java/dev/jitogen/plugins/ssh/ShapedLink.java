@@ -1,4 +1,4 @@
-package dev.jitogen.shell;
+package dev.jitogen.plugins.ssh;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,13 +18,15 @@ import java.util.concurrent.TimeUnit;
  * given.
  *
  * <p>Threads: construct and close from any thread; each connection runs a reader and a writer thread per direction
- * (daemons), and the accepting thread. Used by {@code ./jitogen bench} for {@code ssh_cold_start_shaped_ms} and, run
- * as {@code ./jitogen bench --shaped-link PORT}, by {@code bench/compare-mitogen} for Mitogen's side of that row.
+ * (daemons), and the accepting thread. A tool for measuring and testing, not for production links: used by
+ * {@code ./jitogen bench} for {@code ssh_cold_start_shaped_ms} and, run as {@code ./jitogen bench --shaped-link PORT},
+ * by {@code bench/compare-mitogen} for Mitogen's side of that row; tests use it for a long link (a rate far above
+ * the machine's makes it a pure delay).
  */
-final class ShapedLink implements AutoCloseable {
+public final class ShapedLink implements AutoCloseable {
     /** The link the benchmark row uses: one host's share of a 200 Mbit/s uplink fanned out to 100 hosts. */
-    static final long BENCH_BITS_PER_SECOND = 2_000_000;
-    static final long BENCH_RTT_MILLIS = 40;
+    public static final long BENCH_BITS_PER_SECOND = 2_000_000;
+    public static final long BENCH_RTT_MILLIS = 40;
 
     private final ServerSocket server;
     private final String targetHost;
@@ -33,7 +35,7 @@ final class ShapedLink implements AutoCloseable {
     private final long oneWayNanos;
 
     /** A link to {@code targetHost:targetPort}, listening on a free loopback port. */
-    ShapedLink(String targetHost, int targetPort, long bitsPerSecond, long rttMillis) throws IOException {
+    public ShapedLink(String targetHost, int targetPort, long bitsPerSecond, long rttMillis) throws IOException {
         if (bitsPerSecond <= 0 || rttMillis < 0) throw new IllegalArgumentException("rate must be positive, RTT not negative");
         this.targetHost = targetHost;
         this.targetPort = targetPort;
@@ -45,7 +47,7 @@ final class ShapedLink implements AutoCloseable {
         accept.start();
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 
@@ -126,7 +128,7 @@ final class ShapedLink implements AutoCloseable {
      * {@code ./jitogen bench --shaped-link PORT}: serves the benchmark's link to loopback port {@code PORT} until
      * killed, after printing the port it listens on.
      */
-    static void serve(int targetPort) throws IOException, InterruptedException {
+    public static void serve(int targetPort) throws IOException, InterruptedException {
         try (ShapedLink link = new ShapedLink("127.0.0.1", targetPort, BENCH_BITS_PER_SECOND, BENCH_RTT_MILLIS)) {
             System.out.println(link.port());
             System.out.flush();
