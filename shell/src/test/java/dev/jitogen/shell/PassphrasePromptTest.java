@@ -41,6 +41,23 @@ class PassphrasePromptTest {
         return s;
     }
 
+    /** Waits until the screen's last line after {@code text} is the prompt, nothing typed on it. */
+    private static void awaitPromptAfter(String text, Duration timeout) throws Exception {
+        long end = System.nanoTime() + timeout.toNanos();
+        String s = "";
+        while (System.nanoTime() < end) {
+            s = tmux("capture-pane", "-p", "-J", "-S", "-200", "-t", SESSION);
+            String after = s.substring(Math.max(0, s.lastIndexOf(text)));
+            String[] lines = after.strip().split("\n");
+            if (lines.length > 1 && lines[lines.length - 1].strip().equals("jitogen>")) {
+                Thread.sleep(200);
+                return;
+            }
+            Thread.sleep(50);
+        }
+        fail("waited " + timeout + " for the prompt after \"" + text + "\"; the screen shows:\n" + s);
+    }
+
     private static boolean have(String... command) {
         try {
             return new ProcessBuilder(command).redirectErrorStream(true).start().waitFor() == 0;
@@ -72,6 +89,9 @@ class PassphrasePromptTest {
             tmux("send-keys", "-t", SESSION, "-l", "box.call(() -> 6 * 7)");
             tmux("send-keys", "-t", SESSION, "Enter");
             await("==> 42", Duration.ofSeconds(30));
+            // Ctrl-D only once the prompt is back: the line editor draws it in raw mode, whereas a ^D that reaches
+            // the terminal between two lines (cooked mode, while the result prints) is the tty's, not the shell's
+            awaitPromptAfter("==> 42", Duration.ofSeconds(30));
             tmux("send-keys", "-t", SESSION, "C-d");
             await("SHELL-EXITED-0", Duration.ofSeconds(20));
             String history = Files.readString(home.resolve(".jitogen_history"));
