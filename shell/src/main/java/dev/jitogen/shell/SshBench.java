@@ -62,15 +62,14 @@ final class SshBench {
     private Metric shaped() {
         Metric shaped = new Metric("ssh_cold_start_shaped_ms", "ms", true);
         String ssh = options.ssh();
-        int at = ssh.lastIndexOf('@'), colon = ssh.lastIndexOf(':');
-        String user = at < 0 ? null : ssh.substring(0, at);
-        String host = ssh.substring(at + 1, colon > at ? colon : ssh.length());
-        int port = colon > at ? Integer.parseInt(ssh.substring(colon + 1)) : 22;
+        SshMethod.Destination d = SshMethod.Destination.parse(ssh);
+        if (d.port() < 0) throw new IllegalArgumentException("bad port in --ssh " + ssh + ": a port is 1 to 65535");
         Path knownHosts = null;
-        try (ShapedLink link = new ShapedLink(host, port, ShapedLink.BENCH_BITS_PER_SECOND, ShapedLink.BENCH_RTT_MILLIS)) {
+        try (ShapedLink link = new ShapedLink(d.host(), d.port() > 0 ? d.port() : 22, ShapedLink.BENCH_BITS_PER_SECOND,
+                ShapedLink.BENCH_RTT_MILLIS)) {
             knownHosts = Files.createTempFile("jitogen-bench-known-hosts", "");
             Map<String, String> o = new HashMap<>(Map.of("destination",
-                    (user == null ? "" : user + "@") + "127.0.0.1:" + link.port(),
+                    (d.user() == null ? "" : d.user() + "@") + "127.0.0.1:" + link.port(),
                     "check-host-keys", "accept", "known-hosts", knownHosts.toString()));
             if (options.identity() != null) o.put("identity", options.identity());
             for (int r = 0; r < options.runs(); r++) {

@@ -47,15 +47,37 @@ public final class SshMethod implements ConnectionMethod {
                 new Option("debug", "--debug", null, "log the child's internals at debug level"));
     }
 
+    /**
+     * A destination as users write it, {@code [USER@]HOST[:PORT]}: user null when not given, port 0 when not given
+     * (the config's or 22), -1 when not a port from 1 to 65535. A host with more than one colon is an IPv6 address
+     * and has no port part. Stateless.
+     */
+    public record Destination(String user, String host, int port) {
+        public static Destination parse(String dest) {
+            int at = dest.lastIndexOf('@');
+            String user = at >= 0 ? dest.substring(0, at) : null;
+            String host = dest.substring(at + 1);
+            int port = 0;
+            int colon = host.lastIndexOf(':');
+            if (colon > 0 && host.indexOf(':') == colon) {
+                try {
+                    port = Integer.parseInt(host.substring(colon + 1));
+                } catch (NumberFormatException e) {
+                    port = -1;
+                }
+                if (port < 1 || port > 65535) port = -1;
+                host = host.substring(0, colon);
+            }
+            return new Destination(user, host, port);
+        }
+    }
+
     /** {@code web1} for {@code web1}, {@code web1_example_org} for {@code deploy@web1.example.org:2222}. */
     @Override
     public String variableFor(Map<String, String> o) {
         String dest = o.get("destination");
         if (dest == null) return null;
-        String host = dest.substring(dest.lastIndexOf('@') + 1);
-        int colon = host.lastIndexOf(':');
-        if (colon > 0 && host.indexOf(':') == colon) host = host.substring(0, colon);
-        String v = host.replaceAll("[^A-Za-z0-9_]", "_");
+        String v = Destination.parse(dest).host().replaceAll("[^A-Za-z0-9_]", "_");
         if (v.isEmpty()) return null;
         return Character.isDigit(v.charAt(0)) ? "host_" + v : v; // an address: 10.0.0.5 gives host_10_0_0_5
     }
@@ -64,28 +86,11 @@ public final class SshMethod implements ConnectionMethod {
     public Context connect(Router router, String name, Map<String, String> o, Context via) {
         String dest = o.get("destination");
         if (dest == null) throw new IllegalArgumentException("give the destination, [USER@]HOST[:PORT]");
-        String user = null;
-        int at = dest.lastIndexOf('@');
-        if (at >= 0) {
-            user = dest.substring(0, at);
-            dest = dest.substring(at + 1);
-        }
-        int port = 0;
-        int colon = dest.lastIndexOf(':');
-        if (colon > 0 && dest.indexOf(':') == colon) {
-            try {
-                port = Integer.parseInt(dest.substring(colon + 1));
-            } catch (NumberFormatException e) {
-                port = -1;
-            }
-            if (port < 1 || port > 65535) {
-                throw new IllegalArgumentException("bad port in " + o.get("destination") + ": a port is 1 to 65535");
-            }
-            dest = dest.substring(0, colon);
-        }
-        Ssh ssh = Ssh.to(dest).name(name).remoteName(o.getOrDefault("remote-name", name)).via(via);
-        if (user != null) ssh.username(user);
-        if (port > 0) ssh.port(port);
+        Destination d = Destination.parse(dest);
+        if (d.port() < 0) throw new IllegalArgumentException("bad port in " + dest + ": a port is 1 to 65535");
+        Ssh ssh = Ssh.to(d.host()).name(name).remoteName(o.getOrDefault("remote-name", name)).via(via);
+        if (d.user() != null) ssh.username(d.user());
+        if (d.port() > 0) ssh.port(d.port());
         if (o.containsKey("identity")) ssh.identityFile(Path.of(o.get("identity")));
         if (o.containsKey("identities-only")) ssh.identitiesOnly(true);
         if (o.containsKey("password-env")) ssh.password(ChildEnvironment.readPassword(o.get("password-env")));
