@@ -156,6 +156,9 @@ class FileFaultsTest {
         assertTrue(killed.get());
         assertTrue(e.getMessage().contains(doomed.name()), e.getMessage());
         assertFalse(Files.exists(out.resolve("big")), "the destination never appears half written");
+        // kill() sends SIGKILL and returns: until the master reaps it, the writer is a zombie that still has its pid,
+        // and a temporary file whose writer has a pid is left alone
+        ProcessHandle.of(doomed.pid()).ifPresent(h -> h.onExit().join());
         RemoteFiles.put(child, Files.writeString(dir.resolve("small"), "ok"), out + "/big");
         assertEquals(List.of(out.resolve("big")), entries(out), "the killed writer's temporary file is gone");
         assertEquals("ok", Files.readString(out.resolve("big")));
