@@ -32,7 +32,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <ol>
  *   <li>the first stage prints {@link FirstStage#READY};</li>
- *   <li>we send the core bundle (deflated if the stream crosses a network) and the child's config;</li>
+ *   <li>we send the core bundle (deflated if the stream crosses a network) and the child's config: on a pipe after
+ *   that readiness, across a network at once, so that the bundle crosses the link while the remote JVM starts;</li>
  *   <li>the child main prints {@link ChildMain#CHILD_READY} and its pid (8 bytes); from then on stdin/stdout carry
  *   frames.</li>
  * </ol>
@@ -91,17 +92,27 @@ final class ProcessConnection {
             }, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             InputStream in = pushed ? stdout : process.stdout();
             OutputStream out = process.stdin();
-            expect(in, FirstStage.READY, "the first stage");
             CoreBundle bundle = CoreBundle.forMaxMessageSize(router.maxMessageSize());
             byte[] config = router.childConfig(id, name, LogLevels.childLogLevel(), debug).encode();
-            DataOutputStream data = new DataOutputStream(out);
             // a negative length announces the bundle uncompressed: inflating costs a local child more than the pipe
             byte[] packed = process.crossesNetwork() ? bundle.compressed() : bundle.raw();
-            data.writeInt(process.crossesNetwork() ? packed.length : -packed.length);
-            data.write(packed);
-            data.writeInt(config.length);
-            data.write(config);
-            data.flush();
+            IOException early = null;
+            if (process.crossesNetwork()) {
+                // across a network the bundle goes at once, while the remote JVM starts: the transport holds stdin
+                // until the first stage reads it (no terminal in between), and the link carries the bundle
+                // meanwhile instead of after a round trip. If the first stage never starts, its readiness (below)
+                // says why; a write that failed because of that is not the error to report.
+                try {
+                    sendBundle(out, packed, true, config);
+                } catch (IOException e) {
+                    early = e;
+                }
+            }
+            expect(in, FirstStage.READY, "the first stage");
+            if (early != null) throw early;
+            // on a pipe, only once the first stage reads: the raw bundle is larger than the pipe, and the
+            // connecting thread must not block on a process that never starts
+            if (!process.crossesNetwork()) sendBundle(out, packed, false, config);
             expect(in, ChildMain.CHILD_READY, "the child runtime");
             // the child's own pid follows its readiness: the only way to learn it where the master cannot see the
             // process (over SSH)
@@ -121,6 +132,15 @@ final class ProcessConnection {
             return context;
         } catch (IOException | RuntimeException e) {
             if (watchdog != null) watchdog.cancel(false);
+            if (e instanceof EndedEarly) {
+                // it is ending by itself: let its last words on stderr arrive before the transport is torn down
+                try {
+                    process.waitFor(Duration.ofSeconds(2));
+                    stderr.awaitEnd();
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             process.kill();
             closeQuietly(process.stdin());
             closeQuietly(process.stdout());
@@ -183,11 +203,28 @@ final class ProcessConnection {
         }
     }
 
+    private static void sendBundle(OutputStream out, byte[] packed, boolean compressed, byte[] config)
+            throws IOException {
+        DataOutputStream data = new DataOutputStream(out);
+        data.writeInt(compressed ? packed.length : -packed.length);
+        data.write(packed);
+        data.writeInt(config.length);
+        data.write(config);
+        data.flush();
+    }
+
+    /** The process's stdout ended before its readiness token: it exited (or is exiting) on its own. */
+    private static final class EndedEarly extends IOException {
+        EndedEarly(String message) {
+            super(message);
+        }
+    }
+
     private static void expect(InputStream in, String token, String what) throws IOException {
         byte[] want = token.getBytes(StandardCharsets.US_ASCII);
         byte[] got = in.readNBytes(want.length);
         if (!Arrays.equals(want, got)) {
-            if (got.length < want.length) throw new IOException(what + " exited before it was ready");
+            if (got.length < want.length) throw new EndedEarly(what + " exited before it was ready");
             byte[] more = new byte[Math.min(in.available(), 200)];
             int n = in.read(more);
             throw new IOException("unexpected output instead of the readiness token of " + what + ": \""

@@ -51,7 +51,13 @@ public interface ChildProcess {
     /** Its exit status once it ended, or null if unknown. */
     Integer exitStatus();
 
-    /** True if its streams cross a network (SSH), where the core bundle is worth compressing; false for pipes. */
+    /**
+     * True if its streams cross a network (SSH), where the core bundle is worth compressing; false for pipes. Such a
+     * process also gets the bundle at once, before the first stage says it is ready, so that the bundle crosses the
+     * link while the remote JVM starts: its stdin must therefore reach the command unaltered (no terminal in
+     * between, nothing else reading it first) and take about 200 KB before the command reads (an SSH channel's
+     * window).
+     */
     default boolean crossesNetwork() {
         return false;
     }
