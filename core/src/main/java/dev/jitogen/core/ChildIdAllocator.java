@@ -26,6 +26,14 @@ final class ChildIdAllocator extends IdAllocator {
         super(router);
     }
 
+    /**
+     * A new allocator, typed as its superclass: the router that builds it then never names this class in a way its
+     * verifier must check, so the class loads when first built, not when the router's class is linked.
+     */
+    static IdAllocator create(Router router) {
+        return new ChildIdAllocator(router);
+    }
+
     @Override
     synchronized int next() {
         if (idNext == idEnd) {

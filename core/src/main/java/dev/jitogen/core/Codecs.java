@@ -34,8 +34,31 @@ final class Codecs {
         this.packages = List.copyOf(packages);
         this.callClasses = new CallClasses(classFile);
         this.send = new Codec(loader, null, limits, maxMessageSize, CODEC_CLASSES);
-        this.data = new Codec(loader, new DataAllowList(callClasses::contains, this.packages), limits, maxMessageSize,
+        this.data = new Codec(loader, new LazyAllowList(callClasses, this.packages), limits, maxMessageSize,
                 CODEC_CLASSES);
+    }
+
+    /**
+     * The data allow-list, built when a class name first needs its answer. Only Kryo's side of a codec asks (plain
+     * values name no classes), so a child whose data stays plain never loads the allow-list, and it is not among its
+     * boot classes. Threads: any; two first askers may both build it, to the same rules.
+     */
+    private static final class LazyAllowList implements Codec.ClassFilter {
+        private final CallClasses callClasses;
+        private final List<String> packages;
+        private volatile Codec.ClassFilter rules;
+
+        LazyAllowList(CallClasses callClasses, List<String> packages) {
+            this.callClasses = callClasses;
+            this.packages = packages;
+        }
+
+        @Override
+        public String refusal(String className) {
+            Codec.ClassFilter r = rules;
+            if (r == null) rules = r = new DataAllowList(callClasses::contains, packages);
+            return r.refusal(className);
+        }
     }
 
     /** The codec for what this context sends, and for what its parent chain sends it. */

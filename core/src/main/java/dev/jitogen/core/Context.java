@@ -53,8 +53,12 @@ public final class Context {
     private final ArrayDeque<String> recentLog = new ArrayDeque<>();
     /** Calls sent with a reply expected whose reply (or dead message) has not arrived, abandoned ones included. */
     private final java.util.concurrent.atomic.AtomicInteger callsInFlight = new java.util.concurrent.atomic.AtomicInteger();
-    /** Its named events; Jitogen fires {@link #DISCONNECT} once its stream has ended. */
-    private final Events<Context> events;
+    /**
+     * Its named events, made on first use ({@link #events()}): a context nobody listens to never loads them, and a
+     * child's start-up leaves them out. Jitogen fires {@link #DISCONNECT} once its stream has ended, at once when they
+     * are made after that (firing is idempotent: both sides of that race may fire).
+     */
+    private volatile Events<Context> events;
 
     /** The event fired (once, for good) when a context's stream has ended: Mitogen's {@code disconnect} signal. */
     public static final String DISCONNECT = "disconnect";
@@ -70,7 +74,6 @@ public final class Context {
         this.name = name;
         this.method = method;
         this.process = process;
-        this.events = new Events<>(this, name, java.util.Set.of(DISCONNECT));
     }
 
     public int id() {
@@ -379,7 +382,7 @@ public final class Context {
      * as {@code events().listen(Context.DISCONNECT, listener)}.
      */
     public void onDisconnect(java.util.function.Consumer<Context> listener) {
-        events.listen(DISCONNECT, listener);
+        events().listen(DISCONNECT, listener);
     }
 
     /**
@@ -388,7 +391,15 @@ public final class Context {
      * fire on the {@code Context} objects of the router that started or resolved the context.
      */
     public Events<Context> events() {
-        return events;
+        Events<Context> e = events;
+        if (e == null) {
+            synchronized (gone) {
+                if (events == null) events = new Events<>(this, name, java.util.Set.of(DISCONNECT));
+                e = events;
+            }
+            if (gone.getCount() == 0) e.fireOnce(DISCONNECT); // it ended before anyone asked
+        }
+        return e;
     }
 
     /**
@@ -418,7 +429,8 @@ public final class Context {
     void disconnected(Throwable cause) {
         disconnectCause = cause;
         gone.countDown();
-        events.fireOnce(DISCONNECT);
+        Events<Context> listening = events;
+        if (listening != null) listening.fireOnce(DISCONNECT);
         if (process != null && process.isAlive() && !detached) {
             // its stdin is closed, so it exits by itself; make sure of it
             try {

@@ -230,6 +230,12 @@ public final class CoreBundle {
         return name.startsWith("com.esotericsoftware.") || name.startsWith("org.objenesis.");
     }
 
+    /**
+     * Classes of ours that only Kryo's side runs, though a boot class names them: the data allow-list, which a
+     * codec builds when Kryo first asks it about a class ({@code Codecs}). Fetched with Kryo.
+     */
+    private static final List<String> KRYO_ONLY = List.of("dev.jitogen.core.serial.DataAllowList");
+
     /** The class of ours that builds Kryo: everything only it reaches is fetched with it, on first need. */
     private static final String KRYO_CODEC = "dev.jitogen.core.serial.KryoCodec";
 
@@ -277,8 +283,9 @@ public final class CoreBundle {
 
     /**
      * The parent layer and the API a child's code may call (see the class comment), with their nested classes:
-     * what a child runs only once its code starts a context or makes a receiver, select or latch, on that code's
-     * thread. The first stage is here too: a child has its own bytes for the children it starts.
+     * what a child runs only once its code starts a context (its router builds its parent layer then) or makes a
+     * receiver, select, latch or a context's events, or once a call of its code cannot be sent, on that code's thread. The first stage
+     * is here too: a child has its own bytes for the children it starts.
      */
     private static final List<String> PARENT_ONLY = List.of("dev.jitogen.core.ProcessConnection",
             "dev.jitogen.core.spi.ChildProcess", "dev.jitogen.core.spi.ChildEnvironment",
@@ -287,7 +294,9 @@ public final class CoreBundle {
             "dev.jitogen.core.stream.MemoryPipe", "dev.jitogen.core.LocalOptions", "dev.jitogen.core.Router$Builder",
             "dev.jitogen.bootstrap.FirstStage", "dev.jitogen.core.Receiver", "dev.jitogen.core.Select",
             "dev.jitogen.core.Latch", "dev.jitogen.core.classload.ClassRequests",
-            "dev.jitogen.core.classload.ConstantPool");
+            "dev.jitogen.core.classload.ConstantPool", "dev.jitogen.core.ChildStarter", "dev.jitogen.core.IdAllocator",
+            "dev.jitogen.core.ChildIdAllocator", "dev.jitogen.core.SentClasses", "dev.jitogen.core.UnsendableCall",
+            "dev.jitogen.core.Events");
 
     /** The lean bundle, or with {@code whole} the whole runtime as boot classes. */
     private static CoreBundle build(boolean whole) {
@@ -295,7 +304,7 @@ public final class CoreBundle {
         ClassFinder finder = new ClassFinder(loader);
         Map<String, byte[]> runtime = closure(finder, ChildMain.class.getName(), name -> false);
         java.util.function.Predicate<String> kryoOrMaster = name -> kryoFamily(name) || kryoSide(name, loader)
-                || masterOnly(name);
+                || listed(KRYO_ONLY, name) || masterOnly(name);
         Map<String, byte[]> boot = whole ? runtime : closure(finder, ChildMain.class.getName(),
                 kryoOrMaster.or(name -> listed(PARENT_ONLY, name)));
         // the parent layer's family: what the boot classes would be without its cut, and are not

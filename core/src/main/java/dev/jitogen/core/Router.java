@@ -90,10 +90,12 @@ public final class Router implements AutoCloseable {
     // core layer
     private final RouterCore core;
     private final Handlers handlers = new Handlers(this);
-    // parent layer
-    private final IdAllocator ids;
-    private final ChildStarter starter = new ChildStarter(this);
-    private final SentClasses sentClasses;
+    // parent layer: the master's from the start; a child's once it first starts a context of its own
+    // ({@link #parentLayer}), so that what a child runs at start, and its boot classes, leave it out
+    private volatile IdAllocator ids;
+    private volatile SentClasses sentClasses;
+    /** Written last when the parent layer is built: non-null means the other two are set. */
+    private volatile ChildStarter starter;
     /** What this router's role adds: the master's {@link MasterLayer} or a child's {@link ChildLayer}. */
     private final Layer layer;
     /** The master layer; null in a child. */
@@ -141,6 +143,7 @@ public final class Router implements AutoCloseable {
         this.parentIds = List.of();
         this.core = new RouterCore(this, null);
         this.sentClasses = new SentClasses(maxMessageSize);
+        this.starter = new ChildStarter(this);
         this.master = new MasterLayer(this, sentClasses, classLoader, b.policy);
         this.layer = master;
         this.child = null;
@@ -168,15 +171,32 @@ public final class Router implements AutoCloseable {
         this.staticState = StaticState.NONE;
         this.parentIds = List.copyOf(config.parentIds());
         this.core = new RouterCore(this, parent);
-        this.ids = new ChildIdAllocator(this);
-        this.sentClasses = new SentClasses(maxMessageSize);
         this.master = null;
         this.child = new ChildLayer(this);
         this.layer = child;
         this.codecs = new Codecs(loader, maxMessageSize, new Codec.Limits(config.maxDataDepth(),
                 config.maxDataElements()), config.dataPackages(), child::callClassFile);
         codecs.warmForChild();
-        addHandler(Handles.ALLOCATE_ID, ids::onAllocateId, -1, true);
+    }
+
+    /**
+     * The parent layer, built in a child by the first start of a context of its own (on that caller's thread, never
+     * a reader's: its classes may be fetched from the parent then): the id allocator and its ALLOCATE_ID handler,
+     * which only this context's children use, the record of classes sent to them, and the starter.
+     */
+    private ChildStarter parentLayer() {
+        ChildStarter s = starter;
+        if (s != null) return s;
+        synchronized (closed) {
+            if (starter == null) {
+                sentClasses = new SentClasses(maxMessageSize);
+                IdAllocator a = ChildIdAllocator.create(this);
+                ids = a;
+                addHandler(Handles.ALLOCATE_ID, a::onAllocateId, -1, true);
+                starter = new ChildStarter(this);
+            }
+            return starter;
+        }
     }
 
     private static ClassLoader defaultLoader() {
@@ -290,7 +310,7 @@ public final class Router implements AutoCloseable {
         if (via != null) {
             return startVia(via, "in-process", name, Duration.ofSeconds(30), (router, n) -> router.inProcess(n, null));
         }
-        return starter.inProcess(name);
+        return parentLayer().inProcess(name);
     }
 
     /**
@@ -315,7 +335,7 @@ public final class Router implements AutoCloseable {
     public Context startVia(Context via, String method, String requestedName, String defaultName, Duration timeout,
                             ViaStart start) {
         requireMaster(method + "(via)");
-        return starter.startVia(via, method, requestedName, defaultName, timeout, start);
+        return parentLayer().startVia(via, method, requestedName, defaultName, timeout, start);
     }
 
     /**
@@ -337,7 +357,7 @@ public final class Router implements AutoCloseable {
      */
     public Context start(String method, String name, String defaultName, Duration connectTimeout, boolean debug,
                          Launcher launcher) {
-        return starter.start(method, name, defaultName, connectTimeout, debug, launcher);
+        return parentLayer().start(method, name, defaultName, connectTimeout, debug, launcher);
     }
 
     /** Runs {@code action} when the router closes, after its contexts are gone (plugins release resources here). */
@@ -445,7 +465,7 @@ public final class Router implements AutoCloseable {
     }
 
     ChildStarter starter() {
-        return starter;
+        return parentLayer();
     }
 
     RouterCore core() {
@@ -456,6 +476,7 @@ public final class Router implements AutoCloseable {
         return handlers;
     }
 
+    /** Null in a child that has not started a context of its own (see {@link #parentLayer}). */
     IdAllocator ids() {
         return ids;
     }
@@ -485,6 +506,7 @@ public final class Router implements AutoCloseable {
      * @throws StreamError if no ids are left (ids are never wrapped or reused), or the parent refused a block
      */
     int allocateContextId() {
+        parentLayer();
         return ids.next();
     }
 
@@ -493,6 +515,7 @@ public final class Router implements AutoCloseable {
         if (closed.get()) throw new StreamError("the router was closed while context " + context.name() + " started");
         stream.remoteId(context.id());
         contexts.put(context.id(), context);
+        parentLayer();
         sentClasses.track(context.id());
         core.attachChild(context.id(), stream);
         layer.routeAdded(context.id(), true);
@@ -510,13 +533,15 @@ public final class Router implements AutoCloseable {
 
     /** Context {@code id} is lost: the layers forget it; returns its context if this router knew it. */
     Context forget(int id) {
-        sentClasses.forget(id);
+        SentClasses sent = sentClasses;
+        if (sent != null) sent.forget(id);
         return contexts.remove(id);
     }
 
     /** The stream to a direct child has ended: the layers forget what they kept for it. */
     void streamEnded(Stream stream) {
-        ids.forget(stream);
+        IdAllocator a = ids;
+        if (a != null) a.forget(stream);
         layer.streamEnded(stream);
     }
 
@@ -553,7 +578,8 @@ public final class Router implements AutoCloseable {
 
     /** The classes already sent to context {@code id}, or null if it is not one of ours. */
     java.util.Set<String> sentTo(int id) {
-        return sentClasses.to(id);
+        SentClasses sent = sentClasses;
+        return sent == null ? null : sent.to(id);
     }
 
     /** Installs a child's relay (see {@link ChildLayer}); in a child only. */
@@ -660,7 +686,8 @@ public final class Router implements AutoCloseable {
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
-        starter.cancelAll();
+        ChildStarter s = starter;
+        if (s != null) s.cancelAll();
         handlers.endWaits(closedReason());
         List<Context> all = contexts();
         for (Context c : all) c.sendShutdownAsync();

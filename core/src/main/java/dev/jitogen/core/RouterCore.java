@@ -266,7 +266,9 @@ final class RouterCore {
         } else if (routes.containsKey(id)) {
             refusal = "it already has a route";
         } else {
-            refusal = router.ids().claim(id, from);
+            IdAllocator ids = router.ids();
+            // a child stream exists only once this router started a context, which built the allocator
+            refusal = ids == null ? "this context has started no contexts" : ids.claim(id, from);
         }
         if (refusal != null) {
             Log.warning("refused " + what + " for context " + id + " from " + from.name() + ": " + refusal);

@@ -75,6 +75,15 @@ class EventsTest {
             assertTrue(heard.await(10, TimeUnit.SECONDS), threads.toString());
             for (String t : threads) assertTrue(t.startsWith("jitogen-event-disconnect"), t);
             assertEquals(0, c.events().listenerCount(Context.DISCONNECT), "a fired-for-good event keeps no listeners");
+
+            // a context whose events nobody asked for until it had ended (they are made on first use)
+            Context late = router.inProcess();
+            late.shutdown();
+            assertTrue(late.awaitDisconnect(Duration.ofSeconds(10)));
+            CountDownLatch lateHeard = new CountDownLatch(2);
+            late.onDisconnect(gone -> lateHeard.countDown());
+            late.events().listen(Context.DISCONNECT, gone -> lateHeard.countDown());
+            assertTrue(lateHeard.await(10, TimeUnit.SECONDS), "a listener of an ended context runs at once");
         }
     }
 

@@ -343,6 +343,12 @@ class LocalContextTest {
                     + loaded.substring(Math.max(0, jul - 1500), jul));
             // KryoException itself is a boot class: core's decoding exceptions extend it
             assertFalse(loaded.contains("com.esotericsoftware.kryo.Kryo "), "Kryo loaded for plain values");
+            // nor the parent layer, which a child builds when it first starts a context, nor what only Kryo,
+            // listeners or a failed call use
+            for (String notAtStart : List.of("ChildStarter", "ChildIdAllocator", "SentClasses", "Events",
+                    "UnsendableCall", "serial.DataAllowList")) {
+                assertFalse(loaded.contains("dev.jitogen.core." + notAtStart + " "), notAtStart + " loaded at start-up");
+            }
             c.call(() -> {
                 Thread t = new Thread(() -> Logger.getLogger("app.late").warning("from a thread of the call"));
                 t.start();
