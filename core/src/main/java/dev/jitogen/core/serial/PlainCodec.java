@@ -77,14 +77,23 @@ final class PlainCodec {
     /** The compact encoding of {@code value} after {@code tag}, or null if it is not plain (use Kryo). */
     byte[] encode(int tag, Object value) {
         if (tag != 0) return null; // failures carry stack traces: Kryo's
-        PlainOutput out = new PlainOutput(maxBytes);
-        out.write(tag | FLAG);
         try {
-            writeValue(out, value, 0, null);
+            try {
+                return write(PlainOutput.growing(maxBytes), tag, value).toBytes();
+            } catch (PlainOutput.Large e) {
+                // a large array or string: count the bytes, then write them once into an array of that size
+            }
+            int size = write(PlainOutput.counting(maxBytes), tag, value).size();
+            return write(PlainOutput.exact(size, maxBytes), tag, value).toBytes();
         } catch (NotPlain e) {
             return null;
         }
-        return out.toBytes();
+    }
+
+    private PlainOutput write(PlainOutput out, int tag, Object value) {
+        out.write(tag | FLAG);
+        writeValue(out, value, 0, null);
+        return out;
     }
 
     private void writeValue(PlainOutput out, Object v, int depth, Seen seen) {
