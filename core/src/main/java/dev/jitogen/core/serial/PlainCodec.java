@@ -68,6 +68,11 @@ final class PlainCodec {
     /** Thrown inside {@link #encode} when the value is not plain: the message goes to Kryo instead. */
     static final class NotPlain extends RuntimeException {
         static final NotPlain INSTANCE = new NotPlain();
+        /**
+         * Not an error: a growing pass met a large array or string, and the value is written again, counted first
+         * (see {@link PlainOutput}). One class for both spares the child's boot bundle a class.
+         */
+        static final NotPlain LARGE = new NotPlain();
 
         private NotPlain() {
             super(null, null, false, false);
@@ -80,7 +85,8 @@ final class PlainCodec {
         try {
             try {
                 return write(PlainOutput.growing(maxBytes), tag, value).toBytes();
-            } catch (PlainOutput.Large e) {
+            } catch (NotPlain e) {
+                if (e != NotPlain.LARGE) throw e;
                 // a large array or string: count the bytes, then write them once into an array of that size
             }
             int size = write(PlainOutput.counting(maxBytes), tag, value).size();

@@ -6,11 +6,12 @@ package dev.jitogen.core.serial;
  *
  * <p>A value holding a large array or string is written in three passes instead of being copied into ever larger
  * buffers: the first ({@link #growing}) stops at the first array or string of {@link #LARGE} bytes or more
- * ({@link Large}); a second ({@link #counting}) only counts the bytes; the third ({@link #exact}) writes them into
- * an array of that size, which becomes the frame's data as it is. An 8 MiB array is then copied once, where growing
- * and trimming copied it three times (into a buffer of its size, into one of twice that for the bytes after it, and
- * into the exact-size result), zeroing 24 MiB on the way. A value changed by another thread between the passes is
- * still written whole: the exact buffer grows if it must, and the result is trimmed as in the growing pass.
+ * ({@link PlainCodec.NotPlain#LARGE}); a second ({@link #counting}) only counts the bytes; the third
+ * ({@link #exact}) writes them into an array of that size, which becomes the frame's data as it is. An 8 MiB array
+ * is then copied once, where growing and trimming copied it three times (into a buffer of its size, into one of
+ * twice that for the bytes after it, and into the exact-size result), zeroing 24 MiB on the way. A value changed by
+ * another thread between the passes is still written whole: the exact buffer grows if it must, and the result is
+ * trimmed as in the growing pass.
  *
  * <p>Threads: one encoding on one thread; not shared.
  */
@@ -18,20 +19,11 @@ final class PlainOutput {
     /** An array or string of this many bytes or more makes a growing pass stop, for a counted one. */
     static final int LARGE = 64 * 1024;
 
-    /** Thrown by a growing pass at a large array or string: size the value first, then write it once. */
-    static final class Large extends RuntimeException {
-        static final Large INSTANCE = new Large();
-
-        private Large() {
-            super(null, null, false, false);
-        }
-    }
-
     private final int max;
     /** Null in a counting pass. */
     private byte[] buf;
     private int n;
-    /** A growing pass, which stops at a large array ({@link Large}). */
+    /** A growing pass, which stops at a large array ({@link PlainCodec.NotPlain#LARGE}). */
     private final boolean stopAtLarge;
 
     private PlainOutput(int max, byte[] buf, boolean stopAtLarge) {
@@ -40,7 +32,7 @@ final class PlainOutput {
         this.stopAtLarge = stopAtLarge;
     }
 
-    /** The first pass: a small buffer, grown as needed, until a large array or string ({@link Large}). */
+    /** The first pass: a small buffer, grown as needed, until a large array or string. */
     static PlainOutput growing(int max) {
         return new PlainOutput(max, new byte[64], true);
     }
@@ -68,7 +60,7 @@ final class PlainOutput {
     }
 
     private void large(int length) {
-        if (stopAtLarge && length >= LARGE) throw Large.INSTANCE;
+        if (stopAtLarge && length >= LARGE) throw PlainCodec.NotPlain.LARGE;
     }
 
     void write(int b) {
