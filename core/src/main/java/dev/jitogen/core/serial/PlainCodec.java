@@ -68,6 +68,11 @@ final class PlainCodec {
     /** Thrown inside {@link #encode} when the value is not plain: the message goes to Kryo instead. */
     static final class NotPlain extends RuntimeException {
         static final NotPlain INSTANCE = new NotPlain();
+        /**
+         * Not an error: a growing pass met a large array or string, and the value is written again, counted first
+         * (see {@link PlainOutput}). One class for both spares the child's boot bundle a class.
+         */
+        static final NotPlain LARGE = new NotPlain();
 
         private NotPlain() {
             super(null, null, false, false);
@@ -77,14 +82,24 @@ final class PlainCodec {
     /** The compact encoding of {@code value} after {@code tag}, or null if it is not plain (use Kryo). */
     byte[] encode(int tag, Object value) {
         if (tag != 0) return null; // failures carry stack traces: Kryo's
-        PlainOutput out = new PlainOutput(maxBytes);
-        out.write(tag | FLAG);
         try {
-            writeValue(out, value, 0, null);
+            try {
+                return write(PlainOutput.growing(maxBytes), tag, value).toBytes();
+            } catch (NotPlain e) {
+                if (e != NotPlain.LARGE) throw e;
+                // a large array or string: count the bytes, then write them once into an array of that size
+            }
+            int size = write(PlainOutput.counting(maxBytes), tag, value).size();
+            return write(PlainOutput.exact(size, maxBytes), tag, value).toBytes();
         } catch (NotPlain e) {
             return null;
         }
-        return out.toBytes();
+    }
+
+    private PlainOutput write(PlainOutput out, int tag, Object value) {
+        out.write(tag | FLAG);
+        writeValue(out, value, 0, null);
+        return out;
     }
 
     private void writeValue(PlainOutput out, Object v, int depth, Seen seen) {

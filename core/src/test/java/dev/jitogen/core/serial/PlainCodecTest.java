@@ -109,4 +109,60 @@ class PlainCodecTest {
         assertTrue(e.getMessage().contains("more than 100 elements"), e.getMessage());
         assertEquals(many.subList(0, 99), fromChild.decode(trusting.encode(0, new ArrayList<>(many.subList(0, 99)))));
     }
+
+    @Test
+    void largeArraysAndStringsAreEncodedOnceIntoAnExactArrayAndComeBackEqual() {
+        byte[] big = new byte[(3 << 20) + 7];
+        new java.util.Random(1).nextBytes(big);
+        String wide = "é\u20ac\0\ud800x".repeat(PlainOutput.LARGE / 3); // one, two and three UTF-8 bytes a char
+        // a large array in the middle, small values after it (as a call's arguments before its statics)
+        List<Object> value = new ArrayList<>(Arrays.asList("head", big, wide, 42L, null, new byte[]{9}));
+        byte[] data = trusting.encode(0, value);
+        assertTrue(compact(data));
+        @SuppressWarnings("unchecked")
+        List<Object> back = (List<Object>) fromChildUnlimited().decode(data);
+        assertArrayEquals(big, (byte[]) back.get(1));
+        assertEquals(wide, back.get(2));
+        assertEquals(List.of("head", 42L), List.of(back.get(0), back.get(3)));
+        assertNull(back.get(4));
+        assertArrayEquals(new byte[]{9}, (byte[]) back.get(5));
+        // the same bytes as the growing pass writes for a value under the threshold, and at the threshold's edge
+        for (int size : new int[]{PlainOutput.LARGE - 1, PlainOutput.LARGE, PlainOutput.LARGE + 1}) {
+            byte[] b = Arrays.copyOf(big, size);
+            byte[] enc = trusting.encode(0, new ArrayList<>(List.of(b, "tail")));
+            assertEquals(1 + 1 + 1 + 1 + varLen(size) + size + 1 + 1 + 4, enc.length, "exact size at " + size);
+            assertEquals(List.of("tail"), ((List<?>) trusting.decode(enc)).subList(1, 2));
+            assertArrayEquals(b, (byte[]) ((List<?>) trusting.decode(enc)).get(0));
+        }
+    }
+
+    @Test
+    void anEncodingIsASnapshotThatLaterChangesToTheValueDoNotReach() {
+        byte[] big = new byte[1 << 20];
+        Arrays.fill(big, (byte) 1);
+        byte[] data = trusting.encode(0, big);
+        Arrays.fill(big, (byte) 2);
+        byte[] back = (byte[]) trusting.decode(data);
+        assertEquals(1, back[0]);
+        assertEquals(1, back[back.length - 1]);
+        Arrays.fill(back, (byte) 3);
+        assertEquals(1, ((byte[]) trusting.decode(data))[0], "decoding copies out of the message");
+    }
+
+    @Test
+    void aLargeValueOverTheMaxMessageSizeIsNotPlain() {
+        Codec small = new Codec(LOADER, null, Codec.Limits.DEFAULT, 1 << 20);
+        RuntimeException e = assertThrows(RuntimeException.class, () -> small.encode(0, new byte[(1 << 20) + 1]));
+        assertTrue(String.valueOf(e.getMessage()).contains("max"), String.valueOf(e.getMessage()));
+    }
+
+    private static int varLen(int v) {
+        int n = 1;
+        while ((v >>>= 7) != 0) n++;
+        return n;
+    }
+
+    private static Codec fromChildUnlimited() {
+        return new Codec(LOADER, new DataAllowList(n -> false, List.of()));
+    }
 }
