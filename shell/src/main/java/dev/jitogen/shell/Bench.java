@@ -113,7 +113,7 @@ final class Bench {
         Metric echo = new Metric("echo_8MiB_MBps", "MB/s", false);
         byte[] data = new byte[ECHO_BYTES];
         new java.util.Random(42).nextBytes(data);
-        RemoteFunction<byte[], byte[]> identity = b -> b;
+        RemoteFunction<byte[], byte[]> identity = BenchCalls.ECHO;
         if (!Arrays.equals(c.call(identity, data), data)) throw new IllegalStateException("echo returned other bytes");
         for (int r = 0; r < options.runs; r++) {
             long t0 = System.nanoTime();
@@ -338,8 +338,12 @@ final class Bench {
     private static final int CLOCK_TICKS = 100;
 
     /** VmRSS of the context's JVM after one call, in MiB, read from {@code /proc}. */
+    /**
+     * The child's resident size now, read from {@code /proc} by its pid (which the master learns as the child
+     * starts): asking the child for it would make it load the class of that call, and what comes with it.
+     */
     private static double residentMb(Context c) {
-        long pid = c.call(() -> ProcessHandle.current().pid());
+        long pid = c.pid();
         try {
             for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
                 if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
