@@ -270,7 +270,8 @@ public final class CoreBundle {
      */
     private static final List<String> MASTER_ONLY = List.of("dev.jitogen.core.MasterLayer", "dev.jitogen.core.ClassService",
             "dev.jitogen.core.LogPrinter", "dev.jitogen.core.MasterIdAllocator", "dev.jitogen.core.ClassPolicy",
-            "dev.jitogen.core.classload.ClassServer", "dev.jitogen.core.classload.ClassFinder");
+            "dev.jitogen.core.classload.ClassServer", "dev.jitogen.core.classload.ClassFinder",
+            "dev.jitogen.core.LocalArchive");
 
     private static boolean masterOnly(String name) {
         return listed(MASTER_ONLY, name);

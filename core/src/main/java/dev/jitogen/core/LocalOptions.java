@@ -71,6 +71,11 @@ public final class LocalOptions {
      * (or make them print a thread dump into the stream).
      */
     List<String> command() {
+        return command(jvmFlags());
+    }
+
+    /** {@link #command()} with {@code flags} for the JVM's. */
+    List<String> command(List<String> flags) {
         List<String> argv = new ArrayList<>();
         for (String setsid : List.of("/usr/bin/setsid", "/bin/setsid")) {
             if (new java.io.File(setsid).canExecute()) {
@@ -78,7 +83,7 @@ public final class LocalOptions {
                 break;
             }
         }
-        argv.addAll(List.of("/bin/sh", "-c", Bootstrap.script(javaPath(), jvmFlags(), remoteName())));
+        argv.addAll(List.of("/bin/sh", "-c", Bootstrap.script(javaPath(), flags, remoteName())));
         return argv;
     }
 

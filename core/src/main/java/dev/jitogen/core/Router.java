@@ -284,8 +284,10 @@ public final class Router implements AutoCloseable {
             return startVia(options.via(), "local", options.name(), options.connectTimeout(),
                     (router, name) -> router.local(there.newBuilder().name(name).build()));
         }
+        // the master's own local children share an archive of the JDK's classes (see LocalArchive)
+        List<String> command = isMaster() ? options.command(LocalArchive.flags(options)) : options.command();
         return start("local", options.name(), options.connectTimeout(), options.debug(),
-                timeout -> ChildProcess.start(options.command()));
+                timeout -> ChildProcess.start(command));
     }
 
     /**

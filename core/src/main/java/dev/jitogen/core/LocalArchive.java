@@ -1,0 +1,197 @@
+package dev.jitogen.core;
+
+import dev.jitogen.core.wire.Log;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A class-data-sharing archive for local children (master layer): the JDK classes a child loads to answer its
+ * first calls, parsed and laid out once per JDK, so that each new child maps them instead of reading them from the
+ * JDK's image and generating its method-handle classes again. Without it a child parsed about 90 JDK classes and
+ * generated about 20 {@code LambdaForm} classes to its first reply; with it, none and 3, and about 30 ms less CPU
+ * (see docs/benchmarks.md).
+ *
+ * <p>Only the master's own local children with the default JVM flags use one: the archive lives in the master's
+ * cache directory ({@code jitogen.cacheDir}, else {@code $XDG_CACHE_HOME/jitogen}, else {@code ~/.cache/jitogen}),
+ * under {@code cds/}, so nothing is ever written where a child runs but on the master's own host, by the master.
+ * It holds JDK classes only: the child's own classes come from its parent as always.
+ *
+ * <p>Made once per JDK (its java command, and the size and time of its module image, name the archive): the first
+ * local start that finds none starts without one and, on a daemon thread, records the classes of a throwaway child
+ * of a private router ({@code -XX:DumpLoadedClassList}) and has that JDK dump them ({@code -Xshare:dump}) into a
+ * temporary file, renamed into place when whole. A lock directory keeps two masters from making the same archive;
+ * one older than ten minutes is taken to be left by a master that died. Any failure leaves no archive and is logged
+ * at debug level: children then start as they did before. A child whose archive does not fit its JVM ignores it,
+ * silently ({@code -Xlog:cds*=off}: its stdout is the protocol).
+ *
+ * <p>Threads: {@link #flags} from any thread; the archive is made on a thread of its own.
+ */
+final class LocalArchive {
+    /** The archives (one per JDK and cache directory) this JVM is making or tried to make: once each. */
+    private static final Set<String> TRIED = ConcurrentHashMap.newKeySet();
+    private static final Duration STALE_LOCK = Duration.ofMinutes(10);
+
+    private LocalArchive() {}
+
+    /**
+     * The JVM flags for a local child of the master: {@code options}' own, plus the archive when there is one for its
+     * JDK (and, when there is none yet, the archive is made in the background for the next child).
+     */
+    static List<String> flags(LocalOptions options) {
+        List<String> flags = options.jvmFlags();
+        if (!flags.equals(LocalOptions.DEFAULT_JVM_FLAGS) || options.javaPath().size() != 1) return flags;
+        try {
+            Path java = Path.of(options.javaPath().get(0));
+            if (!java.isAbsolute() || !Files.isExecutable(java)) return flags;
+            java = java.toRealPath();
+            Path modules = java.getParent().getParent().resolve("lib").resolve("modules");
+            if (!Files.isRegularFile(modules)) return flags;
+            Path dir = cacheDir().resolve("cds");
+            String key = key(java, modules, flags);
+            Path archive = dir.resolve("child-" + key + ".jsa");
+            if (Files.isRegularFile(archive)) {
+                List<String> with = new ArrayList<>(flags);
+                with.add("-XX:SharedArchiveFile=" + archive);
+                with.add("-Xlog:cds*=off");
+                return with;
+            }
+            if (TRIED.add(archive.toString())) {
+                Path javaCommand = java;
+                Thread t = new Thread(() -> make(javaCommand, dir, key, archive), "jitogen-cds");
+                t.setDaemon(true);
+                t.start();
+            }
+        } catch (IOException | RuntimeException e) {
+            Log.fine("no class-data archive for local children: " + e);
+        }
+        return flags;
+    }
+
+    static Path cacheDir() {
+        String dir = System.getProperty("jitogen.cacheDir");
+        if (dir != null && !dir.isBlank()) return Path.of(dir);
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        if (xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute()) return Path.of(xdg, "jitogen");
+        return Path.of(System.getProperty("user.home"), ".cache", "jitogen");
+    }
+
+    private static String key(Path java, Path modules, List<String> flags) throws IOException {
+        try {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            String id = java + "\n" + Files.size(modules) + "\n" + Files.getLastModifiedTime(modules).toMillis()
+                    + "\n" + String.join(" ", flags);
+            return HexFormat.of().formatHex(d.digest(id.getBytes(StandardCharsets.UTF_8)), 0, 12);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no SHA-256 in this JDK", e);
+        }
+    }
+
+    /** Records a throwaway child's classes and dumps them into {@code archive}. Its own thread. */
+    private static void make(Path java, Path dir, String key, Path archive) {
+        long t0 = System.nanoTime();
+        Path lock = dir.resolve("child-" + key + ".lock");
+        Path list = dir.resolve("child-" + key + "." + ProcessHandle.current().pid() + ".classlist");
+        Path jdkList = dir.resolve("child-" + key + "." + ProcessHandle.current().pid() + ".jdk.classlist");
+        Path partial = dir.resolve("child-" + key + "." + ProcessHandle.current().pid() + ".jsa.partial");
+        try {
+            Files.createDirectories(dir);
+            if (!takeLock(lock)) return;
+            try {
+                List<String> recording = new ArrayList<>(LocalOptions.DEFAULT_JVM_FLAGS);
+                recording.add("-XX:DumpLoadedClassList=" + list);
+                try (Router r = Router.create()) {
+                    Context c = r.local(LocalOptions.builder().name("cds-recording").javaPath(java.toString())
+                            .jvmFlags(recording).build());
+                    c.call(ArchiveCalls.NOOP);
+                    c.call(ArchiveCalls.STREAM);
+                    c.shutdown();
+                    c.awaitDisconnect(Duration.ofSeconds(10));
+                }
+                waitForExitOf(list);
+                // JDK classes only: the child's own come from its parent, and the archive must not name them
+                List<String> jdk = new ArrayList<>();
+                for (String line : Files.readAllLines(list, StandardCharsets.UTF_8)) {
+                    if (!line.contains("dev/jitogen/") && !line.contains("dev.jitogen.")) jdk.add(line);
+                }
+                Files.write(jdkList, jdk, StandardCharsets.UTF_8);
+                List<String> command = new ArrayList<>(List.of(java.toString()));
+                for (String f : LocalOptions.DEFAULT_JVM_FLAGS) if (!f.startsWith("-Xshare")) command.add(f);
+                command.addAll(List.of("-Xshare:dump", "-XX:SharedClassListFile=" + jdkList,
+                        "-XX:SharedArchiveFile=" + partial, "-Xlog:cds*=off"));
+                Process dump = new ProcessBuilder(command).redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).directory(dir.toFile()).start();
+                if (!dump.waitFor(2, TimeUnit.MINUTES)) {
+                    dump.destroyForcibly();
+                    throw new IOException("the JDK took over two minutes to dump the archive");
+                }
+                if (dump.exitValue() != 0 || !Files.isRegularFile(partial)) {
+                    throw new IOException("the JDK's dump exited with " + dump.exitValue());
+                }
+                Files.move(partial, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Log.fine("made the class-data archive " + archive + " for local children of " + java + " in "
+                        + (System.nanoTime() - t0) / 1_000_000 + " ms");
+            } finally {
+                Files.deleteIfExists(lock);
+            }
+        } catch (IOException | RuntimeException e) {
+            Log.fine("could not make a class-data archive for local children of " + java + ": " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            for (Path p : List.of(list, jdkList, partial)) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // a temporary file of our own; the next attempt writes its own
+                }
+            }
+        }
+    }
+
+    private static boolean takeLock(Path lock) throws IOException {
+        try {
+            Files.createDirectory(lock);
+            return true;
+        } catch (FileAlreadyExistsException e) {
+            long age = System.currentTimeMillis() - Files.getLastModifiedTime(lock).toMillis();
+            if (age < STALE_LOCK.toMillis()) return false; // another master is making it
+            Files.deleteIfExists(lock);
+            return takeLock(lock);
+        }
+    }
+
+    /** The class list is complete once the recording child has exited: waits a little for its file to stop growing. */
+    private static void waitForExitOf(Path list) throws IOException, InterruptedException {
+        long size = -1;
+        for (int i = 0; i < 50; i++) {
+            long now = Files.isRegularFile(list) ? Files.size(list) : -1;
+            if (now > 0 && now == size) return;
+            size = now;
+            Thread.sleep(100);
+        }
+        if (size <= 0) throw new IOException("the recording child wrote no class list (" + list + ")");
+    }
+
+    /** The calls the recording child answers: a no-op, and a stream with method references, as snippets do. */
+    static final class ArchiveCalls {
+        static final RemoteCallable<Object> NOOP = () -> null;
+        static final RemoteCallable<Object> STREAM = () -> java.util.List.of(3, 1, 2).stream().sorted()
+                .map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
+
+        private ArchiveCalls() {}
+    }
+}

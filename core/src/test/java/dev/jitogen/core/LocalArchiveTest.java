@@ -1,0 +1,79 @@
+package dev.jitogen.core;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The class-data archive of the JDK's classes that the master's local children share (LocalArchive). */
+class LocalArchiveTest {
+    @Test
+    void theFirstLocalChildLeavesAnArchiveThatTheNextOnesMapAndABrokenOneIsIgnored() throws Exception {
+        Path cache = Files.createTempDirectory("jitogen-cache");
+        String before = System.getProperty("jitogen.cacheDir");
+        System.setProperty("jitogen.cacheDir", cache.toString());
+        try (Router router = Router.create()) {
+            Context first = router.local();
+            assertEquals(6, first.call(() -> List.of(1, 2, 3).stream().mapToInt(Integer::intValue).sum()));
+            assertFalse(mapsAnArchive(first.pid(), cache), "no archive existed for the first child");
+            Path archive = awaitArchive(cache);
+            assertNotNull(archive, "no archive was made in " + cache + "/cds within 2 minutes: " + list(cache));
+
+            Context next = router.local();
+            assertEquals("1,2,3", next.call(() -> String.join(",", List.of("1", "2", "3"))));
+            assertTrue(mapsAnArchive(next.pid(), cache), "the next child maps the archive");
+
+            // children with flags of their own do not use it: the archive was made for the default ones
+            List<String> flags = new ArrayList<>(LocalOptions.DEFAULT_JVM_FLAGS);
+            flags.add("-Xmx64m");
+            Context own = router.local(LocalOptions.builder().jvmFlags(flags).build());
+            assertEquals(2, own.call(() -> 1 + 1));
+            assertFalse(mapsAnArchive(own.pid(), cache));
+
+            // an archive that is not one (a disk error, a JDK that cannot read it) is ignored, quietly
+            // (a new file moved over it: the children running map the old one)
+            Path garbage = Files.write(cache.resolve("garbage"), new byte[64 * 1024]);
+            Files.move(garbage, archive, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Context broken = router.local();
+            assertEquals(4, broken.call(() -> 2 + 2));
+        } finally {
+            if (before == null) System.clearProperty("jitogen.cacheDir");
+            else System.setProperty("jitogen.cacheDir", before);
+            try (Stream<Path> all = Files.walk(cache)) {
+                for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    private static Path awaitArchive(Path cache) throws Exception {
+        Path dir = cache.resolve("cds");
+        long end = System.nanoTime() + 120_000_000_000L;
+        while (System.nanoTime() < end) {
+            if (Files.isDirectory(dir)) {
+                // done once the archive is alone: its lock and the temporary files are gone
+                try (Stream<Path> files = Files.list(dir)) {
+                    List<Path> all = files.toList();
+                    if (all.size() == 1 && all.get(0).getFileName().toString().endsWith(".jsa")) return all.get(0);
+                }
+            }
+            Thread.sleep(100);
+        }
+        return null;
+    }
+
+    private static boolean mapsAnArchive(long pid, Path cache) throws Exception {
+        return Files.readString(Path.of("/proc", Long.toString(pid), "maps")).contains(cache.resolve("cds").toString());
+    }
+
+    private static List<String> list(Path cache) throws Exception {
+        try (Stream<Path> all = Files.walk(cache)) {
+            return all.map(Path::toString).toList();
+        }
+    }
+}
