@@ -147,6 +147,11 @@ final class RouterCore {
         return true;
     }
 
+    /** The stream to the parent; null in the master. */
+    Stream parentStream() {
+        return parent;
+    }
+
     void flushParent() {
         if (parent != null) parent.flush();
     }
