@@ -153,6 +153,7 @@ public final class Stream {
         this.rawIn = in;
         this.writer = new StreamWriter(this, out);
         this.maxMessageSize = maxMessageSize;
+        this.freeSince = System.nanoTime() - HANDBACK_NANOS; // the reader thread takes the role up at once
     }
 
     /**
@@ -383,6 +384,7 @@ public final class Stream {
         } catch (BadFrameException | RuntimeException | Error e) {
             close(e);
         } finally {
+            HAND_BACK.set(false); // a pushed stream has no read role to hand back
             READER.set(wasReader);
             IO.set(wasIo);
         }
