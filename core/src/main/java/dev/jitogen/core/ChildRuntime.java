@@ -223,17 +223,23 @@ final class ChildRuntime {
     }
 
     /**
-     * Reads the parent stream on the main thread, which holds its read role, until a call is queued (and whatever
-     * else has arrived already is read, so that replies to a burst of calls share writes), the stream ends, or the
-     * context exits; then gives the role up, before any call runs.
+     * Reads the parent stream on the main thread, which holds its read role, until a call is queued, the stream
+     * ends, or the context exits; then gives the role up, before any call runs: to the reader thread at once if
+     * more frames are waiting (a burst of calls, which it reads while this thread runs them), else for as long as
+     * the call takes.
      */
     private void readUntilCalled(Stream parent) {
+        boolean more = false;
         try {
             while (!exiting && parent.readFrame()) {
-                if (!calls.isEmpty() && (!parent.hasBuffered() || calls.size() >= 64)) return;
+                if (!calls.isEmpty()) {
+                    more = parent.hasBuffered();
+                    return;
+                }
             }
         } finally {
-            parent.stepDown();
+            if (more) parent.handOff();
+            else parent.stepDown();
         }
     }
 

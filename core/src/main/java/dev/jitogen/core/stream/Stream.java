@@ -61,8 +61,9 @@ import java.util.concurrent.locks.LockSupport;
  * before it runs anything else. The reader thread takes the role up again once it has been free for
  * {@link #HANDBACK_NANOS} (so a thread that steps down to run a short call takes it back first), checking every
  * {@link #POLL_NANOS} while other threads lead, and sleeping until woken after they have held it for
- * {@link #SLEEP_AFTER_NANOS} without a break. So a frame is read within about a fifth of a millisecond of the
- * role being given up, however long what the thread that gave it up runs. A handler on the reading thread asks for
+ * {@link #SLEEP_AFTER_NANOS} without a break. So a frame is read within about a millisecond of the role being
+ * given up, however long what the thread that gave it up runs; at once if that thread leaves more frames behind
+ * ({@link #handOff}) or waits for a message ({@link #awaitingPeer}). A handler on the reading thread asks for
  * the role to pass on after its frame ({@link #handBack}) when it wakes a thread that will want to read next.
  * The role passes at frame boundaries only, through an atomic reference (which orders the decoder's state
  * between the threads).
@@ -132,10 +133,17 @@ public final class Stream {
 
     /** The reader thread takes up a read role left free for this long (the thread that left it takes it back first). */
     static final long HANDBACK_NANOS = 50_000;
-    /** While another thread holds the read role, or it is left free, the reader thread checks this often. */
-    static final long POLL_NANOS = 100_000;
+    /**
+     * While another thread holds the read role, or it is left free, the reader thread checks this often: rarely
+     * enough that its timer wake-ups cost little (on a loaded machine a waking thread preempts the ones working),
+     * often enough that a call that blocks in user code stops the frames behind it for a millisecond at most.
+     * The known waits take less ({@link #awaitingPeer}).
+     */
+    static final long POLL_NANOS = 1_000_000;
     /** Once another thread has held the read role this long without a break, the reader thread sleeps until woken. */
     static final long SLEEP_AFTER_NANOS = 20_000_000;
+    /** The stream whose read role this thread gave up last (see {@link #awaitingPeer}), or null. */
+    private static final ThreadLocal<Stream> LEFT = new ThreadLocal<>();
     /** Set on a thread dispatching a frame by {@link #handBack}: it gives the read role up after that frame. */
     private static final ThreadLocal<Boolean> HAND_BACK = ThreadLocal.withInitial(() -> false);
     /** The thread holding the read role (the only one that may read {@link #reader}), or null while it is free. */
@@ -309,6 +317,7 @@ public final class Stream {
     public boolean tryLead() {
         if (readerThread == null || closed.get() || !leader.compareAndSet(null, Thread.currentThread())) return false;
         leadSince = System.nanoTime();
+        LEFT.remove();
         return true;
     }
 
@@ -340,11 +349,42 @@ public final class Stream {
         return in instanceof ReadBuffer b && b.buffered() > 0;
     }
 
-    /** Gives the read role up (the caller holds it); the reader thread takes it up unless the caller comes back first. */
+    /**
+     * Gives the read role up (the caller holds it); the reader thread takes it up unless the caller comes back
+     * first (within {@link #HANDBACK_NANOS}; checked every {@link #POLL_NANOS}). For a caller about to run
+     * something short, such as a call, and to read again after it.
+     */
     public void stepDown() {
         freeSince = System.nanoTime();
+        LEFT.set(this);
         leader.set(null);
         if (readerAsleep) LockSupport.unpark(readerThread);
+    }
+
+    /**
+     * Gives the read role up (the caller holds it) to the reader thread at once: for a caller that leaves more
+     * frames behind it (a burst), which the reader thread then reads while the caller works.
+     */
+    public void handOff() {
+        freeSince = System.nanoTime() - HANDBACK_NANOS;
+        LEFT.remove();
+        leader.set(null);
+        LockSupport.unpark(readerThread);
+    }
+
+    /**
+     * Called before a thread waits for a message (a reply, a class): if it gave up the read role of a stream that
+     * no one has taken up since, the reader thread takes it up now rather than at its next check, since the
+     * message may come on that stream. Any thread; cheap when there is nothing to do.
+     */
+    public static void awaitingPeer() {
+        Stream s = LEFT.get();
+        if (s == null) return;
+        LEFT.remove();
+        if (s.leader.get() == null && !s.closed.get()) {
+            s.freeSince = System.nanoTime() - HANDBACK_NANOS;
+            LockSupport.unpark(s.readerThread);
+        }
     }
 
     /**
