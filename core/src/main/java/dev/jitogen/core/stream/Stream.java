@@ -268,8 +268,11 @@ public final class Stream {
                 while (readOne()) {
                     if (HAND_BACK.get()) {
                         HAND_BACK.set(false);
-                        stepDown();
-                        break;
+                        // in a burst, read on: the woken thread would only hand the role straight back (handOff)
+                        if (!hasBuffered()) {
+                            stepDown();
+                            break;
+                        }
                     }
                 }
             } else if (leader.get() != null && now - leadSince > SLEEP_AFTER_NANOS) {
@@ -342,11 +345,18 @@ public final class Stream {
     }
 
     /**
-     * True if bytes that arrived are buffered and not yet decoded: reading on waits for the rest of a frame at
-     * most, not for the peer's next message. For a leader deciding whether to read on before it steps down.
+     * True if bytes have arrived that are not yet decoded, in the buffer or still in the pipe: reading on waits for
+     * the rest of a frame at most, not for the peer's next message. For a leader deciding whether it leaves a burst
+     * behind. Costs a system call when the buffer is empty.
      */
     public boolean hasBuffered() {
-        return in instanceof ReadBuffer b && b.buffered() > 0;
+        if (in == null) return false;
+        if (in instanceof ReadBuffer b && b.buffered() > 0) return true;
+        try {
+            return in.available() > 0;
+        } catch (IOException e) {
+            return false; // closed: the next read says so
+        }
     }
 
     /**
@@ -390,7 +400,7 @@ public final class Stream {
     /**
      * Called by a handler while it handles a frame: once that frame is dispatched, the reader thread gives the read
      * role up, so that the thread the frame woke (a child's idle main thread, handed a call) can read the next frame
-     * itself. Ignored on other threads.
+     * itself; unless more frames are buffered already (a burst), which it reads on. Ignored on other threads.
      */
     public static void handBack() {
         if (READER.get()) HAND_BACK.set(true);
