@@ -3,6 +3,7 @@ package dev.jitogen.core;
 import dev.jitogen.core.classload.ClassFetcher;
 import dev.jitogen.core.classload.ClassRelay;
 import dev.jitogen.core.classload.ClassRequests;
+import dev.jitogen.core.stream.Stream;
 import dev.jitogen.core.wire.Handles;
 import dev.jitogen.core.wire.Log;
 import dev.jitogen.core.wire.Message;
@@ -22,7 +23,11 @@ import java.util.function.Function;
  * context ({@link Router#inProcess}) has its own in the JVM it shares.
  *
  * <p>Threads: the context's main thread runs calls ({@link #runCalls}), one at a time in arrival order; handlers run
- * on the parent stream's reader thread and only enqueue or interrupt. {@link #current()} finds the runtime of the
+ * on the thread reading the parent stream and only enqueue or interrupt. When idle, the main thread reads the parent
+ * stream itself (it takes the stream's read role: see {@link Stream}), so that a call reaches it with no thread
+ * wake-up; it gives the role back to the stream's reader thread before it runs the call (user code, and the
+ * decoding that may fetch classes), so a call that blocks never stops the frames behind it. When a call arrives
+ * while the reader thread reads and the main thread is idle, the reader thread hands the role back with it. {@link #current()} finds the runtime of the
  * calling thread: the main thread of an in-process context and the threads it starts see theirs, every other thread
  * of a child JVM sees the JVM's.
  */
@@ -45,6 +50,8 @@ final class ChildRuntime {
     /** Chains whose calls failed, with the failure: later calls of the chain are refused until reset. Main thread. */
     private final Map<String, String> failedChains = new HashMap<>();
     private volatile Thread mainThread;
+    /** The main thread waits in the call queue: a call handed to it should bring the read role with it. */
+    private volatile boolean idle;
     private volatile boolean exiting;
     /** Set by DETACHING from the parent chain: the end of the parent's stream no longer ends this context. */
     private volatile boolean detached;
@@ -97,8 +104,12 @@ final class ChildRuntime {
         r.addHandler(Handles.CALL_FUNCTION, m -> {
             // refused on arrival, not when the main thread gets to it: a call from outside the parent chain must
             // neither wait behind a long call nor take queue memory
-            if (r.isParentChain(m.authId)) calls.add(m);
-            else refuseCall(m);
+            if (r.isParentChain(m.authId)) {
+                calls.add(m);
+                if (idle) Stream.handBack(); // the main thread reads the next frame itself, after this call
+            } else {
+                refuseCall(m);
+            }
         }, -1, true);
         r.addHandler(Handles.CANCEL, m -> {
             if (!r.isParentChain(m.authId) || m.data.length != 4) return;
@@ -185,6 +196,7 @@ final class ChildRuntime {
     void runCalls() {
         mainThread = Thread.currentThread();
         CURRENT.set(this);
+        Stream parent = router.core().parentStream();
         while (!exiting) {
             Message m = calls.poll();
             if (m == null && orphaned) {
@@ -193,13 +205,41 @@ final class ChildRuntime {
             }
             if (m == null) {
                 router.core().flushParent(); // replies held back while more calls were queued (see run)
+                if (parent != null && parent.tryLead()) {
+                    readUntilCalled(parent);
+                    continue;
+                }
+                idle = true;
                 try {
                     m = calls.take();
                 } catch (InterruptedException e) {
                     continue; // a late CANCEL, or exit: the loop condition decides
+                } finally {
+                    idle = false;
                 }
             }
             if (m != WAKE) run(m);
+        }
+    }
+
+    /**
+     * Reads the parent stream on the main thread, which holds its read role, until a call is queued, the stream
+     * ends, or the context exits; then gives the role up, before any call runs: to the reader thread at once if
+     * more frames are waiting (a burst of calls, which it reads while this thread runs them), else for as long as
+     * the call takes.
+     */
+    private void readUntilCalled(Stream parent) {
+        boolean more = false;
+        try {
+            while (!exiting && parent.readFrame()) {
+                if (!calls.isEmpty()) {
+                    more = parent.hasBuffered();
+                    return;
+                }
+            }
+        } finally {
+            if (more) parent.handOff();
+            else parent.stepDown();
         }
     }
 

@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  * {@code maxDataDepth} and {@code maxDataElements}), and whatever goes wrong while decoding it, even running out of
  * memory, fails that one wait with a {@link CallError}, never the caller's JVM.
  *
- * <p>Threads: the router's reader thread enqueues (never blocks); any thread may call {@link #get} and
+ * <p>Threads: the thread reading the stream enqueues (never blocks): a reader thread, or a child's idle main thread
+ * holding the stream's read role (see {@link Stream}); any thread may call {@link #get} and
  * {@link #close}. If the context it waits on disconnects, a dead message is enqueued and {@code get} throws
  * {@link ChannelError}. {@link #close} wakes every thread waiting in {@code get} (with {@link ChannelError}) and ends
  * an iteration in progress.
@@ -108,6 +109,7 @@ public final class Receiver<T> implements AutoCloseable, Iterable<T> {
      * @throws ChannelError once the receiver is closed, even if messages had arrived
      */
     private Message take(long nanos) throws InterruptedException {
+        Stream.awaitingPeer(); // a main thread that left its read role to run a call: the reader thread takes it up
         synchronized (queue) {
             long deadline = System.nanoTime() + nanos;
             while (queue.isEmpty() && !closed) {

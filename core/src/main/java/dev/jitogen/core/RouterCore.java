@@ -30,7 +30,8 @@ import java.util.function.Consumer;
  *                                                         └──▶ else ──▶ stream toward dst (or dead reply)
  * </pre>
  *
- * <p>Threads: {@link #route} runs on the reader thread of the stream a message arrived on, or on the sender's thread
+ * <p>Threads: {@link #route} runs on the thread reading the stream a message arrived on (its reader thread, or a
+ * child's idle main thread holding the stream's read role, under the same rules), or on the sender's thread
  * for a message that originates here; it never blocks (streams queue). {@code routes}, {@code branches} and
  * {@code warned} are concurrent; no lock is held here while sending.
  */
@@ -145,6 +146,11 @@ final class RouterCore {
             }
         }
         return true;
+    }
+
+    /** The stream to the parent; null in the master. */
+    Stream parentStream() {
+        return parent;
     }
 
     void flushParent() {

@@ -133,6 +133,7 @@ public final class ClassFetcher implements Function<String, byte[]> {
             }
             request.accept(name);
         }
+        Stream.awaitingPeer(); // the answer comes on the parent stream: its reader thread reads now if no one does
         // wait without giving up on interrupt: a class left half-loaded would be unloadable for good
         boolean interrupted = false;
         try {

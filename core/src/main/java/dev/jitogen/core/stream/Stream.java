@@ -15,12 +15,15 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * One bidirectional byte stream to a peer context (a child's stdin/stdout pipes, an SSH channel), carrying frames.
  *
  * <p>Threads: one reader thread per stream, started by {@link #start}, reads frames and hands each to the
- * {@link Listener} <em>on that thread</em>; the listener must not block (no waiting on replies, no user code). A
+ * {@link Listener} <em>on that thread</em> (or another thread holding the read role reads them: see below); the
+ * listener must not block (no waiting on replies, no user code). A
  * stream made without an input has no reader thread: its transport pushes the bytes ({@link #received}) from its
  * own I/O thread, where the listener then runs under the same rules.
  * {@link #send} may be called from any thread and only queues the frame; the stream's writer thread (started when
@@ -49,6 +52,22 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * timeout. I/O threads write directly only to a peer trusted to read and ack honestly ({@link #trustPeer}: a
  * context's parent, or an in-process context in this JVM); to other children they only queue.
  *
+ * <p>The read role (leader/follower): a wake-up costs about as much as the rest of a round trip, so a thread that
+ * would otherwise wait for the reader thread to hand it a frame may read the stream itself. Exactly one thread holds
+ * the read role at a time, and only it reads. The reader thread holds it unless another thread took it
+ * ({@link #tryLead}: a child's idle main thread, which then reads the call it is to run with no handoff); that thread
+ * reads frames ({@link #readFrame}) under the reader thread's rules (marked as a reader while it reads and
+ * dispatches: no waiting on replies, no class fetching, no user code), and gives the role up ({@link #stepDown})
+ * before it runs anything else. The reader thread takes the role up again once it has been free for
+ * {@link #HANDBACK_NANOS} (so a thread that steps down to run a short call takes it back first), checking every
+ * {@link #POLL_NANOS} while other threads lead, and sleeping until woken after they have held it for
+ * {@link #SLEEP_AFTER_NANOS} without a break. So a frame is read within about a millisecond of the role being
+ * given up, however long what the thread that gave it up runs; at once if that thread leaves more frames behind
+ * ({@link #handOff}) or waits for a message ({@link #awaitingPeer}). A handler on the reading thread asks for
+ * the role to pass on after its frame ({@link #handBack}) when it wakes a thread that will want to read next.
+ * The role passes at frame boundaries only, through an atomic reference (which orders the decoder's state
+ * between the threads).
+ *
  * <p>Limits: the queue accepts a frame of any size while it holds less than {@link #QUEUE_LIMIT} bytes; past that
  * the frame is refused, {@code send} returns false and {@link #refusal} says why. No sender ever waits for a stream
  * to a child. Only toward a trusted peer ({@link #trustPeer}), a context's parent, does a user thread finding
@@ -58,7 +77,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * stream.
  */
 public final class Stream {
-    /** Receives frames and the end of the stream. Called on the reader thread (or the closing thread). */
+    /**
+     * Receives frames and the end of the stream. Called on the thread holding the read role (the reader thread,
+     * or a thread in {@link #readFrame}), or on the closing thread.
+     */
     public interface Listener {
         void onMessage(Stream stream, Message message);
 
@@ -109,12 +131,37 @@ public final class Stream {
     private volatile long stallNanos = Long.MAX_VALUE;
     private volatile FrameReader reader;
 
+    /** The reader thread takes up a read role left free for this long (the thread that left it takes it back first). */
+    static final long HANDBACK_NANOS = 50_000;
+    /**
+     * While another thread holds the read role, or it is left free, the reader thread checks this often: rarely
+     * enough that its timer wake-ups cost little (on a loaded machine a waking thread preempts the ones working),
+     * often enough that a call that blocks in user code stops the frames behind it for a millisecond at most.
+     * The known waits take less ({@link #awaitingPeer}).
+     */
+    static final long POLL_NANOS = 1_000_000;
+    /** Once another thread has held the read role this long without a break, the reader thread sleeps until woken. */
+    static final long SLEEP_AFTER_NANOS = 20_000_000;
+    /** The stream whose read role this thread gave up last (see {@link #awaitingPeer}), or null. */
+    private static final ThreadLocal<Stream> LEFT = new ThreadLocal<>();
+    /** Set on a thread dispatching a frame by {@link #handBack}: it gives the read role up after that frame. */
+    private static final ThreadLocal<Boolean> HAND_BACK = ThreadLocal.withInitial(() -> false);
+    /** The thread holding the read role (the only one that may read {@link #reader}), or null while it is free. */
+    private final AtomicReference<Thread> leader = new AtomicReference<>();
+    /** When the read role was last given up, and taken up (nanoTime). */
+    private volatile long freeSince, leadSince;
+    /** The reader thread, or null without one (a transport pushes the bytes). */
+    private volatile Thread readerThread;
+    /** The reader thread is parked with no timeout: whoever gives the read role up wakes it. */
+    private volatile boolean readerAsleep;
+
     public Stream(String name, InputStream in, OutputStream out, int maxMessageSize) {
         this.name = name;
-        this.in = in == null || in instanceof BufferedInputStream ? in : new BufferedInputStream(in, 65536);
+        this.in = in == null || in instanceof BufferedInputStream ? in : new ReadBuffer(in);
         this.rawIn = in;
         this.writer = new StreamWriter(this, out);
         this.maxMessageSize = maxMessageSize;
+        this.freeSince = System.nanoTime() - HANDBACK_NANOS; // the reader thread takes the role up at once
     }
 
     /**
@@ -162,6 +209,7 @@ public final class Stream {
         if (in != null) {
             Thread t = threads.newThread(this::readLoop);
             t.setName("jitogen-reader-" + name);
+            readerThread = t;
             t.start();
         }
         writer.start(threads);
@@ -205,22 +253,169 @@ public final class Stream {
         return reader;
     }
 
+    /**
+     * The reader thread: reads frames while it holds the read role, and takes it up whenever another thread left it
+     * free for {@link #HANDBACK_NANOS}.
+     */
     private void readLoop() {
         READER.set(true);
         IO.set(true);
-        Throwable cause = null;
-        FrameReader.Oversize oversize = (header, length) -> listener.onOversize(this, header, length);
+        Thread me = Thread.currentThread();
+        while (!closed.get()) {
+            long now = System.nanoTime();
+            if (leader.get() == null && now - freeSince >= HANDBACK_NANOS && leader.compareAndSet(null, me)) {
+                leadSince = now;
+                while (readOne()) {
+                    if (HAND_BACK.get()) {
+                        HAND_BACK.set(false);
+                        // in a burst, read on: the woken thread would only hand the role straight back (handOff)
+                        if (!hasBuffered()) {
+                            stepDown();
+                            break;
+                        }
+                    }
+                }
+            } else if (leader.get() != null && now - leadSince > SLEEP_AFTER_NANOS) {
+                readerAsleep = true;
+                if (leader.get() != null && !closed.get()) LockSupport.park(this);
+                readerAsleep = false;
+            } else {
+                LockSupport.parkNanos(this, POLL_NANOS);
+            }
+        }
+    }
+
+    /**
+     * Reads one frame and hands it to the listener on the calling thread, which holds the read role; false once
+     * the stream has ended (and is closed, its listener told). Never throws.
+     */
+    private boolean readOne() {
+        Throwable cause;
         try {
-            Message m;
-            while ((m = reader.next(oversize)) != null) listener.onMessage(this, m);
+            Message m = reader.next(oversize);
+            if (m != null) {
+                listener.onMessage(this, m);
+                return true;
+            }
+            cause = null;
         } catch (BadFrameException e) {
             cause = e;
         } catch (IOException e) {
-            if (!closed.get()) cause = e;
+            cause = closed.get() ? null : e;
         } catch (RuntimeException | Error e) {
             cause = e;
         }
         close(cause);
+        return false;
+    }
+
+    private final FrameReader.Oversize oversize = (header, length) -> listener.onOversize(this, header, length);
+
+    /**
+     * Takes the read role if it is free: the calling thread may then read frames itself ({@link #readFrame}) until
+     * it gives the role up ({@link #stepDown}), which it must do before it runs anything but this stream's
+     * dispatching. False if another thread holds it, the stream is closed or not started, or has no reader thread
+     * (its transport pushes the bytes). Any thread but an I/O thread.
+     */
+    public boolean tryLead() {
+        if (readerThread == null || closed.get() || !leader.compareAndSet(null, Thread.currentThread())) return false;
+        leadSince = System.nanoTime();
+        LEFT.remove();
+        return true;
+    }
+
+    /**
+     * Reads the next frame (waiting for it) and hands it to the listener on the calling thread, which must hold the
+     * read role ({@link #tryLead}). Meanwhile the thread is marked as a reader ({@link #isReaderThread}) and an I/O
+     * thread, under the reader thread's rules. False once the stream has ended: it is closed, and its listener told.
+     * A handler's {@link #handBack} is ignored: the caller decides when to step down.
+     */
+    public boolean readFrame() {
+        if (leader.get() != Thread.currentThread()) throw new IllegalStateException("readFrame() without the read role");
+        boolean wasReader = READER.get(), wasIo = IO.get();
+        READER.set(true);
+        IO.set(true);
+        try {
+            return readOne();
+        } finally {
+            HAND_BACK.set(false);
+            READER.set(wasReader);
+            IO.set(wasIo);
+        }
+    }
+
+    /**
+     * True if bytes have arrived that are not yet decoded, in the buffer or still in the pipe: reading on waits for
+     * the rest of a frame at most, not for the peer's next message. For a leader deciding whether it leaves a burst
+     * behind. Costs a system call when the buffer is empty.
+     */
+    public boolean hasBuffered() {
+        if (in == null) return false;
+        if (in instanceof ReadBuffer b && b.buffered() > 0) return true;
+        try {
+            return in.available() > 0;
+        } catch (IOException e) {
+            return false; // closed: the next read says so
+        }
+    }
+
+    /**
+     * Gives the read role up (the caller holds it); the reader thread takes it up unless the caller comes back
+     * first (within {@link #HANDBACK_NANOS}; checked every {@link #POLL_NANOS}). For a caller about to run
+     * something short, such as a call, and to read again after it.
+     */
+    public void stepDown() {
+        freeSince = System.nanoTime();
+        LEFT.set(this);
+        leader.set(null);
+        if (readerAsleep) LockSupport.unpark(readerThread);
+    }
+
+    /**
+     * Gives the read role up (the caller holds it) to the reader thread at once: for a caller that leaves more
+     * frames behind it (a burst), which the reader thread then reads while the caller works.
+     */
+    public void handOff() {
+        freeSince = System.nanoTime() - HANDBACK_NANOS;
+        LEFT.remove();
+        leader.set(null);
+        LockSupport.unpark(readerThread);
+    }
+
+    /**
+     * Called before a thread waits for a message (a reply, a class): if it gave up the read role of a stream that
+     * no one has taken up since, the reader thread takes it up now rather than at its next check, since the
+     * message may come on that stream. Any thread; cheap when there is nothing to do.
+     */
+    public static void awaitingPeer() {
+        Stream s = LEFT.get();
+        if (s == null) return;
+        LEFT.remove();
+        if (s.leader.get() == null && !s.closed.get()) {
+            s.freeSince = System.nanoTime() - HANDBACK_NANOS;
+            LockSupport.unpark(s.readerThread);
+        }
+    }
+
+    /**
+     * Called by a handler while it handles a frame: once that frame is dispatched, the reader thread gives the read
+     * role up, so that the thread the frame woke (a child's idle main thread, handed a call) can read the next frame
+     * itself; unless more frames are buffered already (a burst), which it reads on. Ignored on other threads.
+     */
+    public static void handBack() {
+        if (READER.get()) HAND_BACK.set(true);
+    }
+
+    /** A buffered input that says how much it holds. */
+    private static final class ReadBuffer extends BufferedInputStream {
+        ReadBuffer(InputStream in) {
+            super(in, 65536);
+        }
+
+        /** Bytes read from the input and not yet taken; racy outside the read role, which is all it is used for. */
+        int buffered() {
+            return count - pos;
+        }
     }
 
     /**
@@ -239,6 +434,7 @@ public final class Stream {
         } catch (BadFrameException | RuntimeException | Error e) {
             close(e);
         } finally {
+            HAND_BACK.set(false); // a pushed stream has no read role to hand back
             READER.set(wasReader);
             IO.set(wasIo);
         }
@@ -326,6 +522,8 @@ public final class Stream {
         if (!closed.compareAndSet(false, true)) return;
         ScheduledFuture<?> w = watchdog;
         if (w != null) w.cancel(false);
+        Thread r = readerThread;
+        if (r != null) LockSupport.unpark(r); // asleep while another thread led: it ends now
         writer.close();
         try {
             if (rawIn != null) rawIn.close();
