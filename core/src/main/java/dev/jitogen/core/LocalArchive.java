@@ -30,6 +30,9 @@ import java.util.concurrent.TimeUnit;
  * under {@code cds/}, so nothing is ever written where a child runs but on the master's own host, by the master.
  * It holds JDK classes only: the child's own classes come from its parent as always.
  *
+ * <p>An archive is code a child runs: it is used only if it and its directory belong to this JVM's user and no one
+ * else may write them.
+ *
  * <p>Made once per JDK (its java command, and the size and time of its module image, name the archive): the first
  * local start that finds none starts without one and, on a daemon thread, records the classes of a throwaway child
  * of a private router ({@code -XX:DumpLoadedClassList}) and has that JDK dump them ({@code -Xshare:dump}) into a
@@ -63,7 +66,7 @@ final class LocalArchive {
             Path dir = cacheDir().resolve("cds");
             String key = key(java, modules, flags);
             Path archive = dir.resolve("child-" + key + ".jsa");
-            if (Files.isRegularFile(archive)) {
+            if (Files.isRegularFile(archive) && ownedAndPrivate(archive) && ownedAndPrivate(dir)) {
                 List<String> with = new ArrayList<>(flags);
                 with.add("-XX:SharedArchiveFile=" + archive);
                 with.add("-Xlog:cds*=off");
@@ -79,6 +82,18 @@ final class LocalArchive {
             Log.fine("no class-data archive for local children: " + e);
         }
         return flags;
+    }
+
+    /**
+     * True if {@code p} belongs to this JVM's user and no one else may write it: an archive is code a child runs, so
+     * one that another account could have put or changed (a cache directory set to a shared place) is not used.
+     */
+    private static boolean ownedAndPrivate(Path p) throws IOException {
+        String me = System.getProperty("user.name");
+        if (!Files.getOwner(p).getName().equals(me)) return false;
+        Set<java.nio.file.attribute.PosixFilePermission> perms = Files.getPosixFilePermissions(p);
+        return !perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
+                && !perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE);
     }
 
     static Path cacheDir() {

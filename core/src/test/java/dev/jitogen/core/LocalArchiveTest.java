@@ -35,6 +35,15 @@ class LocalArchiveTest {
             assertEquals(2, own.call(() -> 1 + 1));
             assertFalse(mapsAnArchive(own.pid(), cache));
 
+            // nor one that another account could have written: an archive is code the child runs
+            Path dir = archive.getParent();
+            var perms = Files.getPosixFilePermissions(dir);
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+            Context shared = router.local();
+            assertEquals(3, shared.call(() -> 1 + 2));
+            assertFalse(mapsAnArchive(shared.pid(), cache), "an archive in a directory others may write is not used");
+            Files.setPosixFilePermissions(dir, perms);
+
             // an archive that is not one (a disk error, a JDK that cannot read it) is ignored, quietly
             // (a new file moved over it: the children running map the old one)
             Path garbage = Files.write(cache.resolve("garbage"), new byte[64 * 1024]);
