@@ -30,6 +30,8 @@ import java.util.concurrent.TimeUnit;
  * under {@code cds/}, so nothing is ever written where a child runs but on the master's own host, by the master.
  * It holds JDK classes only: the child's own classes come from its parent as always.
  *
+ * <p>{@code JITOGEN_CDS=off} in the master's environment turns it off, as it does the shell's own archive.
+ *
  * <p>An archive is code a child runs: it is used only if it and its directory belong to this JVM's user and no one
  * else may write them.
  *
@@ -57,6 +59,7 @@ final class LocalArchive {
     static List<String> flags(LocalOptions options) {
         List<String> flags = options.jvmFlags();
         if (!flags.equals(LocalOptions.DEFAULT_JVM_FLAGS) || options.javaPath().size() != 1) return flags;
+        if ("off".equalsIgnoreCase(System.getenv("JITOGEN_CDS"))) return flags; // as for the shell's own archive
         try {
             Path java = Path.of(options.javaPath().get(0));
             if (!java.isAbsolute() || !Files.isExecutable(java)) return flags;
