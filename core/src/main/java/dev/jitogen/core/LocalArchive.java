@@ -69,7 +69,12 @@ final class LocalArchive {
             Path dir = cacheDir().resolve("cds");
             String key = key(java, modules, flags);
             Path archive = dir.resolve("child-" + key + ".jsa");
-            if (Files.isRegularFile(archive) && ownedAndPrivate(archive) && ownedAndPrivate(dir)) {
+            if (Files.isRegularFile(archive)) {
+                if (!ownedAndPrivate(archive) || !ownedAndPrivate(dir)) {
+                    Log.fine("not using the class-data archive " + archive + ": it or its directory is not "
+                            + System.getProperty("user.name") + "'s alone");
+                    return flags;
+                }
                 List<String> with = new ArrayList<>(flags);
                 with.add("-XX:SharedArchiveFile=" + archive);
                 with.add("-Xlog:cds*=off");
