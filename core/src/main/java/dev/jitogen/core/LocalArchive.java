@@ -33,7 +33,9 @@ import java.util.concurrent.TimeUnit;
  * <p>{@code JITOGEN_CDS=off} in the master's environment turns it off, as it does the shell's own archive.
  *
  * <p>An archive is code a child runs: it is used only if it and its directory belong to this JVM's user and no one
- * else may write them.
+ * else may write them; the {@code cds} directory is Jitogen's own, and closed to other accounts when it is made or
+ * found open, before anything is written in it. A failure leaves a {@code .failed} file with its reason, and no master
+ * tries that JDK again for {@link #RETRY_FAILED}.
  *
  * <p>Made once per JDK (its java command, and the size and time of its module image, name the archive): the first
  * local start that finds none starts without one and, on a daemon thread, records the classes of a throwaway child
@@ -49,6 +51,12 @@ final class LocalArchive {
     /** The archives (one per JDK and cache directory) this JVM is making or tried to make: once each. */
     private static final Set<String> TRIED = ConcurrentHashMap.newKeySet();
     private static final Duration STALE_LOCK = Duration.ofMinutes(10);
+    /** How long a failure to make an archive for a JDK (its {@code .failed} file) stops masters trying again. */
+    private static final Duration RETRY_FAILED = Duration.ofDays(7);
+    /** The JDK of each java command seen, resolved once: its real path and its archive's key. */
+    private static final java.util.Map<String, Jdk> JDKS = new ConcurrentHashMap<>();
+
+    private record Jdk(Path java, String key) {}
 
     private LocalArchive() {}
 
@@ -61,16 +69,22 @@ final class LocalArchive {
         if (!flags.equals(LocalOptions.DEFAULT_JVM_FLAGS) || options.javaPath().size() != 1) return flags;
         if ("off".equalsIgnoreCase(System.getenv("JITOGEN_CDS"))) return flags; // as for the shell's own archive
         try {
-            Path java = Path.of(options.javaPath().get(0));
-            if (!java.isAbsolute() || !Files.isExecutable(java)) return flags;
-            java = java.toRealPath();
-            Path modules = java.getParent().getParent().resolve("lib").resolve("modules");
-            if (!Files.isRegularFile(modules)) return flags;
             Path dir = cacheDir().resolve("cds");
-            String key = key(java, modules, flags);
+            Jdk jdk = JDKS.get(options.javaPath().get(0));
+            if (jdk == null) {
+                Path java = Path.of(options.javaPath().get(0));
+                if (!java.isAbsolute() || !Files.isExecutable(java)) return flags;
+                java = java.toRealPath();
+                Path modules = java.getParent().getParent().resolve("lib").resolve("modules");
+                if (!Files.isRegularFile(modules)) return flags;
+                jdk = new Jdk(java, key(java, modules, flags));
+                JDKS.put(options.javaPath().get(0), jdk);
+            }
+            Path java = jdk.java;
+            String key = jdk.key;
             Path archive = dir.resolve("child-" + key + ".jsa");
             if (Files.isRegularFile(archive)) {
-                if (!ownedAndPrivate(archive) || !ownedAndPrivate(dir)) {
+                if (!ownedAndPrivate(archive) || !madePrivate(dir)) {
                     Log.fine("not using the class-data archive " + archive + ": it or its directory is not "
                             + System.getProperty("user.name") + "'s alone");
                     return flags;
@@ -79,6 +93,11 @@ final class LocalArchive {
                 with.add("-XX:SharedArchiveFile=" + archive);
                 with.add("-Xlog:cds*=off");
                 return with;
+            }
+            Path failed = dir.resolve("child-" + key + ".failed");
+            if (Files.isRegularFile(failed) && System.currentTimeMillis()
+                    - Files.getLastModifiedTime(failed).toMillis() < RETRY_FAILED.toMillis()) {
+                return flags; // it failed lately, in this JVM or another: not every new master tries again
             }
             if (TRIED.add(archive.toString())) {
                 Path javaCommand = java;
@@ -97,11 +116,34 @@ final class LocalArchive {
      * one that another account could have put or changed (a cache directory set to a shared place) is not used.
      */
     private static boolean ownedAndPrivate(Path p) throws IOException {
-        String me = System.getProperty("user.name");
-        if (!Files.getOwner(p).getName().equals(me)) return false;
+        if (!ours(p)) return false;
         Set<java.nio.file.attribute.PosixFilePermission> perms = Files.getPosixFilePermissions(p);
         return !perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
                 && !perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE);
+    }
+
+    /** True if this JVM's user owns {@code p}: by uid where the file system has them (the user may have no name). */
+    private static boolean ours(Path p) throws IOException {
+        try {
+            return Files.getAttribute(p, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                    .equals(Files.getAttribute(Path.of("/proc/self/"), "unix:uid"));
+        } catch (UnsupportedOperationException | IOException e) {
+            return Files.getOwner(p, java.nio.file.LinkOption.NOFOLLOW_LINKS).getName()
+                    .equals(System.getProperty("user.name"));
+        }
+    }
+
+    /**
+     * Makes {@code dir} (the {@code cds} directory, Jitogen's own) if needed and, when it is this user's, closes it to
+     * everyone else (a umask of 002 would leave it writable by the user's group); true if it is now this user's alone.
+     */
+    private static boolean madePrivate(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        if (!ours(dir)) return false;
+        if (!ownedAndPrivate(dir)) {
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        }
+        return ownedAndPrivate(dir);
     }
 
     static Path cacheDir() {
@@ -130,21 +172,34 @@ final class LocalArchive {
         Path list = dir.resolve("child-" + key + "." + ProcessHandle.current().pid() + ".classlist");
         Path jdkList = dir.resolve("child-" + key + "." + ProcessHandle.current().pid() + ".jdk.classlist");
         Path partial = dir.resolve("child-" + key + "." + ProcessHandle.current().pid() + ".jsa.partial");
-        try {
-            Files.createDirectories(dir);
+                try {
+            // nothing is written where another account could have put a link to follow
+            if (!madePrivate(dir)) {
+                Log.fine("no class-data archive for local children: " + dir + " is not " + System.getProperty("user.name")
+                        + "'s alone");
+                return;
+            }
             if (!takeLock(lock)) return;
             try {
+                removeLeftovers(dir);
                 List<String> recording = new ArrayList<>(LocalOptions.DEFAULT_JVM_FLAGS);
                 recording.add("-XX:DumpLoadedClassList=" + list);
+                long recorder;
                 try (Router r = Router.create()) {
                     Context c = r.local(LocalOptions.builder().name("cds-recording").javaPath(java.toString())
                             .jvmFlags(recording).build());
+                    recorder = c.pid();
                     c.call(ArchiveCalls.NOOP);
                     c.call(ArchiveCalls.STREAM);
                     c.shutdown();
                     c.awaitDisconnect(Duration.ofSeconds(10));
                 }
-                waitForExitOf(list);
+                // the class list is whole once the recording JVM has exited (it writes the list as it goes)
+                java.util.Optional<ProcessHandle> h = ProcessHandle.of(recorder);
+                if (h.isPresent()) h.get().onExit().get(30, TimeUnit.SECONDS);
+                if (!Files.isRegularFile(list) || Files.size(list) == 0) {
+                    throw new IOException("the recording child wrote no class list (" + list + ")");
+                }
                 // JDK classes only: the child's own come from its parent, and the archive must not name them
                 List<String> jdk = new ArrayList<>();
                 for (String line : Files.readAllLines(list, StandardCharsets.UTF_8)) {
@@ -170,8 +225,14 @@ final class LocalArchive {
             } finally {
                 Files.deleteIfExists(lock);
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | java.util.concurrent.ExecutionException
+                 | java.util.concurrent.TimeoutException e) {
             Log.fine("could not make a class-data archive for local children of " + java + ": " + e);
+            try {
+                Files.writeString(dir.resolve("child-" + key + ".failed"), e + "\n");
+            } catch (IOException | RuntimeException ignored) {
+                // no marker: the next master tries again
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
@@ -197,16 +258,21 @@ final class LocalArchive {
         }
     }
 
-    /** The class list is complete once the recording child has exited: waits a little for its file to stop growing. */
-    private static void waitForExitOf(Path list) throws IOException, InterruptedException {
-        long size = -1;
-        for (int i = 0; i < 50; i++) {
-            long now = Files.isRegularFile(list) ? Files.size(list) : -1;
-            if (now > 0 && now == size) return;
-            size = now;
-            Thread.sleep(100);
+    /**
+     * Removes what masters that died while making an archive left: temporary files older than {@link #STALE_LOCK}.
+     * Under the lock.
+     */
+    private static void removeLeftovers(Path dir) throws IOException {
+        long now = System.currentTimeMillis();
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            for (Path p : files.toList()) {
+                String n = p.getFileName().toString();
+                if ((n.endsWith(".classlist") || n.endsWith(".partial"))
+                        && now - Files.getLastModifiedTime(p).toMillis() > STALE_LOCK.toMillis()) {
+                    Files.deleteIfExists(p);
+                }
+            }
         }
-        if (size <= 0) throw new IOException("the recording child wrote no class list (" + list + ")");
     }
 
     /** The calls the recording child answers: a no-op, and a stream with method references, as snippets do. */

@@ -205,7 +205,8 @@ final class ProcessConnection {
 
     private static void sendBundle(OutputStream out, byte[] packed, boolean compressed, byte[] config)
             throws IOException {
-        DataOutputStream data = new DataOutputStream(out);
+        // buffered: DataOutputStream writes an int a byte at a time, which is four writes on an SSH channel
+        DataOutputStream data = new DataOutputStream(new java.io.BufferedOutputStream(out, 8192));
         data.writeInt(compressed ? packed.length : -packed.length);
         data.write(packed);
         data.writeInt(config.length);

@@ -35,14 +35,25 @@ class LocalArchiveTest {
             assertEquals(2, own.call(() -> 1 + 1));
             assertFalse(mapsAnArchive(own.pid(), cache));
 
-            // nor one that another account could have written: an archive is code the child runs
+            // its directory, Jitogen's own, is closed again if others may write it (a umask of 002)
             Path dir = archive.getParent();
-            var perms = Files.getPosixFilePermissions(dir);
             Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
-            Context shared = router.local();
-            assertEquals(3, shared.call(() -> 1 + 2));
-            assertFalse(mapsAnArchive(shared.pid(), cache), "an archive in a directory others may write is not used");
-            Files.setPosixFilePermissions(dir, perms);
+            Context reopened = router.local();
+            assertEquals(3, reopened.call(() -> 1 + 2));
+            assertTrue(mapsAnArchive(reopened.pid(), cache));
+            assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(dir)));
+
+            // an archive another account owns is not used: it is code the child runs (root can give it to nobody)
+            if (System.getProperty("user.name").equals("root")) {
+                var owner = Files.getOwner(archive);
+                Files.setOwner(archive, cache.getFileSystem().getUserPrincipalLookupService()
+                        .lookupPrincipalByName("nobody"));
+                Context foreign = router.local();
+                assertEquals(5, foreign.call(() -> 2 + 3));
+                assertFalse(mapsAnArchive(foreign.pid(), cache), "an archive nobody owns is not used");
+                Files.setOwner(archive, owner);
+            }
 
             // an archive that is not one (a disk error, a JDK that cannot read it) is ignored, quietly
             // (a new file moved over it: the children running map the old one)

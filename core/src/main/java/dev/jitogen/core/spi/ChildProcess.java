@@ -55,8 +55,8 @@ public interface ChildProcess {
      * True if its streams cross a network (SSH), where the core bundle is worth compressing; false for pipes. Such a
      * process also gets the bundle at once, before the first stage says it is ready, so that the bundle crosses the
      * link while the remote JVM starts: its stdin must therefore reach the command unaltered (no terminal in
-     * between, nothing else reading it first) and take about 200 KB before the command reads (an SSH channel's
-     * window).
+     * between, nothing else reading it first). A write may wait for room (an SSH channel with a small window) until
+     * the first stage reads, which it does right after printing its readiness, without waiting for anyone to read it.
      */
     default boolean crossesNetwork() {
         return false;
