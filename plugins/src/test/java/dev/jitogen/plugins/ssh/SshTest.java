@@ -230,6 +230,30 @@ class SshTest {
     }
 
     /**
+     * Over SSH the master sends the core bundle with the command, before the first stage says it is ready, so that
+     * it crosses the link while the remote JVM starts. This target's java is a real one behind a stub that starts it
+     * only once the whole bundle has arrived (the length, then the packed, deflated bundle) and then hands it on: a
+     * master that waited for the first stage's readiness first would wait forever, and the start would fail at its
+     * timeout.
+     */
+    @Test
+    void theBundleGoesWithTheCommandBeforeTheFirstStageIsReady() throws Exception {
+        int early = 4 + Router.coreBundleBytes();
+        Path stub = Files.createTempFile("stub-java-that-waits-for-the-bundle", ".sh");
+        Files.writeString(stub, "#!/bin/sh\nreal=$1; shift\nd=$(mktemp -d) && head -c " + early + " > \"$d/early\" "
+                + "|| exit 1\n{ cat \"$d/early\"; rm -rf \"$d\"; exec cat; } | \"$real\" \"$@\"\n");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        try (OpenSshServer sshd = openSsh()) {
+            Context c = sshd.ssh().javaPath("/bin/sh", stub.toString(), java).connectTimeout(Duration.ofSeconds(20))
+                    .connect(router);
+            assertEquals(List.of(1, 4, 9), c.call(() -> List.of(1, 2, 3).stream().map(x -> x * x).toList()));
+            c.shutdown();
+        } finally {
+            Files.deleteIfExists(stub);
+        }
+    }
+
+    /**
      * The real OpenSSH server, for what a target prints on stderr as it fails to start: a command's last words reach
      * the client from OpenSSH even after the client wrote to its stdin (the core bundle goes before the first stage
      * is ready), while MINA's own server ({@link TestSshServer}) drops them once a write to the ended process fails.
