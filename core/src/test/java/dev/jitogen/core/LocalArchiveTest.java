@@ -71,7 +71,46 @@ class LocalArchiveTest {
         }
     }
 
+    @Test
+    void aJdkThatCannotDumpLeavesAFailedFileWithTheReasonAndNothingElse() throws Exception {
+        // stub: a "JDK" whose java is the real one for everything but -Xshare:dump, which it refuses
+        Path cache = Files.createTempDirectory("jitogen-cache");
+        Path jdk = Files.createTempDirectory("stub-jdk-that-cannot-dump");
+        Files.createDirectories(jdk.resolve("bin"));
+        Files.createDirectories(jdk.resolve("lib"));
+        Files.write(jdk.resolve("lib").resolve("modules"), new byte[1]);
+        Path stubJava = jdk.resolve("bin").resolve("java");
+        Files.writeString(stubJava, "#!/bin/sh\nfor a in \"$@\"; do [ \"$a\" = -Xshare:dump ] && exit 1; done\nexec '"
+                + Path.of(System.getProperty("java.home"), "bin", "java") + "' \"$@\"\n");
+        Files.setPosixFilePermissions(stubJava, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        String before = System.getProperty("jitogen.cacheDir");
+        System.setProperty("jitogen.cacheDir", cache.toString());
+        try (Router router = Router.create()) {
+            Context c = router.local(LocalOptions.builder().javaPath(stubJava.toString()).build());
+            assertEquals(2, c.call(() -> 1 + 1));
+            Path failed = awaitAlone(cache, ".failed");
+            assertNotNull(failed, "no .failed file alone in " + cache + "/cds within 2 minutes: " + list(cache));
+            assertTrue(Files.readString(failed).contains("exited with 1"), Files.readString(failed));
+            Context next = router.local(LocalOptions.builder().javaPath(stubJava.toString()).build());
+            assertEquals(3, next.call(() -> 1 + 2));
+            assertFalse(mapsAnArchive(next.pid(), cache));
+        } finally {
+            if (before == null) System.clearProperty("jitogen.cacheDir");
+            else System.setProperty("jitogen.cacheDir", before);
+            for (Path d : List.of(cache, jdk)) {
+                try (Stream<Path> all = Files.walk(d)) {
+                    for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
     private static Path awaitArchive(Path cache) throws Exception {
+        return awaitAlone(cache, ".jsa");
+    }
+
+    /** The one file in the cache's {@code cds} directory once it is alone there and its name ends with {@code suffix}. */
+    private static Path awaitAlone(Path cache, String suffix) throws Exception {
         Path dir = cache.resolve("cds");
         long end = System.nanoTime() + 120_000_000_000L;
         while (System.nanoTime() < end) {
@@ -79,7 +118,7 @@ class LocalArchiveTest {
                 // done once the archive is alone: its lock and the temporary files are gone
                 try (Stream<Path> files = Files.list(dir)) {
                     List<Path> all = files.toList();
-                    if (all.size() == 1 && all.get(0).getFileName().toString().endsWith(".jsa")) return all.get(0);
+                    if (all.size() == 1 && all.get(0).getFileName().toString().endsWith(suffix)) return all.get(0);
                 }
             }
             Thread.sleep(100);
