@@ -19,8 +19,9 @@ import java.util.concurrent.TimeUnit;
  * or hung call never blocks them.
  *
  * <p>Threads and locks: any thread may call any method. {@code call} blocks the calling thread until the reply; never
- * call it from a handler or other I/O-thread callback. The only lock is {@code recentLog}'s own monitor, held just to
- * add or copy lines; the rest of the state is final, volatile, atomic or a latch. The router calls
+ * call it from a handler or other I/O-thread callback. The locks are {@code recentLog}'s own monitor, held just to
+ * add or copy lines, and {@code gone}'s, held just to make the events on first use ({@link #events()}); the rest of
+ * the state is final, volatile, atomic or a latch. The router calls
  * {@link #disconnected} and {@link #replied} on I/O threads, which never block here.
  *
  * <p>A context travels as a value (a call argument, a captured value, a result): it is sent as its address (id,

@@ -31,7 +31,9 @@ import java.util.function.Consumer;
  * <p>Threads: any thread may call public methods. Handlers run on the reader thread of the stream a message
  * arrived on and must not block; replies are decoded by the thread that waits for them ({@link Receiver#get}).
  * Class requests are answered on the broker's service threads, each stream's in turn. {@code contexts} is a
- * concurrent map and {@code closed} atomic; this class takes no lock (each collaborator states its own). Sending
+ * concurrent map and {@code closed} atomic. The one lock this class takes, {@code parentLayerLock}, guards building a
+ * child's parent layer on first use, on the starting thread (never a reader's); under it run only the layer's
+ * constructors and the registration of its ALLOCATE_ID handler (each collaborator states its own locks). Sending
  * never waits for a child JVM to read: frames are queued on its stream (see {@link Stream}).
  *
  * <p>This class is the facade; the work is done by package-private collaborators, one per layer, as Mitogen's
@@ -96,6 +98,8 @@ public final class Router implements AutoCloseable {
     private volatile SentClasses sentClasses;
     /** Written last when the parent layer is built: non-null means the other two are set. */
     private volatile ChildStarter starter;
+    /** Held while a child builds its parent layer ({@link #parentLayer}). */
+    private final Object parentLayerLock = new Object();
     /** What this router's role adds: the master's {@link MasterLayer} or a child's {@link ChildLayer}. */
     private final Layer layer;
     /** The master layer; null in a child. */
@@ -187,7 +191,7 @@ public final class Router implements AutoCloseable {
     private ChildStarter parentLayer() {
         ChildStarter s = starter;
         if (s != null) return s;
-        synchronized (closed) {
+        synchronized (parentLayerLock) {
             if (starter == null) {
                 sentClasses = new SentClasses(maxMessageSize);
                 IdAllocator a = ChildIdAllocator.create(this);
