@@ -26,53 +26,67 @@ import java.util.concurrent.atomic.AtomicInteger;
  * for among them. A deferred function must not block for long: it holds up the ones queued behind it.
  */
 public final class Broker implements AutoCloseable {
-    /** Marks the timer thread, on which {@link #deferSync} must not wait. */
-    private static final ThreadLocal<Boolean> NO_WAIT = ThreadLocal.withInitial(() -> false);
+    /** Marks the timer thread, on which {@link #deferSync} must not wait; unset elsewhere. */
+    private static final ThreadLocal<Boolean> NO_WAIT = new ThreadLocal<>();
+    private static final int STREAM = 0, TIMER = 1, POOL = 2, BROKER = 3;
 
     private final AtomicInteger serial = new AtomicInteger();
-    /** Makes each stream's threads; what runs first on them is the router's (see {@link #Broker(Runnable)}). */
-    private final ThreadFactory threads;
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r ->
-            named("jitogen-timer").newThread(() -> {
-                NO_WAIT.set(true);
-                r.run();
-            }));
-    private final ExecutorService services = Executors.newFixedThreadPool(2, named("jitogen-service"));
+    /** Runs first on each of this broker's threads (see {@link #Broker(Runnable)}). */
+    private final Runnable threadStart;
+    /** Makes each stream's threads. */
+    private final ThreadFactory threads = new Threads(STREAM, "jitogen", null);
+    private final ScheduledExecutorService timer =
+            Executors.newSingleThreadScheduledExecutor(new Threads(TIMER, "jitogen-timer", null));
+    private final ExecutorService services = Executors.newFixedThreadPool(2, new Threads(POOL, "jitogen-service", null));
     /** Prints forwarded log lines in order; bounded, so a stalled printer drops lines instead of memory. */
     private final ExecutorService logs = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, java.util.concurrent.TimeUnit.SECONDS,
-            new java.util.concurrent.ArrayBlockingQueue<>(10_000), named("jitogen-log"));
+            new java.util.concurrent.ArrayBlockingQueue<>(10_000), new Threads(POOL, "jitogen-log", null));
     /** The broker thread, once started; set by its thread factory. */
     private volatile Thread brokerThread;
     /** Runs deferred functions, in order, on the broker thread. */
-    private final ExecutorService deferred = Executors.newSingleThreadExecutor(r -> {
-        Thread t = named("jitogen-broker").newThread(r);
-        brokerThread = t;
-        return t;
-    });
+    private final ExecutorService deferred =
+            Executors.newSingleThreadExecutor(new Threads(BROKER, "jitogen-broker", null));
 
     /**
-     * @param threadStart runs first on each stream thread: the router clears there what a thread inherits from the
-     *                    one that created it (an in-process context's runtime is inherited by the threads its main
-     *                    thread starts, not by the router's own)
+     * @param threadStart runs first on each of the broker's threads: the router clears there what a thread inherits
+     *                    from the one that created it (an in-process context's runtime is inherited by the threads
+     *                    its main thread starts, not by the router's own)
      */
     Broker(Runnable threadStart) {
-        this.threads = r -> {
-            Thread t = new Thread(() -> {
-                threadStart.run();
-                Stream.markIoThread();
-                r.run();
-            }, "jitogen-" + serial.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
+        this.threadStart = threadStart;
     }
 
-    private ThreadFactory named(String name) {
-        return r -> {
-            Thread t = threads.newThread(r);
-            t.setName(name + "-" + serial.get());
+    /**
+     * Makes the broker's daemon threads of one kind, named {@code name-N}; and, as a thread's task, runs the
+     * broker's start of a thread, then the executor's work. One class for all of them: a child spins a class for
+     * each lambda of its start path, at about half a millisecond of CPU each (How it works, "A child's start").
+     */
+    private final class Threads implements ThreadFactory, Runnable {
+        private final int kind;
+        private final String name;
+        private final Runnable work;
+
+        Threads(int kind, String name, Runnable work) {
+            this.kind = kind;
+            this.name = name;
+            this.work = work;
+        }
+
+        @Override
+        public Thread newThread(Runnable r) {
+            Thread t = new Thread(new Threads(kind, name, r), name + "-" + serial.incrementAndGet());
+            t.setDaemon(true);
+            if (kind == BROKER) brokerThread = t;
             return t;
-        };
+        }
+
+        @Override
+        public void run() {
+            threadStart.run();
+            Stream.markIoThread();
+            if (kind == TIMER) NO_WAIT.set(Boolean.TRUE);
+            work.run();
+        }
     }
 
     /** Makes daemon threads; used for stream readers. */
@@ -123,7 +137,7 @@ public final class Broker implements AutoCloseable {
      */
     public <T> T deferSync(java.util.concurrent.Callable<T> fn) {
         if (isBrokerThread()) return callHere(fn);
-        if (dev.jitogen.core.stream.Stream.isReaderThread() || NO_WAIT.get()) {
+        if (dev.jitogen.core.stream.Stream.isReaderThread() || NO_WAIT.get() != null) {
             throw new IllegalStateException("Broker.deferSync() called on " + Thread.currentThread().getName()
                     + ", an I/O thread that must never wait: it would stop the messages it carries, perhaps the one "
                     + "the function waits for. Use defer(), or call deferSync() from a thread of your own.");

@@ -9,7 +9,6 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
  * The runtime's entry point in a child JVM, called by the first stage on the JVM's main thread. Sets up the router
@@ -45,13 +44,8 @@ public final class ChildMain {
         Map<String, byte[]> classes = (Map<String, byte[]>) loader.getClass().getField("classes").get(loader);
         firstStage = (byte[]) loader.getClass().getField("firstStage").get(loader);
         bundle = (byte[]) loader.getClass().getField("bundle").get(loader);
-        ChildRuntime runtime = new ChildRuntime(r, loader, classes, fetcher -> {
-            try {
-                loader.getClass().getField("fetcher").set(loader, (Function<String, byte[]>) fetcher);
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException("the first stage has no fetcher field", e);
-            }
-        }, ChildMain::exit);
+        ChildRuntime runtime = new ChildRuntime(r, loader, classes, ChildMain::exit);
+        loader.getClass().getField("fetcher").set(loader, runtime.fetcher());
         ChildRuntime.processWide(runtime);
 
         String env = System.getenv("JITOGEN_LOG_LEVEL");
@@ -61,17 +55,13 @@ public final class ChildMain {
         stderr = new LogForwarder.Lines(r, "stderr");
         System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
         System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
-        runtime.flushOutput(() -> {
-            stdout.flushLine();
-            stderr.flushLine();
-        });
+        runtime.output(stdout, stderr);
 
         out.write(CHILD_READY.getBytes(StandardCharsets.US_ASCII));
         // then its pid, which a parent cannot see for itself over SSH
         new java.io.DataOutputStream(out).writeLong(ProcessHandle.current().pid());
         out.flush();
-        r.core().attachParent(cause -> runtime.parentGone(cause == null ? "parent disconnected"
-                : "parent stream failed: " + cause.getMessage()));
+        runtime.attachParent();
         Thread.currentThread().setName("jitogen-main");
         runtime.runCalls(); // returns only as the process ends (see exit)
         while (true) {

@@ -3,6 +3,7 @@ package dev.jitogen.core;
 import dev.jitogen.core.classload.ClassFetcher;
 import dev.jitogen.core.classload.ClassRelay;
 import dev.jitogen.core.classload.ClassRequests;
+import dev.jitogen.core.classload.ParentLink;
 import dev.jitogen.core.stream.Stream;
 import dev.jitogen.core.wire.Handles;
 import dev.jitogen.core.wire.Log;
@@ -15,7 +16,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Consumer;
-import java.util.function.Function;
 
 /**
  * What makes a router a child context: class fetching from the parent (and relaying to its own children), the call
@@ -31,7 +31,7 @@ import java.util.function.Function;
  * calling thread: the main thread of an in-process context and the threads it starts see theirs, every other thread
  * of a child JVM sees the JVM's.
  */
-final class ChildRuntime {
+final class ChildRuntime implements Router.MessageHandler, ParentLink {
     private static final InheritableThreadLocal<ChildRuntime> CURRENT = new InheritableThreadLocal<>();
     /** The runtime of this JVM when it is a child JVM; null in a master. */
     private static volatile ChildRuntime processWide;
@@ -60,85 +60,134 @@ final class ChildRuntime {
     /** Put in the call queue to wake an idle main loop; not a call. */
     private static final Message WAKE = new Message(0, 0, 0, 0, Handles.NO_REPLY, null);
     /** Flushed after each call so a call's output precedes its reply; null in-process (output is the JVM's own). */
-    private volatile Runnable flushOutput = () -> {};
+    private volatile LogForwarder.Lines stdout, stderr;
+
+    /** Fetches what this context's loader lacks from the parent. */
+    private final ClassFetcher fetcher;
+    /** For this context's own children: classes it received, relayed without asking its parent twice. */
+    private final ClassRelay relay;
 
     /**
-     * Wires {@code router} as a child: classes missing from {@code classes} are fetched from the parent through
-     * {@code setFetcher}'s loader.
+     * Wires {@code router} as a child: its loader asks the parent for classes missing from {@code classes} through
+     * {@link #fetcher()}, which the caller gives the loader.
      */
-    ChildRuntime(Router router, ClassLoader loader, Map<String, byte[]> classes,
-                 Consumer<Function<String, byte[]>> setFetcher, Consumer<String> exit) {
+    ChildRuntime(Router router, ClassLoader loader, Map<String, byte[]> classes, Consumer<String> exit) {
         this.router = router;
         this.loader = loader;
         this.exit = exit;
+        this.fetcher = new ClassFetcher(classes, this);
+        this.relay = new ClassRelay(this);
+        router.relay(relay);
+        for (int handle : HANDLES) router.addHandler(handle, this, -1, true);
+    }
+
+    /** The handles this runtime handles (see {@link #handle}); in a child, messages to them come from anywhere. */
+    private static final int[] HANDLES = {Handles.LOAD_CLASS, Handles.GET_CLASS, Handles.CALL_FUNCTION,
+            Handles.CANCEL, Handles.SHUTDOWN, Handles.DETACHING};
+
+    /** The fetcher the context's loader asks for the classes it lacks. */
+    ClassFetcher fetcher() {
+        return fetcher;
+    }
+
+    /**
+     * Handles what the parent chain sends a child, and refuses it from anyone else. Reader thread: only enqueues,
+     * interrupts or replies, never blocks. One handler for all of them, not a lambda each: see {@link ParentLink}.
+     */
+    @Override
+    public void handle(Message m) {
         Router r = router;
-        int parentId = r.parentId();
-        Consumer<String> askParent = name -> r.send(new Message(parentId, r.myId(), r.myId(), Handles.GET_CLASS,
-                Handles.NO_REPLY, name.getBytes(StandardCharsets.UTF_8)));
-        ClassFetcher fetcher = new ClassFetcher(classes, askParent, ClassDeniedByPolicyError::new);
-        setFetcher.accept(fetcher);
-        // for this context's own children: classes it received, relayed without asking its parent twice
-        ClassRelay relay = new ClassRelay(askParent, (child, payload) -> r.send(new Message(child, r.myId(), r.myId(),
-                Handles.LOAD_CLASS, Handles.NO_REPLY, payload)), r::sentTo,
-                // the bundle's families: read only once this context has children, so it has the parent layer
-                name -> CoreBundle.get().family(name));
-        r.relay(relay);
-        r.addHandler(Handles.LOAD_CLASS, m -> {
-            if (!r.isParentChain(m.authId)) { // code only from the parent chain
-                Log.warning("refused LOAD_CLASS from context " + m.authId + ": not in the parent chain");
-                return;
-            }
-            relay.onAnswer(m.data);
-            fetcher.onLoadClass(m.data);
-        }, -1, true);
-        r.addHandler(Handles.GET_CLASS, m -> {
-            if (r.sentTo(m.src) == null) return;
-            // a child's own fetcher never asks for such a name: only a broken or hostile one does, and it gets no answer
-            String name = ClassRequests.className(m.data);
-            if (name == null || ClassFetcher.malformed(name) != null) {
-                Log.fine("refused a class request from context " + m.src + ": not a class name");
-                return;
-            }
-            relay.onRequest(m.src, name);
-        }, -1, true);
-        r.addHandler(Handles.CALL_FUNCTION, m -> {
-            // refused on arrival, not when the main thread gets to it: a call from outside the parent chain must
-            // neither wait behind a long call nor take queue memory
-            if (r.isParentChain(m.authId)) {
-                calls.add(m);
-                if (idle) Stream.handBack(); // the main thread reads the next frame itself, after this call
-            } else {
-                refuseCall(m);
-            }
-        }, -1, true);
-        r.addHandler(Handles.CANCEL, m -> {
-            if (!r.isParentChain(m.authId) || m.data.length != 4) return;
-            int handle = java.nio.ByteBuffer.wrap(m.data).getInt();
-            synchronized (runningLock) {
-                if (handle == 0) return;
-                Thread main = mainThread;
-                if (handle == running && main != null) main.interrupt();
-                else if (cancelled.size() < 10_000) cancelled.add(handle); // still queued: it will not run
-            }
-        }, -1, true);
-        r.addHandler(Handles.SHUTDOWN, m -> {
-            if (r.isParentChain(m.authId)) exit("shutdown requested");
-        }, -1, true);
-        r.addHandler(Handles.DETACHING, m -> {
-            if (!r.isParentChain(m.authId)) {
-                Log.warning("refused DETACHING from context " + m.authId + ": not in the parent chain");
-                if (m.replyTo != Handles.NO_REPLY) {
-                    r.send(Message.deadReplyTo(m, r.myId(), "context " + r.myName() + " takes DETACHING only from "
-                            + "its parent chain"));
+        switch (m.handle) {
+            case Handles.LOAD_CLASS -> {
+                if (!r.isParentChain(m.authId)) { // code only from the parent chain
+                    Log.warning("refused LOAD_CLASS from context " + m.authId + ": not in the parent chain");
+                    return;
                 }
-                return;
+                relay.onAnswer(m.data);
+                fetcher.onLoadClass(m.data);
             }
-            detached = true;
-            Log.fine("[" + r.myName() + "] detached: it outlives its parent, until its calls are done");
+            case Handles.GET_CLASS -> {
+                if (r.sentTo(m.src) == null) return;
+                // a child's own fetcher never asks for such a name: only a broken or hostile one does, and it gets no answer
+                String name = ClassRequests.className(m.data);
+                if (name == null || ClassFetcher.malformed(name) != null) {
+                    Log.fine("refused a class request from context " + m.src + ": not a class name");
+                    return;
+                }
+                relay.onRequest(m.src, name);
+            }
+            case Handles.CALL_FUNCTION -> {
+                // refused on arrival, not when the main thread gets to it: a call from outside the parent chain must
+                // neither wait behind a long call nor take queue memory
+                if (r.isParentChain(m.authId)) {
+                    calls.add(m);
+                    if (idle) Stream.handBack(); // the main thread reads the next frame itself, after this call
+                } else {
+                    refuseCall(m);
+                }
+            }
+            case Handles.CANCEL -> {
+                if (!r.isParentChain(m.authId) || m.data.length != 4) return;
+                int handle = java.nio.ByteBuffer.wrap(m.data).getInt();
+                synchronized (runningLock) {
+                    if (handle == 0) return;
+                    Thread main = mainThread;
+                    if (handle == running && main != null) main.interrupt();
+                    else if (cancelled.size() < 10_000) cancelled.add(handle); // still queued: it will not run
+                }
+            }
+            case Handles.SHUTDOWN -> {
+                if (r.isParentChain(m.authId)) exit("shutdown requested");
+            }
+            case Handles.DETACHING -> onDetaching(m);
+            default -> throw new IllegalStateException("not a handle of the child runtime: " + m.handle);
+        }
+    }
+
+    private void onDetaching(Message m) {
+        Router r = router;
+        if (!r.isParentChain(m.authId)) {
+            Log.warning("refused DETACHING from context " + m.authId + ": not in the parent chain");
             if (m.replyTo != Handles.NO_REPLY) {
-                r.send(new Message(m.src, r.myId(), r.myId(), m.replyTo, Handles.NO_REPLY, null));
+                r.send(Message.deadReplyTo(m, r.myId(), "context " + r.myName() + " takes DETACHING only from "
+                        + "its parent chain"));
             }
-        }, -1, true);
+            return;
+        }
+        detached = true;
+        Log.fine("[" + r.myName() + "] detached: it outlives its parent, until its calls are done");
+        if (m.replyTo != Handles.NO_REPLY) {
+            r.send(new Message(m.src, r.myId(), r.myId(), m.replyTo, Handles.NO_REPLY, null));
+        }
+    }
+
+    @Override
+    public void askParent(String name) {
+        Router r = router;
+        r.send(new Message(r.parentId(), r.myId(), r.myId(), Handles.GET_CLASS, Handles.NO_REPLY,
+                name.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Override
+    public void answerChild(int child, byte[] payload) {
+        Router r = router;
+        r.send(new Message(child, r.myId(), r.myId(), Handles.LOAD_CLASS, Handles.NO_REPLY, payload));
+    }
+
+    @Override
+    public Set<String> sentTo(int child) {
+        return router.sentTo(child);
+    }
+
+    /** The bundle's families: asked only once this context has children, so it has the parent layer. */
+    @Override
+    public Set<String> family(String name) {
+        return CoreBundle.get().family(name);
+    }
+
+    @Override
+    public NoClassDefFoundError denial(String reason) {
+        return new ClassDeniedByPolicyError(reason);
     }
 
     /** This JVM's runtime, as a child JVM. */
@@ -157,8 +206,16 @@ final class ChildRuntime {
         CURRENT.remove();
     }
 
-    void flushOutput(Runnable flush) {
-        this.flushOutput = flush;
+    /** The child JVM's standard output and error, which this runtime flushes after each call. */
+    void output(LogForwarder.Lines stdout, LogForwarder.Lines stderr) {
+        this.stderr = stderr;
+        this.stdout = stdout;
+    }
+
+    /** Starts reading the parent stream, whose end ends this context (see {@link #parentGone}). */
+    void attachParent() {
+        router.core().attachParent(cause -> parentGone(cause == null ? "parent disconnected"
+                : "parent stream failed: " + cause.getMessage()));
     }
 
     /**
@@ -284,7 +341,9 @@ final class ChildRuntime {
                 Thread.interrupted(); // a late CANCEL must not leak into the next call
             }
         }
-        flushOutput.run();
+        LogForwarder.Lines out = stdout, err = stderr;
+        if (out != null) out.flushLine();
+        if (err != null) err.flushLine();
         if (m.replyTo == Handles.NO_REPLY || exiting) return; // exiting: the caller hears of the loss instead
         byte[] data;
         String type = result == null ? "null" : result.getClass().getName();

@@ -5,7 +5,6 @@ import dev.jitogen.core.serial.Codec;
 import dev.jitogen.core.serial.DataAllowList;
 
 import java.util.List;
-import java.util.function.Function;
 
 /**
  * A router's serialization policy (core layer): one codec that encodes everything this context sends and decodes
@@ -23,19 +22,29 @@ final class Codecs {
     final Codec.Limits limits;
     /** Packages accepted in data besides the JDK's and the calls' own classes ({@link Router.Builder#acceptData}). */
     final List<String> packages;
-    private final CallClasses callClasses;
+    /** Whose {@code callClassFile} says what {@link #callClasses} may follow. */
+    private final Layer layer;
+    /** Built on first use: a child that makes no call of its own and receives only plain data never needs it. */
+    private volatile CallClasses callClasses;
     private final Codec send;
     private final Codec data;
 
-    /** @param classFile the class file of a class this context may have sent for a call, or null */
-    Codecs(ClassLoader loader, int maxMessageSize, Codec.Limits limits, List<String> packages,
-           Function<String, byte[]> classFile) {
+    /** @param layer its {@link Layer#callClassFile} gives the class file of a class this context may have sent for a call */
+    Codecs(ClassLoader loader, int maxMessageSize, Codec.Limits limits, List<String> packages, Layer layer) {
         this.limits = limits;
         this.packages = List.copyOf(packages);
-        this.callClasses = new CallClasses(classFile);
+        this.layer = layer;
         this.send = new Codec(loader, null, limits, maxMessageSize, CODEC_CLASSES);
-        this.data = new Codec(loader, new LazyAllowList(callClasses, this.packages), limits, maxMessageSize,
-                CODEC_CLASSES);
+        this.data = new Codec(loader, new LazyAllowList(this), limits, maxMessageSize, CODEC_CLASSES);
+    }
+
+    private CallClasses callClasses() {
+        CallClasses c = callClasses;
+        if (c != null) return c;
+        synchronized (this) {
+            if (callClasses == null) callClasses = new CallClasses(layer::callClassFile);
+            return callClasses;
+        }
     }
 
     /**
@@ -44,19 +53,17 @@ final class Codecs {
      * boot classes. Threads: any; two first askers may both build it, to the same rules.
      */
     private static final class LazyAllowList implements Codec.ClassFilter {
-        private final CallClasses callClasses;
-        private final List<String> packages;
+        private final Codecs codecs;
         private volatile Codec.ClassFilter rules;
 
-        LazyAllowList(CallClasses callClasses, List<String> packages) {
-            this.callClasses = callClasses;
-            this.packages = packages;
+        LazyAllowList(Codecs codecs) {
+            this.codecs = codecs;
         }
 
         @Override
         public String refusal(String className) {
             Codec.ClassFilter r = rules;
-            if (r == null) rules = r = new DataAllowList(callClasses::contains, packages);
+            if (r == null) rules = r = new DataAllowList(codecs.callClasses()::contains, codecs.packages);
             return r.refusal(className);
         }
     }
@@ -73,7 +80,7 @@ final class Codecs {
 
     /** See {@link Router#sentForCall}. */
     void sentForCall(String functionClass) {
-        callClasses.sent(functionClass);
+        callClasses().sent(functionClass);
     }
 
     /**
@@ -84,14 +91,5 @@ final class Codecs {
         RemoteCallable<Object> lambda = () -> null;
         send.encode(Receiver.VALUE, CallSpec.of(lambda));
         data.decode(send.encode(Receiver.VALUE, new Object[]{List.of(1)}));
-    }
-
-    /**
-     * Warms what a child's first call needs while the handshake finishes: the JDK's lambda machinery (a plain call
-     * never builds Kryo, which loads on first need).
-     */
-    void warmForChild() {
-        RemoteCallable<Object> lambda = () -> null;
-        send.warmUp(CallSpec.of(lambda));
     }
 }

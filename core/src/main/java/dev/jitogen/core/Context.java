@@ -468,24 +468,28 @@ public final class Context {
 
     // ---- travelling as a value ------------------------------------------------------------------------------------
 
-    /** The router decoding on this thread ({@link #readBy}): the one a Context read from data belongs to. */
+    /** The router decoding on this thread ({@link #beginRead}): the one a Context read from data belongs to. */
     private static final ThreadLocal<Router> READER = new ThreadLocal<>();
 
-    /** The router decoding on this thread ({@link #readBy}), or null. For {@link ContextSerializer}. */
+    /** The router decoding on this thread ({@link #beginRead}), or null. For {@link ContextSerializer}. */
     static Router reader() {
         return READER.get();
     }
 
-    /** Runs {@code decode} for {@code router}: a Context in the data becomes one of that router's. */
-    static <T> T readBy(Router router, java.util.function.Supplier<T> decode) {
+    /**
+     * Decodes for {@code router} on this thread from now until {@link #endRead}: a Context in the data becomes one of
+     * that router's. Returns the router that was decoding before, to give back to {@code endRead}.
+     */
+    static Router beginRead(Router router) {
         Router outer = READER.get();
         READER.set(router);
-        try {
-            return decode.get();
-        } finally {
-            if (outer == null) READER.remove();
-            else READER.set(outer);
-        }
+        return outer;
+    }
+
+    /** Ends what {@link #beginRead} began, given what it returned. */
+    static void endRead(Router outer) {
+        if (outer == null) READER.remove();
+        else READER.set(outer);
     }
 
     /**

@@ -35,18 +35,18 @@ final class InProcess {
         Loader loader = new Loader(name);
         ChildConfig config = parent.childConfig(id, name, LogLevels.childLogLevel(), false);
         Router child = new Router(config, toParent, loader);
-        ChildRuntime runtime = new ChildRuntime(child, loader, loader.classes, f -> loader.fetcher = f, why -> {
+        ChildRuntime runtime = new ChildRuntime(child, loader, loader.classes, why -> {
             Log.fine("[" + name + "] exiting: " + why);
             // closing waits for its own children's grace period: never on the reader thread that heard SHUTDOWN
             Thread t = new Thread(child::close, "jitogen-exit-" + name);
             t.setDaemon(true);
             t.start();
         });
+        loader.fetcher = runtime.fetcher();
         Context context = new Context(parent, id, name, "in-process", null, null, ProcessHandle.current().pid());
         toChild.trustPeer(); // a router in this JVM, which reads as promptly as the parent's own threads
         parent.attach(context, toChild);
-        child.core().attachParent(cause -> runtime.parentGone(cause == null ? "parent disconnected"
-                : "parent stream failed: " + cause.getMessage()));
+        runtime.attachParent();
         Thread main = new Thread(runtime::runCalls, "jitogen-main-" + name);
         main.setDaemon(true);
         main.start();

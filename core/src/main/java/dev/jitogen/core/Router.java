@@ -81,6 +81,7 @@ public final class Router implements AutoCloseable {
     /** How long a stream may make no progress (a write blocked, a frame half-read) before it is closed. */
     private final Duration stallTimeout;
     private final Duration shutdownGrace;
+    /** Null in a child, which has none (and so need not load the interface as it starts). */
     private final StaticState staticState;
     /** Mitogen's unidirectional mode: refuse traffic between two children. Inherited by children. */
     private final boolean unidirectional;
@@ -153,7 +154,7 @@ public final class Router implements AutoCloseable {
         this.child = null;
         this.ids = master.ids;
         this.codecs = new Codecs(classLoader, maxMessageSize, new Codec.Limits(b.maxDataDepth, b.maxDataElements),
-                b.dataPackages, master::callClassFile);
+                b.dataPackages, master);
         master.install(this);
         addHandler(Handles.ALLOCATE_ID, ids::onAllocateId, -1, true);
         // a master almost always starts a context next: build the core bundle and warm Kryo meanwhile
@@ -172,15 +173,14 @@ public final class Router implements AutoCloseable {
         this.maxMessageSize = config.maxMessageSize();
         this.stallTimeout = Duration.ofMillis(config.stallMillis());
         this.shutdownGrace = Duration.ofSeconds(1);
-        this.staticState = StaticState.NONE;
+        this.staticState = null;
         this.parentIds = List.copyOf(config.parentIds());
         this.core = new RouterCore(this, parent);
         this.master = null;
         this.child = new ChildLayer(this);
         this.layer = child;
         this.codecs = new Codecs(loader, maxMessageSize, new Codec.Limits(config.maxDataDepth(),
-                config.maxDataElements()), config.dataPackages(), child::callClassFile);
-        codecs.warmForChild();
+                config.maxDataElements()), config.dataPackages(), child);
     }
 
     /**
@@ -467,7 +467,8 @@ public final class Router implements AutoCloseable {
     }
 
     StaticState staticState() {
-        return staticState;
+        StaticState s = staticState;
+        return s != null ? s : StaticState.NONE;
     }
 
     ChildStarter starter() {
@@ -622,7 +623,12 @@ public final class Router implements AutoCloseable {
         // what the parent chain sends is trusted; data from this context's children or siblings is not, as in the master
         Codec codec = layer.trusts(m) ? codecs.send() : codecs.data();
         // a Context in the data becomes one of ours
-        return Context.readBy(this, () -> codec.decode(m.data, timed, deadline));
+        Router outer = Context.beginRead(this);
+        try {
+            return codec.decode(m.data, timed, deadline);
+        } finally {
+            Context.endRead(outer);
+        }
     }
 
     /**

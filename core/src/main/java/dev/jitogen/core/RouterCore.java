@@ -17,7 +17,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -89,14 +88,14 @@ final class RouterCore {
     void attachChild(int id, Stream stream) {
         routes.put(id, stream);
         branches.put(stream, new Branch(stream));
-        startStream(stream, routing(this::onStreamClosed));
+        startStream(stream, new Routing(null));
     }
 
     /** Starts reading the parent stream; {@code onParentGone} hears of its end (on the reader thread). */
     void attachParent(Consumer<Throwable> onParentGone) {
         routes.put(router.parentId(), parent);
         parent.trustPeer(); // frames forwarded up may be written without a thread handoff
-        startStream(parent, routing((s, cause) -> onParentGone.accept(cause)));
+        startStream(parent, new Routing(onParentGone));
     }
 
     private void startStream(Stream stream, Stream.Listener listener) {
@@ -104,24 +103,33 @@ final class RouterCore {
         stream.start(listener, broker.threads(), broker.timer(), router.stallTimeout());
     }
 
-    /** A stream listener that routes every frame and calls {@code onClose} when the stream ends. */
-    private Stream.Listener routing(BiConsumer<Stream, Throwable> onClose) {
-        return new Stream.Listener() {
-            @Override
-            public void onMessage(Stream s, Message m) {
-                route(m, s);
-            }
+    /**
+     * Routes every frame of a stream, and hears of its end: the router's own handling for a child's stream, the
+     * caller's for the parent's. A class, not lambdas: see {@link dev.jitogen.core.classload.ParentLink}.
+     */
+    private final class Routing implements Stream.Listener {
+        /** Hears of the parent stream's end; null on a child's stream. */
+        private final Consumer<Throwable> parentGone;
 
-            @Override
-            public void onOversize(Stream s, Message header, int length) {
-                oversize(s, header, length);
-            }
+        Routing(Consumer<Throwable> parentGone) {
+            this.parentGone = parentGone;
+        }
 
-            @Override
-            public void onClose(Stream s, Throwable cause) {
-                onClose.accept(s, cause);
-            }
-        };
+        @Override
+        public void onMessage(Stream s, Message m) {
+            route(m, s);
+        }
+
+        @Override
+        public void onOversize(Stream s, Message header, int length) {
+            oversize(s, header, length);
+        }
+
+        @Override
+        public void onClose(Stream s, Throwable cause) {
+            if (parentGone != null) parentGone.accept(cause);
+            else onStreamClosed(s, cause);
+        }
     }
 
     /**

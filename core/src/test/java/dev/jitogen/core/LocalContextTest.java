@@ -349,6 +349,13 @@ class LocalContextTest {
                     "UnsendableCall", "serial.DataAllowList")) {
                 assertFalse(loaded.contains("dev.jitogen.core." + notAtStart + " "), notAtStart + " loaded at start-up");
             }
+            // a child spins a class for each lambda it meets, about half a millisecond of CPU each: core's start
+            // path keeps to three (the broker's thread start, the process's exit, the parent stream's end)
+            List<String> spun = loaded.lines()
+                    .filter(l -> l.matches(".*\\bdev\\.jitogen\\.core\\.[\\w$]+\\$\\$Lambda.*"))
+                    .toList();
+            assertTrue(spun.size() <= 3, () -> spun.size() + " lambdas of core spun at start-up:\n"
+                    + String.join("\n", spun));
             c.call(() -> {
                 Thread t = new Thread(() -> Logger.getLogger("app.late").warning("from a thread of the call"));
                 t.start();

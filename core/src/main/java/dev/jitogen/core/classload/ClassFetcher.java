@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -37,13 +36,11 @@ public final class ClassFetcher implements Function<String, byte[]> {
     static final int MAX_NAME = 4096;
 
     private final Map<String, byte[]> classes;
-    private final Consumer<String> request;
+    private final ParentLink link;
     private final Map<String, CompletableFuture<byte[]>> pending = new ConcurrentHashMap<>();
     /** Names the parent lacks or refuses, the most recent {@link LoadClass#MISSES} (user code may try many). */
     private final Map<String, Boolean> missing = LoadClass.lru(LoadClass.MISSES);
     private final Map<String, String> denied = LoadClass.lru(LoadClass.MISSES);
-    /** Makes the error a class denied by the master's policy raises (the public API's, which sits above us). */
-    private final Function<String, NoClassDefFoundError> denial;
 
     /** A denial on its way from the reader thread to the waiting loader. */
     private static final class Denied extends Exception {
@@ -54,14 +51,11 @@ public final class ClassFetcher implements Function<String, byte[]> {
 
     /**
      * @param classes the loader's map of class bytes not yet defined; preloaded classes go there
-     * @param request sends GET_CLASS for a name
-     * @param denial  the error for a class the master's policy refuses, from the refusal's text
+     * @param link    asks the parent, and makes the error a class denied by the master's policy raises
      */
-    public ClassFetcher(Map<String, byte[]> classes, Consumer<String> request,
-                        Function<String, NoClassDefFoundError> denial) {
+    public ClassFetcher(Map<String, byte[]> classes, ParentLink link) {
         this.classes = classes;
-        this.request = request;
-        this.denial = denial;
+        this.link = link;
     }
 
     /**
@@ -116,7 +110,7 @@ public final class ClassFetcher implements Function<String, byte[]> {
         }
         if (missing.containsKey(name)) return null;
         String refusal = denied.get(name);
-        if (refusal != null) throw denial.apply(refusal);
+        if (refusal != null) throw link.denial(refusal);
         if (Stream.isReaderThread()) {
             throw new IllegalStateException("class " + name + " was needed on a stream reader thread, which must "
                     + "never wait for the master: it is missing from the core bundle (a Jitogen bug)");
@@ -131,7 +125,7 @@ public final class ClassFetcher implements Function<String, byte[]> {
                 pending.remove(name);
                 return preloaded;
             }
-            request.accept(name);
+            link.askParent(name);
         }
         Stream.awaitingPeer(); // the answer comes on the parent stream: its reader thread reads now if no one does
         // wait without giving up on interrupt: a class left half-loaded would be unloadable for good
@@ -149,7 +143,7 @@ public final class ClassFetcher implements Function<String, byte[]> {
             throw new IllegalStateException("no answer from the master for class " + name + " within "
                     + FETCH_TIMEOUT_SECONDS + " s");
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof Denied d) throw denial.apply(d.getMessage());
+            if (e.getCause() instanceof Denied d) throw link.denial(d.getMessage());
             throw new IllegalStateException("fetching class " + name + " failed", e.getCause());
         } finally {
             if (interrupted) Thread.currentThread().interrupt();
@@ -195,6 +189,6 @@ public final class ClassFetcher implements Function<String, byte[]> {
         } catch (IOException e) {
             throw new UncheckedIOException("malformed LOAD_CLASS message", e);
         }
-        wake.forEach(Runnable::run);
+        for (Runnable w : wake) w.run(); // not forEach(Runnable::run): see ParentLink
     }
 }

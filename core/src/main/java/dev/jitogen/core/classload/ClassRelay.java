@@ -14,9 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.BiConsumer;
-import java.util.function.Consumer;
-import java.util.function.IntFunction;
 
 /**
  * Class serving in a context that has children of its own: it keeps every class its parent sent it and answers its
@@ -56,32 +53,19 @@ public final class ClassRelay {
     private final Map<Integer, Integer> perChild = new java.util.HashMap<>();
     /** Per child, requests dropped in its current flood. Guarded by this. */
     private final Map<Integer, Long> dropped = new java.util.HashMap<>();
-    private final Consumer<String> askParent;
-    private final BiConsumer<Integer, byte[]> answerChild;
-    private final IntFunction<Set<String>> sentTo;
-    private final java.util.function.Function<String, Set<String>> family;
+    private final ParentLink link;
     private final java.util.concurrent.atomic.AtomicLong requests = new java.util.concurrent.atomic.AtomicLong(),
             forwarded = new java.util.concurrent.atomic.AtomicLong(), classes = new java.util.concurrent.atomic.AtomicLong(),
             bytes = new java.util.concurrent.atomic.AtomicLong();
 
-    /**
-     * @param askParent   sends GET_CLASS for a name to this context's parent
-     * @param answerChild sends a LOAD_CLASS payload to a child
-     * @param sentTo      the set of classes already sent to a child (updated here), or null if unknown
-     * @param family      the family of runtime classes fetched on demand that a class belongs to (empty if none):
-     *                    a child asking for one gets all of them, as the master would send them
-     */
-    public ClassRelay(Consumer<String> askParent, BiConsumer<Integer, byte[]> answerChild, IntFunction<Set<String>> sentTo,
-                      java.util.function.Function<String, Set<String>> family) {
-        this.askParent = askParent;
-        this.answerChild = answerChild;
-        this.sentTo = sentTo;
-        this.family = family;
+    /** @param link asks the parent, answers children, and knows what each child was sent and each class's family */
+    public ClassRelay(ParentLink link) {
+        this.link = link;
     }
 
     /** A child asks for {@code name}. */
     public void onRequest(int child, String name) {
-        Set<String> sent = sentTo.apply(child);
+        Set<String> sent = link.sentTo(child);
         if (sent == null) return;
         requests.incrementAndGet();
         byte[] entry = cached(name);
@@ -113,7 +97,7 @@ public final class ClassRelay {
         }
         if (ask) {
             forwarded.incrementAndGet();
-            askParent.accept(name);
+            link.askParent(name);
         }
     }
 
@@ -195,16 +179,21 @@ public final class ClassRelay {
                 }
             }
         }
-        floods.forEach((c, lost) -> Log.warning("the flood of class requests from context " + c + " is over: "
-                + lost + " dropped"));
+        // loops, not forEach: this runs as a child's first call arrives, where a lambda costs a class (ParentLink)
+        for (Map.Entry<Integer, Long> e : floods.entrySet()) {
+            Log.warning("the flood of class requests from context " + e.getKey() + " is over: " + e.getValue()
+                    + " dropped");
+        }
         // each waiting child gets what it asked for plus what came with it (the preloaded neighbours)
-        toAnswer.forEach((child, asked) -> {
-            Set<String> sent = sentTo.apply(child);
-            if (sent == null) return;
+        for (Map.Entry<Integer, List<String>> e : toAnswer.entrySet()) {
+            int child = e.getKey();
+            Set<String> sent = link.sentTo(child);
+            if (sent == null) continue;
+            List<String> asked = e.getValue();
             List<String> all = new ArrayList<>(asked);
             for (String n : names) if (!all.contains(n)) all.add(n);
             answer(child, all, asked, sent);
-        });
+        }
     }
 
     /**
@@ -217,7 +206,7 @@ public final class ClassRelay {
     private void answer(int child, List<String> names, List<String> asked, Set<String> sent) {
         // a runtime class fetched on demand goes with its whole family, which a reader thread of the child may need
         Set<String> all = new java.util.LinkedHashSet<>(names);
-        for (String n : asked) all.addAll(family.apply(n));
+        for (String n : asked) all.addAll(link.family(n));
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         int count = 0;
         synchronized (sent) {
@@ -241,7 +230,7 @@ public final class ClassRelay {
                     bytes.addAndGet(e.length);
                 }
             }
-            answerChild.accept(child, LoadClass.withCount(count, buf.toByteArray()));
+            link.answerChild(child, LoadClass.withCount(count, buf.toByteArray()));
         }
     }
 }

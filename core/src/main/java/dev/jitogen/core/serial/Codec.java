@@ -89,28 +89,6 @@ public final class Codec {
     }
 
     /**
-     * Sends {@code sample} through the codec on a thread of its own, so that the first real message finds it
-     * ready: the compact form (and the JDK's lambda machinery, if {@code sample} holds a lambda) if it takes the
-     * sample, else Kryo, whose first instance callers then wait for instead of building a second.
-     */
-    public void warmUp(Object sample) {
-        byte[] bytes = plain.encode(0, sample);
-        if (bytes == null) {
-            kryo().warmUp(sample);
-            return;
-        }
-        Thread t = new Thread(() -> {
-            try {
-                plain.decode(bytes, false, 0);
-            } catch (RuntimeException | LinkageError e) {
-                // only a warm-up: the first real call meets the same problem and reports it
-            }
-        }, "jitogen-warm-up");
-        t.setDaemon(true);
-        t.start();
-    }
-
-    /**
      * Writes {@code tag} then {@code value}.
      *
      * @throws RuntimeException (Kryo's) if the value cannot be sent, or its encoding would pass the max message size

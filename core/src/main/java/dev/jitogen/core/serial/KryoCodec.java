@@ -49,8 +49,6 @@ final class KryoCodec {
     private final boolean bounded;
     /** The largest encoding written, or -1 for no limit. */
     private final int maxBytes;
-    /** Set while {@link #warmUp} builds the first Kryo: callers wait for it instead of building a second. */
-    private volatile java.util.concurrent.CountDownLatch warming;
 
     /**
      * @param loader   loads the classes named in data
@@ -91,30 +89,6 @@ final class KryoCodec {
                 return kryo;
             }
         };
-    }
-
-    /**
-     * Builds the first Kryo on a thread of its own and sends {@code sample} through it, so that a child's first call
-     * finds Kryo (and the JDK's lambda machinery, if {@code sample} holds a lambda) ready. Encoding and decoding
-     * wait for it rather than build another.
-     */
-    void warmUp(Object sample) {
-        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
-        warming = done;
-        Thread t = new Thread(() -> {
-            ValueKryo kryo = pool.obtain();
-            try {
-                read(kryo, write(kryo, 0, sample, maxBytes), false, 0);
-            } catch (RuntimeException | LinkageError e) {
-                // only a warm-up: the first real call meets the same problem and reports it
-            } finally {
-                pool.free(kryo);
-                warming = null;
-                done.countDown();
-            }
-        }, "jitogen-warm-up");
-        t.setDaemon(true);
-        t.start();
     }
 
     /**
@@ -201,19 +175,6 @@ final class KryoCodec {
     }
 
     private ValueKryo obtain() {
-        java.util.concurrent.CountDownLatch w = warming;
-        if (w != null) {
-            boolean interrupted = false;
-            while (true) {
-                try {
-                    w.await();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) Thread.currentThread().interrupt();
-        }
         return pool.obtain();
     }
 
