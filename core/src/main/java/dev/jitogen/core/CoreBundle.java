@@ -170,6 +170,22 @@ public final class CoreBundle {
         return raw;
     }
 
+    /** The boot classes by binary name, in the bundle's order. */
+    java.util.LinkedHashMap<String, byte[]> bootClasses() {
+        try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(raw))) {
+            java.util.LinkedHashMap<String, byte[]> classes = new java.util.LinkedHashMap<>();
+            for (int n = in.readInt(); n > 0; n--) {
+                String name = in.readUTF();
+                byte[] bytes = new byte[in.readInt()];
+                in.readFully(bytes);
+                classes.put(name, bytes);
+            }
+            return classes;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Deflated, for streams that cross a network; computed on first use. */
     byte[] compressed() {
         byte[] c = compressed;

@@ -20,15 +20,18 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A class-data-sharing archive for local children (master layer): the JDK classes a child loads to answer its
- * first calls, parsed and laid out once per JDK, so that each new child maps them instead of reading them from the
- * JDK's image and generating its method-handle classes again. Without it a child parsed about 90 JDK classes and
- * generated about 20 {@code LambdaForm} classes to its first reply; with it, none and 3, and about 30 ms less CPU
- * (see docs/benchmarks.md).
+ * first calls, and the core's boot classes, parsed and laid out once per JDK and version of Jitogen, so that each new
+ * child maps them instead of reading them from the JDK's image (or its bundle) and generating its method-handle
+ * classes again. Without it a child parsed about 90 JDK classes and generated about 20 {@code LambdaForm} classes to
+ * its first reply; with it, none and 3, and about 30 ms less CPU; and the boot classes about 10 ms more (see
+ * docs/benchmarks.md).
  *
  * <p>Only the master's own local children with the default JVM flags use one: the archive lives in the master's
  * cache directory ({@code jitogen.cacheDir}, else {@code $XDG_CACHE_HOME/jitogen}, else {@code ~/.cache/jitogen}),
  * under {@code cds/}, so nothing is ever written where a child runs but on the master's own host, by the master.
- * It holds JDK classes only: the child's own classes come from its parent as always.
+ * It holds the JDK classes a child loads, and the core's boot classes as a custom loader's: a child still receives
+ * its classes from its parent as always, and its loader gets the archived class, parsed and verified already, for
+ * each whose bytes match (see {@link #bootClassLines}).
  *
  * <p>{@code JITOGEN_CDS=off} in the master's environment turns it off, as it does the shell's own archive.
  *
@@ -37,7 +40,7 @@ import java.util.concurrent.TimeUnit;
  * found open, before anything is written in it. A failure leaves a {@code .failed} file with its reason, and no master
  * tries that JDK again for {@link #RETRY_FAILED}.
  *
- * <p>Made once per JDK (its java command, and the size and time of its module image, name the archive): the first
+ * <p>Made once per JDK and core bundle (see {@link #key}, which names the archive): the first
  * local start that finds none starts without one and, on a daemon thread, records the classes of a throwaway child
  * of a private router ({@code -XX:DumpLoadedClassList}) and has that JDK dump them ({@code -Xshare:dump}) into a
  * temporary file, renamed into place when whole. A lock directory keeps two masters from making the same archive;
@@ -77,7 +80,7 @@ final class LocalArchive {
                 java = java.toRealPath();
                 Path modules = java.getParent().getParent().resolve("lib").resolve("modules");
                 if (!Files.isRegularFile(modules)) return flags;
-                jdk = new Jdk(java, key(java, modules, flags));
+                jdk = new Jdk(java, key(java, modules, flags, CoreBundle.get().raw()));
                 JDKS.put(options.javaPath().get(0), jdk);
             }
             Path java = jdk.java;
@@ -154,12 +157,18 @@ final class LocalArchive {
         return Path.of(System.getProperty("user.home"), ".cache", "jitogen");
     }
 
-    private static String key(Path java, Path modules, List<String> flags) throws IOException {
+    /**
+     * The archive's name: {@code JDK-BUNDLE}, the JDK (its java command, and the size and time of its module image)
+     * with the flags, then the core bundle whose boot classes it holds, so that another version of Jitogen makes an
+     * archive of its own (and removes the other versions' for that JDK once they are a day old).
+     */
+    static String key(Path java, Path modules, List<String> flags, byte[] bundle) throws IOException {
         try {
             MessageDigest d = MessageDigest.getInstance("SHA-256");
             String id = java + "\n" + Files.size(modules) + "\n" + Files.getLastModifiedTime(modules).toMillis()
-                    + "\n" + String.join(" ", flags);
-            return HexFormat.of().formatHex(d.digest(id.getBytes(StandardCharsets.UTF_8)), 0, 12);
+                    + "\n" + String.join(" ", flags) + "\n";
+            String jdk = HexFormat.of().formatHex(d.digest(id.getBytes(StandardCharsets.UTF_8)), 0, 12);
+            return jdk + "-" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bundle), 0, 6);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("no SHA-256 in this JDK", e);
         }
@@ -172,6 +181,7 @@ final class LocalArchive {
         Path list = dir.resolve("child-" + key + "." + ProcessHandle.current().pid() + ".classlist");
         Path jdkList = dir.resolve("child-" + key + "." + ProcessHandle.current().pid() + ".jdk.classlist");
         Path partial = dir.resolve("child-" + key + "." + ProcessHandle.current().pid() + ".jsa.partial");
+        Path bootJar = dir.resolve("child-" + key + "." + ProcessHandle.current().pid() + ".boot.jar");
                 try {
             // nothing is written where another account could have put a link to follow
             if (!madePrivate(dir)) {
@@ -181,7 +191,7 @@ final class LocalArchive {
             }
             if (!takeLock(lock)) return;
             try {
-                removeLeftovers(dir);
+                removeLeftovers(dir, key);
                 List<String> recording = new ArrayList<>(LocalOptions.DEFAULT_JVM_FLAGS);
                 recording.add("-XX:DumpLoadedClassList=" + list);
                 long recorder;
@@ -200,11 +210,14 @@ final class LocalArchive {
                 if (!Files.isRegularFile(list) || Files.size(list) == 0) {
                     throw new IOException("the recording child wrote no class list (" + list + ")");
                 }
-                // JDK classes only: the child's own come from its parent, and the archive must not name them
+                // JDK classes only from the recording (its first stage came from a directory since deleted)
                 List<String> jdk = new ArrayList<>();
                 for (String line : Files.readAllLines(list, StandardCharsets.UTF_8)) {
                     if (!line.contains("dev/jitogen/") && !line.contains("dev.jitogen.")) jdk.add(line);
                 }
+                // and the core's boot classes, as a custom loader's: read from a jar when dumped, matched by their
+                // bytes when a child's loader defines them
+                jdk.addAll(bootClassLines(CoreBundle.get().bootClasses(), bootJar, jdk));
                 Files.write(jdkList, jdk, StandardCharsets.UTF_8);
                 List<String> command = new ArrayList<>(List.of(java.toString()));
                 for (String f : LocalOptions.DEFAULT_JVM_FLAGS) if (!f.startsWith("-Xshare")) command.add(f);
@@ -236,13 +249,82 @@ final class LocalArchive {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            for (Path p : List.of(list, jdkList, partial)) {
+            for (Path p : List.of(list, jdkList, partial, bootJar)) {
                 try {
                     Files.deleteIfExists(p);
                 } catch (IOException ignored) {
                     // a temporary file of our own; the next attempt writes its own
                 }
             }
+        }
+    }
+
+    /**
+     * Writes {@code classes} (binary name to class file) into {@code jar} and returns the class-list lines that have
+     * a dump archive them as classes of a custom loader ({@code NAME id: N super: N interfaces: N... source: JAR}),
+     * each after the types it extends, which get ids too unless {@code recorded}, the JDK's lines, gave them one
+     * (newer JDKs give every class one). A child's loader that defines a class with the same bytes then gets the
+     * archived one, parsed and verified already; one whose bytes differ is defined as usual. A class that extends
+     * neither a boot class nor the JDK's is left out, with what extends it: the dump could not load it.
+     */
+    static List<String> bootClassLines(java.util.Map<String, byte[]> classes, Path jar, List<String> recorded)
+            throws IOException {
+        java.util.Map<String, byte[]> byPath = new java.util.LinkedHashMap<>();
+        for (java.util.Map.Entry<String, byte[]> e : classes.entrySet()) byPath.put(e.getKey().replace('.', '/'), e.getValue());
+        try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar))) {
+            for (java.util.Map.Entry<String, byte[]> e : byPath.entrySet()) {
+                out.putNextEntry(new java.util.jar.JarEntry(e.getKey() + ".class"));
+                out.write(e.getValue());
+                out.closeEntry();
+            }
+        }
+        ClassIds ids = new ClassIds();
+        for (String line : recorded) {
+            java.util.regex.Matcher m = RECORDED_ID.matcher(line);
+            if (m.matches()) ids.recorded(m.group(1), Integer.parseInt(m.group(2)));
+        }
+        List<String> lines = new ArrayList<>();
+        for (String name : byPath.keySet()) ids.of(name, byPath, lines, jar);
+        return lines;
+    }
+
+    /** A class-list line that gives a class an id. */
+    private static final java.util.regex.Pattern RECORDED_ID = java.util.regex.Pattern.compile("(\\S+) id: (\\d+)\\b.*");
+
+    /** The ids of a class list's classes: those it has, and new ones for the lines added. */
+    private static final class ClassIds {
+        private final java.util.Map<String, Integer> ids = new java.util.HashMap<>();
+        private int next;
+
+        void recorded(String name, int id) {
+            ids.putIfAbsent(name, id);
+            next = Math.max(next, id + 1);
+        }
+
+        /** The id of {@code name}, after adding its line and its super types' to {@code lines}; -1 if it cannot be dumped. */
+        int of(String name, java.util.Map<String, byte[]> classes, List<String> lines, Path jar) {
+            Integer known = ids.get(name);
+            if (known != null) return known;
+            byte[] classFile = classes.get(name);
+            if (classFile == null) {
+                if (!name.startsWith("java/")) return -1; // neither ours nor a type the JDK's own loader finds
+                int id = next++;
+                ids.put(name, id);
+                lines.add(name + " id: " + id);
+                return id;
+            }
+            ids.put(name, -1); // a cycle is not a class file javac wrote
+            List<String> supers = dev.jitogen.core.classload.ConstantPool.superTypes(classFile);
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < supers.size(); i++) {
+                int id = of(supers.get(i), classes, lines, jar);
+                if (id < 0) return -1;
+                line.append(i == 0 ? " super: " : i == 1 ? " interfaces: " : " ").append(id);
+            }
+            int id = next++;
+            ids.put(name, id);
+            lines.add(name + " id: " + id + line + " source: " + jar);
+            return id;
         }
     }
 
@@ -259,16 +341,22 @@ final class LocalArchive {
     }
 
     /**
-     * Removes what masters that died while making an archive left: temporary files older than {@link #STALE_LOCK}.
-     * Under the lock.
+     * Removes what masters that died while making an archive left (temporary files older than {@link #STALE_LOCK}),
+     * and the archives of other versions of Jitogen for the same JDK, or of versions that named archives after the
+     * JDK alone, once they are a day old: each new build of Jitogen makes an archive of its own. Under the lock.
      */
-    private static void removeLeftovers(Path dir) throws IOException {
+    private static void removeLeftovers(Path dir, String key) throws IOException {
         long now = System.currentTimeMillis();
+        String sameJdk = "child-" + key.substring(0, key.indexOf('-') + 1);
         try (java.util.stream.Stream<Path> files = Files.list(dir)) {
             for (Path p : files.toList()) {
                 String n = p.getFileName().toString();
-                if ((n.endsWith(".classlist") || n.endsWith(".partial"))
-                        && now - Files.getLastModifiedTime(p).toMillis() > STALE_LOCK.toMillis()) {
+                long age = now - Files.getLastModifiedTime(p).toMillis();
+                boolean temporary = n.endsWith(".classlist") || n.endsWith(".partial") || n.endsWith(".boot.jar");
+                boolean superseded = n.startsWith("child-") && !n.startsWith("child-" + key + ".")
+                        && (n.startsWith(sameJdk) || n.indexOf('-', "child-".length()) < 0)
+                        && (n.endsWith(".jsa") || n.endsWith(".failed"));
+                if (temporary && age > STALE_LOCK.toMillis() || superseded && age > Duration.ofDays(1).toMillis()) {
                     Files.deleteIfExists(p);
                 }
             }

@@ -17,16 +17,44 @@ class LocalArchiveTest {
         Path cache = Files.createTempDirectory("jitogen-cache");
         String before = System.getProperty("jitogen.cacheDir");
         System.setProperty("jitogen.cacheDir", cache.toString());
+        // archives of another build of Jitogen for the same JDK, and of builds that named them after the JDK alone,
+        // are removed once a day old (awaitArchive waits until the new archive is alone)
+        Path javaCommand = Path.of(System.getProperty("java.home"), "bin", "java").toRealPath();
+        String key = LocalArchive.key(javaCommand, javaCommand.getParent().getParent().resolve("lib").resolve("modules"),
+                LocalOptions.DEFAULT_JVM_FLAGS, CoreBundle.get().raw());
+        Files.createDirectories(cache.resolve("cds"));
+        java.nio.file.attribute.FileTime twoDaysAgo = java.nio.file.attribute.FileTime.fromMillis(
+                System.currentTimeMillis() - 2 * 86_400_000L);
+        for (String old : List.of(key.substring(0, key.indexOf('-')) + "-000000000000.jsa", "0123456789abcdef01234567.jsa",
+                "0123456789abcdef01234567.failed")) {
+            Files.setLastModifiedTime(Files.write(cache.resolve("cds").resolve("child-" + old), new byte[10]), twoDaysAgo);
+        }
         try (Router router = Router.create()) {
             Context first = router.local();
             assertEquals(6, first.call(() -> List.of(1, 2, 3).stream().mapToInt(Integer::intValue).sum()));
             assertFalse(mapsAnArchive(first.pid(), cache), "no archive existed for the first child");
             Path archive = awaitArchive(cache);
             assertNotNull(archive, "no archive was made in " + cache + "/cds within 2 minutes: " + list(cache));
+            assertEquals("child-" + key + ".jsa", archive.getFileName().toString());
 
             Context next = router.local();
             assertEquals("1,2,3", next.call(() -> String.join(",", List.of("1", "2", "3"))));
             assertTrue(mapsAnArchive(next.pid(), cache), "the next child maps the archive");
+
+            // the archive holds the core's boot classes too: a child's loader gets them from it, parsed already
+            Path trace = Files.createTempFile("jitogen-class-load", ".txt");
+            List<String> traced = new ArrayList<>(LocalOptions.DEFAULT_JVM_FLAGS);
+            traced.addAll(List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds*=off",
+                    "-Xlog:class+load=info:file=" + trace));
+            Context shared = router.local(LocalOptions.builder().jvmFlags(traced).build());
+            assertEquals(7, shared.call(() -> 3 + 4));
+            String loaded = Files.readString(trace);
+            Files.delete(trace);
+            for (String boot : List.of("ChildMain", "Router", "stream.Stream", "serial.PlainCodec")) {
+                assertTrue(loaded.contains("dev.jitogen.core." + boot + " source: shared objects file"),
+                        boot + " not from the archive:\n" + loaded.lines().filter(l -> l.contains("dev.jitogen"))
+                                .collect(java.util.stream.Collectors.joining("\n")));
+            }
 
             // children with flags of their own do not use it: the archive was made for the default ones
             List<String> flags = new ArrayList<>(LocalOptions.DEFAULT_JVM_FLAGS);
@@ -68,6 +96,34 @@ class LocalArchiveTest {
             try (Stream<Path> all = Files.walk(cache)) {
                 for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
             }
+        }
+    }
+
+    @Test
+    void bootClassLinesComeAfterTheirSuperTypesReuseRecordedIdsAndLeaveOutWhatTheDumpCannotLoad() throws Exception {
+        java.util.Map<String, byte[]> classes = new java.util.LinkedHashMap<>();
+        for (Class<?> c : List.of(ChannelError.class, JitogenError.class, dev.jitogen.core.serial.DataLimitException.class)) {
+            try (var in = c.getResourceAsStream(c.getSimpleName() + ".class")) {
+                classes.put(c.getName(), in.readAllBytes());
+            }
+        }
+        Path jar = Files.createTempFile("boot", ".jar");
+        try {
+            // a newer JDK's recording gives every class an id; an older one's, none
+            List<String> lines = LocalArchive.bootClassLines(classes, jar,
+                    List.of("java/lang/Object id: 0", "java/lang/RuntimeException id: 7", "java/lang/String"));
+            assertEquals(List.of(
+                    "dev/jitogen/core/JitogenError id: 8 super: 7 source: " + jar,
+                    "dev/jitogen/core/ChannelError id: 9 super: 8 source: " + jar), lines,
+                    "DataLimitException extends Kryo's exception, which is neither a boot class here nor the JDK's");
+            try (var zip = new java.util.zip.ZipFile(jar.toFile())) {
+                assertNotNull(zip.getEntry("dev/jitogen/core/ChannelError.class"));
+            }
+            assertEquals(List.of("java/lang/RuntimeException id: 0", "dev/jitogen/core/JitogenError id: 1 super: 0 source: "
+                    + jar), LocalArchive.bootClassLines(java.util.Map.of(JitogenError.class.getName(),
+                    classes.get(JitogenError.class.getName())), jar, List.of()));
+        } finally {
+            Files.deleteIfExists(jar);
         }
     }
 

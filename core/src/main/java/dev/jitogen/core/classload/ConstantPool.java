@@ -5,7 +5,9 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -30,6 +32,8 @@ public final class ConstantPool {
     private final int[] second;
     /** Per entry: its text, for UTF-8 entries only. */
     private final String[] utf8;
+    /** Where the constant pool ends in the class file: its access flags follow. */
+    private final int end;
 
     private ConstantPool(byte[] classFile) {
         ByteBuffer b = ByteBuffer.wrap(classFile);
@@ -75,6 +79,7 @@ public final class ConstantPool {
         } catch (BufferUnderflowException | IndexOutOfBoundsException e) {
             throw new IllegalArgumentException("truncated class file: it ends inside the constant pool");
         }
+        end = b.position();
         for (int i = 1; i < count; i++) check(i);
     }
 
@@ -122,6 +127,36 @@ public final class ConstantPool {
         } catch (IOException e) {
             throw new IllegalArgumentException("bad constant pool: malformed text at byte " + start + ": " + e);
         }
+    }
+
+    /**
+     * The internal names ({@code a/b/C$D}) of {@code classFile}'s superclass, then of its interfaces, in the order
+     * the class file lists them; the superclass is null for {@code java/lang/Object}.
+     *
+     * @throws IllegalArgumentException if {@code classFile} is not a well-formed class file up to its interfaces
+     */
+    public static List<String> superTypes(byte[] classFile) {
+        ConstantPool p = new ConstantPool(classFile);
+        try {
+            ByteBuffer b = ByteBuffer.wrap(classFile, p.end, classFile.length - p.end);
+            b.getShort(); // access flags
+            b.getShort(); // this class
+            List<String> out = new ArrayList<>();
+            out.add(p.className(b.getShort() & 0xffff, true));
+            for (int n = b.getShort() & 0xffff; n > 0; n--) out.add(p.className(b.getShort() & 0xffff, false));
+            return out;
+        } catch (BufferUnderflowException e) {
+            throw new IllegalArgumentException("truncated class file: it ends before its interfaces");
+        }
+    }
+
+    /** The name of the CLASS entry {@code i}; null for 0 if {@code zeroAllowed} (Object's superclass). */
+    private String className(int i, boolean zeroAllowed) {
+        if (i == 0 && zeroAllowed) return null;
+        if (i <= 0 || i >= tags.length || tags[i] != CLASS) {
+            throw new IllegalArgumentException("bad class file: entry " + i + " is not a class");
+        }
+        return utf8[first[i]];
     }
 
     /** Binary names ({@code a.b.C$D}) referred to by {@code classFile}; JDK classes included, arrays unwrapped. */

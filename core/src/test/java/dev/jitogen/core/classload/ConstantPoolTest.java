@@ -36,6 +36,30 @@ class ConstantPoolTest {
         }
     }
 
+    /** Extends a class and implements two interfaces, for {@link ConstantPool#superTypes}. */
+    @SuppressWarnings("serial")
+    abstract static class Sub extends java.io.IOException implements Runnable, Comparable<Sub> {}
+
+    @Test
+    void superTypesAreTheSuperclassThenTheInterfacesAndGarbageIsRefused() throws Exception {
+        byte[] sub;
+        try (InputStream in = Sub.class.getResourceAsStream("ConstantPoolTest$Sub.class")) {
+            sub = in.readAllBytes();
+        }
+        assertEquals(List.of("java/io/IOException", "java/lang/Runnable", "java/lang/Comparable"),
+                ConstantPool.superTypes(sub));
+        byte[] object;
+        try (InputStream in = Object.class.getResourceAsStream("Object.class")) {
+            object = in.readAllBytes();
+        }
+        assertEquals(java.util.Arrays.asList((String) null), ConstantPool.superTypes(object));
+        // cut inside its constant pool, or not a class file at all: refused, never read past the end
+        for (int cut : new int[]{40, 3}) {
+            byte[] part = java.util.Arrays.copyOf(sub, cut);
+            assertThrows(IllegalArgumentException.class, () -> ConstantPool.superTypes(part));
+        }
+    }
+
     @Test
     void findsClassesNamedInInstructionsDescriptorsAndSignatures() throws Exception {
         byte[] b;
