@@ -26,8 +26,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Threads: {@link #pushOutput}'s receivers run on MINA's I/O threads (or, once, on the thread that calls
  * {@code pushOutput}, with what arrived before it), one call at a time, and must not block.
  * {@link #stdin()} is written by one thread at a time (the stream's owner of the output), which waits for the
- * write before it to be handed to the session, never for its own; {@link #kill} and the rest may be called from any
- * thread.
+ * write before it to be sent, never for its own; {@link #kill} and the rest may be called from any thread.
  */
 final class SshChild implements ChildProcess {
     private final ClientSession session;
