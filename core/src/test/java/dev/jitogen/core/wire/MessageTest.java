@@ -92,6 +92,28 @@ class MessageTest {
     }
 
     @Test
+    void aFrameJustOverFourFirstChunksFromAChildGrowsOnceToItsLength() throws IOException {
+        // a file chunk: 256 KiB and a tag byte, pushed in SSH-sized packets; it grew 64 KiB, 256 KiB, then
+        // 256 KiB + 1 (576 KiB allocated, 320 KiB copied again); now 64 KiB, then its length
+        byte[] data = new byte[FrameReader.FIRST_CHUNK * 4 + 1];
+        data[data.length - 1] = 7;
+        byte[] all = frames(new Message(1, 2, 3, 1000, 0, data));
+        FrameReader r = new FrameReader(null, Message.DEFAULT_MAX_SIZE);
+        List<Message> got = new ArrayList<>();
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long id = Thread.currentThread().getId();
+        long before = threads.getThreadAllocatedBytes(id);
+        for (int off = 0; off < all.length; off += 32 * 1024) {
+            r.feed(all, off, Math.min(32 * 1024, all.length - off), got::add, null);
+        }
+        long allocated = threads.getThreadAllocatedBytes(id) - before;
+        assertEquals(1, got.size());
+        assertEquals(7, got.get(0).data[data.length - 1]);
+        assertTrue(allocated < FrameReader.FIRST_CHUNK + data.length + 32 * 1024,
+                "a " + data.length + "-byte frame allocated " + allocated + " bytes");
+    }
+
+    @Test
     void anOversizeFrameIsSkippedAndTheNextOneRead() throws IOException {
         Message big = new Message(1, 7, 7, 1000, 1234, new byte[5000]);
         Message next = new Message(1, 7, 7, 1001, 0, "after".getBytes());

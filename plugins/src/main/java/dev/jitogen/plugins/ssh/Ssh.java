@@ -8,11 +8,11 @@ import dev.jitogen.core.StreamError;
 import dev.jitogen.core.spi.Bootstrap;
 import dev.jitogen.core.spi.ChildProcess;
 import org.apache.sshd.client.SshClient;
-import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ClientChannel;
 import org.apache.sshd.client.channel.ClientChannelEvent;
 import org.apache.sshd.client.future.ConnectFuture;
 import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.session.ConnectionService;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -288,8 +288,11 @@ public final class Ssh {
                     throw authError(session, where, keys, again, locked);
                 }
             }
-            ChannelExec channel = session.createExecChannel("/bin/sh -c " + Bootstrap.quote(script));
-            // no thread per context: its output comes on MINA's I/O threads (SshChild)
+            // as session.createExecChannel, with the channel that hands its output on as packets arrive (SshChild)
+            SshChild.Exec channel = new SshChild.Exec("/bin/sh -c " + Bootstrap.quote(script));
+            session.getService(ConnectionService.class).registerChannel(channel);
+            // no thread per context: its output comes on MINA's I/O threads, its input goes through MINA's
+            // asynchronous output
             channel.setStreaming(ClientChannel.Streaming.Async);
             channel.open().verify(left(deadline));
             return new SshChild(session, channel, Duration.ofNanos(prompted));

@@ -4,43 +4,37 @@ import dev.jitogen.core.spi.ChildProcess;
 import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ClientChannelEvent;
 import org.apache.sshd.client.session.ClientSession;
-import org.apache.sshd.common.future.SshFutureListener;
-import org.apache.sshd.common.io.IoInputStream;
 import org.apache.sshd.common.io.IoOutputStream;
-import org.apache.sshd.common.io.IoReadFuture;
 import org.apache.sshd.common.io.IoWriteFuture;
-import org.apache.sshd.common.util.buffer.Buffer;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 
-import java.io.EOFException;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The remote command of an SSH context as a {@link ChildProcess}, on an exec channel in MINA's asynchronous mode:
- * its stdout and stderr are pushed to the router ({@link #pushOutput}) by MINA's I/O threads as packets arrive, so
- * an SSH context costs the master no thread of its own, however many there are. Stdin is written through MINA's
- * asynchronous output, one write at a time.
+ * The remote command of an SSH context as a {@link ChildProcess}, on an exec channel in MINA's asynchronous mode
+ * ({@link Exec}): its stdout and stderr are pushed to the router ({@link #pushOutput}) by MINA's I/O threads as
+ * packets are decoded, straight from the decrypted packet, so an SSH context costs the master no thread of its own,
+ * however many there are. Stdin is written through MINA's asynchronous output, one write at a time.
  *
- * <p>Threads: {@link #pushOutput}'s receivers run on MINA's I/O threads (or on the thread that asks for more bytes,
- * if some were waiting), one read at a time per stream, and must not block; each completed read asks for the next.
- * {@link #stdin()} is written by one thread at a time (the stream's owner of the output), which waits for each
- * write to be handed to the session; {@link #kill} and the rest may be called from any thread.
+ * <p>Threads: {@link #pushOutput}'s receivers run on MINA's I/O threads (or, once, on the thread that calls
+ * {@code pushOutput}, with what arrived before it), one call at a time, and must not block.
+ * {@link #stdin()} is written by one thread at a time (the stream's owner of the output), which waits for the
+ * write before it to be sent, never for its own; {@link #kill} and the rest may be called from any thread.
  */
 final class SshChild implements ChildProcess {
-    /** Bytes asked for per read: MINA's packets are at most 32 KiB of data. */
-    private static final int READ_SIZE = 32 * 1024;
-
     private final ClientSession session;
-    private final ChannelExec channel;
+    private final Exec channel;
     private final Duration prompted;
     private final OutputStream stdin;
 
-    SshChild(ClientSession session, ChannelExec channel, Duration prompted) {
+    SshChild(ClientSession session, Exec channel, Duration prompted) {
         this.session = session;
         this.channel = channel;
         this.prompted = prompted;
@@ -65,8 +59,7 @@ final class SshChild implements ChildProcess {
 
     @Override
     public boolean pushOutput(Output stdout, Output stderr) {
-        new Pump(channel.getAsyncOut(), stdout).next();
-        new Pump(channel.getAsyncErr(), stderr).next();
+        channel.attach(stdout, stderr);
         return true;
     }
 
@@ -108,68 +101,130 @@ final class SshChild implements ChildProcess {
     }
 
     /**
-     * One of the channel's outputs, read with one asynchronous read outstanding at a time: each read's completion
-     * hands its bytes on and starts the next read, on whichever thread completed it. No thread waits for bytes.
+     * An exec channel whose stdout and stderr go to two {@link Output}s as MINA decodes each data packet, on the I/O
+     * thread that decoded it, instead of into MINA's asynchronous input streams. Those copied every packet twice
+     * (into the stream's buffer, then into the reader's), cleared the reader's 32 KiB buffer before each read and
+     * made a future and its listener per packet: on a get over SSH, where everything arrives here, that was most of
+     * what MINA's reader thread did besides decrypting. The local window is released once a packet is handed on, as
+     * MINA does for a reader that keeps reading; so the peer may send at most the window ahead of what was handed on.
+     * Stdin stays MINA's asynchronous output ({@link #getAsyncIn}).
+     *
+     * <p>Bytes that arrive before {@link #attach} are kept, within the window (it is released only when they are
+     * handed on), and handed on by {@code attach} first. The outputs end when the channel closes: the remote
+     * command's close comes after its last data packet.
+     *
+     * <p>Threads: MINA's I/O threads deliver the packets, one at a time per session; {@link #attach} once, from any
+     * thread; closing from any thread. Each output's calls come one at a time, in order (a monitor of this channel's
+     * own, held while an output runs: outputs must not block).
      */
-    private static final class Pump implements SshFutureListener<IoReadFuture> {
-        private final IoInputStream in;
-        private final Output to;
-        /** Reused by each read: a read starts only after the last one's bytes were handed on. */
-        private final Buffer buffer = new ByteArrayBuffer(READ_SIZE, false);
+    static final class Exec extends ChannelExec {
+        private final Object lock = new Object();
+        /** Guarded by lock. Null until attached. */
+        private Output out, err;
+        /** What came before {@link #attach}, in order; null once attached. Guarded by lock. */
+        private ByteArrayOutputStream earlyOut = new ByteArrayOutputStream(), earlyErr = new ByteArrayOutputStream();
+        /** The channel is closing: nothing more is delivered. Guarded by lock. */
+        private boolean closed;
+        /** The outputs were told of the end. Guarded by lock. */
+        private boolean ended;
+        /**
+         * An output is running, holding lock: only its own thread can see this true, re-entering the monitor when
+         * the output closes the channel. Guarded by lock.
+         */
+        private boolean delivering;
 
-        Pump(IoInputStream in, Output to) {
-            this.in = in;
-            this.to = to;
+        Exec(String command) {
+            super(command, null, Collections.emptyMap());
         }
 
-        /** Reads until a read has to wait; its completion carries on ({@link #operationComplete}). */
-        void next() {
-            while (true) {
-                buffer.clear();
-                IoReadFuture f;
+        @Override
+        protected void doWriteData(byte[] data, int off, long len) throws IOException {
+            deliver(data, off, (int) len, false);
+        }
+
+        @Override
+        protected void doWriteExtendedData(byte[] data, int off, long len) throws IOException {
+            deliver(data, off, (int) len, true);
+        }
+
+        private void deliver(byte[] data, int off, int len, boolean stderr) throws IOException {
+            synchronized (lock) {
+                if (closed || isClosing()) return; // as MINA: data after the close is dropped
+                if (out == null) {
+                    (stderr ? earlyErr : earlyOut).write(data, off, len); // window not released yet: bounded by it
+                    return;
+                }
+                call(stderr ? err : out, data, off, len);
+            }
+            if (!isClosing()) getLocalWindow().release(len); // may send a window adjustment, on this thread
+        }
+
+        /** Hands bytes to {@code to}, holding lock; ends the outputs after it if it closed the channel meanwhile. */
+        private void call(Output to, byte[] data, int off, int len) {
+            if (ended) return;
+            delivering = true;
+            try {
+                to.bytes(data, off, len);
+            } finally {
+                delivering = false;
+            }
+            if (closed) endOnce(); // the output closed the channel (a bad frame): end it now that it returned
+        }
+
+        /** From now on the outputs get the bytes: first those that came before. Once. */
+        void attach(Output stdout, Output stderr) {
+            int early;
+            synchronized (lock) {
+                if (out != null) throw new IllegalStateException("already attached");
+                out = stdout;
+                err = stderr;
+                early = earlyOut.size() + earlyErr.size();
+                if (earlyOut.size() > 0) call(out, earlyOut.toByteArray(), 0, earlyOut.size());
+                if (earlyErr.size() > 0) call(err, earlyErr.toByteArray(), 0, earlyErr.size());
+                earlyOut = earlyErr = null;
+                if (closed) endOnce();
+            }
+            if (early > 0 && !isClosing()) {
                 try {
-                    f = in.read(buffer);
-                } catch (RuntimeException e) {
-                    to.end(e);
-                    return;
+                    getLocalWindow().release(early);
+                } catch (IOException e) {
+                    getSession().exceptionCaught(e);
                 }
-                if (!f.isDone()) {
-                    f.addListener(this); // runs at once if it completed meanwhile
-                    return;
-                }
-                if (!handOn(f)) return;
             }
         }
 
         @Override
-        public void operationComplete(IoReadFuture f) {
-            if (handOn(f)) next();
+        protected void preClose() {
+            super.preClose();
+            synchronized (lock) {
+                closed = true;
+                // not attached yet: attach ends them; an output running on this thread (it closed the channel):
+                // deliver ends them once it returns
+                if (out != null && !delivering) endOnce();
+            }
         }
 
-        /** Passes a completed read's bytes, or the end, on; false at the end. */
-        private boolean handOn(IoReadFuture f) {
-            Throwable e = f.getException();
-            if (f.getRead() < 0 || e instanceof EOFException) {
-                to.end(null);
-                return false;
-            }
-            if (e != null) {
-                to.end(e);
-                return false;
-            }
-            Buffer b = f.getBuffer();
-            if (b.available() > 0) to.bytes(b.array(), b.rpos(), b.available());
-            return true;
+        /** Ends both outputs, once. Holds lock. */
+        private void endOnce() {
+            if (ended) return;
+            ended = true;
+            out.end(null);
+            err.end(null);
         }
     }
 
     /**
-     * The channel's stdin as an {@link OutputStream}: each write is handed to MINA, which takes one at a time, and
-     * waits until it was (the remote window permitting: a child that stops reading stalls the write, and the stream's
-     * watchdog then closes the stream). Not interruptible, as a pipe's write is not.
+     * The channel's stdin as an {@link OutputStream}: each write is handed to MINA, which takes one at a time: a
+     * write first waits for the one before it to be sent (the remote window permitting: a child that stops reading
+     * stalls the next write, and the stream's watchdog then closes the stream), then hands its own bytes over and
+     * returns. So the writer never waits for MINA's I/O thread to report its own write, as a pipe's writer does not
+     * wait for the reader: an acknowledgement written by the thread hashing a get costs that thread no wake-ups.
+     * Not interruptible, as a pipe's write is not. Closing sends what was written, then EOF.
      */
     private static final class Stdin extends OutputStream {
         private final IoOutputStream out;
+        /** The last write handed to MINA, or null; written by the owner of the output, one thread at a time. */
+        private volatile IoWriteFuture last;
 
         Stdin(IoOutputStream out) {
             this.out = out;
@@ -183,12 +238,24 @@ final class SshChild implements ChildProcess {
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
             if (len == 0) return;
+            IoWriteFuture before = last;
+            if (before != null) await(before);
             byte[] copy = java.util.Arrays.copyOfRange(b, off, off + len); // MINA keeps it until sent
             IoWriteFuture f = out.writeBuffer(new ByteArrayBuffer(copy));
+            last = f;
+            if (f.isDone()) check(f);
+        }
+
+        /** Waits until {@code f} is sent, or the channel closes. */
+        private void await(IoWriteFuture f) throws IOException {
             while (!f.awaitUninterruptibly(1, TimeUnit.SECONDS)) {
                 // a stream closing after a stall closes this gracefully, which waits for the write: give up at once
                 if (out.isClosing() || out.isClosed()) throw new IOException("the SSH channel closed during a write");
             }
+            check(f);
+        }
+
+        private static void check(IoWriteFuture f) throws IOException {
             if (!f.isWritten()) {
                 Throwable cause = f.getException();
                 throw cause instanceof IOException io ? io : new IOException("writing to the SSH channel failed", cause);
