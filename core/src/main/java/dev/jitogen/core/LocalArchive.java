@@ -216,21 +216,23 @@ final class LocalArchive {
                     if (!line.contains("dev/jitogen/") && !line.contains("dev.jitogen.")) jdk.add(line);
                 }
                 // and the core's boot classes, as a custom loader's: read from a jar when dumped, matched by their
-                // bytes when a child's loader defines them
-                jdk.addAll(bootClassLines(CoreBundle.get().bootClasses(), bootJar, jdk));
-                Files.write(jdkList, jdk, StandardCharsets.UTF_8);
-                List<String> command = new ArrayList<>(List.of(java.toString()));
-                for (String f : LocalOptions.DEFAULT_JVM_FLAGS) if (!f.startsWith("-Xshare")) command.add(f);
-                command.addAll(List.of("-Xshare:dump", "-XX:SharedClassListFile=" + jdkList,
-                        "-XX:SharedArchiveFile=" + partial, "-Xlog:cds*=off"));
-                Process dump = new ProcessBuilder(command).redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).directory(dir.toFile()).start();
-                if (!dump.waitFor(2, TimeUnit.MINUTES)) {
-                    dump.destroyForcibly();
-                    throw new IOException("the JDK took over two minutes to dump the archive");
+                // bytes when a child's loader defines them. Not from a path with white space, which a class list
+                // cannot name; and if the JDK cannot dump them, an archive of its own classes is still worth having
+                List<String> withBoot = new ArrayList<>(jdk);
+                if (!bootJar.toString().matches("(?s).*\\s.*")) {
+                    try {
+                        withBoot.addAll(bootClassLines(CoreBundle.get().bootClasses(), bootJar, jdk));
+                    } catch (IllegalArgumentException e) {
+                        Log.fine("the core's boot classes stay out of the class-data archive: " + e.getMessage());
+                    }
                 }
-                if (dump.exitValue() != 0 || !Files.isRegularFile(partial)) {
-                    throw new IOException("the JDK's dump exited with " + dump.exitValue());
+                int exit = dump(java, withBoot, jdkList, partial, dir);
+                if (exit != 0 && withBoot.size() > jdk.size()) {
+                    Log.fine("the JDK could not dump the core's boot classes (exit " + exit + "): dumping its own only");
+                    exit = dump(java, jdk, jdkList, partial, dir);
+                }
+                if (exit != 0 || !Files.isRegularFile(partial)) {
+                    throw new IOException("the JDK's dump exited with " + exit);
                 }
                 Files.move(partial, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 Log.fine("made the class-data archive " + archive + " for local children of " + java + " in "
@@ -257,6 +259,24 @@ final class LocalArchive {
                 }
             }
         }
+    }
+
+    /** Has {@code java} dump the classes of {@code lines} (written to {@code list}) into {@code archive}; its exit value. */
+    private static int dump(Path java, List<String> lines, Path list, Path archive, Path dir)
+            throws IOException, InterruptedException {
+        Files.write(list, lines, StandardCharsets.UTF_8);
+        Files.deleteIfExists(archive);
+        List<String> command = new ArrayList<>(List.of(java.toString()));
+        for (String f : LocalOptions.DEFAULT_JVM_FLAGS) if (!f.startsWith("-Xshare")) command.add(f);
+        command.addAll(List.of("-Xshare:dump", "-XX:SharedClassListFile=" + list, "-XX:SharedArchiveFile=" + archive,
+                "-Xlog:cds*=off"));
+        Process dump = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).directory(dir.toFile()).start();
+        if (!dump.waitFor(2, TimeUnit.MINUTES)) {
+            dump.destroyForcibly();
+            throw new IOException("the JDK took over two minutes to dump the archive");
+        }
+        return dump.exitValue();
     }
 
     /**

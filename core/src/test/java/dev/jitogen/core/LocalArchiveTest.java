@@ -128,6 +128,41 @@ class LocalArchiveTest {
     }
 
     @Test
+    void aJdkThatCannotDumpTheBootClassesStillGetsAnArchiveOfItsOwnClasses() throws Exception {
+        // stub: a "JDK" whose java is the real one, except that it refuses to dump a class list naming a custom
+        // loader's classes (the core's boot classes)
+        Path cache = Files.createTempDirectory("jitogen-cache");
+        Path jdk = Files.createTempDirectory("stub-jdk-that-cannot-dump-boot-classes");
+        Files.createDirectories(jdk.resolve("bin"));
+        Files.createDirectories(jdk.resolve("lib"));
+        Files.write(jdk.resolve("lib").resolve("modules"), new byte[1]);
+        Path stubJava = jdk.resolve("bin").resolve("java");
+        Files.writeString(stubJava, "#!/bin/sh\nfor a in \"$@\"; do case \"$a\" in -XX:SharedClassListFile=*) "
+                + "grep -q ' source: ' \"${a#*=}\" && exit 1;; esac; done\nexec '"
+                + Path.of(System.getProperty("java.home"), "bin", "java") + "' \"$@\"\n");
+        Files.setPosixFilePermissions(stubJava, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        String before = System.getProperty("jitogen.cacheDir");
+        System.setProperty("jitogen.cacheDir", cache.toString());
+        try (Router router = Router.create()) {
+            Context c = router.local(LocalOptions.builder().javaPath(stubJava.toString()).build());
+            assertEquals(2, c.call(() -> 1 + 1));
+            Path archive = awaitArchive(cache);
+            assertNotNull(archive, "no archive alone in " + cache + "/cds within 2 minutes: " + list(cache));
+            Context next = router.local(LocalOptions.builder().javaPath(stubJava.toString()).build());
+            assertEquals(3, next.call(() -> 1 + 2));
+            assertTrue(mapsAnArchive(next.pid(), cache), "the JDK's own classes are archived all the same");
+        } finally {
+            if (before == null) System.clearProperty("jitogen.cacheDir");
+            else System.setProperty("jitogen.cacheDir", before);
+            for (Path d : List.of(cache, jdk)) {
+                try (Stream<Path> all = Files.walk(d)) {
+                    for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    @Test
     void aJdkThatCannotDumpLeavesAFailedFileWithTheReasonAndNothingElse() throws Exception {
         // stub: a "JDK" whose java is the real one for everything but -Xshare:dump, which it refuses
         Path cache = Files.createTempDirectory("jitogen-cache");
