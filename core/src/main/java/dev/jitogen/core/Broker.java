@@ -31,7 +31,10 @@ public final class Broker implements AutoCloseable {
     private static final int STREAM = 0, TIMER = 1, POOL = 2, BROKER = 3;
 
     private final AtomicInteger serial = new AtomicInteger();
-    /** Runs first on each of this broker's threads (see {@link #Broker(Runnable)}). */
+    /**
+     * Runs first on each of this broker's threads (see {@link #Broker(Runnable)}). Set by the constructor after the
+     * executors below are made: they start their threads lazily, so no thread reads it before it is set.
+     */
     private final Runnable threadStart;
     /** Makes each stream's threads. */
     private final ThreadFactory threads = new Threads(STREAM, "jitogen", null);

@@ -45,7 +45,11 @@ public final class ChildMain {
         firstStage = (byte[]) loader.getClass().getField("firstStage").get(loader);
         bundle = (byte[]) loader.getClass().getField("bundle").get(loader);
         ChildRuntime runtime = new ChildRuntime(r, loader, classes, ChildMain::exit);
-        loader.getClass().getField("fetcher").set(loader, runtime.fetcher());
+        try {
+            loader.getClass().getField("fetcher").set(loader, runtime.fetcher());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("the first stage has no fetcher field", e);
+        }
         ChildRuntime.processWide(runtime);
 
         String env = System.getenv("JITOGEN_LOG_LEVEL");

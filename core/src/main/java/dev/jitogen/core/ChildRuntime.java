@@ -78,6 +78,7 @@ final class ChildRuntime implements Router.MessageHandler, ParentLink {
         this.fetcher = new ClassFetcher(classes, this);
         this.relay = new ClassRelay(this);
         router.relay(relay);
+        // last: from here on a reader thread may call handle(), so every field must be set above this line
         for (int handle : HANDLES) router.addHandler(handle, this, -1, true);
     }
 

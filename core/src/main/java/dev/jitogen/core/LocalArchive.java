@@ -8,6 +8,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -56,6 +57,10 @@ final class LocalArchive {
     private static final Duration STALE_LOCK = Duration.ofMinutes(10);
     /** How long a failure to make an archive for a JDK (its {@code .failed} file) stops masters trying again. */
     private static final Duration RETRY_FAILED = Duration.ofDays(7);
+    /** Another version's archive for the same JDK, unused this long, is removed when an archive is made. */
+    private static final Duration UNUSED = Duration.ofDays(1);
+    /** The archives this JVM gave a child, their times touched once so that cleaning up knows them in use. */
+    private static final Set<Path> USED = ConcurrentHashMap.newKeySet();
     /** The JDK of each java command seen, resolved once: its real path and its archive's key. */
     private static final java.util.Map<String, Jdk> JDKS = new ConcurrentHashMap<>();
 
@@ -91,6 +96,14 @@ final class LocalArchive {
                     Log.fine("not using the class-data archive " + archive + ": it or its directory is not "
                             + System.getProperty("user.name") + "'s alone");
                     return flags;
+                }
+                if (USED.add(archive)) {
+                    try {
+                        Files.setLastModifiedTime(archive, FileTime.fromMillis(
+                                System.currentTimeMillis()));
+                    } catch (IOException e) {
+                        // only a hint for cleaning up
+                    }
                 }
                 List<String> with = new ArrayList<>(flags);
                 with.add("-XX:SharedArchiveFile=" + archive);
@@ -151,7 +164,7 @@ final class LocalArchive {
 
     static Path cacheDir() {
         String dir = System.getProperty("jitogen.cacheDir");
-        if (dir != null && !dir.isBlank()) return Path.of(dir);
+        if (dir != null && !dir.isBlank()) return Path.of(dir).toAbsolutePath(); // the dump runs in another directory
         String xdg = System.getenv("XDG_CACHE_HOME");
         if (xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute()) return Path.of(xdg, "jitogen");
         return Path.of(System.getProperty("user.home"), ".cache", "jitogen");
@@ -160,7 +173,7 @@ final class LocalArchive {
     /**
      * The archive's name: {@code JDK-BUNDLE}, the JDK (its java command, and the size and time of its module image)
      * with the flags, then the core bundle whose boot classes it holds, so that another version of Jitogen makes an
-     * archive of its own (and removes the other versions' for that JDK once they are a day old).
+     * archive of its own (and removes the other versions' for that JDK once unused for a day).
      */
     static String key(Path java, Path modules, List<String> flags, byte[] bundle) throws IOException {
         try {
@@ -182,6 +195,7 @@ final class LocalArchive {
         Path jdkList = dir.resolve("child-" + key + "." + ProcessHandle.current().pid() + ".jdk.classlist");
         Path partial = dir.resolve("child-" + key + "." + ProcessHandle.current().pid() + ".jsa.partial");
         Path bootJar = dir.resolve("child-" + key + "." + ProcessHandle.current().pid() + ".boot.jar");
+        Path errors = dir.resolve("child-" + key + "." + ProcessHandle.current().pid() + ".hs_err.log");
                 try {
             // nothing is written where another account could have put a link to follow
             if (!madePrivate(dir)) {
@@ -218,19 +232,18 @@ final class LocalArchive {
                 // and the core's boot classes, as a custom loader's: read from a jar when dumped, matched by their
                 // bytes when a child's loader defines them. Not from a path with white space, which a class list
                 // cannot name; and if the JDK cannot dump them, an archive of its own classes is still worth having
-                List<String> withBoot = new ArrayList<>(jdk);
+                int exit = -1;
                 if (!bootJar.toString().matches("(?s).*\\s.*")) {
                     try {
+                        List<String> withBoot = new ArrayList<>(jdk);
                         withBoot.addAll(bootClassLines(CoreBundle.get().bootClasses(), bootJar, jdk));
-                    } catch (IllegalArgumentException e) {
-                        Log.fine("the core's boot classes stay out of the class-data archive: " + e.getMessage());
+                        exit = dump(java, withBoot, jdkList, partial, dir, errors);
+                        if (exit != 0) Log.fine("the JDK could not dump the core's boot classes (exit " + exit + ")");
+                    } catch (IOException | RuntimeException e) {
+                        Log.fine("the core's boot classes stay out of the class-data archive: " + e);
                     }
                 }
-                int exit = dump(java, withBoot, jdkList, partial, dir);
-                if (exit != 0 && withBoot.size() > jdk.size()) {
-                    Log.fine("the JDK could not dump the core's boot classes (exit " + exit + "): dumping its own only");
-                    exit = dump(java, jdk, jdkList, partial, dir);
-                }
+                if (exit != 0) exit = dump(java, jdk, jdkList, partial, dir, errors); // the JDK's own classes alone
                 if (exit != 0 || !Files.isRegularFile(partial)) {
                     throw new IOException("the JDK's dump exited with " + exit);
                 }
@@ -251,7 +264,7 @@ final class LocalArchive {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            for (Path p : List.of(list, jdkList, partial, bootJar)) {
+            for (Path p : List.of(list, jdkList, partial, bootJar, errors)) {
                 try {
                     Files.deleteIfExists(p);
                 } catch (IOException ignored) {
@@ -261,15 +274,18 @@ final class LocalArchive {
         }
     }
 
-    /** Has {@code java} dump the classes of {@code lines} (written to {@code list}) into {@code archive}; its exit value. */
-    private static int dump(Path java, List<String> lines, Path list, Path archive, Path dir)
+    /**
+     * Has {@code java} dump the classes of {@code lines} (written to {@code list}) into {@code archive}; its exit
+     * value. A crash report goes to {@code errors}, removed with the other temporary files, and no core file is made.
+     */
+    private static int dump(Path java, List<String> lines, Path list, Path archive, Path dir, Path errors)
             throws IOException, InterruptedException {
         Files.write(list, lines, StandardCharsets.UTF_8);
         Files.deleteIfExists(archive);
         List<String> command = new ArrayList<>(List.of(java.toString()));
         for (String f : LocalOptions.DEFAULT_JVM_FLAGS) if (!f.startsWith("-Xshare")) command.add(f);
         command.addAll(List.of("-Xshare:dump", "-XX:SharedClassListFile=" + list, "-XX:SharedArchiveFile=" + archive,
-                "-Xlog:cds*=off"));
+                "-Xlog:cds*=off", "-XX:ErrorFile=" + errors, "-XX:-CreateCoredumpOnCrash"));
         Process dump = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).directory(dir.toFile()).start();
         if (!dump.waitFor(2, TimeUnit.MINUTES)) {
@@ -363,7 +379,8 @@ final class LocalArchive {
     /**
      * Removes what masters that died while making an archive left (temporary files older than {@link #STALE_LOCK}),
      * and the archives of other versions of Jitogen for the same JDK, or of versions that named archives after the
-     * JDK alone, once they are a day old: each new build of Jitogen makes an archive of its own. Under the lock.
+     * JDK alone, once unused for {@link #UNUSED} (an archive's time is touched when a master first gives it to a child):
+     * each new build of Jitogen makes an archive of its own. Under the lock.
      */
     private static void removeLeftovers(Path dir, String key) throws IOException {
         long now = System.currentTimeMillis();
@@ -371,13 +388,19 @@ final class LocalArchive {
         try (java.util.stream.Stream<Path> files = Files.list(dir)) {
             for (Path p : files.toList()) {
                 String n = p.getFileName().toString();
-                long age = now - Files.getLastModifiedTime(p).toMillis();
-                boolean temporary = n.endsWith(".classlist") || n.endsWith(".partial") || n.endsWith(".boot.jar");
+                boolean temporary = n.endsWith(".classlist") || n.endsWith(".partial") || n.endsWith(".boot.jar")
+                        || n.endsWith(".hs_err.log");
                 boolean superseded = n.startsWith("child-") && !n.startsWith("child-" + key + ".")
                         && (n.startsWith(sameJdk) || n.indexOf('-', "child-".length()) < 0)
                         && (n.endsWith(".jsa") || n.endsWith(".failed"));
-                if (temporary && age > STALE_LOCK.toMillis() || superseded && age > Duration.ofDays(1).toMillis()) {
-                    Files.deleteIfExists(p);
+                if (!temporary && !superseded) continue;
+                try {
+                    long age = now - Files.getLastModifiedTime(p, java.nio.file.LinkOption.NOFOLLOW_LINKS).toMillis();
+                    if (temporary && age > STALE_LOCK.toMillis() || superseded && age > UNUSED.toMillis()) {
+                        Files.deleteIfExists(p);
+                    }
+                } catch (IOException e) {
+                    // gone meanwhile (another master's cleanup), or not a plain file: tidying never fails a build
                 }
             }
         }

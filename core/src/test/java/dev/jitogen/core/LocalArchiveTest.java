@@ -37,9 +37,13 @@ class LocalArchiveTest {
             assertNotNull(archive, "no archive was made in " + cache + "/cds within 2 minutes: " + list(cache));
             assertEquals("child-" + key + ".jsa", archive.getFileName().toString());
 
+            Files.setLastModifiedTime(archive, twoDaysAgo);
             Context next = router.local();
             assertEquals("1,2,3", next.call(() -> String.join(",", List.of("1", "2", "3"))));
             assertTrue(mapsAnArchive(next.pid(), cache), "the next child maps the archive");
+            // its time says it is in use, so that another build's master does not take it for a superseded one
+            assertTrue(System.currentTimeMillis() - Files.getLastModifiedTime(archive).toMillis() < 600_000,
+                    "the archive's time was not touched when a child was given it");
 
             // the archive holds the core's boot classes too: a child's loader gets them from it, parsed already
             Path trace = Files.createTempFile("jitogen-class-load", ".txt");
