@@ -95,11 +95,8 @@ class LocalArchiveTest {
             Context broken = router.local();
             assertEquals(4, broken.call(() -> 2 + 2));
         } finally {
-            if (before == null) System.clearProperty("jitogen.cacheDir");
-            else System.setProperty("jitogen.cacheDir", before);
-            try (Stream<Path> all = Files.walk(cache)) {
-                for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-            }
+            restoreCacheDir(before);
+            deleteTree(cache);
         }
     }
 
@@ -133,70 +130,77 @@ class LocalArchiveTest {
 
     @Test
     void aJdkThatCannotDumpTheBootClassesStillGetsAnArchiveOfItsOwnClasses() throws Exception {
-        // stub: a "JDK" whose java is the real one, except that it refuses to dump a class list naming a custom
-        // loader's classes (the core's boot classes)
-        Path cache = Files.createTempDirectory("jitogen-cache");
-        Path jdk = Files.createTempDirectory("stub-jdk-that-cannot-dump-boot-classes");
-        Files.createDirectories(jdk.resolve("bin"));
-        Files.createDirectories(jdk.resolve("lib"));
-        Files.write(jdk.resolve("lib").resolve("modules"), new byte[1]);
-        Path stubJava = jdk.resolve("bin").resolve("java");
-        Files.writeString(stubJava, "#!/bin/sh\nfor a in \"$@\"; do case \"$a\" in -XX:SharedClassListFile=*) "
-                + "grep -q ' source: ' \"${a#*=}\" && exit 1;; esac; done\nexec '"
-                + Path.of(System.getProperty("java.home"), "bin", "java") + "' \"$@\"\n");
-        Files.setPosixFilePermissions(stubJava, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-        String before = System.getProperty("jitogen.cacheDir");
-        System.setProperty("jitogen.cacheDir", cache.toString());
-        try (Router router = Router.create()) {
-            Context c = router.local(LocalOptions.builder().javaPath(stubJava.toString()).build());
+        // it refuses to dump a class list naming a custom loader's classes (the core's boot classes)
+        try (StubJdk stub = new StubJdk("stub-jdk-that-cannot-dump-boot-classes",
+                "case \"$a\" in -XX:SharedClassListFile=*) grep -q ' source: ' \"${a#*=}\" && exit 1;; esac");
+             Router router = Router.create()) {
+            Context c = router.local(stub.options());
             assertEquals(2, c.call(() -> 1 + 1));
-            Path archive = awaitArchive(cache);
-            assertNotNull(archive, "no archive alone in " + cache + "/cds within 2 minutes: " + list(cache));
-            Context next = router.local(LocalOptions.builder().javaPath(stubJava.toString()).build());
+            Path archive = awaitArchive(stub.cache);
+            assertNotNull(archive, "no archive alone in " + stub.cache + "/cds within 2 minutes: " + list(stub.cache));
+            Context next = router.local(stub.options());
             assertEquals(3, next.call(() -> 1 + 2));
-            assertTrue(mapsAnArchive(next.pid(), cache), "the JDK's own classes are archived all the same");
-        } finally {
-            if (before == null) System.clearProperty("jitogen.cacheDir");
-            else System.setProperty("jitogen.cacheDir", before);
-            for (Path d : List.of(cache, jdk)) {
-                try (Stream<Path> all = Files.walk(d)) {
-                    for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-                }
-            }
+            assertTrue(mapsAnArchive(next.pid(), stub.cache), "the JDK's own classes are archived all the same");
         }
     }
 
     @Test
     void aJdkThatCannotDumpLeavesAFailedFileWithTheReasonAndNothingElse() throws Exception {
-        // stub: a "JDK" whose java is the real one for everything but -Xshare:dump, which it refuses
-        Path cache = Files.createTempDirectory("jitogen-cache");
-        Path jdk = Files.createTempDirectory("stub-jdk-that-cannot-dump");
-        Files.createDirectories(jdk.resolve("bin"));
-        Files.createDirectories(jdk.resolve("lib"));
-        Files.write(jdk.resolve("lib").resolve("modules"), new byte[1]);
-        Path stubJava = jdk.resolve("bin").resolve("java");
-        Files.writeString(stubJava, "#!/bin/sh\nfor a in \"$@\"; do [ \"$a\" = -Xshare:dump ] && exit 1; done\nexec '"
-                + Path.of(System.getProperty("java.home"), "bin", "java") + "' \"$@\"\n");
-        Files.setPosixFilePermissions(stubJava, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-        String before = System.getProperty("jitogen.cacheDir");
-        System.setProperty("jitogen.cacheDir", cache.toString());
-        try (Router router = Router.create()) {
-            Context c = router.local(LocalOptions.builder().javaPath(stubJava.toString()).build());
+        try (StubJdk stub = new StubJdk("stub-jdk-that-cannot-dump", "[ \"$a\" = -Xshare:dump ] && exit 1");
+             Router router = Router.create()) {
+            Context c = router.local(stub.options());
             assertEquals(2, c.call(() -> 1 + 1));
-            Path failed = awaitAlone(cache, ".failed");
-            assertNotNull(failed, "no .failed file alone in " + cache + "/cds within 2 minutes: " + list(cache));
+            Path failed = awaitAlone(stub.cache, ".failed");
+            assertNotNull(failed, "no .failed file alone in " + stub.cache + "/cds within 2 minutes: " + list(stub.cache));
             assertTrue(Files.readString(failed).contains("exited with 1"), Files.readString(failed));
-            Context next = router.local(LocalOptions.builder().javaPath(stubJava.toString()).build());
+            Context next = router.local(stub.options());
             assertEquals(3, next.call(() -> 1 + 2));
-            assertFalse(mapsAnArchive(next.pid(), cache));
-        } finally {
-            if (before == null) System.clearProperty("jitogen.cacheDir");
-            else System.setProperty("jitogen.cacheDir", before);
-            for (Path d : List.of(cache, jdk)) {
-                try (Stream<Path> all = Files.walk(d)) {
-                    for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-                }
-            }
+            assertFalse(mapsAnArchive(next.pid(), stub.cache));
+        }
+    }
+
+    /**
+     * A stub "JDK" whose java is the real one, except that it exits 1 when {@code refuse}, a shell test of one of its
+     * arguments ({@code $a}), holds; and a cache directory of the master's own while it is open.
+     */
+    private static final class StubJdk implements AutoCloseable {
+        final Path cache = Files.createTempDirectory("jitogen-cache");
+        final Path jdk;
+        final Path javaCommand;
+        private final String before = System.getProperty("jitogen.cacheDir");
+
+        StubJdk(String name, String refuse) throws java.io.IOException {
+            jdk = Files.createTempDirectory(name);
+            Files.createDirectories(jdk.resolve("bin"));
+            Files.createDirectories(jdk.resolve("lib"));
+            Files.write(jdk.resolve("lib").resolve("modules"), new byte[1]);
+            javaCommand = jdk.resolve("bin").resolve("java");
+            Files.writeString(javaCommand, "#!/bin/sh\nfor a in \"$@\"; do " + refuse + "; done\nexec '"
+                    + Path.of(System.getProperty("java.home"), "bin", "java") + "' \"$@\"\n");
+            Files.setPosixFilePermissions(javaCommand, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            System.setProperty("jitogen.cacheDir", cache.toString());
+        }
+
+        LocalOptions options() {
+            return LocalOptions.builder().javaPath(javaCommand.toString()).build();
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            restoreCacheDir(before);
+            deleteTree(cache);
+            deleteTree(jdk);
+        }
+    }
+
+    private static void restoreCacheDir(String before) {
+        if (before == null) System.clearProperty("jitogen.cacheDir");
+        else System.setProperty("jitogen.cacheDir", before);
+    }
+
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
     }
 
