@@ -61,6 +61,14 @@ public final class FirstStage extends ClassLoader {
     private static final byte[] ENTRY = {0, 0, 0, 4, 4, 8, 8, 2, 2, 4, 4, 4, 4, 0, 0, 3, 2, 4, 4, 2, 2};
 
     /**
+     * Bytes after a constant pool entry's tag (class file format), or 0 if there is no such tag: what the master's
+     * packing ({@code CoreBundle}) walks the constant pools with, so that both ends read them alike.
+     */
+    public static int entryLength(int tag) {
+        return tag >= 0 && tag < ENTRY.length ? ENTRY[tag] : 0;
+    }
+
+    /**
      * The bundle as it was before the master packed it for the network: it sends the UTF-8 constants of all the
      * classes once, in a table ahead of them ({@code int} count, then each as {@code u2} length and bytes), and each
      * class's UTF-8 entries as that table's {@code u2} index. The rest (after the classes) is as it was. Public for

@@ -201,9 +201,6 @@ public final class CoreBundle {
         return c;
     }
 
-    /** Bytes after a constant pool entry's tag, by tag (class file format; 0 for tags that do not exist). */
-    private static final byte[] ENTRY = {0, 0, 0, 4, 4, 8, 8, 2, 2, 4, 4, 4, 4, 0, 0, 3, 2, 4, 4, 2, 2};
-
     /**
      * The bundle packed for the network, as the first stage unpacks it ({@code FirstStage.unpack}): the UTF-8
      * constants of all its classes once, in a table ahead of them, and each class's UTF-8 entries as an index into
@@ -246,11 +243,10 @@ public final class CoreBundle {
                         pos += 3 + length;
                         continue;
                     }
-                    if (tag < 0 || tag >= ENTRY.length || ENTRY[tag] == 0) {
-                        throw new IllegalStateException("bad constant tag " + tag + " in bundle class " + c);
-                    }
-                    packed.write(b, pos, 1 + ENTRY[tag]);
-                    pos += 1 + ENTRY[tag];
+                    int entry = dev.jitogen.bootstrap.FirstStage.entryLength(tag); // as the first stage unpacks
+                    if (entry == 0) throw new IllegalStateException("bad constant tag " + tag + " in bundle class " + c);
+                    packed.write(b, pos, 1 + entry);
+                    pos += 1 + entry;
                     if (tag == 5 || tag == 6) i++; // a long or a double takes two entries
                 }
                 packed.write(b, pos, b.length - pos);
