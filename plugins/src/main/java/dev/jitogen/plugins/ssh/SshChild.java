@@ -4,9 +4,11 @@ import dev.jitogen.core.spi.ChildProcess;
 import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ClientChannelEvent;
 import org.apache.sshd.client.session.ClientSession;
-import org.apache.sshd.common.io.IoOutputStream;
+import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.common.channel.RemoteWindow;
+import org.apache.sshd.common.channel.WindowClosedException;
 import org.apache.sshd.common.io.IoWriteFuture;
-import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
+import org.apache.sshd.common.util.buffer.Buffer;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -15,18 +17,17 @@ import java.io.OutputStream;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumSet;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The remote command of an SSH context as a {@link ChildProcess}, on an exec channel in MINA's asynchronous mode
  * ({@link Exec}): its stdout and stderr are pushed to the router ({@link #pushOutput}) by MINA's I/O threads as
  * packets are decoded, straight from the decrypted packet, so an SSH context costs the master no thread of its own,
- * however many there are. Stdin is written through MINA's asynchronous output, one write at a time.
+ * however many there are. Stdin goes out as data packets the writing thread builds and hands to the session ({@link Stdin}).
  *
  * <p>Threads: {@link #pushOutput}'s receivers run on MINA's I/O threads (or, once, on the thread that calls
  * {@code pushOutput}, with what arrived before it), one call at a time, and must not block.
- * {@link #stdin()} is written by one thread at a time (the stream's owner of the output), which waits for the
- * write before it to be sent, never for its own; {@link #kill} and the rest may be called from any thread.
+ * {@link #stdin()} is written by one thread at a time (the stream's owner of the output), which waits only for room
+ * in the remote window, never for a write to be sent; {@link #kill} and the rest may be called from any thread.
  */
 final class SshChild implements ChildProcess {
     private final ClientSession session;
@@ -38,7 +39,7 @@ final class SshChild implements ChildProcess {
         this.session = session;
         this.channel = channel;
         this.prompted = prompted;
-        this.stdin = new Stdin(channel.getAsyncIn());
+        this.stdin = new Stdin(channel);
     }
 
     @Override
@@ -107,7 +108,7 @@ final class SshChild implements ChildProcess {
      * made a future and its listener per packet: on a get over SSH, where everything arrives here, that was most of
      * what MINA's reader thread did besides decrypting. The local window is released once a packet is handed on, as
      * MINA does for a reader that keeps reading; so the peer may send at most the window ahead of what was handed on.
-     * Stdin stays MINA's asynchronous output ({@link #getAsyncIn}).
+     * Stdin is written by {@link Stdin}.
      *
      * <p>Bytes that arrive before {@link #attach} are kept, within the window (it is released only when they are
      * handed on), and handed on by {@code attach} first. The outputs end when the channel closes: the remote
@@ -214,20 +215,23 @@ final class SshChild implements ChildProcess {
     }
 
     /**
-     * The channel's stdin as an {@link OutputStream}: each write is handed to MINA, which takes one at a time: a
-     * write first waits for the one before it to be sent (the remote window permitting: a child that stops reading
-     * stalls the next write, and the stream's watchdog then closes the stream), then hands its own bytes over and
-     * returns. So the writer never waits for MINA's I/O thread to report its own write, as a pipe's writer does not
-     * wait for the reader: an acknowledgement written by the thread hashing a get costs that thread no wake-ups.
-     * Not interruptible, as a pipe's write is not. Closing sends what was written, then EOF.
+     * The channel's stdin as an {@link OutputStream}: each write goes out as SSH data packets that this class builds
+     * and hands to the session itself, on the writing thread, which also encrypts them. MINA's asynchronous output,
+     * used before, sent one packet at a time: the next packet was built and encrypted on MINA's I/O thread only once
+     * the one before had reached the socket, with a future, a listener and a copy of the whole write per write (a
+     * put over SSH spent a third of the master's sampled time there). Now a write waits only for room in the remote
+     * window (a child that stops reading stalls it, and the stream's watchdog then closes the stream, which ends the
+     * wait), never for MINA's I/O thread: at most a window of packets is queued in the session. Not interruptible,
+     * as a pipe's write is not. A failed packet write fails the next write. Closing sends EOF after what was
+     * written (MINA's asynchronous output, which never held any of it, sends it).
      */
     private static final class Stdin extends OutputStream {
-        private final IoOutputStream out;
-        /** The last write handed to MINA, or null; written by the owner of the output, one thread at a time. */
+        private final Exec channel;
+        /** The last packet handed to the session, or null; written by the owner of the output, one thread at a time. */
         private volatile IoWriteFuture last;
 
-        Stdin(IoOutputStream out) {
-            this.out = out;
+        Stdin(Exec channel) {
+            this.channel = channel;
         }
 
         @Override
@@ -237,22 +241,40 @@ final class SshChild implements ChildProcess {
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            if (len == 0) return;
             IoWriteFuture before = last;
-            if (before != null) await(before);
-            byte[] copy = java.util.Arrays.copyOfRange(b, off, off + len); // MINA keeps it until sent
-            IoWriteFuture f = out.writeBuffer(new ByteArrayBuffer(copy));
-            last = f;
-            if (f.isDone()) check(f);
+            if (before != null && before.isDone()) check(before);
+            RemoteWindow window = channel.getRemoteWindow();
+            while (len > 0) {
+                int n = (int) Math.min(len, Math.min(room(window), window.getPacketSize()));
+                Buffer packet = channel.getSession().createBuffer(SshConstants.SSH_MSG_CHANNEL_DATA, n + 12);
+                packet.putUInt(channel.getRecipient());
+                packet.putUInt(n);
+                packet.putRawBytes(b, off, n);
+                window.consume(n);
+                IoWriteFuture f = channel.writePacket(packet);
+                last = f;
+                if (f.isDone()) check(f);
+                off += n;
+                len -= n;
+            }
         }
 
-        /** Waits until {@code f} is sent, or the channel closes. */
-        private void await(IoWriteFuture f) throws IOException {
-            while (!f.awaitUninterruptibly(1, TimeUnit.SECONDS)) {
-                // a stream closing after a stall closes this gracefully, which waits for the write: give up at once
-                if (out.isClosing() || out.isClosed()) throw new IOException("the SSH channel closed during a write");
+        /** Waits until the remote window has room, or the channel closes. */
+        private long room(RemoteWindow window) throws IOException {
+            while (true) {
+                if (channel.isClosing() || !channel.isOpen()) throw new IOException("the SSH channel closed during a write");
+                try {
+                    long room = window.waitForSpace(Duration.ofSeconds(1));
+                    if (room > 0) return room;
+                } catch (java.net.SocketTimeoutException e) {
+                    // the child reads no more for now: check the channel, then wait again
+                } catch (WindowClosedException e) {
+                    throw new IOException("the SSH channel closed during a write", e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while waiting to write to the SSH channel");
+                }
             }
-            check(f);
         }
 
         private static void check(IoWriteFuture f) throws IOException {
@@ -264,7 +286,7 @@ final class SshChild implements ChildProcess {
 
         @Override
         public void close() {
-            out.close(false); // sends EOF once what was written is sent; does not wait
+            channel.getAsyncIn().close(false); // sends EOF after the packets queued before it; does not wait
         }
     }
 }

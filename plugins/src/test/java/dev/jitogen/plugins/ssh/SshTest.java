@@ -1,7 +1,9 @@
 package dev.jitogen.plugins.ssh;
 
+import dev.jitogen.core.ChannelError;
 import dev.jitogen.core.Context;
 import dev.jitogen.core.PasswordError;
+import dev.jitogen.core.Receiver;
 import dev.jitogen.core.Router;
 import dev.jitogen.core.StreamError;
 import org.junit.jupiter.api.AfterAll;
@@ -64,6 +66,30 @@ class SshTest {
         assertTrue(c.recentLog().contains("stderr: written on fd 2"), c.recentLog().toString());
         c.callNoReply(() -> Runtime.getRuntime().halt(3));
         assertTrue(c.awaitDisconnect(Duration.ofSeconds(30)), "the end of the channel reached the master");
+    }
+
+    /**
+     * The master writes an SSH child's stdin as packets within the remote window: a child that stops reading (here
+     * stopped outright) leaves a large call's write waiting for room, until the stream's watchdog closes the stream;
+     * the call then fails, and the master's other contexts go on.
+     */
+    @Test
+    void aStoppedSshChildStallsAWriteUntilTheWatchdogClosesItsStreamAndTheOthersGoOn() throws Exception {
+        try (Router stalling = Router.builder().stallTimeout(Duration.ofSeconds(2)).build()) {
+            Context stopped = server.ssh().name("stopped").connect(stalling);
+            Context other = server.ssh().name("still-here").connect(stalling);
+            String pid = Long.toString(stopped.pid());
+            assertEquals(0, new ProcessBuilder("kill", "-STOP", pid).start().waitFor());
+            try {
+                byte[] big = new byte[32 << 20]; // far more than the remote window and the pipe behind it hold
+                Receiver<Integer> r = stopped.callAsync(b -> b.length, big);
+                assertThrows(ChannelError.class, () -> r.get(Duration.ofSeconds(60)));
+                assertFalse(stopped.isConnected());
+                assertEquals(2, other.call(() -> 1 + 1));
+            } finally {
+                new ProcessBuilder("kill", "-CONT", pid).start().waitFor();
+            }
+        }
     }
 
     @Test
