@@ -41,7 +41,7 @@ final class Hasher implements AutoCloseable {
     /** Transfers smaller than this hash in Java: starting a process costs more than it saves. */
     static final long OPENSSL_MIN_BYTES = 8L << 20;
     /** OpenSSL, if this JVM hashes slowly and the host has it; else null. */
-    private static final String OPENSSL = slowJit() ? openssl() : null;
+    private static final String OPENSSL = dev.jitogen.plugins.Jit.withoutC2() ? openssl() : null;
 
     private final BlockingQueue<Range> queue = new ArrayBlockingQueue<>(64);
     /** Hashes in Java, or null when {@link #process} does. */
@@ -71,7 +71,7 @@ final class Hasher implements AutoCloseable {
         this.maxBytes = maxBytes;
         this.hashed = hashed;
         Process p = null;
-        if (OPENSSL != null && expected >= OPENSSL_MIN_BYTES) {
+        if (prefersOpenssl(expected)) {
             try {
                 p = new ProcessBuilder(OPENSSL, "dgst", "-sha256", "-r").redirectErrorStream(true).start();
             } catch (IOException e) {
@@ -117,6 +117,11 @@ final class Hasher implements AutoCloseable {
     /** Holds this. */
     private void failed() {
         if (failure != null) throw new IllegalStateException("hashing failed: " + failure, failure);
+    }
+
+    /** Whether a hasher of {@code expected} bytes would pipe them to OpenSSL (see the class comment). */
+    static boolean prefersOpenssl(long expected) {
+        return OPENSSL != null && expected >= OPENSSL_MIN_BYTES;
     }
 
     /** Whether OpenSSL hashes for this one (see the class comment). */
@@ -174,15 +179,6 @@ final class Hasher implements AutoCloseable {
 
     /** {@code openssl dgst -r} prints the digest, a space and the input's name. */
     private static final Pattern DIGEST = Pattern.compile("(?m)^([0-9a-f]{64}) ");
-
-    /** Whether this JVM runs without C2 (and so without the SHA-256 intrinsic), from its own command line. */
-    private static boolean slowJit() {
-        for (String a : ProcessHandle.current().info().arguments().orElse(new String[0])) {
-            if (a.equals("-Xint")) return true;
-            if (a.startsWith("-XX:TieredStopAtLevel=") && !a.endsWith("=4")) return true;
-        }
-        return false;
-    }
 
     private static String openssl() {
         for (String p : new String[]{"/usr/bin/openssl", "/bin/openssl", "/usr/local/bin/openssl"}) {

@@ -216,14 +216,31 @@ public final class PushFileService {
         return out;
     }
 
-    /** The SHA-256 (hex) of a file's content, or null if it does not exist. */
+    /**
+     * The SHA-256 (hex) of a file's content, or null if it does not exist. A large file in a JVM that hashes slowly
+     * goes through {@link Hasher}, and so through OpenSSL where the host has it, as a transfer's bytes do: a C1-only
+     * child took 1.5 to 2.5 s to find 128 MiB unchanged in Java.
+     */
     static String sha256Of(Path p) throws IOException {
         if (!Files.isRegularFile(p)) return null;
-        MessageDigest sha = FileService.sha256();
-        byte[] buf = new byte[256 * 1024];
+        int chunk = 256 * 1024;
         try (InputStream in = Files.newInputStream(p)) {
+            long size = Files.size(p);
+            if (Hasher.prefersOpenssl(size)) {
+                try (Hasher h = new Hasher(p.toString(), 4L * chunk, null, size)) {
+                    for (byte[] b; (b = in.readNBytes(chunk)).length > 0; ) h.add(b, 0, b.length); // kept until hashed
+                    return h.finish();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while hashing " + p);
+                } catch (IllegalStateException e) {
+                    throw new IOException("cannot hash " + p + ": " + e.getMessage(), e);
+                }
+            }
+            MessageDigest sha = FileService.sha256();
+            byte[] buf = new byte[chunk];
             for (int n; (n = in.read(buf)) > 0; ) sha.update(buf, 0, n);
+            return HexFormat.of().formatHex(sha.digest());
         }
-        return HexFormat.of().formatHex(sha.digest());
     }
 }
