@@ -229,6 +229,8 @@ final class SshChild implements ChildProcess {
         private final Exec channel;
         /** The last packet handed to the session, or null; written by the owner of the output, one thread at a time. */
         private volatile IoWriteFuture last;
+        /** Closed (EOF sent or on its way): no packet may follow. Set by any thread. */
+        private volatile boolean closed;
 
         Stdin(Exec channel) {
             this.channel = channel;
@@ -262,7 +264,9 @@ final class SshChild implements ChildProcess {
         /** Waits until the remote window has room, or the channel closes. */
         private long room(RemoteWindow window) throws IOException {
             while (true) {
-                if (channel.isClosing() || !channel.isOpen()) throw new IOException("the SSH channel closed during a write");
+                if (closed || channel.isClosing() || !channel.isOpen()) {
+                    throw new IOException("the SSH channel closed during a write");
+                }
                 try {
                     long room = window.waitForSpace(Duration.ofSeconds(1));
                     if (room > 0) return room;
@@ -286,6 +290,7 @@ final class SshChild implements ChildProcess {
 
         @Override
         public void close() {
+            closed = true;
             channel.getAsyncIn().close(false); // sends EOF after the packets queued before it; does not wait
         }
     }
