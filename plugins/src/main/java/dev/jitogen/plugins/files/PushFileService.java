@@ -97,10 +97,14 @@ public final class PushFileService {
      * context named by id, unless that child holds it already. Returns one map per child: {@code id}, and
      * {@code size}, {@code sha256}, {@code millis}, {@code unchanged}, or {@code error}. Runs in the intermediary,
      * called by the pusher (a parent).
+     *
+     * @param seed a file of this context that should hold the content already (the intermediary's own copy, when it
+     *             is a target of the push too), or null: a copy of it that hashes to {@code sha256} fills the cache
+     *             instead of a pull over the link
      */
     List<Map<String, Object>> push(ServiceRef from, String source, String sha256, long size, List<Integer> children,
-                                   String remote, FileTransfer.Settings s) throws IOException {
-        Entry e = acquire(from, source, sha256, size);
+                                   String remote, FileTransfer.Settings s, String seed) throws IOException {
+        Entry e = acquire(from, source, sha256, size, seed);
         try {
             return forward(e.path, sha256, children, remote, s);
         } finally {
@@ -108,8 +112,11 @@ public final class PushFileService {
         }
     }
 
-    /** The cache entry of {@code sha256}, pinned; pulled first if need be (kept only if it fits the bound). */
-    private Entry acquire(ServiceRef from, String source, String sha256, long size) throws IOException {
+    /**
+     * The cache entry of {@code sha256}, pinned; copied from {@code seed} or else pulled first if need be (kept only
+     * if it fits the bound).
+     */
+    private Entry acquire(ServiceRef from, String source, String sha256, long size, String seed) throws IOException {
         if (!sha256.matches("[0-9a-f]{64}")) throw new IllegalArgumentException("not a SHA-256: " + sha256);
         boolean keep;
         synchronized (this) {
@@ -123,12 +130,14 @@ public final class PushFileService {
         // a file that will not be kept gets a name of its own, so no other push can take it for a cached one
         Path target = directory().resolve(keep ? sha256 : sha256 + ".once-" + Long.toHexString(
                 java.util.concurrent.ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE));
-        Map<String, Object> got = FileTransfer.pull(from, source, target.toString(),
-                new FileTransfer.Settings(0600, null, null, true, true), null);
-        if (!sha256.equals(got.get("sha256"))) {
-            Files.deleteIfExists(target);
-            throw new FileTransferError("'" + source + "' changed while it was pushed: its content is now "
-                    + got.get("sha256") + ", not " + sha256 + " (push it again)");
+        if (seed == null || !copied(Path.of(seed), target, sha256, size)) {
+            Map<String, Object> got = FileTransfer.pull(from, source, target.toString(),
+                    new FileTransfer.Settings(0600, null, null, true, true), null);
+            if (!sha256.equals(got.get("sha256"))) {
+                Files.deleteIfExists(target);
+                throw new FileTransferError("'" + source + "' changed while it was pushed: its content is now "
+                        + got.get("sha256") + ", not " + sha256 + " (push it again)");
+            }
         }
         Entry e = new Entry(target, size);
         e.pins = 1;
@@ -143,6 +152,35 @@ public final class PushFileService {
             cachedBytes += size;
             evict();
             return e;
+        }
+    }
+
+    /**
+     * Copies {@code seed} to {@code target} in the cache's directory if it is a regular file of {@code size} bytes
+     * whose copy hashes to {@code sha256} (the copy is what is checked, so a seed changed meanwhile is caught);
+     * false, leaving nothing behind, if not.
+     */
+    private static boolean copied(Path seed, Path target, String sha256, long size) {
+        Path tmp = target.resolveSibling(target.getFileName() + ".seed-"
+                + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE));
+        try {
+            if (!Files.isRegularFile(seed, java.nio.file.LinkOption.NOFOLLOW_LINKS) || Files.size(seed) != size) {
+                return false;
+            }
+            Files.copy(seed, tmp, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+            if (Files.size(tmp) != size || !sha256.equals(sha256Of(tmp))) return false;
+            Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false; // pulled over the link instead
+        } finally {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // a private directory, deleted when the JVM exits
+            }
         }
     }
 

@@ -203,16 +203,19 @@ public final class RemoteFiles {
         try {
             List<java.util.concurrent.Future<?>> work = new ArrayList<>();
             for (Context t : direct) {
-                work.add(pool.submit(() -> {
-                    try {
-                        outcomes.put(t, new Outcome(t, putIfChanged(t, src, remote, options, sha), null));
-                    } catch (FileTransferError e) {
-                        outcomes.put(t, new Outcome(t, null, e));
-                    }
-                }));
+                if (!behind.containsKey(t)) work.add(pool.submit(() -> outcomes.put(t, putDirect(t, src, remote, options, sha))));
             }
-            behind.forEach((via, group) -> work.add(pool.submit(() -> forwardThrough(via, group, src, remote, options,
-                    sha, outcomes))));
+            // an intermediary that is a target too gets its own copy first, and fills its cache from that copy: the
+            // file crosses the link to it once
+            behind.forEach((via, group) -> work.add(pool.submit(() -> {
+                String seed = null;
+                if (direct.contains(via)) {
+                    Outcome own = putDirect(via, src, remote, options, sha);
+                    outcomes.put(via, own);
+                    if (own.ok()) seed = remote;
+                }
+                forwardThrough(via, group, src, remote, options, sha, seed, outcomes);
+            })));
             for (java.util.concurrent.Future<?> f : work) {
                 try {
                     f.get();
@@ -292,12 +295,22 @@ public final class RemoteFiles {
         return out;
     }
 
+    /** Puts {@code src} to {@code t} unless it holds the content already: its outcome. */
+    private static Outcome putDirect(Context t, Path src, String remote, TransferOptions options, String sha) {
+        try {
+            return new Outcome(t, putIfChanged(t, src, remote, options, sha), null);
+        } catch (FileTransferError e) {
+            return new Outcome(t, null, e);
+        }
+    }
+
     /**
      * Pushes to {@code group}, all children of {@code via}: via pulls the file from here into its cache unless it has
-     * it already (one transfer over the link to via), then puts it from there to each.
+     * it already (one transfer over the link to via), or copies it from {@code seed}, a file of its own that holds
+     * it (its copy as a target), then puts it from there to each.
      */
     private static void forwardThrough(Context via, List<Context> group, Path src, String remote, TransferOptions options,
-                                       String sha, Map<Context, Outcome> outcomes) {
+                                       String sha, String seed, Map<Context, Outcome> outcomes) {
         try {
             List<Integer> ids = group.stream().map(Context::id).toList();
             TransferOptions forwarded = options;
@@ -309,7 +322,7 @@ public final class RemoteFiles {
             String srcName = src.toString();
             long size = Files.size(src);
             List<Map<String, Object>> rs = offered(via, src, "push of '" + src + "' through " + via.name(), options,
-                    () -> PushFileService.here().push(here, srcName, sha, size, ids, remote, s));
+                    () -> PushFileService.here().push(here, srcName, sha, size, ids, remote, s, seed));
             for (Map<String, Object> r : rs) {
                 Context t = group.stream().filter(c -> r.get("id").equals(c.id())).findFirst().orElse(null);
                 if (t == null) continue;

@@ -102,6 +102,34 @@ class PushFileServiceTest {
         assertArrayEquals(data, Files.readAllBytes(base.resolve("t1/payload")));
     }
 
+    /**
+     * A fleet's bastion is often a target as well as the intermediary of the others: it gets its own copy first and
+     * fills its cache from that copy, so the file still crosses the master's link once.
+     */
+    @Test
+    void anIntermediaryThatIsATargetTooFillsItsCacheFromItsOwnCopy() throws Exception {
+        Context bastion = router.local(LocalOptions.builder().name("bastion").javaPath(inDirectory(4).toString()).build());
+        List<Context> fleet = new java.util.ArrayList<>(List.of(bastion));
+        for (int i = 5; i < 7; i++) {
+            fleet.add(router.local(LocalOptions.builder().name("behind" + i).javaPath(inDirectory(i).toString())
+                    .via(bastion).build()));
+        }
+        try {
+            byte[] data = new byte[SIZE];
+            new Random(11).nextBytes(data);
+            Path src = Files.write(base.resolve("bastion-payload"), data);
+            long master0 = servedByMaster();
+            for (RemoteFiles.Outcome o : RemoteFiles.putAll(fleet, src, "fleet-payload", TransferOptions.defaults())) {
+                assertTrue(o.ok(), () -> String.valueOf(o.error()));
+            }
+            assertEquals(SIZE, servedByMaster() - master0, "once, to the bastion, for itself and for those behind it");
+            assertEquals(2L * SIZE, (long) bastion.call(() -> RemoteFiles.localService(Router.current()).bytesServed()));
+            for (int i = 4; i < 7; i++) assertArrayEquals(data, Files.readAllBytes(base.resolve("t" + i + "/fleet-payload")));
+        } finally {
+            for (Context c : fleet) c.shutdown();
+        }
+    }
+
     static long viaCall(String method, Object... args) {
         Object v = dev.jitogen.plugins.service.Services.call(via, PushFileService.class, method, args);
         return v == null ? -1 : (Long) v;
