@@ -253,9 +253,7 @@ final class SshChild implements ChildProcess {
                 packet.putUInt(n);
                 packet.putRawBytes(b, off, n);
                 window.consume(n);
-                IoWriteFuture f = channel.writePacket(packet);
-                last = f;
-                if (f.isDone()) check(f);
+                last = channel.writePacket(packet); // its outcome is checked by the next write (a future's lock)
                 off += n;
                 len -= n;
             }
