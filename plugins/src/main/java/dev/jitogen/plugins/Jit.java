@@ -20,10 +20,21 @@ public final class Jit {
     }
 
     private static boolean withoutC2FromCommandLine() {
-        for (String a : ProcessHandle.current().info().arguments().orElse(new String[0])) {
-            if (a.equals("-Xint")) return true;
-            if (a.startsWith("-XX:TieredStopAtLevel=") && !a.endsWith("=4")) return true;
+        return withoutC2(ProcessHandle.current().info().arguments().orElse(new String[0]));
+    }
+
+    /**
+     * Whether a JVM with these arguments runs without C2: {@code -Xint}, or a {@code -XX:TieredStopAtLevel} below 4
+     * that no later one overrides (the launcher's {@code -XX:TieredStopAtLevel=1} is overridden by
+     * {@code JITOGEN_JAVA_OPTS=-XX:TieredStopAtLevel=4}, which comes after it, as the JVM reads them).
+     */
+    static boolean withoutC2(String... arguments) {
+        boolean interpreted = false, c1Only = false;
+        for (String a : arguments) {
+            if (a.equals("-Xint")) interpreted = true;
+            else if (a.equals("-Xmixed")) interpreted = false;
+            else if (a.startsWith("-XX:TieredStopAtLevel=")) c1Only = !a.endsWith("=4");
         }
-        return false;
+        return interpreted || c1Only;
     }
 }
