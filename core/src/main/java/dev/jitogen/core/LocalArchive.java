@@ -99,8 +99,7 @@ final class LocalArchive {
                 }
                 if (USED.add(archive)) {
                     try {
-                        Files.setLastModifiedTime(archive, FileTime.fromMillis(
-                                System.currentTimeMillis()));
+                        Files.setLastModifiedTime(archive, FileTime.fromMillis(System.currentTimeMillis()));
                     } catch (IOException e) {
                         // only a hint for cleaning up
                     }
@@ -191,12 +190,13 @@ final class LocalArchive {
     private static void make(Path java, Path dir, String key, Path archive) {
         long t0 = System.nanoTime();
         Path lock = dir.resolve("child-" + key + ".lock");
-        Path list = dir.resolve("child-" + key + "." + ProcessHandle.current().pid() + ".classlist");
-        Path jdkList = dir.resolve("child-" + key + "." + ProcessHandle.current().pid() + ".jdk.classlist");
-        Path partial = dir.resolve("child-" + key + "." + ProcessHandle.current().pid() + ".jsa.partial");
-        Path bootJar = dir.resolve("child-" + key + "." + ProcessHandle.current().pid() + ".boot.jar");
-        Path errors = dir.resolve("child-" + key + "." + ProcessHandle.current().pid() + ".hs_err.log");
-                try {
+        String temporary = "child-" + key + "." + ProcessHandle.current().pid(); // this master's files, then a suffix
+        Path list = dir.resolve(temporary + ".classlist");
+        Path jdkList = dir.resolve(temporary + ".jdk.classlist");
+        Path partial = dir.resolve(temporary + ".jsa.partial");
+        Path bootJar = dir.resolve(temporary + ".boot.jar");
+        Path errors = dir.resolve(temporary + ".hs_err.log");
+        try {
             // nothing is written where another account could have put a link to follow
             if (!madePrivate(dir)) {
                 Log.fine("no class-data archive for local children: " + dir + " is not " + System.getProperty("user.name")
