@@ -43,13 +43,7 @@ class ReadRoleStreamTest {
                 closes.add(cause != null ? cause : new Throwable("clean end"));
             }
         }, Executors.defaultThreadFactory(), timer, Duration.ofSeconds(30));
-        peer.start(new Stream.Listener() {
-            @Override
-            public void onMessage(Stream s, Message m) {}
-
-            @Override
-            public void onClose(Stream s, Throwable cause) {}
-        }, Executors.defaultThreadFactory(), timer, Duration.ofSeconds(30));
+        peer.start(Unheard.LISTENER, Executors.defaultThreadFactory(), timer, Duration.ofSeconds(30));
     }
 
     @AfterEach

@@ -35,13 +35,7 @@ class WriteSliceTest {
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
         Stream stream = new Stream("sliced", recording, 1 << 20);
         try {
-            stream.start(new Stream.Listener() {
-                @Override
-                public void onMessage(Stream s, Message m) {}
-
-                @Override
-                public void onClose(Stream s, Throwable cause) {}
-            }, Executors.defaultThreadFactory(), timer, Duration.ofSeconds(30));
+            stream.start(Unheard.LISTENER, Executors.defaultThreadFactory(), timer, Duration.ofSeconds(30));
             Message m = new Message(1, 0, 0, 100, 0, new byte[4 * StreamWriter.WRITE_SLICE + 1]);
             long frame = m.frameSize();
             assertTrue(stream.send(m));
