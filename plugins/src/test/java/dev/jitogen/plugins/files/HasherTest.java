@@ -63,4 +63,31 @@ class HasherTest {
                     "a small one in Java");
         }
     }
+
+    /**
+     * A push's check whether a target holds the content already ({@code PushFileService.sha256Of}) hashes a large
+     * file the way a transfer does: OpenSSL in a C1-only child that has it, Java here; the same digest either way.
+     */
+    @Test
+    void aFilesDigestForTheUnchangedCheckGoesThroughOpensslInAC1OnlyChild() throws Exception {
+        byte[] data = new byte[(int) Hasher.OPENSSL_MIN_BYTES + 54_321];
+        new Random(5).nextBytes(data);
+        String want = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+        Path file = Files.createTempFile("hasher-test", ".bin");
+        try {
+            Files.write(file, data);
+            String path = file.toString();
+            assertEquals(want, PushFileService.sha256Of(file));
+            assertFalse(Hasher.prefersOpenssl(data.length), "a JVM with C2 hashes in Java");
+            try (Router router = Router.create()) {
+                Context child = router.local();
+                List<String> there = child.call(() -> List.of(PushFileService.sha256Of(Path.of(path)),
+                        String.valueOf(Hasher.prefersOpenssl(Files.size(Path.of(path))))));
+                boolean openssl = Files.isExecutable(Path.of("/usr/bin/openssl")) || Files.isExecutable(Path.of("/bin/openssl"));
+                assertEquals(List.of(want, String.valueOf(openssl)), there);
+            }
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
 }
