@@ -1,6 +1,7 @@
 package dev.jitogen.core;
 
 import dev.jitogen.core.classload.ClassRelay;
+import dev.jitogen.core.classload.ReceivedClasses;
 import dev.jitogen.core.stream.Stream;
 import dev.jitogen.core.wire.Handles;
 import dev.jitogen.core.wire.Message;
@@ -12,12 +13,15 @@ import java.nio.ByteBuffer;
  * below it are reported up to the master, classes reach its own children through the {@link ClassRelay} its
  * runtime installs, and what its parent chain sends is trusted. It prints no logs and serves no classes of its own.
  *
- * <p>Threads: any; {@code relay} is set once, by the runtime, before the parent stream is read.
+ * <p>Threads: any; {@code received} is set once, by the runtime, before the parent stream is read, and {@code relay}
+ * once, by the reader thread that first needs it.
  */
 final class ChildLayer implements Layer {
     private final Router router;
-    /** Relays classes to this context's children; set by the runtime, null until then. */
+    /** Relays classes to this context's children; set by the runtime when its first child asks, null until then. */
     private volatile ClassRelay relay;
+    /** What the parent sent this context; set by the runtime, null until then. */
+    private volatile ReceivedClasses received;
 
     ChildLayer(Router router) {
         this.router = router;
@@ -25,6 +29,10 @@ final class ChildLayer implements Layer {
 
     void relay(ClassRelay relay) {
         this.relay = relay;
+    }
+
+    void received(ReceivedClasses received) {
+        this.received = received;
     }
 
     @Override
@@ -79,7 +87,7 @@ final class ChildLayer implements Layer {
     @Override
     public byte[] callClassFile(String name) {
         // a context's own calls reach classes its parent sent it: those it keeps for relaying are their class files
-        ClassRelay r = relay;
+        ReceivedClasses r = received;
         return r == null ? null : r.received(name);
     }
 }

@@ -23,8 +23,11 @@ public final class ChildMain {
     static final String CHILD_READY = "JGREADY0";
     private static volatile LogForwarder.Lines stdout, stderr;
     private static volatile Router router;
-    /** What the first stage kept for starting children: its own bytes and the (uncompressed) bundle; null in a master. */
-    private static volatile byte[] firstStage, bundle;
+    /**
+     * What the first stage kept for starting children: its own bytes, the (uncompressed) bundle and the unpacker's
+     * class file; null in a master.
+     */
+    private static volatile byte[] firstStage, bundle, unpacker;
 
     private ChildMain() {}
 
@@ -44,6 +47,7 @@ public final class ChildMain {
         Map<String, byte[]> classes = (Map<String, byte[]>) loader.getClass().getField("classes").get(loader);
         firstStage = (byte[]) loader.getClass().getField("firstStage").get(loader);
         bundle = (byte[]) loader.getClass().getField("bundle").get(loader);
+        unpacker = (byte[]) loader.getClass().getField("unpack").get(loader);
         ChildRuntime runtime = new ChildRuntime(r, loader, classes, ChildMain::exit);
         try {
             loader.getClass().getField("fetcher").set(loader, runtime.fetcher());
@@ -88,6 +92,10 @@ public final class ChildMain {
 
     static byte[] bundle() {
         return bundle;
+    }
+
+    static byte[] unpacker() {
+        return unpacker;
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.jitogen.core.classload.ClassFetcher;
 import dev.jitogen.core.classload.ClassRelay;
 import dev.jitogen.core.classload.ClassRequests;
 import dev.jitogen.core.classload.ParentLink;
+import dev.jitogen.core.classload.ReceivedClasses;
 import dev.jitogen.core.stream.Stream;
 import dev.jitogen.core.wire.Handles;
 import dev.jitogen.core.wire.Log;
@@ -29,7 +30,8 @@ import java.util.function.Consumer;
  * decoding that may fetch classes), so a call that blocks never stops the frames behind it. When a call arrives
  * while the reader thread reads and the main thread is idle, the reader thread hands the role back with it. {@link #current()} finds the runtime of the
  * calling thread: the main thread of an in-process context and the threads it starts see theirs, every other thread
- * of a child JVM sees the JVM's.
+ * of a child JVM sees the JVM's. The class relay is built once, by the first reader thread that needs it, under the
+ * monitor of {@code received} (held only for that).
  */
 final class ChildRuntime implements Router.MessageHandler, ParentLink {
     private static final InheritableThreadLocal<ChildRuntime> CURRENT = new InheritableThreadLocal<>();
@@ -64,8 +66,13 @@ final class ChildRuntime implements Router.MessageHandler, ParentLink {
 
     /** Fetches what this context's loader lacks from the parent. */
     private final ClassFetcher fetcher;
-    /** For this context's own children: classes it received, relayed without asking its parent twice. */
-    private final ClassRelay relay;
+    /** What the parent sent: for this context's own calls, and to relay to its children. */
+    private final ReceivedClasses received = new ReceivedClasses();
+    /**
+     * For this context's own children: classes it received, relayed without asking its parent twice. Built when a
+     * first child asks for a class (the parent layer's classes are here by then); null before.
+     */
+    private volatile ClassRelay relay;
 
     /**
      * Wires {@code router} as a child: its loader asks the parent for classes missing from {@code classes} through
@@ -76,8 +83,7 @@ final class ChildRuntime implements Router.MessageHandler, ParentLink {
         this.loader = loader;
         this.exit = exit;
         this.fetcher = new ClassFetcher(classes, this);
-        this.relay = new ClassRelay(this);
-        router.relay(relay);
+        router.received(received);
         // last: from here on a reader thread may call handle(), so every field must be set above this line
         for (int handle : HANDLES) router.addHandler(handle, this, -1, true);
     }
@@ -104,7 +110,9 @@ final class ChildRuntime implements Router.MessageHandler, ParentLink {
                     Log.warning("refused LOAD_CLASS from context " + m.authId + ": not in the parent chain");
                     return;
                 }
-                relay.onAnswer(m.data);
+                java.util.List<String> names = received.store(m.data);
+                ClassRelay relay = this.relay;
+                if (relay != null) relay.onAnswer(names);
                 fetcher.onLoadClass(m.data);
             }
             case Handles.GET_CLASS -> {
@@ -115,7 +123,7 @@ final class ChildRuntime implements Router.MessageHandler, ParentLink {
                     Log.fine("refused a class request from context " + m.src + ": not a class name");
                     return;
                 }
-                relay.onRequest(m.src, name);
+                relay().onRequest(m.src, name);
             }
             case Handles.CALL_FUNCTION -> {
                 // refused on arrival, not when the main thread gets to it: a call from outside the parent chain must
@@ -142,6 +150,23 @@ final class ChildRuntime implements Router.MessageHandler, ParentLink {
             }
             case Handles.DETACHING -> onDetaching(m);
             default -> throw new IllegalStateException("not a handle of the child runtime: " + m.handle);
+        }
+    }
+
+    /**
+     * The relay, built on first use: by a reader thread, once a child of this context asks for a class. That child
+     * was started through the parent layer, whose family (the relay among it) this context's loader holds by then,
+     * so building it fetches nothing.
+     */
+    private ClassRelay relay() {
+        ClassRelay r = relay;
+        if (r != null) return r;
+        synchronized (received) {
+            if (relay == null) {
+                relay = r = new ClassRelay(received, this);
+                router.relay(r);
+            }
+            return relay;
         }
     }
 

@@ -16,8 +16,12 @@ import java.util.List;
  */
 final class Codecs {
     /** Jitogen's own types in data, registered by id on both sides (so always allowed, and small). */
-    private static final Class<?>[] CODEC_CLASSES = {CallSpec.class, RemoteFailure.class, Sender.class, Stats.class,
-            Context.class};
+    private static final Class<?>[] CODEC_CLASSES = {CallSpec.class, RemoteFailure.class, Sender.class, Stats.class};
+    /**
+     * Registered after those, by name: a context travels only in Kryo's form, and a child loads {@link Context} (an
+     * on-demand class, see {@code CoreBundle}) only when its code or its data needs one.
+     */
+    private static final String[] KRYO_ONLY = {"dev.jitogen.core.Context"};
 
     final Codec.Limits limits;
     /** Packages accepted in data besides the JDK's and the calls' own classes ({@link Router.Builder#acceptData}). */
@@ -34,8 +38,8 @@ final class Codecs {
         this.limits = limits;
         this.packages = List.copyOf(packages);
         this.layer = layer;
-        this.send = new Codec(loader, null, limits, maxMessageSize, CODEC_CLASSES);
-        this.data = new Codec(loader, new LazyAllowList(this), limits, maxMessageSize, CODEC_CLASSES);
+        this.send = new Codec(loader, null, limits, maxMessageSize, KRYO_ONLY, CODEC_CLASSES);
+        this.data = new Codec(loader, new LazyAllowList(this), limits, maxMessageSize, KRYO_ONLY, CODEC_CLASSES);
     }
 
     private CallClasses callClasses() {

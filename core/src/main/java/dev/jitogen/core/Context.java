@@ -468,30 +468,6 @@ public final class Context {
 
     // ---- travelling as a value ------------------------------------------------------------------------------------
 
-    /** The router decoding on this thread ({@link #beginRead}): the one a Context read from data belongs to. */
-    private static final ThreadLocal<Router> READER = new ThreadLocal<>();
-
-    /** The router decoding on this thread ({@link #beginRead}), or null. For {@link ContextSerializer}. */
-    static Router reader() {
-        return READER.get();
-    }
-
-    /**
-     * Decodes for {@code router} on this thread from now until {@link #endRead}: a Context in the data becomes one of
-     * that router's. Returns the router that was decoding before, to give back to {@code endRead}.
-     */
-    static Router beginRead(Router router) {
-        Router outer = READER.get();
-        READER.set(router);
-        return outer;
-    }
-
-    /** Ends what {@link #beginRead} began, given what it returned. */
-    static void endRead(Router outer) {
-        if (outer == null) READER.remove();
-        else READER.set(outer);
-    }
-
     /**
      * What a context read from data is in {@code router}: the router's own object for that id if it has one (a
      * context it started, or itself), else a new one that addresses the id. The router's own object wins over the

@@ -10,7 +10,7 @@ import com.esotericsoftware.kryo.io.Output;
  * Kryo's serializer for contexts, registered on both sides ({@link Context}'s default serializer): a context travels
  * as its id, name, method and pid, and is read back as the reading router's own (see {@code Context.resolve}).
  * Public only because Kryo instantiates it; not for users. Kryo's side of the runtime: a child that sends only plain
- * values never loads it, which is why the router's reading seam ({@code Context.beginRead}) is not here.
+ * values never loads it, which is why the router's reading seam ({@code Router.reader}) is not here.
  *
  * <p>Threads: stateless; Kryo calls it on the thread that encodes or decodes.
  */
@@ -29,7 +29,7 @@ public final class ContextSerializer extends Serializer<Context> {
         String name = in.readString();
         String method = in.readString();
         long pid = in.readLong();
-        Router router = Context.reader();
+        Router router = Router.reader();
         if (router == null) router = Router.current();
         if (router == null) throw new KryoException("a Context can be read only by a router (context " + id + ")");
         if (id < 0 || name == null || method == null) throw new KryoException("malformed Context " + id + " in data");

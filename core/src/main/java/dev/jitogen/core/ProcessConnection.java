@@ -95,7 +95,7 @@ final class ProcessConnection {
             CoreBundle bundle = CoreBundle.forMaxMessageSize(router.maxMessageSize());
             byte[] config = router.childConfig(id, name, LogLevels.childLogLevel(), debug).encode();
             // a negative length announces the bundle uncompressed: inflating costs a local child more than the pipe
-            byte[] packed = process.crossesNetwork() ? bundle.compressed() : bundle.raw();
+            byte[] packed = process.crossesNetwork() ? bundle.compressed() : bundle.forPipe();
             IOException early = null;
             if (process.crossesNetwork()) {
                 // across a network the bundle goes at once, while the remote JVM starts: the transport holds stdin

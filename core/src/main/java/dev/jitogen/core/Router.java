@@ -594,6 +594,11 @@ public final class Router implements AutoCloseable {
         child.relay(relay);
     }
 
+    /** Installs what a child's parent sent it (see {@link ChildLayer}); in a child only. */
+    void received(dev.jitogen.core.classload.ReceivedClasses received) {
+        child.received(received);
+    }
+
     /** How many forwarded log records have arrived so far: see {@link LogPrinter#logMark}. 0 in a child. */
     long logMark() {
         return layer.logMark();
@@ -623,12 +628,25 @@ public final class Router implements AutoCloseable {
         // what the parent chain sends is trusted; data from this context's children or siblings is not, as in the master
         Codec codec = layer.trusts(m) ? codecs.send() : codecs.data();
         // a Context in the data becomes one of ours
-        Router outer = Context.beginRead(this);
+        Router outer = READER.get();
+        READER.set(this);
         try {
             return codec.decode(m.data, timed, deadline);
         } finally {
-            Context.endRead(outer);
+            if (outer == null) READER.remove();
+            else READER.set(outer);
         }
+    }
+
+    /**
+     * The router decoding on this thread ({@link #decode}): the one a Context read from data belongs to. Here and not
+     * in {@link Context}, so that a child decoding plain values never loads that class (it is fetched on demand).
+     */
+    private static final ThreadLocal<Router> READER = new ThreadLocal<>();
+
+    /** The router decoding on this thread, or null. For {@link ContextSerializer}. */
+    static Router reader() {
+        return READER.get();
     }
 
     /**

@@ -23,6 +23,10 @@ class LeanChildTest {
         for (String n : b.names()) if (n.startsWith("com.esotericsoftware.") || n.startsWith("org.objenesis.")) kryo.add(n);
         assertEquals(List.of("com.esotericsoftware.kryo.KryoException"), kryo);
         assertFalse(b.names().contains("dev.jitogen.core.serial.KryoCodec"));
+        // what only a context's own calls, its code and its children use: fetched with the parent layer
+        for (String n : List.of("classload.ClassRelay", "StaticState", "classload.CallClasses")) {
+            assertTrue(b.onDemand().contains("dev.jitogen.core." + n), n);
+        }
         assertTrue(b.runtime().contains("com.esotericsoftware.kryo.Kryo"), "the rest of the runtime is named");
         assertTrue(b.runtime().containsAll(b.names()));
     }
@@ -31,7 +35,17 @@ class LeanChildTest {
     void theBundlePackedForTheNetworkUnpacksToTheSameBytesAndIsSmaller() throws Exception {
         for (CoreBundle b : List.of(CoreBundle.get(), CoreBundle.full())) {
             byte[] packed = CoreBundle.pack(b.raw());
-            assertArrayEquals(b.raw(), dev.jitogen.bootstrap.FirstStage.unpack(packed));
+            assertArrayEquals(b.raw(), dev.jitogen.bootstrap.Unpack.unpack(packed));
+            // what the first stage reads: the unpacker's class file, then the bundle, packed only when deflated
+            byte[] unpacker = CoreBundle.unpacker();
+            byte[] pipe = b.forPipe();
+            assertEquals(unpacker.length, java.nio.ByteBuffer.wrap(pipe).getInt());
+            assertArrayEquals(unpacker, java.util.Arrays.copyOfRange(pipe, 4, 4 + unpacker.length));
+            assertArrayEquals(b.raw(), java.util.Arrays.copyOfRange(pipe, 4 + unpacker.length, pipe.length));
+            byte[] network = new java.util.zip.InflaterInputStream(new java.io.ByteArrayInputStream(b.compressed()))
+                    .readAllBytes();
+            assertArrayEquals(java.util.Arrays.copyOf(pipe, 4 + unpacker.length), java.util.Arrays.copyOf(network, 4 + unpacker.length));
+            assertArrayEquals(packed, java.util.Arrays.copyOfRange(network, 4 + unpacker.length, network.length));
             assertTrue(deflated(packed) < deflated(b.raw()) * 0.97, () -> "packing saves under 3%: "
                     + deflated(packed) + " vs " + deflated(b.raw()));
         }
@@ -65,6 +79,35 @@ class LeanChildTest {
             assertEquals(before + 1, router.stats().requests(), "Kryo came in one answer");
             assertEquals(java.time.Duration.ofSeconds(3), child.call(() -> java.time.Duration.ofSeconds(3)));
             assertEquals(before + 1, router.stats().requests());
+        }
+    }
+
+    /** Calls whose class names a class of the parent layer's family (Latch), though the first does not use it. */
+    static final class UsesLatch {
+        static RemoteCallable<Integer> plain() {
+            return () -> 6 * 7;
+        }
+
+        static RemoteCallable<String> latch() {
+            return () -> {
+                Latch<String> l = new Latch<>();
+                l.put("latched");
+                return l.get();
+            };
+        }
+    }
+
+    @Test
+    void aRelayingContextSendsTheFamiliesACallsClassNamesAsTheMasterDoes() {
+        try (Router router = Router.create()) {
+            Context mid = router.local();
+            Context below = router.local(LocalOptions.builder().via(mid).name("below").build());
+            assertEquals(42, below.call(UsesLatch.plain()));
+            long asked = mid.call(() -> Router.current().stats().requests());
+            // the class of the first call named Latch: its family came with that class, so using it asks for nothing
+            assertEquals("latched", below.call(UsesLatch.latch()));
+            assertEquals(asked, mid.call(() -> Router.current().stats().requests()),
+                    "the context below asked its relay for the parent layer's family");
         }
     }
 }

@@ -2,29 +2,23 @@ package dev.jitogen.core.classload;
 
 import dev.jitogen.core.wire.Log;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Class serving in a context that has children of its own: it keeps every class its parent sent it and answers its
- * children from that cache, asking its parent only for what it never received, and only once per class however
- * many children wait for it. What it relays is tracked per child, so no class goes down a stream twice.
+ * Class serving in a context that has children of its own: it answers its children from what its parent sent it
+ * ({@link ReceivedClasses}), asking its parent only for what it never received, and only once per class however
+ * many children wait for it. What it relays is tracked per child, so no class goes down a stream twice. Part of the
+ * parent layer: a child builds it when its first child asks for a class.
  *
  * <p>Limits, since children are not trusted: a child may have {@link #PER_CHILD} requests waiting here; past that
  * its requests are dropped (logged once per flood), so a flooding child cannot fill this context's share of its
- * parent's queue ({@link ClassRequests}) and starve its siblings. Classes are cached without limit (the parent's
- * class path bounds them); refusals ("missing", "denied"), whose names children choose, only the {@link #REFUSALS}
- * most recent. A name asked of the parent and not answered within {@link #REASK_NANOS} is asked again.
+ * parent's queue ({@link ClassRequests}) and starve its siblings. A name asked of the parent and not answered within
+ * {@link #REASK_NANOS} is asked again.
  *
  * <p>Threads: {@link #onRequest} and {@link #onAnswer} run on reader threads; both only update maps and send
  * frames. Guarded by {@code this} for the waiting lists and counts.
@@ -32,15 +26,11 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class ClassRelay {
     /** Requests one child may have waiting here. */
     public static final int PER_CHILD = 256;
-    /** Refusals remembered. */
-    public static final int REFUSALS = 4096;
     /** A request unanswered for this long is asked of the parent again (the parent may have dropped it). */
     static final long REASK_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
 
-    /** Class entries as received: name → the raw entry (kind, name, payload). */
-    private final Map<String, byte[]> cache = new ConcurrentHashMap<>();
-    /** Refusal entries as received, relayed as they came; the most recent only. */
-    private final Map<String, byte[]> refusals = LoadClass.lru(REFUSALS);
+    /** What the parent sent, kept since this context started. */
+    private final ReceivedClasses received;
     /** A name asked of the parent: when, and the children waiting for it. */
     private static final class Waiting {
         final long askedAt = System.nanoTime();
@@ -58,8 +48,12 @@ public final class ClassRelay {
             forwarded = new java.util.concurrent.atomic.AtomicLong(), classes = new java.util.concurrent.atomic.AtomicLong(),
             bytes = new java.util.concurrent.atomic.AtomicLong();
 
-    /** @param link asks the parent, answers children, and knows what each child was sent and each class's family */
-    public ClassRelay(ParentLink link) {
+    /**
+     * @param received what the parent sent this context
+     * @param link     asks the parent, answers children, and knows what each child was sent and each class's family
+     */
+    public ClassRelay(ReceivedClasses received, ParentLink link) {
+        this.received = received;
         this.link = link;
     }
 
@@ -101,25 +95,6 @@ public final class ClassRelay {
         }
     }
 
-    /**
-     * The class file of {@code name} if this context's parent sent it (to this context, or for one of its children),
-     * else null. Parents send only what their policy allows, never JDK classes or the core bundle: in a child, these
-     * are the classes its own calls' functions can reach ({@link CallClasses}). Any thread.
-     */
-    public byte[] received(String name) {
-        byte[] e = cache.get(name);
-        if (e == null || e[0] != LoadClass.CLASS) return null;
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(e))) {
-            in.readByte();
-            in.readUTF();
-            byte[] classFile = new byte[in.readInt()];
-            in.readFully(classFile);
-            return classFile;
-        } catch (IOException x) {
-            return null; // cached as received, so well-formed: unreachable
-        }
-    }
-
     /** A fresh {@link Waiting} for a name asked again, keeping who waits. Holding this. */
     private static Waiting renewed(Waiting old) {
         Waiting w = new Waiting();
@@ -128,8 +103,7 @@ public final class ClassRelay {
     }
 
     private byte[] cached(String name) {
-        byte[] e = cache.get(name);
-        return e != null ? e : refusals.get(name);
+        return received.entry(name);
     }
 
     /** Requests from children, classes and bytes relayed down, requests passed to the parent. */
@@ -137,32 +111,11 @@ public final class ClassRelay {
         return new ClassCounts(requests.get(), 0, classes.get(), bytes.get(), 0, 0, forwarded.get());
     }
 
-    /** The parent's LOAD_CLASS reached this context: cache its entries and answer the children waiting for them. */
-    public void onAnswer(byte[] payload) {
-        List<String> names = new ArrayList<>();
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload))) {
-            for (int n = in.readInt(); n > 0; n--) {
-                ByteArrayOutputStream raw = new ByteArrayOutputStream();
-                DataOutputStream out = new DataOutputStream(raw);
-                byte kind = in.readByte();
-                String name = in.readUTF();
-                out.writeByte(kind);
-                out.writeUTF(name);
-                if (kind == LoadClass.CLASS) {
-                    byte[] b = new byte[in.readInt()];
-                    in.readFully(b);
-                    out.writeInt(b.length);
-                    out.write(b);
-                } else if (kind != LoadClass.ALREADY_SENT) {
-                    out.writeUTF(in.readUTF());
-                }
-                if (kind == LoadClass.CLASS) cache.put(name, raw.toByteArray());
-                else if (kind != LoadClass.ALREADY_SENT) refusals.put(name, raw.toByteArray());
-                names.add(name);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("malformed LOAD_CLASS message", e);
-        }
+    /**
+     * The parent's LOAD_CLASS reached this context, and {@link ReceivedClasses#store} kept its entries, {@code names}:
+     * answers the children waiting for them.
+     */
+    public void onAnswer(List<String> names) {
         Map<Integer, List<String>> toAnswer = new LinkedHashMap<>();
         Map<Integer, Long> floods = new LinkedHashMap<>();
         synchronized (this) {
@@ -204,9 +157,19 @@ public final class ClassRelay {
      * on two readers) then cannot overtake the class itself.
      */
     private void answer(int child, List<String> names, List<String> asked, Set<String> sent) {
-        // a runtime class fetched on demand goes with its whole family, which a reader thread of the child may need
+        // a runtime class fetched on demand goes with its whole family, which a reader thread of the child may need;
+        // so do the families that the code's classes sent name, as the master's class server sends them: a class
+        // of a call that makes a receiver brings the parent layer, and the child asks for nothing more
         Set<String> all = new java.util.LinkedHashSet<>(names);
         for (String n : asked) all.addAll(link.family(n));
+        for (String n : names) {
+            if (!link.family(n).isEmpty()) continue; // the runtime's own: its families are whole already
+            byte[] classFile = received.received(n);
+            if (classFile == null) continue;
+            for (String ref : ConstantPool.referencedClasses(classFile)) {
+                if (!sent.contains(ref) && !all.contains(ref)) all.addAll(link.family(ref));
+            }
+        }
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         int count = 0;
         synchronized (sent) {

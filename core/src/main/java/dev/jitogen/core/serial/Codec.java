@@ -51,6 +51,7 @@ public final class Codec {
     private final Limits limits;
     private final int maxBytes;
     private final Class<?>[] extra;
+    private final String[] kryoOnly;
     private final PlainCodec plain;
     /** Built on first need; guarded by this for the building. */
     private volatile KryoCodec kryo;
@@ -69,11 +70,22 @@ public final class Codec {
      *                 in the compact form too (calls)
      */
     public Codec(ClassLoader loader, ClassFilter filter, Limits limits, int maxBytes, Class<?>... extra) {
+        this(loader, filter, limits, maxBytes, new String[0], extra);
+    }
+
+    /**
+     * As above, with {@code kryoOnly}: names of further classes of core to register after {@code extra}, which only
+     * Kryo's form carries. They are loaded when Kryo is first built, not before, so that a context whose values
+     * stay plain never loads them.
+     */
+    public Codec(ClassLoader loader, ClassFilter filter, Limits limits, int maxBytes, String[] kryoOnly,
+            Class<?>... extra) {
         this.loader = loader;
         this.filter = filter;
         this.limits = limits;
         this.maxBytes = maxBytes;
         this.extra = extra.clone();
+        this.kryoOnly = kryoOnly.clone();
         this.plain = new PlainCodec(loader, filter != null, limits, maxBytes, this.extra);
     }
 
@@ -82,10 +94,23 @@ public final class Codec {
         if (k == null) {
             synchronized (this) {
                 k = kryo;
-                if (k == null) kryo = k = new KryoCodec(loader, filter, limits, maxBytes, extra);
+                if (k == null) kryo = k = new KryoCodec(loader, filter, limits, maxBytes, withKryoOnly());
             }
         }
         return k;
+    }
+
+    /** {@link #extra} and then the {@code kryoOnly} classes, loaded now by core's own loader. */
+    private Class<?>[] withKryoOnly() {
+        Class<?>[] all = java.util.Arrays.copyOf(extra, extra.length + kryoOnly.length);
+        for (int i = 0; i < kryoOnly.length; i++) {
+            try {
+                all[extra.length + i] = Class.forName(kryoOnly[i], false, Codec.class.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                throw new IllegalStateException("core class " + kryoOnly[i] + " is missing: " + e, e);
+            }
+        }
+        return all;
     }
 
     /**
