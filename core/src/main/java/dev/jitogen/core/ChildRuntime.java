@@ -3,6 +3,7 @@ package dev.jitogen.core;
 import dev.jitogen.core.classload.ClassFetcher;
 import dev.jitogen.core.classload.ClassRelay;
 import dev.jitogen.core.classload.ClassRequests;
+import dev.jitogen.core.classload.LoadClass;
 import dev.jitogen.core.classload.ParentLink;
 import dev.jitogen.core.classload.ReceivedClasses;
 import dev.jitogen.core.stream.Stream;
@@ -110,10 +111,16 @@ final class ChildRuntime implements Router.MessageHandler, ParentLink {
                     Log.warning("refused LOAD_CLASS from context " + m.authId + ": not in the parent chain");
                     return;
                 }
-                java.util.List<String> names = received.store(m.data);
+                byte[] payload;
+                try {
+                    payload = LoadClass.inflated(m.data, r.maxMessageSize());
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException("malformed LOAD_CLASS message", e);
+                }
+                java.util.List<String> names = received.store(payload);
                 ClassRelay relay = this.relay;
                 if (relay != null) relay.onAnswer(names);
-                fetcher.onLoadClass(m.data);
+                fetcher.onLoadClass(payload);
             }
             case Handles.GET_CLASS -> {
                 if (r.sentTo(m.src) == null) return;
@@ -197,6 +204,8 @@ final class ChildRuntime implements Router.MessageHandler, ParentLink {
     @Override
     public void answerChild(int child, byte[] payload) {
         Router r = router;
+        Stream s = r.core().routeOf(child);
+        if (s != null && s.crossesNetwork()) payload = dev.jitogen.core.classload.DeflatedAnswers.forNetwork(payload);
         r.send(new Message(child, r.myId(), r.myId(), Handles.LOAD_CLASS, Handles.NO_REPLY, payload));
     }
 

@@ -3,6 +3,7 @@ package dev.jitogen.core;
 import dev.jitogen.core.classload.ClassFinder;
 import dev.jitogen.core.classload.ClassRequests;
 import dev.jitogen.core.classload.ClassServer;
+import dev.jitogen.core.classload.DeflatedAnswers;
 import dev.jitogen.core.stream.Stream;
 import dev.jitogen.core.wire.Handles;
 import dev.jitogen.core.wire.Log;
@@ -102,6 +103,8 @@ final class ClassService {
 
     private void send(int dst, byte[] loadClass) {
         int myId = router.myId();
+        Stream s = router.core().routeOf(dst);
+        if (s != null && s.crossesNetwork()) loadClass = DeflatedAnswers.forNetwork(loadClass);
         router.send(new Message(dst, myId, myId, Handles.LOAD_CLASS, Handles.NO_REPLY, loadClass));
     }
 }

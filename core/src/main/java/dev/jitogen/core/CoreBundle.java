@@ -447,7 +447,7 @@ public final class CoreBundle {
             "dev.jitogen.core.ChildIdAllocator", "dev.jitogen.core.SentClasses", "dev.jitogen.core.UnsendableCall",
             "dev.jitogen.core.Events", "dev.jitogen.core.classload.ClassRelay",
             "dev.jitogen.core.StaticState", "dev.jitogen.core.classload.CallClasses",
-            "dev.jitogen.core.classload.ClassCounts");
+            "dev.jitogen.core.classload.ClassCounts", "dev.jitogen.core.classload.DeflatedAnswers");
 
     /** The lean bundle, or with {@code whole} the whole runtime as boot classes. */
     private static CoreBundle build(boolean whole) {

@@ -122,13 +122,11 @@ final class ProcessConnection {
             Context context = new Context(router, id, name, method, process, null, pid);
             context.bootBytes = 8L + packed.length + config.length;
             stderr.context = context;
-            if (pushed) {
-                Stream stream = new Stream(name, out, router.maxMessageSize());
-                router.attach(context, stream);
-                stdout.handOver(stream);
-            } else {
-                router.attach(context, new Stream(name, in, out, router.maxMessageSize()));
-            }
+            Stream stream = pushed ? new Stream(name, out, router.maxMessageSize())
+                    : new Stream(name, in, out, router.maxMessageSize());
+            stream.crossesNetwork(process.crossesNetwork());
+            router.attach(context, stream);
+            if (pushed) stdout.handOver(stream);
             return context;
         } catch (IOException | RuntimeException e) {
             if (watchdog != null) watchdog.cancel(false);

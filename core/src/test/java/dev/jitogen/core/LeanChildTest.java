@@ -110,4 +110,52 @@ class LeanChildTest {
                     "the context below asked its relay for the parent layer's family");
         }
     }
+
+    /** A local child that says it is across a network, counting what its parent writes to it. */
+    static final class Netted implements dev.jitogen.core.spi.ChildProcess {
+        final dev.jitogen.core.spi.ChildProcess process;
+        final java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+        final java.io.OutputStream stdin;
+
+        Netted(dev.jitogen.core.spi.ChildProcess process) {
+            this.process = process;
+            this.stdin = new java.io.FilterOutputStream(process.stdin()) {
+                @Override
+                public void write(byte[] b, int off, int len) throws java.io.IOException {
+                    written.addAndGet(len);
+                    out.write(b, off, len);
+                }
+            };
+        }
+
+        @Override public java.io.OutputStream stdin() { return stdin; }
+        @Override public java.io.InputStream stdout() { return process.stdout(); }
+        @Override public java.io.InputStream stderr() { return process.stderr(); }
+        @Override public long pid() { return process.pid(); }
+        @Override public boolean isAlive() { return process.isAlive(); }
+        @Override public void kill() { process.kill(); }
+        @Override public boolean waitFor(java.time.Duration t) throws InterruptedException { return process.waitFor(t); }
+        @Override public Integer exitStatus() { return process.exitStatus(); }
+        @Override public boolean crossesNetwork() { return true; }
+    }
+
+    @Test
+    void aChildAcrossANetworkGetsTheBundleAndItsClassesDeflated() {
+        try (Router router = Router.create()) {
+            List<Netted> made = new ArrayList<>();
+            Context child = router.start("netted", null, java.time.Duration.ofSeconds(30), false, timeout -> {
+                Netted n = new Netted(dev.jitogen.core.spi.ChildProcess.start(LocalOptions.defaults().command()));
+                made.add(n);
+                return n;
+            });
+            assertEquals(2, child.call(() -> 1 + 1));
+            long written = made.get(0).written.get(), served = router.stats().bytesSent();
+            // Kryo's family, about 1 MB of class files, goes deflated: well under half of it crosses the link
+            assertEquals(new TreeMap<>(Map.of("a", List.of(1))), child.call(() -> new TreeMap<>(Map.of("a", List.of(1)))));
+            long classBytes = router.stats().bytesSent() - served, wire = made.get(0).written.get() - written;
+            assertTrue(classBytes > 500_000, () -> classBytes + " bytes of classes served");
+            assertTrue(wire < classBytes / 2, () -> wire + " bytes written for " + classBytes + " bytes of classes");
+            assertTrue(child.bootBytes() < CoreBundle.get().raw().length / 2, () -> child.bootBytes() + " boot bytes");
+        }
+    }
 }

@@ -12,8 +12,10 @@ import java.util.Map;
 /**
  * The LOAD_CLASS payload, written by the master's {@link ClassServer} and a relay ({@link ClassRelay}), read by
  * {@link ClassFetcher} and relays: {@code int count}, then per entry {@code byte kind, UTF name} and for
- * {@link #CLASS} {@code int length, bytes}, for {@link #MISSING} and {@link #DENIED} {@code UTF reason}. Kept apart
- * from the class server so that a child, which reads and relays these payloads, never loads the master's side.
+ * {@link #CLASS} {@code int length, bytes}, for {@link #MISSING} and {@link #DENIED} {@code UTF reason}. On a stream
+ * that crosses a network a large payload goes deflated ({@link DeflatedAnswers}): {@code int -1}, {@code int} its
+ * length, then the payload deflated. Kept apart from the class server so that a child, which reads and relays these
+ * payloads, never loads the master's side.
  *
  * <p>Stateless: any thread.
  */
@@ -47,6 +49,39 @@ public final class LoadClass {
         byte[] all = new byte[4 + entries.length];
         ByteBuffer.wrap(all).putInt(count).put(entries);
         return all;
+    }
+
+    /** The first int of a deflated payload ({@link DeflatedAnswers}), where a plain one has its entry count. */
+    static final int DEFLATED = -1;
+
+    /**
+     * The payload of a LOAD_CLASS message as {@link DeflatedAnswers#forNetwork} made it: inflated if it came deflated, else
+     * {@code message} itself. The parent chain sends these (trusted), but the length is checked anyway against
+     * {@code max}, the max message size.
+     *
+     * @throws IOException if it says it is deflated and is not well-formed, or inflates past {@code max}
+     */
+    public static byte[] inflated(byte[] message, int max) throws IOException {
+        if (message.length < 8 || ByteBuffer.wrap(message).getInt() != DEFLATED) return message;
+        int length = ByteBuffer.wrap(message).getInt(4);
+        if (length < 0 || length > max) throw new IOException("a deflated class answer of " + length + " bytes");
+        java.util.zip.Inflater i = new java.util.zip.Inflater();
+        try {
+            i.setInput(message, 8, message.length - 8);
+            byte[] out = new byte[length];
+            int n = 0;
+            while (n < length) {
+                int got = i.inflate(out, n, length - n);
+                if (got == 0 && (i.finished() || i.needsInput() || i.needsDictionary())) break;
+                n += got;
+            }
+            if (n != length || !i.finished()) throw new IOException("a deflated class answer that is not whole");
+            return out;
+        } catch (java.util.zip.DataFormatException e) {
+            throw new IOException("a deflated class answer that is not deflate: " + e.getMessage(), e);
+        } finally {
+            i.end();
+        }
     }
 
     /** A synchronized map keeping the {@code max} most recently used entries. */

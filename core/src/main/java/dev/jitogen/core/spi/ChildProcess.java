@@ -52,7 +52,8 @@ public interface ChildProcess {
     Integer exitStatus();
 
     /**
-     * True if its streams cross a network (SSH), where the core bundle is worth compressing; false for pipes. Such a
+     * True if its streams cross a network (SSH), where the core bundle and class answers are worth compressing (and
+     * go deflated, see {@code LoadClass}); false for pipes. Such a
      * process also gets the bundle at once, before the first stage says it is ready, so that the bundle crosses the
      * link while the remote JVM starts: its stdin must therefore reach the command unaltered (no terminal in
      * between, nothing else reading it first). A write may wait for room (an SSH channel with a small window) until

@@ -127,6 +127,8 @@ public final class Stream {
 
     /** See {@link #trustPeer()}. */
     private volatile boolean trusted;
+    /** See {@link #crossesNetwork()}. */
+    private volatile boolean crossesNetwork;
     private volatile ScheduledFuture<?> watchdog;
     private volatile long stallNanos = Long.MAX_VALUE;
     private volatile FrameReader reader;
@@ -213,6 +215,20 @@ public final class Stream {
             t.start();
         }
         writer.start(threads);
+    }
+
+    /**
+     * True if this stream's bytes cross a network (SSH, or a method that says so, see {@code ChildProcess}): what is
+     * large and compresses well, such as class answers, goes deflated on it. Set once by whoever connects it, before
+     * it carries frames; false for pipes to local processes and in-memory streams.
+     */
+    public boolean crossesNetwork() {
+        return crossesNetwork;
+    }
+
+    /** See {@link #crossesNetwork()}. */
+    public void crossesNetwork(boolean crosses) {
+        this.crossesNetwork = crosses;
     }
 
     /**
