@@ -147,9 +147,12 @@ public final class Unpack {
                     out.write(line);
                 }
             } else if (name == code) {
-                int end = pos + 8 + (u2(b, pos + 4) << 16 | u2(b, pos + 6)); // stack, locals, code length, code
+                int start = pos, end = pos + 8 + (u2(b, pos + 4) << 16 | u2(b, pos + 6)); // stack, locals, code
                 end += 2 + 8 * u2(b, end); // exception table
                 pos = attributes(b, copy(b, pos, end - pos, out), lineTable, code, out, takenLines, lines, at);
+                // packing sees the whole attribute, which must end where it says (unpacking sees it without its tables)
+                if (takenLines != null && pos != start + length) throw new IOException("a Code attribute of " + length
+                        + " bytes holds " + (pos - start));
             } else {
                 pos = copy(b, pos, length, out);
             }

@@ -1,7 +1,6 @@
 package dev.jitogen.core;
 
 import dev.jitogen.core.classload.ClassRelay;
-import dev.jitogen.core.classload.ReceivedClasses;
 import dev.jitogen.core.stream.Stream;
 import dev.jitogen.core.wire.Handles;
 import dev.jitogen.core.wire.Message;
@@ -13,15 +12,15 @@ import java.nio.ByteBuffer;
  * below it are reported up to the master, classes reach its own children through the {@link ClassRelay} its
  * runtime installs, and what its parent chain sends is trusted. It prints no logs and serves no classes of its own.
  *
- * <p>Threads: any; {@code received} is set once, by the runtime, before the parent stream is read, and {@code relay}
- * once, by the reader thread that first needs it.
+ * <p>Threads: any; {@code runtime} is set once, by the runtime, before the parent stream is read, and {@code relay}
+ * once, when the router builds its parent layer (on the thread that starts a first child).
  */
 final class ChildLayer implements Layer {
     private final Router router;
-    /** Relays classes to this context's children; set by the runtime when its first child asks, null until then. */
+    /** Relays classes to this context's children; set by the runtime with the parent layer, null until then. */
     private volatile ClassRelay relay;
-    /** What the parent sent this context; set by the runtime, null until then. */
-    private volatile ReceivedClasses received;
+    /** The context's runtime; set once, before the parent stream is read, null until then. */
+    private volatile ChildRuntime runtime;
 
     ChildLayer(Router router) {
         this.router = router;
@@ -31,8 +30,17 @@ final class ChildLayer implements Layer {
         this.relay = relay;
     }
 
-    void received(ReceivedClasses received) {
-        this.received = received;
+    void runtime(ChildRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    /**
+     * The router has just built its parent layer, on the thread that starts this context's first child: the
+     * runtime builds its class relay now, on this thread, which may fetch classes, so that no reader thread has to.
+     */
+    void parentLayerBuilt() {
+        ChildRuntime r = runtime;
+        if (r != null) r.relay();
     }
 
     @Override
@@ -87,7 +95,7 @@ final class ChildLayer implements Layer {
     @Override
     public byte[] callClassFile(String name) {
         // a context's own calls reach classes its parent sent it: those it keeps for relaying are their class files
-        ReceivedClasses r = received;
-        return r == null ? null : r.received(name);
+        ChildRuntime r = runtime;
+        return r == null ? null : r.received().received(name);
     }
 }

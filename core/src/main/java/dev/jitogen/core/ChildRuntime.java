@@ -70,8 +70,8 @@ final class ChildRuntime implements Router.MessageHandler, ParentLink {
     /** What the parent sent: for this context's own calls, and to relay to its children. */
     private final ReceivedClasses received = new ReceivedClasses();
     /**
-     * For this context's own children: classes it received, relayed without asking its parent twice. Built when a
-     * first child asks for a class (the parent layer's classes are here by then); null before.
+     * For this context's own children: classes it received, relayed without asking its parent twice. Built with the
+     * parent layer, before a first child starts ({@link #relay()}); null before.
      */
     private volatile ClassRelay relay;
 
@@ -84,7 +84,7 @@ final class ChildRuntime implements Router.MessageHandler, ParentLink {
         this.loader = loader;
         this.exit = exit;
         this.fetcher = new ClassFetcher(classes, this);
-        router.received(received);
+        router.runtime(this);
         // last: from here on a reader thread may call handle(), so every field must be set above this line
         for (int handle : HANDLES) router.addHandler(handle, this, -1, true);
     }
@@ -130,7 +130,8 @@ final class ChildRuntime implements Router.MessageHandler, ParentLink {
                     Log.fine("refused a class request from context " + m.src + ": not a class name");
                     return;
                 }
-                relay().onRequest(m.src, name);
+                ClassRelay relay = this.relay;
+                if (relay != null) relay.onRequest(m.src, name); // built with the parent layer, before any child
             }
             case Handles.CALL_FUNCTION -> {
                 // refused on arrival, not when the main thread gets to it: a call from outside the parent chain must
@@ -161,20 +162,39 @@ final class ChildRuntime implements Router.MessageHandler, ParentLink {
     }
 
     /**
-     * The relay, built on first use: by a reader thread, once a child of this context asks for a class. That child
-     * was started through the parent layer, whose family (the relay among it) this context's loader holds by then,
-     * so building it fetches nothing.
+     * The relay, built with the parent layer ({@link ChildLayer#parentLayerBuilt}), on the thread that starts this
+     * context's first child. Building it loads what the reader threads then run for this context's children (the
+     * relay, the constant pool reader, the class requests' checks, deflating for a network), so that none of them
+     * waits for a class: they come with the parent layer's family, but a family can arrive in part when a large
+     * answer leaves it no room, and then they are fetched here, on a thread that may wait. A GET_CLASS can reach a
+     * reader thread only from a child, so after this.
      */
-    private ClassRelay relay() {
+    ClassRelay relay() {
         ClassRelay r = relay;
         if (r != null) return r;
         synchronized (received) {
             if (relay == null) {
+                for (String name : READER_CLASSES) {
+                    try {
+                        Class.forName(name, false, loader); // loaded, not initialised
+                    } catch (ClassNotFoundException e) {
+                        throw new IllegalStateException("the parent layer's class " + name + " is missing: " + e, e);
+                    }
+                }
                 relay = r = new ClassRelay(received, this);
                 router.relay(r);
             }
             return relay;
         }
+    }
+
+    /** Classes of the parent layer's family that a reader thread runs for this context's children. */
+    private static final String[] READER_CLASSES = {"dev.jitogen.core.classload.ClassRelay",
+            "dev.jitogen.core.classload.ClassRelay$Waiting", "dev.jitogen.core.classload.ConstantPool",
+            "dev.jitogen.core.classload.ClassRequests", "dev.jitogen.core.classload.DeflatedAnswers"};
+
+    ReceivedClasses received() {
+        return received;
     }
 
     private void onDetaching(Message m) {

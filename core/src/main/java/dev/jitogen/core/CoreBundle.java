@@ -424,8 +424,9 @@ public final class CoreBundle {
      * The parent layer and the API a child's code may call (see the class comment), with their nested classes:
      * what a child runs only once its code starts a context (its router builds its parent layer then) or makes a
      * receiver, select, latch or a context's events, or once a call of its code cannot be sent, on that code's thread. The first stage
-     * is here too: a child has its own bytes for the children it starts. So is the class relay, which a reader thread builds when a child of this context first asks for a class: that
-     * child was started through the parent layer, so the family is in the child's loader by then; and what only a
+     * is here too: a child has its own bytes for the children it starts. So is the class relay, with what a reader
+     * thread runs for a context's children (the constant pool reader, deflating for a network): the router loads them
+     * as it builds its parent layer, on the thread that starts a first child ({@code ChildRuntime.relay}); and what only a
      * context's own calls and its code use: static state and the classes its calls sent ({@code StaticState},
      * {@code CallClasses}, the latter also read by the data allow-list, which Kryo's side builds on a decoding
      * thread, for data from a context's children or a receiver), and class-serving counts. Not {@code Lambdas},

@@ -197,6 +197,8 @@ public final class Router implements AutoCloseable {
                 IdAllocator a = ChildIdAllocator.create(this);
                 ids = a;
                 addHandler(Handles.ALLOCATE_ID, a::onAllocateId, -1, true);
+                // what the reader threads will run for this context's children, loaded here and not by them
+                if (child != null) child.parentLayerBuilt();
                 starter = new ChildStarter(this);
             }
             return starter;
@@ -594,9 +596,9 @@ public final class Router implements AutoCloseable {
         child.relay(relay);
     }
 
-    /** Installs what a child's parent sent it (see {@link ChildLayer}); in a child only. */
-    void received(dev.jitogen.core.classload.ReceivedClasses received) {
-        child.received(received);
+    /** Installs a child's runtime in its layer (see {@link ChildLayer}); in a child only. */
+    void runtime(ChildRuntime runtime) {
+        child.runtime(runtime);
     }
 
     /** How many forwarded log records have arrived so far: see {@link LogPrinter#logMark}. 0 in a child. */

@@ -24,8 +24,9 @@ class LeanChildTest {
         assertEquals(List.of("com.esotericsoftware.kryo.KryoException"), kryo);
         assertFalse(b.names().contains("dev.jitogen.core.serial.KryoCodec"));
         // what only a context's own calls, its code and its children use: fetched with the parent layer
-        for (String n : List.of("classload.ClassRelay", "StaticState", "classload.CallClasses")) {
-            assertTrue(b.onDemand().contains("dev.jitogen.core." + n), n);
+        for (String n : List.of("classload.ClassRelay", "StaticState", "classload.CallClasses",
+                "classload.ClassCounts", "classload.DeflatedAnswers")) {
+            assertTrue(b.family("dev.jitogen.core." + n).contains("dev.jitogen.core.ChildStarter"), n);
         }
         assertTrue(b.runtime().contains("com.esotericsoftware.kryo.Kryo"), "the rest of the runtime is named");
         assertTrue(b.runtime().containsAll(b.names()));
@@ -156,6 +157,29 @@ class LeanChildTest {
             assertTrue(classBytes > 500_000, () -> classBytes + " bytes of classes served");
             assertTrue(wire < classBytes / 2, () -> wire + " bytes written for " + classBytes + " bytes of classes");
             assertTrue(child.bootBytes() < CoreBundle.get().raw().length / 2, () -> child.bootBytes() + " boot bytes");
+        }
+    }
+
+    @Test
+    void aRelayDeflatesWhatItPassesToAChildAcrossANetwork() {
+        try (Router router = Router.create()) {
+            Context mid = router.local();
+            List<Long> sizes = mid.call(() -> {
+                Router here = Router.current();
+                List<Netted> made = new ArrayList<>();
+                Context below = here.start("netted", null, java.time.Duration.ofSeconds(30), false, timeout -> {
+                    Netted n = new Netted(dev.jitogen.core.spi.ChildProcess.start(LocalOptions.defaults().command()));
+                    made.add(n);
+                    return n;
+                });
+                below.call(() -> 1 + 1);
+                long written = made.get(0).written.get(), relayed = here.stats().bytesSent();
+                below.call(() -> new TreeMap<>(Map.of("a", List.of(1))));
+                return new ArrayList<>(List.of(here.stats().bytesSent() - relayed, made.get(0).written.get() - written));
+            });
+            long classBytes = sizes.get(0), wire = sizes.get(1);
+            assertTrue(classBytes > 500_000, () -> classBytes + " bytes of classes relayed");
+            assertTrue(wire < classBytes / 2, () -> wire + " bytes written for " + classBytes + " bytes of classes");
         }
     }
 }

@@ -345,7 +345,7 @@ class LocalContextTest {
             assertFalse(loaded.contains("com.esotericsoftware.kryo.Kryo "), "Kryo loaded for plain values");
             // nor the parent layer, which a child builds when it first starts a context, nor what only Kryo,
             // listeners or a failed call use, nor Context, which only code or a value makes in a child, nor the
-            // class relay, which the first child's class request builds, nor what only a context's own calls use
+            // class relay, built with the parent layer, nor what only a context's own calls use
             for (String notAtStart : List.of("ChildStarter", "ChildIdAllocator", "SentClasses", "Events",
                     "UnsendableCall", "serial.DataAllowList", "Context", "classload.ClassRelay", "StaticState", "classload.CallClasses", "classload.ClassCounts")) {
                 assertFalse(loaded.contains("dev.jitogen.core." + notAtStart + " "), notAtStart + " loaded at start-up");

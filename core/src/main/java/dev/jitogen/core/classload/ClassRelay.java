@@ -13,15 +13,17 @@ import java.util.Set;
  * Class serving in a context that has children of its own: it answers its children from what its parent sent it
  * ({@link ReceivedClasses}), asking its parent only for what it never received, and only once per class however
  * many children wait for it. What it relays is tracked per child, so no class goes down a stream twice. Part of the
- * parent layer: a child builds it when its first child asks for a class.
+ * parent layer: a child builds it as it builds that layer, before it starts a first child.
  *
  * <p>Limits, since children are not trusted: a child may have {@link #PER_CHILD} requests waiting here; past that
  * its requests are dropped (logged once per flood), so a flooding child cannot fill this context's share of its
  * parent's queue ({@link ClassRequests}) and starve its siblings. A name asked of the parent and not answered within
  * {@link #REASK_NANOS} is asked again.
  *
- * <p>Threads: {@link #onRequest} and {@link #onAnswer} run on reader threads; both only update maps and send
- * frames. Guarded by {@code this} for the waiting lists and counts.
+ * <p>Threads: {@link #onRequest} and {@link #onAnswer} run on reader threads; both only update maps, read the constant
+ * pools of the classes they relay, and send frames (deflated for a child across a network, see
+ * {@link DeflatedAnswers}: about 50 ms of CPU per MB, once per distinct answer). Guarded by {@code this} for the
+ * waiting lists and counts.
  */
 public final class ClassRelay {
     /** Requests one child may have waiting here. */
@@ -163,11 +165,15 @@ public final class ClassRelay {
         Set<String> all = new java.util.LinkedHashSet<>(names);
         for (String n : asked) all.addAll(link.family(n));
         for (String n : names) {
-            if (!link.family(n).isEmpty()) continue; // the runtime's own: its families are whole already
+            // the runtime's own classes come in whole families already, and what the child has was scanned before
+            if (sent.contains(n) || !link.family(n).isEmpty()) continue;
             byte[] classFile = received.received(n);
             if (classFile == null) continue;
             for (String ref : ConstantPool.referencedClasses(classFile)) {
-                if (!sent.contains(ref) && !all.contains(ref)) all.addAll(link.family(ref));
+                // only a family this context received: it relays, it does not ask its parent on the child's behalf
+                if (!sent.contains(ref) && !all.contains(ref) && received.entry(ref) != null) {
+                    all.addAll(link.family(ref));
+                }
             }
         }
         ByteArrayOutputStream buf = new ByteArrayOutputStream();

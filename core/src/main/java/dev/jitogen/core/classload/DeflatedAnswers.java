@@ -14,9 +14,12 @@ public final class DeflatedAnswers {
 
     /** Below this a payload goes as it is: one class of a few KB deflates to little, and the header costs 8 bytes. */
     static final int DEFLATE_MIN = 4096;
+    /** The largest payload the cache keeps: Kryo's family is about 1 MB. */
+    static final int CACHED_MAX = 2 << 20;
     /**
      * The latest payloads deflated, by content: children started together ask for the same classes (Kryo's family,
-     * a snippet's class), and deflating 1 MB takes about 50 ms of CPU, where comparing it takes well under one.
+     * a snippet's class), and deflating 1 MB takes about 50 ms of CPU, where comparing it takes well under one. Only
+     * payloads up to {@link #CACHED_MAX} are kept, so the cache holds at most about 14 MB, for the JVM's life.
      */
     private static final Map<java.nio.ByteBuffer, byte[]> DEFLATED_CACHE = LoadClass.lru(4);
 
@@ -25,6 +28,7 @@ public final class DeflatedAnswers {
      * becomes about a third of that), else as it is. Mitogen compresses the modules it sends in the same way.
      */
     public static byte[] forNetwork(byte[] payload) {
+        // the cache keys the caller's array: payloads are built for one message and never changed after
         if (payload.length < DEFLATE_MIN) return payload;
         java.nio.ByteBuffer key = java.nio.ByteBuffer.wrap(payload);
         byte[] done = DEFLATED_CACHE.get(key);
@@ -45,7 +49,7 @@ public final class DeflatedAnswers {
         } finally {
             d.end();
         }
-        DEFLATED_CACHE.put(key, done);
+        if (payload.length <= CACHED_MAX) DEFLATED_CACHE.put(key, done);
         return done;
     }
 
