@@ -31,8 +31,8 @@ import java.util.function.Consumer;
  * decoding that may fetch classes), so a call that blocks never stops the frames behind it. When a call arrives
  * while the reader thread reads and the main thread is idle, the reader thread hands the role back with it. {@link #current()} finds the runtime of the
  * calling thread: the main thread of an in-process context and the threads it starts see theirs, every other thread
- * of a child JVM sees the JVM's. The class relay is built once, by the first reader thread that needs it, under the
- * monitor of {@code received} (held only for that).
+ * of a child JVM sees the JVM's. The class relay is built once, with the router's parent layer, on the thread that
+ * starts a first child, under the monitor of {@code received} (held only for that).
  */
 final class ChildRuntime implements Router.MessageHandler, ParentLink {
     private static final InheritableThreadLocal<ChildRuntime> CURRENT = new InheritableThreadLocal<>();

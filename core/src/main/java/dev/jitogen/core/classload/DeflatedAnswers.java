@@ -52,5 +52,4 @@ public final class DeflatedAnswers {
         if (payload.length <= CACHED_MAX) DEFLATED_CACHE.put(key, done);
         return done;
     }
-
 }
