@@ -22,8 +22,9 @@ import java.util.zip.InflaterInputStream;
  * <p>Run as {@code java -cp DIR dev.jitogen.bootstrap.FirstStage NAME DIR MIN_JAVA}. It deletes DIR at once, checks the
  * JVM's version, prints the readiness token, reads the core bundle (deflated or not) and the context's config from stdin,
  * and hands over to {@code dev.jitogen.core.ChildMain}. A deflated bundle comes packed, and with the class that unpacks
- * it ({@link Unpack}), so that this class, which travels in base64 in the command line, stays small. The class is compiled for Java 8 so that an older
- * JVM reaches the version check and says what is wrong instead of failing with a class-version error.
+ * it ({@link Unpack}), so that this class, which travels in base64 in the command line, stays small. The class is
+ * compiled for Java 8 so that an older JVM reaches the version check and says what is wrong instead of failing with a
+ * class-version error.
  *
  * <p>It is also the child's one class loader: bundle classes are defined lazily from {@link #classes}, and a class
  * missing there is asked of {@link #fetcher}, which the child main sets to fetch from the parent. Its parent is the

@@ -17,17 +17,13 @@ import java.nio.ByteBuffer;
  */
 final class ChildLayer implements Layer {
     private final Router router;
-    /** Relays classes to this context's children; set by the runtime with the parent layer, null until then. */
+    /** Relays classes to this context's children; the runtime's, set with the parent layer, null until then. */
     private volatile ClassRelay relay;
     /** The context's runtime; set once, before the parent stream is read, null until then. */
     private volatile ChildRuntime runtime;
 
     ChildLayer(Router router) {
         this.router = router;
-    }
-
-    void relay(ClassRelay relay) {
-        this.relay = relay;
     }
 
     void runtime(ChildRuntime runtime) {
@@ -40,7 +36,7 @@ final class ChildLayer implements Layer {
      */
     void parentLayerBuilt() {
         ChildRuntime r = runtime;
-        if (r != null) r.relay();
+        if (r != null) relay = r.relay();
     }
 
     @Override

@@ -182,7 +182,6 @@ final class ChildRuntime implements Router.MessageHandler, ParentLink {
                     }
                 }
                 relay = r = new ClassRelay(received, this);
-                router.relay(r);
             }
             return relay;
         }

@@ -425,18 +425,19 @@ public final class CoreBundle {
      * what a child runs only once its code starts a context (its router builds its parent layer then) or makes a
      * receiver, select, latch or a context's events, or once a call of its code cannot be sent, on that code's thread. The first stage
      * is here too: a child has its own bytes for the children it starts. So is the class relay, with what a reader
-     * thread runs for a context's children (the constant pool reader, deflating for a network): the router loads them
-     * as it builds its parent layer, on the thread that starts a first child ({@code ChildRuntime.relay}); and what only a
-     * context's own calls and its code use: static state and the classes its calls sent ({@code StaticState},
+     * thread runs for a context's children (the constant pool reader, deflating for a network): the router loads
+     * them as it builds its parent layer, on the thread that starts a first child ({@code ChildRuntime.relay}); and
+     * what only a context's own calls and its code use: static state and the classes its calls sent ({@code StaticState},
      * {@code CallClasses}, the latter also read by the data allow-list, which Kryo's side builds on a decoding
      * thread, for data from a context's children or a receiver), and class-serving counts. Not {@code Lambdas},
      * though only a call or a reply that holds a lambda encodes with it: Kryo's lambda serializer names it, and a
      * class of Kryo's family that names one of this family would bring the whole family with Kryo's.
+     *
+     * <p>{@link Context} is not here, though a child that answers plain calls never loads it: the class of nearly
+     * every call names it (the code that makes the call), and a class that names a family's class brings the whole
+     * family with it (ClassServer's preload). Measured over SSH, a first call then carried 57 classes, 190 KB,
+     * against one class of 3.9 KB with Context among the boot classes, where it costs 5.4 KB deflated.
      */
-    // Context is not here, though a child that answers plain calls never loads it: the class of nearly every call
-    // names it (the code that makes the call), and a class that names a family's class brings the whole family with
-    // it (ClassServer's preload): measured over SSH, a first call then carried 57 classes, 190 KB, against one class
-    // of 3.9 KB with Context among the boot classes, where it costs 5.4 KB deflated.
     private static final List<String> PARENT_ONLY = List.of("dev.jitogen.core.ProcessConnection",
             "dev.jitogen.core.spi.ChildProcess", "dev.jitogen.core.spi.ChildEnvironment",
             "dev.jitogen.core.spi.Bootstrap", "dev.jitogen.core.spi.Launcher", "dev.jitogen.core.spi.ViaStart",

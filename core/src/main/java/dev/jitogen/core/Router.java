@@ -1,7 +1,6 @@
 package dev.jitogen.core;
 
 import dev.jitogen.core.classload.ClassFinder;
-import dev.jitogen.core.classload.ClassRelay;
 import dev.jitogen.core.serial.Codec;
 import dev.jitogen.core.spi.ChildProcess;
 import dev.jitogen.core.spi.Launcher;
@@ -589,11 +588,6 @@ public final class Router implements AutoCloseable {
     java.util.Set<String> sentTo(int id) {
         SentClasses sent = sentClasses;
         return sent == null ? null : sent.to(id);
-    }
-
-    /** Installs a child's relay (see {@link ChildLayer}); in a child only. */
-    void relay(ClassRelay relay) {
-        child.relay(relay);
     }
 
     /** Installs a child's runtime in its layer (see {@link ChildLayer}); in a child only. */

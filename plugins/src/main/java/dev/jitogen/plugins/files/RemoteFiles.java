@@ -203,7 +203,8 @@ public final class RemoteFiles {
         try {
             List<java.util.concurrent.Future<?>> work = new ArrayList<>();
             for (Context t : direct) {
-                if (!behind.containsKey(t)) work.add(pool.submit(() -> outcomes.put(t, putDirect(t, src, remote, options, sha))));
+                if (behind.containsKey(t)) continue; // put with its group, below
+                work.add(pool.submit(() -> outcomes.put(t, putDirect(t, src, remote, options, sha))));
             }
             // an intermediary that is a target too gets its own copy first, and fills its cache from that copy: the
             // file crosses the link to it once

@@ -1,6 +1,7 @@
 package dev.jitogen.plugins.ssh;
 
 import dev.jitogen.core.Router;
+import dev.jitogen.plugins.Jit;
 import org.apache.sshd.client.ClientBuilder;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.auth.UserAuthFactory;
@@ -15,7 +16,6 @@ import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.AttributeRepository;
 import org.apache.sshd.common.NamedFactory;
 import org.apache.sshd.common.NamedResource;
-import dev.jitogen.plugins.Jit;
 import org.apache.sshd.common.cipher.Cipher;
 import org.apache.sshd.common.io.IoSession;
 import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
