@@ -23,8 +23,8 @@ import java.util.zip.DeflaterOutputStream;
  * the rest of the runtime, which a child fetches on demand like any other class.
  *
  * <p>Threads: any; thread-safe. Built at most once per JVM, under the class's monitor (no other lock is taken
- * while holding it); immutable once built but for the compressed form, a volatile computed on first use (two threads
- * may both compute it, to the same bytes).
+ * while holding it); immutable once built but for the forms sent to a child (deflated, and with the unpacker for a
+ * pipe), volatiles computed on first use (two threads may both compute one, to the same bytes).
  *
  * <p>The <em>runtime</em> is the closure of what {@link ChildMain} refers to, found by reading constant pools (JDK
  * classes excluded): Jitogen's core and Kryo. The boot classes are that closure cut at Kryo: neither Kryo's classes
