@@ -3,6 +3,7 @@ package dev.jitogen.core.serial;
 import java.lang.invoke.SerializedLambda;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -56,14 +57,16 @@ final class LambdaShapes {
         return shape;
     }
 
-    /** A shape as read: its parts, and the lambda itself once built if it captures nothing. */
+    /** A shape as read: its block, its parts, and the lambda itself once built if it captures nothing. */
     static final class Shape {
+        final byte[] block;
         final Class<?> capturingClass;
         final String[] parts;
         final int kind;
         volatile Object noCapture;
 
-        private Shape(Class<?> capturingClass, String[] parts, int kind) {
+        private Shape(byte[] block, Class<?> capturingClass, String[] parts, int kind) {
+            this.block = block;
             this.capturingClass = capturingClass;
             this.parts = parts;
             this.kind = kind;
@@ -72,8 +75,18 @@ final class LambdaShapes {
 
     /** The reading side: what each shape block was rebuilt into. */
     static final class Reader {
+        /** How many of the shapes read last are found by comparing bytes, before the map. */
+        private static final int RECENT = 4;
         /** By the block as ISO-8859-1 text, byte for byte. */
         private final Map<String, Shape> shapes = new ConcurrentHashMap<>();
+        /**
+         * The shapes read last, found by comparing the block's bytes: a call of a lambda sent before costs no string
+         * made, hashed and compared, which in a child (compiled by C1 only, where none of that is intrinsic) was
+         * half the CPU of a no-op call. Racy by design: a thread sees a shape whole or not at all (final fields),
+         * and a lost update only costs a map lookup.
+         */
+        private final Shape[] recent = new Shape[RECENT];
+        private int next;
 
         /**
          * The shape in {@code data[off, off + len)}, with its capturing class found in {@code loader}; throws
@@ -81,9 +94,14 @@ final class LambdaShapes {
          * found.
          */
         Shape shape(byte[] data, int off, int len, ClassLoader loader) {
+            for (Shape r : recent) {
+                if (r != null && r.block.length == len && Arrays.equals(r.block, 0, len, data, off, off + len)) {
+                    return r;
+                }
+            }
             String key = new String(data, off, len, StandardCharsets.ISO_8859_1);
             Shape shape = shapes.get(key);
-            if (shape != null) return shape;
+            if (shape != null) return remember(shape);
             String[] parts = new String(data, off, len, StandardCharsets.UTF_8).split("\n", -1);
             if (parts.length != 9) {
                 throw new IllegalArgumentException("malformed lambda: " + parts.length + " parts instead of 9");
@@ -95,12 +113,20 @@ final class LambdaShapes {
                 throw new IllegalArgumentException("malformed lambda: method kind " + parts[4]);
             }
             try {
-                shape = new Shape(Class.forName(parts[0].replace('/', '.'), false, loader), parts, kind);
+                shape = new Shape(Arrays.copyOfRange(data, off, off + len),
+                        Class.forName(parts[0].replace('/', '.'), false, loader), parts, kind);
             } catch (ClassNotFoundException e) {
                 throw new IllegalStateException("cannot find the lambda's capturing class " + parts[0], e);
             }
             if (shapes.size() >= MAX_SHAPES) shapes.clear();
             shapes.put(key, shape);
+            return remember(shape);
+        }
+
+        private Shape remember(Shape shape) {
+            int i = next;
+            recent[i] = shape;
+            next = (i + 1) % RECENT;
             return shape;
         }
 

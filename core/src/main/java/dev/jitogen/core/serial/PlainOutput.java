@@ -32,9 +32,12 @@ final class PlainOutput {
         this.stopAtLarge = stopAtLarge;
     }
 
-    /** The first pass: a small buffer, grown as needed, until a large array or string. */
+    /**
+     * The first pass: a buffer grown as needed, until a large array or string. It starts large enough for a call of
+     * a lambda (its shape is a few hundred bytes): growing from 64 bytes copied it three times per call.
+     */
     static PlainOutput growing(int max) {
-        return new PlainOutput(max, new byte[64], true);
+        return new PlainOutput(max, new byte[512], true);
     }
 
     /** A pass that writes nothing and counts the bytes ({@link #size}). */

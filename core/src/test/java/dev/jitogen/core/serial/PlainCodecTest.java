@@ -76,6 +76,38 @@ class PlainCodecTest {
     }
 
     @Test
+    void lambdasOfTheSameShapeLengthAreToldApartWhenReadAgain() {
+        // six lambdas of one class: their shapes differ only in the implementation method's number (same length),
+        // read in turn more often than the reader keeps recent shapes, then one of them many times over
+        List<Supplier<String>> fns = List.of(
+                (Supplier<String> & java.io.Serializable) () -> "zero",
+                (Supplier<String> & java.io.Serializable) () -> "one",
+                (Supplier<String> & java.io.Serializable) () -> "two",
+                (Supplier<String> & java.io.Serializable) () -> "three",
+                (Supplier<String> & java.io.Serializable) () -> "four",
+                (Supplier<String> & java.io.Serializable) () -> "five");
+        List<byte[]> encoded = new ArrayList<>();
+        for (Supplier<String> fn : fns) encoded.add(trusting.encode(0, fn));
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < fns.size(); i++) {
+                @SuppressWarnings("unchecked")
+                Supplier<String> back = (Supplier<String>) trusting.decode(encoded.get(i));
+                assertEquals(fns.get(i).get(), back.get(), "lambda " + i + ", round " + round);
+            }
+            for (int i = fns.size() - 1; i >= 0; i--) {
+                @SuppressWarnings("unchecked")
+                Supplier<String> back = (Supplier<String>) trusting.decode(encoded.get(i));
+                assertEquals(fns.get(i).get(), back.get(), "lambda " + i + " backwards, round " + round);
+            }
+        }
+        for (int k = 0; k < 100; k++) {
+            @SuppressWarnings("unchecked")
+            Supplier<String> back = (Supplier<String>) trusting.decode(encoded.get(k % 2 == 0 ? 2 : 3));
+            assertEquals(k % 2 == 0 ? "two" : "three", back.get());
+        }
+    }
+
+    @Test
     void aChildCannotSendCodeInTheCompactForm() {
         Supplier<String> fn = (Supplier<String> & java.io.Serializable) () -> "code from below";
         byte[] data = trusting.encode(0, fn);
