@@ -114,6 +114,28 @@ class MessageTest {
     }
 
     @Test
+    void anEightMiBFrameFromAChildGrowsFromOneMiBToItsLength() throws IOException {
+        // it grew 64 KiB, 256 KiB, 1 MiB, 4 MiB, then 8 MiB (13.3 MiB allocated, 5.3 MiB copied again); now the
+        // growth from 1 MiB goes to its length, as fourfold would hold half of it (9.3 MiB allocated)
+        byte[] data = new byte[8 << 20];
+        data[data.length - 1] = 9;
+        byte[] all = frames(new Message(1, 2, 3, 1000, 0, data));
+        FrameReader r = new FrameReader(null, Message.DEFAULT_MAX_SIZE);
+        List<Message> got = new ArrayList<>();
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long id = Thread.currentThread().getId();
+        long before = threads.getThreadAllocatedBytes(id);
+        for (int off = 0; off < all.length; off += FrameReader.FIRST_CHUNK) {
+            r.feed(all, off, Math.min(FrameReader.FIRST_CHUNK, all.length - off), got::add, null);
+        }
+        long allocated = threads.getThreadAllocatedBytes(id) - before;
+        assertEquals(1, got.size());
+        assertEquals(9, got.get(0).data[data.length - 1]);
+        assertTrue(allocated < data.length + (3 << 19), "an " + data.length + "-byte frame allocated " + allocated
+                + " bytes");
+    }
+
+    @Test
     void anOversizeFrameIsSkippedAndTheNextOneRead() throws IOException {
         Message big = new Message(1, 7, 7, 1000, 1234, new byte[5000]);
         Message next = new Message(1, 7, 7, 1001, 0, "after".getBytes());
