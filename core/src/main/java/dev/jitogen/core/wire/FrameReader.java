@@ -3,7 +3,6 @@ package dev.jitogen.core.wire;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.function.Consumer;
 
@@ -209,19 +208,18 @@ public final class FrameReader {
     }
 
     private void headerDone(Oversize oversize) throws BadFrameException {
-        ByteBuffer h = ByteBuffer.wrap(header);
-        int magic = h.getShort() & 0xffff;
+        int magic = (header[0] & 0xff) << 8 | (header[1] & 0xff);
         if (magic != Message.MAGIC) {
             throw new BadFrameException(String.format("bad frame: magic 0x%04x instead of 0x%04x (something "
                     + "other than Jitogen wrote to the stream; first bytes: %s)", magic, Message.MAGIC,
                     Message.printable(header)));
         }
-        dst = h.getInt();
-        src = h.getInt();
-        auth = h.getInt();
-        handle = h.getInt();
-        replyTo = h.getInt();
-        length = h.getInt();
+        dst = Message.getInt(header, 2);
+        src = Message.getInt(header, 6);
+        auth = Message.getInt(header, 10);
+        handle = Message.getInt(header, 14);
+        replyTo = Message.getInt(header, 18);
+        length = Message.getInt(header, 22);
         if (length < 0) {
             throw new BadFrameException("bad frame: length " + (length & 0xffffffffL) + " cannot be (over 2 GiB); "
                     + "the stream is out of step");
@@ -238,13 +236,12 @@ public final class FrameReader {
     }
 
     private void trailerDone() throws BadFrameException {
-        ByteBuffer t = ByteBuffer.wrap(trailer);
-        if (t.getInt() != Message.check(header)) {
+        if (Message.getInt(trailer, 0) != Message.check(header)) {
             throw new BadFrameException("lost framing: the 4 bytes after a frame of " + length + " data bytes are "
                     + Message.printable(Arrays.copyOf(trailer, 4)) + ", not its check (a frame whose length does not "
                     + "match its data, or other bytes written into the stream)");
         }
-        peerAck = t.getInt() & 0xffffffffL;
+        peerAck = Message.getInt(trailer, 4) & 0xffffffffL;
         if (data != null) decoded = new Message(dst, src, auth, handle, replyTo, data);
         data = null;
         finished();
