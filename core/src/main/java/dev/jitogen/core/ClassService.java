@@ -33,7 +33,8 @@ final class ClassService {
         this.router = router;
         this.sent = sent;
         this.server = new ClassServer(new ClassFinder(loader), policy);
-        server.runtime(name -> CoreBundle.forMaxMessageSize(router.maxMessageSize()).family(name));
+        server.runtime(name -> CoreBundle.forMaxMessageSize(router.maxMessageSize()).family(name),
+                CoreBundle::masterOnly);
         this.requests = new ClassRequests<>(router.broker().services(), 2, this::serve);
     }
 

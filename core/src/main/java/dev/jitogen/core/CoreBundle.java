@@ -347,12 +347,15 @@ public final class CoreBundle {
      * empty if {@code name} is not fetched on demand.
      */
     Set<String> family(String name) {
-        if (!onDemand().contains(name)) return Set.of();
+        if (!onDemand().contains(name) || masterOnly(name)) return Set.of();
         if (parentFamily.contains(name)) return parentFamily;
         Set<String> kryo = kryoFamily;
         if (kryo == null) {
             Set<String> k = new java.util.HashSet<>(onDemand());
             k.removeAll(parentFamily);
+            // the master layer is of no family: it went with Kryo's, 63 KB of class files (26 KB deflated) that a
+            // child's first value needing Kryo brought and no child runs
+            k.removeIf(CoreBundle::masterOnly);
             kryoFamily = kryo = Set.copyOf(k);
         }
         return kryo;
@@ -411,7 +414,12 @@ public final class CoreBundle {
             "dev.jitogen.core.classload.ClassServer", "dev.jitogen.core.classload.ClassFinder",
             "dev.jitogen.core.LocalArchive");
 
-    private static boolean masterOnly(String name) {
+    /**
+     * True for a class of the master layer ({@link #MASTER_ONLY}), with its nested classes: of no family, and never
+     * sent ahead of a need (a runtime class that names one, such as this one, brings none with it); a child that
+     * asked for one would get it alone.
+     */
+    static boolean masterOnly(String name) {
         return listed(MASTER_ONLY, name);
     }
 

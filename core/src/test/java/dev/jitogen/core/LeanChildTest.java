@@ -29,6 +29,10 @@ class LeanChildTest {
             assertTrue(b.family("dev.jitogen.core." + n).contains("dev.jitogen.core.ChildStarter"), n);
         }
         assertTrue(b.runtime().contains("com.esotericsoftware.kryo.Kryo"), "the rest of the runtime is named");
+        // the master layer is of the runtime (a child could ask for it) but of no family
+        assertTrue(b.runtime().contains("dev.jitogen.core.MasterLayer"));
+        assertEquals(java.util.Set.of(), b.family("dev.jitogen.core.MasterLayer"));
+        assertFalse(b.family("com.esotericsoftware.kryo.Kryo").contains("dev.jitogen.core.classload.ClassServer"));
         assertTrue(b.runtime().containsAll(b.names()));
     }
 
@@ -80,6 +84,16 @@ class LeanChildTest {
             assertEquals(before + 1, router.stats().requests(), "Kryo came in one answer");
             assertEquals(java.time.Duration.ofSeconds(3), child.call(() -> java.time.Duration.ofSeconds(3)));
             assertEquals(before + 1, router.stats().requests());
+            assertNoMasterLayer(router.sentTo(child.id()), "with Kryo");
+        }
+    }
+
+    /** No class of the master layer was sent: no child runs one (they went with Kryo's family, 63 KB). */
+    private static void assertNoMasterLayer(java.util.Set<String> sent, String when) {
+        assertNotNull(sent);
+        for (String n : List.of("MasterLayer", "ClassService", "LogPrinter", "MasterIdAllocator", "ClassPolicy",
+                "classload.ClassServer", "classload.ClassFinder", "LocalArchive")) {
+            assertFalse(sent.contains("dev.jitogen.core." + n), () -> "sent " + n + " " + when);
         }
     }
 
@@ -109,6 +123,10 @@ class LeanChildTest {
             assertEquals("latched", below.call(UsesLatch.latch()));
             assertEquals(asked, mid.call(() -> Router.current().stats().requests()),
                     "the context below asked its relay for the parent layer's family");
+            // the parent layer's family went to mid (it started a child), and CoreBundle, one of it, names the
+            // class finder (its build step), which no child runs
+            assertTrue(router.sentTo(mid.id()).contains("dev.jitogen.core.ChildStarter"));
+            assertNoMasterLayer(router.sentTo(mid.id()), "with the parent layer");
         }
     }
 

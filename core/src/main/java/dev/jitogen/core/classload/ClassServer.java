@@ -58,15 +58,20 @@ public final class ClassServer {
 
     /** The family of a runtime class a child fetches on demand rather than boots with; none until set. */
     private volatile java.util.function.Function<String, Set<String>> runtimeFamily = name -> Set.of();
+    /** Runtime classes sent only to a child that asks for them, never ahead; none until set. */
+    private volatile java.util.function.Predicate<String> onRequestOnly = name -> false;
 
     /**
      * Names the families of runtime classes that children fetch on demand (Kryo's side; the parent layer): the first
      * request for a class of a family is answered with all of the family not yet sent, in one LOAD_CLASS, since a
      * child that needs one (Kryo, for a value that is not plain) needs most of them, some found only by reflection
-     * (Kryo's {@code @DefaultSerializer}). Called once, by the master's router.
+     * (Kryo's {@code @DefaultSerializer}); and the runtime classes that no child runs (the master layer), which are
+     * never sent ahead of a request, though a runtime class sent names them. Called once, by the master's router.
      */
-    public void runtime(java.util.function.Function<String, Set<String>> family) {
+    public void runtime(java.util.function.Function<String, Set<String>> family,
+                        java.util.function.Predicate<String> onRequestOnly) {
         runtimeFamily = family;
+        this.onRequestOnly = onRequestOnly;
     }
 
     public ClassFinder finder() {
@@ -160,7 +165,7 @@ public final class ClassServer {
         families.add(runtimeFamily.apply(rootName));
         while (!queue.isEmpty() && a.size < budget) {
             for (String ref : ConstantPool.referencedClasses(queue.poll())) {
-                if (sent.contains(ref) || policy.refusal(ref) != null) continue;
+                if (sent.contains(ref) || policy.refusal(ref) != null || onRequestOnly.test(ref)) continue;
                 Set<String> family = runtimeFamily.apply(ref);
                 if (!family.isEmpty()) {
                     families.add(family);

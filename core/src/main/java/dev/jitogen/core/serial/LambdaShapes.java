@@ -1,5 +1,8 @@
 package dev.jitogen.core.serial;
 
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.invoke.SerializedLambda;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
@@ -23,13 +26,29 @@ final class LambdaShapes {
 
     private static final int MAX_SHAPES = 4096;
 
-    private static final ClassValue<Method> DESERIALIZE = new ClassValue<>() {
+    /**
+     * A capturing class's {@code $deserializeLambda$}, looked up by its name and type. Not by reflection:
+     * {@code getDeclaredMethod} resolves the types in the signatures of all of the class's methods, and a child then
+     * loaded classes the lambda never uses. Rebuilding a lambda of {@code Router} (the start of a context through
+     * another) fetched the master's class finder, a round trip while starting the context, for a type named by one
+     * of {@code Router}'s methods.
+     */
+    private static final ClassValue<MethodHandle> DESERIALIZE = new ClassValue<>() {
         @Override
-        protected Method computeValue(Class<?> type) {
+        protected MethodHandle computeValue(Class<?> type) {
+            MethodType deserialize = MethodType.methodType(Object.class, SerializedLambda.class);
             try {
-                Method m = type.getDeclaredMethod("$deserializeLambda$", SerializedLambda.class);
-                m.setAccessible(true);
-                return m;
+                return MethodHandles.privateLookupIn(type, MethodHandles.lookup())
+                        .findStatic(type, "$deserializeLambda$", deserialize);
+            } catch (IllegalAccessException e) {
+                // a class in a named module that does not open its package to us: reflection may still reach it
+                try {
+                    Method m = type.getDeclaredMethod("$deserializeLambda$", SerializedLambda.class);
+                    m.setAccessible(true);
+                    return MethodHandles.lookup().unreflect(m);
+                } catch (ReflectiveOperationException | RuntimeException again) {
+                    throw new IllegalStateException(type.getName() + " has no serializable lambdas", again);
+                }
             } catch (ReflectiveOperationException e) {
                 throw new IllegalStateException(type.getName() + " has no serializable lambdas", e);
             }
@@ -138,11 +157,12 @@ final class LambdaShapes {
             SerializedLambda s = new SerializedLambda(shape.capturingClass, p[1], p[2], p[3], shape.kind, p[5], p[6],
                     p[7], p[8], captured);
             Object lambda;
+            MethodHandle deserialize = DESERIALIZE.get(shape.capturingClass);
             try {
-                lambda = DESERIALIZE.get(shape.capturingClass).invoke(null, s);
-            } catch (ReflectiveOperationException e) {
-                Throwable cause = e.getCause() != null ? e.getCause() : e;
-                throw new IllegalStateException("cannot rebuild lambda " + p[5] + "." + p[6] + ": " + cause, cause);
+                lambda = deserialize.invoke(s);
+            } catch (Throwable e) {
+                // what $deserializeLambda$ threw (a shape it does not know: "Invalid lambda deserialization")
+                throw new IllegalStateException("cannot rebuild lambda " + p[5] + "." + p[6] + ": " + e, e);
             }
             if (captured.length == 0) shape.noCapture = lambda;
             return lambda;
