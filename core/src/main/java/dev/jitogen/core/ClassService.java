@@ -34,7 +34,7 @@ final class ClassService {
         this.sent = sent;
         this.server = new ClassServer(new ClassFinder(loader), policy);
         server.runtime(name -> CoreBundle.forMaxMessageSize(router.maxMessageSize()).family(name),
-                CoreBundle::masterOnly);
+                CoreBundle::notSentAhead);
         this.requests = new ClassRequests<>(router.broker().services(), 2, this::serve);
     }
 

@@ -18,8 +18,8 @@ final class Codecs {
     /** Jitogen's own types in data, registered by id on both sides (so always allowed, and small). */
     private static final Class<?>[] CODEC_CLASSES = {CallSpec.class, RemoteFailure.class, Sender.class, Stats.class};
     /**
-     * Registered after those, by name: a context travels only in Kryo's form, and a child defines {@link Context} (a
-     * boot class, defined on first use) only when its code or its data needs one, not to answer plain calls.
+     * Registered after those, by name: a context travels only in Kryo's form, and a child loads {@link Context} (not a
+     * boot class: it comes with Kryo's family) only when its code or its data needs one, not to answer plain calls.
      */
     private static final String[] KRYO_ONLY = {"dev.jitogen.core.Context"};
 

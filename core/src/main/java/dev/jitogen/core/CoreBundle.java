@@ -347,7 +347,7 @@ public final class CoreBundle {
      * empty if {@code name} is not fetched on demand.
      */
     Set<String> family(String name) {
-        if (!onDemand().contains(name) || masterOnly(name)) return Set.of();
+        if (!onDemand().contains(name) || masterOnly(name) || listed(WITH_FAMILIES, name)) return Set.of();
         if (parentFamily.contains(name)) return parentFamily;
         Set<String> kryo = kryoFamily;
         if (kryo == null) {
@@ -356,6 +356,8 @@ public final class CoreBundle {
             // the master layer is of no family: it went with Kryo's, 63 KB of class files (26 KB deflated) that a
             // child's first value needing Kryo brought and no child runs
             k.removeIf(CoreBundle::masterOnly);
+            // Kryo decodes a Context in a value (ContextSerializer): it comes along rather than in a round trip of its own
+            for (String n : WITH_FAMILIES) if (onDemand().contains(n)) k.add(n);
             kryoFamily = kryo = Set.copyOf(k);
         }
         return kryo;
@@ -416,10 +418,10 @@ public final class CoreBundle {
 
     /**
      * True for a class of the master layer ({@link #MASTER_ONLY}), with its nested classes: of no family, and never
-     * sent ahead of a need (a runtime class that names one, such as this one, brings none with it); a child that
-     * asked for one would get it alone.
+     * sent ahead of a need ({@link #notSentAhead}: a runtime class that names one, such as this one, brings none with
+     * it); a child that asked for one would get it alone.
      */
-    static boolean masterOnly(String name) {
+    private static boolean masterOnly(String name) {
         return listed(MASTER_ONLY, name);
     }
 
@@ -427,6 +429,35 @@ public final class CoreBundle {
         for (String m : classes) if (name.equals(m) || name.startsWith(m + "$")) return true;
         return false;
     }
+
+    /**
+     * Classes out of the boot classes that go with the parent layer's family and Kryo's, but that no family comes
+     * with for being named: {@link Context}, and what only it reaches among what a child runs (the errors its calls
+     * throw, and the words for an exit status). The class of nearly every call names {@code Context} (the code that
+     * makes the call), and a class that names a family's class brings the whole family with it (ClassServer's
+     * preload), which would make every first call carry the parent layer; but a child that answers plain calls never
+     * loads it (its decoder finds its router through {@code Router.reader()}, and rebuilds lambdas through a
+     * looked-up {@code $deserializeLambda$}, which resolves no other method's types). So they are fetched with the
+     * parent layer (a child starting contexts), with Kryo (a {@code Context} in a value), or alone when a child's
+     * code first uses one: 5.7 KB less in every child's boot bundle, deflated. The build checks that the cut takes
+     * out of the boot classes exactly these.
+     */
+    private static final List<String> WITH_FAMILIES = List.of("dev.jitogen.core.Context", "dev.jitogen.core.ChannelError",
+            "dev.jitogen.core.TimeoutError", "dev.jitogen.core.ExitStatus");
+
+    /**
+     * True for a runtime class the master never sends ahead of a need, though a class it sends names it: the master
+     * layer ({@link #masterOnly}), which no child runs; and what {@code Context}'s annotation names, its default
+     * serializer and Kryo's annotation type, which come with Kryo's family: a child asking for {@code Context} alone
+     * (its code used one) would otherwise receive all of Kryo with it. A class of the user's with Kryo's annotation
+     * still brings Kryo's family ahead of its call, through its serializer, which names Kryo's.
+     */
+    static boolean notSentAhead(String name) {
+        return masterOnly(name) || listed(CONTEXT_ANNOTATION, name);
+    }
+
+    private static final List<String> CONTEXT_ANNOTATION = List.of("dev.jitogen.core.ContextSerializer",
+            "com.esotericsoftware.kryo.DefaultSerializer");
 
     /**
      * The parent layer and the API a child's code may call (see the class comment), with their nested classes:
@@ -441,10 +472,8 @@ public final class CoreBundle {
      * though only a call or a reply that holds a lambda encodes with it: Kryo's lambda serializer names it, and a
      * class of Kryo's family that names one of this family would bring the whole family with Kryo's.
      *
-     * <p>{@link Context} is not here, though a child that answers plain calls never loads it: the class of nearly
-     * every call names it (the code that makes the call), and a class that names a family's class brings the whole
-     * family with it (ClassServer's preload). Measured over SSH, a first call then carried 57 classes, 190 KB,
-     * against one class of 3.9 KB with Context among the boot classes, where it costs 5.4 KB deflated.
+     * <p>{@link Context} is not here but in {@link #WITH_FAMILIES}: as one of this family, a first call, whose class
+     * names it, carried 57 classes over SSH, 190 KB, against one class of 3.9 KB.
      */
     private static final List<String> PARENT_ONLY = List.of("dev.jitogen.core.ProcessConnection",
             "dev.jitogen.core.spi.ChildProcess", "dev.jitogen.core.spi.ChildEnvironment",
@@ -466,8 +495,19 @@ public final class CoreBundle {
         Map<String, byte[]> runtime = closure(finder, ChildMain.class.getName(), name -> false);
         java.util.function.Predicate<String> kryoOrMaster = name -> kryoFamily(name) || kryoSide(name, loader)
                 || listed(KRYO_ONLY, name) || masterOnly(name);
+        java.util.function.Predicate<String> parentOnly = name -> listed(PARENT_ONLY, name);
         Map<String, byte[]> boot = whole ? runtime : closure(finder, ChildMain.class.getName(),
-                kryoOrMaster.or(name -> listed(PARENT_ONLY, name)));
+                kryoOrMaster.or(parentOnly).or(name -> listed(WITH_FAMILIES, name)));
+        if (!whole) {
+            // what the cut at Context takes out must be what the list says (and the class comment of it)
+            Set<String> cut = new java.util.TreeSet<>(closure(finder, ChildMain.class.getName(),
+                    kryoOrMaster.or(parentOnly)).keySet());
+            cut.removeAll(boot.keySet());
+            if (!cut.equals(new java.util.TreeSet<>(WITH_FAMILIES))) {
+                throw new IllegalStateException("the boot classes cut at Context lose " + cut + ", not "
+                        + WITH_FAMILIES + ": update CoreBundle.WITH_FAMILIES");
+            }
+        }
         // the parent layer's family: what the boot classes would be without its cut, and are not
         Set<String> parent = new java.util.LinkedHashSet<>(whole ? Set.of()
                 : closure(finder, ChildMain.class.getName(), kryoOrMaster).keySet());

@@ -636,8 +636,8 @@ public final class Router implements AutoCloseable {
 
     /**
      * The router decoding on this thread ({@link #decode}): the one a Context read from data belongs to. Here and not
-     * in {@link Context}, so that a child decoding plain values never defines that class (a boot class, defined on
-     * first use).
+     * in {@link Context}, so that a child decoding plain values never loads that class (fetched with the parent
+     * layer or Kryo, or on first use: see {@code CoreBundle.WITH_FAMILIES}).
      */
     private static final ThreadLocal<Router> READER = new ThreadLocal<>();
 

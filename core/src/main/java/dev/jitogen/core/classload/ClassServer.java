@@ -65,8 +65,9 @@ public final class ClassServer {
      * Names the families of runtime classes that children fetch on demand (Kryo's side; the parent layer): the first
      * request for a class of a family is answered with all of the family not yet sent, in one LOAD_CLASS, since a
      * child that needs one (Kryo, for a value that is not plain) needs most of them, some found only by reflection
-     * (Kryo's {@code @DefaultSerializer}); and the runtime classes that no child runs (the master layer), which are
-     * never sent ahead of a request, though a runtime class sent names them. Called once, by the master's router.
+     * (Kryo's {@code @DefaultSerializer}); and the runtime classes never sent ahead of a request, though a class sent
+     * names them (the master layer, which no child runs; classes that come with families instead). Called once, by
+     * the master's router.
      */
     public void runtime(java.util.function.Function<String, Set<String>> family,
                         java.util.function.Predicate<String> onRequestOnly) {
