@@ -97,6 +97,35 @@ class LeanChildTest {
         }
     }
 
+    @Test
+    void contextIsNoBootClassAndComesWithTheFamiliesOrAloneNotWithEveryCall() {
+        CoreBundle b = CoreBundle.get();
+        for (String n : List.of("Context", "ChannelError", "TimeoutError", "ExitStatus")) {
+            String name = "dev.jitogen.core." + n;
+            assertFalse(b.names().contains(name), name + " is a boot class");
+            assertEquals(java.util.Set.of(), b.family(name), "naming " + n + " brings a family");
+            assertTrue(b.family("dev.jitogen.core.ChildStarter").contains(name), n + " comes with the parent layer");
+            assertTrue(b.family("com.esotericsoftware.kryo.Kryo").contains(name), n + " comes with Kryo");
+        }
+        try (Router router = Router.create()) {
+            Context child = router.local();
+            long before = router.stats().requests();
+            assertEquals(42, child.call(dev.jitogen.core.fixtures.NamesContext.plain()));
+            assertEquals(before, router.stats().requests(), "the plain call asked for a class");
+            assertFalse(router.sentTo(child.id()).contains("dev.jitogen.core.Context"),
+                    "Context went with a call whose class only names it");
+            // the child's code uses a Context: it comes, with the rest of the API, in one answer; not all of Kryo
+            assertEquals(child.name(), child.call(dev.jitogen.core.fixtures.NamesContext.myself()));
+            assertEquals(before + 1, router.stats().requests());
+            assertFalse(router.sentTo(child.id()).contains("com.esotericsoftware.kryo.Kryo"));
+            // a Context in a value: Kryo's family brings it, in one answer
+            Context other = router.local();
+            long was = router.stats().requests();
+            assertEquals(child.name(), other.call(dev.jitogen.core.fixtures.NamesContext.captured(child)));
+            assertEquals(was + 1, router.stats().requests(), "Kryo and Context came in one answer");
+        }
+    }
+
     /** Calls whose class names a class of the parent layer's family (Latch), though the first does not use it. */
     static final class UsesLatch {
         static RemoteCallable<Integer> plain() {
