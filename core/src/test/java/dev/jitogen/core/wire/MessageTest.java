@@ -96,6 +96,16 @@ class MessageTest {
         // a file chunk: 256 KiB and a tag byte, pushed in SSH-sized packets; it grew 64 KiB, 256 KiB, then
         // 256 KiB + 1 (576 KiB allocated, 320 KiB copied again); now 64 KiB, then its length
         byte[] data = new byte[FrameReader.FIRST_CHUNK * 4 + 1];
+        long allocated = allocatedReading(data, 32 * 1024);
+        assertTrue(allocated < FrameReader.FIRST_CHUNK + data.length + 32 * 1024,
+                "a " + data.length + "-byte frame allocated " + allocated + " bytes");
+    }
+
+    /**
+     * Bytes allocated reading a frame of {@code data} from a child, pushed in packets of {@code packet} bytes; checks
+     * the frame came whole.
+     */
+    private static long allocatedReading(byte[] data, int packet) throws IOException {
         data[data.length - 1] = 7;
         byte[] all = frames(new Message(1, 2, 3, 1000, 0, data));
         FrameReader r = new FrameReader(null, Message.DEFAULT_MAX_SIZE);
@@ -103,14 +113,14 @@ class MessageTest {
         var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         long id = Thread.currentThread().getId();
         long before = threads.getThreadAllocatedBytes(id);
-        for (int off = 0; off < all.length; off += 32 * 1024) {
-            r.feed(all, off, Math.min(32 * 1024, all.length - off), got::add, null);
+        for (int off = 0; off < all.length; off += packet) {
+            r.feed(all, off, Math.min(packet, all.length - off), got::add, null);
         }
         long allocated = threads.getThreadAllocatedBytes(id) - before;
         assertEquals(1, got.size());
+        assertEquals(data.length, got.get(0).data.length);
         assertEquals(7, got.get(0).data[data.length - 1]);
-        assertTrue(allocated < FrameReader.FIRST_CHUNK + data.length + 32 * 1024,
-                "a " + data.length + "-byte frame allocated " + allocated + " bytes");
+        return allocated;
     }
 
     @Test
@@ -118,19 +128,7 @@ class MessageTest {
         // it grew 64 KiB, 256 KiB, 1 MiB, 4 MiB, then 8 MiB (13.3 MiB allocated, 5.3 MiB copied again); now the
         // growth from 1 MiB goes to its length, as fourfold would hold half of it (9.3 MiB allocated)
         byte[] data = new byte[8 << 20];
-        data[data.length - 1] = 9;
-        byte[] all = frames(new Message(1, 2, 3, 1000, 0, data));
-        FrameReader r = new FrameReader(null, Message.DEFAULT_MAX_SIZE);
-        List<Message> got = new ArrayList<>();
-        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-        long id = Thread.currentThread().getId();
-        long before = threads.getThreadAllocatedBytes(id);
-        for (int off = 0; off < all.length; off += FrameReader.FIRST_CHUNK) {
-            r.feed(all, off, Math.min(FrameReader.FIRST_CHUNK, all.length - off), got::add, null);
-        }
-        long allocated = threads.getThreadAllocatedBytes(id) - before;
-        assertEquals(1, got.size());
-        assertEquals(9, got.get(0).data[data.length - 1]);
+        long allocated = allocatedReading(data, FrameReader.FIRST_CHUNK);
         assertTrue(allocated < data.length + (3 << 19), "an " + data.length + "-byte frame allocated " + allocated
                 + " bytes");
     }
