@@ -468,7 +468,8 @@ public final class CoreBundle {
      * them as it builds its parent layer, on the thread that starts a first child ({@code ChildRuntime.relay}); and
      * what only a context's own calls and its code use: static state and the classes its calls sent ({@code StaticState},
      * {@code CallClasses}, the latter also read by the data allow-list, which Kryo's side builds on a decoding
-     * thread, for data from a context's children or a receiver), and class-serving counts. Not {@code Lambdas},
+     * thread, for data from a context's children or a receiver), and class-serving counts; and the code a router
+     * sends a context to start or drop children there ({@code ViaCalls}). Not {@code Lambdas},
      * though only a call or a reply that holds a lambda encodes with it: Kryo's lambda serializer names it, and a
      * class of Kryo's family that names one of this family would bring the whole family with Kryo's.
      *
@@ -486,7 +487,8 @@ public final class CoreBundle {
             "dev.jitogen.core.ChildIdAllocator", "dev.jitogen.core.SentClasses", "dev.jitogen.core.UnsendableCall",
             "dev.jitogen.core.Events", "dev.jitogen.core.classload.ClassRelay",
             "dev.jitogen.core.StaticState", "dev.jitogen.core.classload.CallClasses",
-            "dev.jitogen.core.classload.ClassCounts", "dev.jitogen.core.classload.DeflatedAnswers");
+            "dev.jitogen.core.classload.ClassCounts", "dev.jitogen.core.classload.DeflatedAnswers",
+            "dev.jitogen.core.ViaCalls");
 
     /** The lean bundle, or with {@code whole} the whole runtime as boot classes. */
     private static CoreBundle build(boolean whole) {

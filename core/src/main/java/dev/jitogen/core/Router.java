@@ -286,8 +286,7 @@ public final class Router implements AutoCloseable {
     public Context local(LocalOptions options) {
         if (options.via() != null) {
             LocalOptions there = options.newBuilder().via(null).name(null).build();
-            return startVia(options.via(), "local", options.name(), options.connectTimeout(),
-                    (router, name) -> router.local(there.newBuilder().name(name).build()));
+            return startVia(options.via(), "local", options.name(), options.connectTimeout(), ViaCalls.local(there));
         }
         // the master's own local children share an archive of the JDK's classes (see LocalArchive)
         List<String> command = isMaster() ? options.command(LocalArchive.flags(options)) : options.command();
@@ -315,7 +314,7 @@ public final class Router implements AutoCloseable {
      */
     public Context inProcess(String name, Context via) {
         if (via != null) {
-            return startVia(via, "in-process", name, Duration.ofSeconds(30), (router, n) -> router.inProcess(n, null));
+            return startVia(via, "in-process", name, Duration.ofSeconds(30), ViaCalls.inProcess());
         }
         return parentLayer().inProcess(name);
     }
@@ -686,12 +685,7 @@ public final class Router implements AutoCloseable {
         if (via == null || !via.isConnected()) return;
         try {
             // via's DEL_ROUTE for it comes up the same stream ahead of the reply
-            via.callAsync(() -> {
-                Router r = Router.current();
-                Context c = r.contextById(id);
-                if (c != null) r.disconnect(c);
-                return null;
-            }).get(Duration.ofSeconds(10));
+            via.callAsync(ViaCalls.disconnect(id)).get(Duration.ofSeconds(10));
         } catch (JitogenError e) {
             Log.warning("could not disconnect " + context.name() + " through " + via.name() + ": " + e.getMessage());
         }
