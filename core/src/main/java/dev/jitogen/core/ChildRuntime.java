@@ -240,6 +240,11 @@ final class ChildRuntime implements Router.MessageHandler, ParentLink {
     }
 
     @Override
+    public boolean notSentAhead(String name) {
+        return CoreBundle.notSentAhead(name);
+    }
+
+    @Override
     public NoClassDefFoundError denial(String reason) {
         return new ClassDeniedByPolicyError(reason);
     }

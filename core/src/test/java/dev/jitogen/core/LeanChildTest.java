@@ -126,6 +126,21 @@ class LeanChildTest {
         }
     }
 
+    @Test
+    void aRelayPassesOnContextWithoutKryo() {
+        try (Router router = Router.create()) {
+            Context mid = router.local();
+            Context below = router.local(LocalOptions.builder().via(mid).name("below").build());
+            assertEquals(42, below.call(dev.jitogen.core.fixtures.NamesContext.plain()));
+            long relayed = mid.call(() -> Router.current().stats().classesSent());
+            // mid holds Kryo (what started below went through it), and Context's annotation names Kryo's classes:
+            // a relay that followed them sent all of Kryo with Context (333 classes, 1.1 MB)
+            assertEquals("below", below.call(dev.jitogen.core.fixtures.NamesContext.myself()));
+            long more = mid.call(() -> Router.current().stats().classesSent()) - relayed;
+            assertTrue(more < 100, () -> "the relay sent " + more + " classes for Context and the parent layer");
+        }
+    }
+
     /** Calls whose class names a class of the parent layer's family (Latch), though the first does not use it. */
     static final class UsesLatch {
         static RemoteCallable<Integer> plain() {

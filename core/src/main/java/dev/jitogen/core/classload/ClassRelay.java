@@ -170,8 +170,10 @@ public final class ClassRelay {
             byte[] classFile = received.received(n);
             if (classFile == null) continue;
             for (String ref : ConstantPool.referencedClasses(classFile)) {
-                // only a family this context received: it relays, it does not ask its parent on the child's behalf
-                if (!sent.contains(ref) && !all.contains(ref) && received.entry(ref) != null) {
+                // only a family this context received: it relays, it does not ask its parent on the child's behalf;
+                // and none for a class never sent ahead (Context's annotation would bring all of Kryo with Context)
+                if (!sent.contains(ref) && !all.contains(ref) && received.entry(ref) != null
+                        && !link.notSentAhead(ref)) {
                     all.addAll(link.family(ref));
                 }
             }

@@ -26,6 +26,13 @@ public interface ParentLink {
      */
     Set<String> family(String name);
 
+    /**
+     * True for a runtime class never sent ahead of a need, though a class sent names it (the master layer, and what
+     * {@code Context}'s annotation names): a relay passes on no family for naming it, as the master's class server
+     * does not.
+     */
+    boolean notSentAhead(String name);
+
     /** The error for a class the master's policy refuses, from the refusal's text (the public API's own error). */
     NoClassDefFoundError denial(String reason);
 }
