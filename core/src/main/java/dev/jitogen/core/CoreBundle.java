@@ -1,19 +1,12 @@
 package dev.jitogen.core;
 
-import dev.jitogen.core.classload.ClassFinder;
-import dev.jitogen.core.classload.ConstantPool;
 import dev.jitogen.core.spi.ChildProcess;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Set;
 import java.util.zip.Deflater;
 import java.util.zip.DeflaterOutputStream;
@@ -29,9 +22,9 @@ import java.util.zip.DeflaterOutputStream;
  * <p>The <em>runtime</em> is the closure of what {@link ChildMain} refers to, found by reading constant pools (JDK
  * classes excluded): Jitogen's core and Kryo. The boot classes are that closure cut at Kryo: neither Kryo's classes
  * (nor Objenesis') nor the classes of ours that are Kryo's kind of thing (a serializer, a Kryo subclass:
- * {@link #kryoSide}) and what only they reach, so a child whose calls and replies are plain values never loads
+ * {@code BundleBuild.kryoSide}) and what only they reach, so a child whose calls and replies are plain values never loads
  * Kryo ({@code serial.Codec}), and receives a quarter of the bytes. The master layer is cut the same way
- * ({@link #MASTER_ONLY}), and so is the parent layer with the API a child's own code may use ({@link #PARENT_ONLY}):
+ * ({@link #MASTER_ONLY}), and so is the parent layer with the API a child's own code may use ({@code BundleBuild.PARENT_ONLY}):
  * what starts contexts of its own, and receivers, selects and latches. Kryo's exception class is the one exception:
  * it is the superclass of core's decoding exceptions, which code on a stream's reader thread may name, and that
  * thread must never wait for a class. Everything a reader thread runs is core code outside Kryo's side, so it is in
@@ -74,7 +67,7 @@ public final class CoreBundle {
     private final int classBytes;
     private volatile byte[] compressed, forPipe;
 
-    private CoreBundle(byte[] raw, Set<String> names, Set<String> runtime, Set<String> parentFamily, int classBytes) {
+    CoreBundle(byte[] raw, Set<String> names, Set<String> runtime, Set<String> parentFamily, int classBytes) {
         this.raw = raw;
         this.names = names;
         this.runtime = runtime;
@@ -89,7 +82,7 @@ public final class CoreBundle {
                 if (instance == null) {
                     byte[] ready = ChildMain.bundle(); // a child passes on the bundle it was started with (raw)
                     if (ready == null) ready = prebuilt();
-                    instance = ready != null ? of(ready) : build(false);
+                    instance = ready != null ? of(ready) : BundleBuild.build(false);
                 }
                 b = instance;
             }
@@ -114,7 +107,7 @@ public final class CoreBundle {
                 if (full == null) {
                     byte[] ready = ChildMain.bundle();
                     if (ready == null) ready = prebuilt(FULL_RESOURCE);
-                    full = ready != null ? of(ready) : build(true);
+                    full = ready != null ? of(ready) : BundleBuild.build(true);
                 }
                 b = full;
             }
@@ -127,7 +120,7 @@ public final class CoreBundle {
         return prebuilt(RESOURCE);
     }
 
-    private static byte[] prebuilt(String resource) {
+    static byte[] prebuilt(String resource) {
         try (java.io.InputStream in = CoreBundle.class.getClassLoader().getResourceAsStream(resource)) {
             return in == null ? null : in.readAllBytes();
         } catch (IOException e) {
@@ -137,11 +130,11 @@ public final class CoreBundle {
 
     /** Build step: writes the (uncompressed) bundle to {@code args[0]}, and the whole runtime's beside it. */
     public static void main(String[] args) throws IOException {
-        CoreBundle b = build(false);
+        CoreBundle b = BundleBuild.build(false);
         java.nio.file.Path out = java.nio.file.Path.of(args[0]);
         java.nio.file.Files.createDirectories(out.getParent());
         java.nio.file.Files.write(out, b.raw);
-        java.nio.file.Files.write(out.resolveSibling("core-bundle-full.bin"), build(true).raw);
+        java.nio.file.Files.write(out.resolveSibling("core-bundle-full.bin"), BundleBuild.build(true).raw);
         System.out.println("core bundle: " + b.names.size() + " boot classes, " + b.classBytes + " bytes, "
                 + b.compressed().length + " compressed; " + (b.runtime.size() - b.names.size())
                 + " more runtime classes served on demand (" + b.parentFamily.size() + " of the parent layer)");
@@ -195,7 +188,7 @@ public final class CoreBundle {
     }
 
     /**
-     * What a child's first stage reads on a pipe: the unpacker's class file ({@link #unpacker}, which the child keeps
+     * What a child's first stage reads on a pipe: the unpacker's class file ({@link BundlePacking#unpacker}, which the child keeps
      * for its own children), then the bundle as it is. Computed on first use.
      */
     byte[] forPipe() {
@@ -203,7 +196,7 @@ public final class CoreBundle {
         if (p == null) {
             ByteArrayOutputStream buf = new ByteArrayOutputStream(raw.length + 8192);
             try {
-                withUnpacker(buf).write(raw);
+                BundlePacking.withUnpacker(buf).write(raw);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -213,7 +206,7 @@ public final class CoreBundle {
     }
 
     /**
-     * Deflated, for streams that cross a network: the unpacker's class file, then the bundle {@link #pack packed}.
+     * Deflated, for streams that cross a network: the unpacker's class file, then the bundle {@link BundlePacking#pack packed}.
      * Computed on first use.
      */
     byte[] compressed() {
@@ -221,7 +214,7 @@ public final class CoreBundle {
         if (c == null) {
             ByteArrayOutputStream buf = new ByteArrayOutputStream(raw.length / 3);
             try (DeflaterOutputStream z = new DeflaterOutputStream(buf, new Deflater(Deflater.BEST_COMPRESSION), 65536)) {
-                withUnpacker(z).write(pack(raw));
+                BundlePacking.withUnpacker(z).write(BundlePacking.pack(raw));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -230,98 +223,6 @@ public final class CoreBundle {
         return c;
     }
 
-    private static java.io.OutputStream withUnpacker(java.io.OutputStream out) throws IOException {
-        byte[] u = unpacker();
-        new DataOutputStream(out).writeInt(u.length);
-        out.write(u);
-        return out;
-    }
-
-    private static final String UNPACKER = "dev/jitogen/bootstrap/Unpack.class";
-
-    /** The unpacker's class file: in a child what its first stage received, in a master from its class path. */
-    static byte[] unpacker() {
-        byte[] u = ChildMain.unpacker();
-        if (u != null) return u;
-        u = prebuilt(UNPACKER);
-        if (u == null) throw new IllegalStateException(UNPACKER + " is not on the class path (jitogen-bootstrap missing)");
-        return u;
-    }
-
-    /**
-     * The bundle packed for the network, as the first stage unpacks it ({@code Unpack.unpack}): the UTF-8
-     * constants of all its classes once, in a table ahead of them, and each class's UTF-8 entries as an index into
-     * it. Two thirds of the classes' bytes are such constants, and each distinct one appears about three times;
-     * deflate alone, whose window is 32 KB, finds a repeat only when it is near. 9% fewer bytes deflated. Then the
-     * entries of the line number tables, in a section of their own as differences from the entry before: 11.5 KB
-     * of the 230 KB raw, 7.2 KB deflated where they were, 3.3 KB so.
-     */
-    static byte[] pack(byte[] raw) {
-        Map<String, Integer> first = new LinkedHashMap<>();
-        pack(raw, first);
-        List<String> sorted = new ArrayList<>(first.keySet());
-        sorted.sort(java.util.Comparator.comparing(u -> u.substring(2)));
-        Map<String, Integer> index = new LinkedHashMap<>();
-        for (String u : sorted) index.put(u, index.size());
-        return pack(raw, index);
-    }
-
-    /** UTF-8 constants as {@link #pack} reads them, after their two bytes of length. */
-    private static final String LINE_NUMBER_TABLE = "\0\u000fLineNumberTable", CODE = "\0\u0004Code";
-
-    private static byte[] pack(byte[] raw, Map<String, Integer> index) {
-        try {
-            DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(raw));
-            ByteArrayOutputStream lines = new ByteArrayOutputStream(raw.length / 32);
-            ByteArrayOutputStream classes = new ByteArrayOutputStream(raw.length);
-            DataOutputStream out = new DataOutputStream(classes);
-            int count = in.readInt();
-            out.writeInt(count);
-            for (int c = 0; c < count; c++) {
-                out.writeUTF(in.readUTF());
-                byte[] b = in.readNBytes(in.readInt());
-                ByteArrayOutputStream packed = new ByteArrayOutputStream(b.length);
-                packed.write(b, 0, 10); // magic, version, constant pool count
-                int pos = 10, lineTable = -1, code = -1;
-                for (int i = 1, n = (b[8] & 0xff) << 8 | b[9] & 0xff; i < n; i++) {
-                    int tag = b[pos];
-                    if (tag == 1) {
-                        int length = (b[pos + 1] & 0xff) << 8 | b[pos + 2] & 0xff;
-                        String utf = new String(b, pos + 1, length + 2, java.nio.charset.StandardCharsets.ISO_8859_1);
-                        if (utf.equals(LINE_NUMBER_TABLE)) lineTable = i;
-                        else if (utf.equals(CODE)) code = i;
-                        int k = index.computeIfAbsent(utf, u -> index.size());
-                        if (k > 0xffff) throw new IllegalStateException("over 65,536 distinct constants in the bundle");
-                        packed.write(1);
-                        packed.write(k >> 8);
-                        packed.write(k);
-                        pos += 3 + length;
-                        continue;
-                    }
-                    int entry = dev.jitogen.bootstrap.Unpack.entryLength(tag); // as the first stage unpacks
-                    if (entry == 0) throw new IllegalStateException("bad constant tag " + tag + " in bundle class " + c);
-                    packed.write(b, pos, 1 + entry);
-                    pos += 1 + entry;
-                    if (tag == 5 || tag == 6) i++; // a long or a double takes two entries
-                }
-                // as the first stage unpacks: line number tables go to their own section
-                dev.jitogen.bootstrap.Unpack.members(b, pos, lineTable, code, packed, lines, null, null);
-                out.writeInt(packed.size());
-                packed.writeTo(out);
-            }
-            out.write(in.readAllBytes()); // the names after the classes, as they are
-            ByteArrayOutputStream all = new ByteArrayOutputStream(raw.length);
-            DataOutputStream table = new DataOutputStream(all);
-            table.writeInt(index.size());
-            for (String utf : index.keySet()) table.write(utf.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
-            table.writeInt(lines.size());
-            lines.writeTo(all);
-            classes.writeTo(all);
-            return all.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     /** The boot classes' names. */
     Set<String> names() {
@@ -368,44 +269,6 @@ public final class CoreBundle {
         return runtime;
     }
 
-    /** Where the runtime is cut for the boot classes: Kryo, Objenesis, and our own Kryo-side classes. */
-    private static boolean kryoFamily(String name) {
-        return name.startsWith("com.esotericsoftware.") || name.startsWith("org.objenesis.");
-    }
-
-    /**
-     * Classes of ours that only Kryo's side runs, though a boot class names them: the data allow-list, which a
-     * codec builds when Kryo first asks it about a class ({@code Codecs}). Fetched with Kryo.
-     */
-    private static final List<String> KRYO_ONLY = List.of("dev.jitogen.core.serial.DataAllowList");
-
-    /** The class of ours that builds Kryo: everything only it reaches is fetched with it, on first need. */
-    private static final String KRYO_CODEC = "dev.jitogen.core.serial.KryoCodec";
-
-    /**
-     * True for a class of ours that extends or implements one of Kryo's (a serializer, a Kryo subclass, a class
-     * resolver), other than an exception: loading it loads Kryo.
-     */
-    private static boolean kryoSide(String name, ClassLoader loader) {
-        if (name.equals(KRYO_CODEC) || name.startsWith(KRYO_CODEC + "$")) return true;
-        Class<?> c;
-        try {
-            c = Class.forName(name, false, loader);
-        } catch (ClassNotFoundException | LinkageError e) {
-            return false;
-        }
-        if (Throwable.class.isAssignableFrom(c)) return false;
-        ArrayDeque<Class<?>> supers = new ArrayDeque<>();
-        supers.add(c);
-        while (!supers.isEmpty()) {
-            Class<?> t = supers.poll();
-            if (t != c && kryoFamily(t.getName())) return true;
-            if (t.getSuperclass() != null) supers.add(t.getSuperclass());
-            supers.addAll(java.util.Arrays.asList(t.getInterfaces()));
-        }
-        return false;
-    }
-
     /**
      * The master layer (see docs/how-it-works.md, "Layers"): named by the facade's master constructor and builder,
      * and by this class's build step, but never run by a child, so they stay out of the boot classes. A child that
@@ -414,18 +277,18 @@ public final class CoreBundle {
     private static final List<String> MASTER_ONLY = List.of("dev.jitogen.core.MasterLayer", "dev.jitogen.core.ClassService",
             "dev.jitogen.core.LogPrinter", "dev.jitogen.core.MasterIdAllocator", "dev.jitogen.core.ClassPolicy",
             "dev.jitogen.core.classload.ClassServer", "dev.jitogen.core.classload.ClassFinder",
-            "dev.jitogen.core.LocalArchive");
+            "dev.jitogen.core.LocalArchive", "dev.jitogen.core.BundleBuild");
 
     /**
      * True for a class of the master layer ({@link #MASTER_ONLY}), with its nested classes: of no family, and never
      * sent ahead of a need ({@link #notSentAhead}: a runtime class that names one, such as this one, brings none with
      * it); a child that asked for one would get it alone.
      */
-    private static boolean masterOnly(String name) {
+    static boolean masterOnly(String name) {
         return listed(MASTER_ONLY, name);
     }
 
-    private static boolean listed(List<String> classes, String name) {
+    static boolean listed(List<String> classes, String name) {
         for (String m : classes) if (name.equals(m) || name.startsWith(m + "$")) return true;
         return false;
     }
@@ -442,7 +305,7 @@ public final class CoreBundle {
      * code first uses one: 5.7 KB less in every child's boot bundle, deflated. The build checks that the cut takes
      * out of the boot classes exactly these.
      */
-    private static final List<String> WITH_FAMILIES = List.of("dev.jitogen.core.Context",
+    static final List<String> WITH_FAMILIES = List.of("dev.jitogen.core.Context",
             "dev.jitogen.core.ChannelError", "dev.jitogen.core.TimeoutError", "dev.jitogen.core.ExitStatus");
 
     /**
@@ -459,128 +322,4 @@ public final class CoreBundle {
     private static final List<String> CONTEXT_ANNOTATION = List.of("dev.jitogen.core.ContextSerializer",
             "com.esotericsoftware.kryo.DefaultSerializer");
 
-    /**
-     * The parent layer and the API a child's code may call (see the class comment), with their nested classes:
-     * what a child runs only once its code starts a context (its router builds its parent layer then) or makes a
-     * receiver, select, latch or a context's events, or once a call of its code cannot be sent, on that code's thread. The first stage
-     * is here too: a child has its own bytes for the children it starts. So is the class relay, with what a reader
-     * thread runs for a context's children (the constant pool reader, deflating for a network): the router loads
-     * them as it builds its parent layer, on the thread that starts a first child ({@code ChildRuntime.relay}); and
-     * what only a context's own calls and its code use: static state and the classes its calls sent ({@code StaticState},
-     * {@code CallClasses}, the latter also read by the data allow-list, which Kryo's side builds on a decoding
-     * thread, for data from a context's children or a receiver), and class-serving counts; and the code a router
-     * sends a context to start or drop children there ({@code ViaCalls}). Not {@code Lambdas},
-     * though only a call or a reply that holds a lambda encodes with it: Kryo's lambda serializer names it, and a
-     * class of Kryo's family that names one of this family would bring the whole family with Kryo's.
-     *
-     * <p>{@link Context} is not here but in {@link #WITH_FAMILIES}: as one of this family, a first call, whose class
-     * names it, carried 57 classes over SSH, 190 KB, against one class of 3.9 KB.
-     */
-    private static final List<String> PARENT_ONLY = List.of("dev.jitogen.core.ProcessConnection",
-            "dev.jitogen.core.spi.ChildProcess", "dev.jitogen.core.spi.ChildEnvironment",
-            "dev.jitogen.core.spi.Bootstrap", "dev.jitogen.core.spi.Launcher", "dev.jitogen.core.spi.ViaStart",
-            "dev.jitogen.core.spi.ConnectionMethod", "dev.jitogen.core.CoreBundle", "dev.jitogen.core.InProcess",
-            "dev.jitogen.core.stream.MemoryPipe", "dev.jitogen.core.LocalOptions", "dev.jitogen.core.Router$Builder",
-            "dev.jitogen.bootstrap.FirstStage", "dev.jitogen.core.Receiver", "dev.jitogen.core.Select",
-            "dev.jitogen.core.Latch", "dev.jitogen.core.classload.ClassRequests",
-            "dev.jitogen.core.classload.ConstantPool", "dev.jitogen.core.ChildStarter", "dev.jitogen.core.IdAllocator",
-            "dev.jitogen.core.ChildIdAllocator", "dev.jitogen.core.SentClasses", "dev.jitogen.core.UnsendableCall",
-            "dev.jitogen.core.Events", "dev.jitogen.core.classload.ClassRelay",
-            "dev.jitogen.core.StaticState", "dev.jitogen.core.classload.CallClasses",
-            "dev.jitogen.core.classload.ClassCounts", "dev.jitogen.core.classload.DeflatedAnswers",
-            "dev.jitogen.core.ViaCalls");
-
-    /** The lean bundle, or with {@code whole} the whole runtime as boot classes. */
-    private static CoreBundle build(boolean whole) {
-        ClassLoader loader = CoreBundle.class.getClassLoader();
-        ClassFinder finder = new ClassFinder(loader);
-        Map<String, byte[]> runtime = closure(finder, ChildMain.class.getName(), name -> false);
-        java.util.function.Predicate<String> kryoOrMaster = name -> kryoFamily(name) || kryoSide(name, loader)
-                || listed(KRYO_ONLY, name) || masterOnly(name);
-        java.util.function.Predicate<String> parentOnly = name -> listed(PARENT_ONLY, name);
-        Map<String, byte[]> boot = whole ? runtime : closure(finder, ChildMain.class.getName(),
-                kryoOrMaster.or(parentOnly).or(name -> listed(WITH_FAMILIES, name)));
-        if (!whole) {
-            // what the cut at Context takes out must be what the list says (and the class comment of it)
-            Set<String> cut = new java.util.TreeSet<>(closure(finder, ChildMain.class.getName(),
-                    kryoOrMaster.or(parentOnly)).keySet());
-            cut.removeAll(boot.keySet());
-            if (!cut.equals(new java.util.TreeSet<>(WITH_FAMILIES))) {
-                throw new IllegalStateException("the boot classes cut at Context lose " + cut + ", not "
-                        + WITH_FAMILIES + ": update CoreBundle.WITH_FAMILIES");
-            }
-        }
-        // the parent layer's family: what the boot classes would be without its cut, and are not
-        Set<String> parent = new java.util.LinkedHashSet<>(whole ? Set.of()
-                : closure(finder, ChildMain.class.getName(), kryoOrMaster).keySet());
-        // a boot class's superclasses must be definable without a fetch: Kryo's exception, under our exceptions
-        for (String name : List.copyOf(boot.keySet())) {
-            try {
-                for (Class<?> t = Class.forName(name, false, loader).getSuperclass(); t != null; t = t.getSuperclass()) {
-                    byte[] bytes = runtime.get(t.getName());
-                    if (bytes != null) boot.putIfAbsent(t.getName(), bytes);
-                }
-            } catch (ClassNotFoundException | LinkageError e) {
-                // not loadable here: it cannot be loaded in a child either, and is not part of start-up
-            }
-        }
-        try {
-            ByteArrayOutputStream buf = new ByteArrayOutputStream();
-            DataOutputStream out = new DataOutputStream(buf);
-            out.writeInt(boot.size());
-            int size = 0;
-            // smallest first: classes of a size are alike (exceptions, interfaces, small records), and deflate finds
-            // more of each in the one before it (2% fewer bytes than the closure's order; by name, 0.5%)
-            List<Map.Entry<String, byte[]>> bySize = new ArrayList<>(boot.entrySet());
-            bySize.sort(Map.Entry.comparingByValue(java.util.Comparator.comparingInt(b -> b.length)));
-            for (Map.Entry<String, byte[]> e : bySize) {
-                out.writeUTF(e.getKey());
-                out.writeInt(e.getValue().length);
-                out.write(e.getValue());
-                size += e.getValue().length;
-            }
-            List<String> rest = new ArrayList<>();
-            for (String name : runtime.keySet()) if (!boot.containsKey(name)) rest.add(name);
-            parent.removeAll(boot.keySet());
-            parent.retainAll(rest);
-            // sorted, each name as the length of what it shares with the one before and the rest of it: about a
-            // third fewer bytes deflated than the whole names (which a child receives, and never reads unless it
-            // starts contexts of its own)
-            rest.sort(null);
-            out.writeInt(rest.size());
-            String previous = "";
-            for (String name : rest) {
-                int shared = 0;
-                while (shared < Math.min(255, Math.min(name.length(), previous.length()))
-                        && name.charAt(shared) == previous.charAt(shared)) shared++;
-                out.writeByte(shared);
-                out.writeBoolean(parent.contains(name));
-                out.writeUTF(name.substring(shared));
-                previous = name;
-            }
-            out.close();
-            java.util.Set<String> all = new java.util.HashSet<>(boot.keySet());
-            all.addAll(runtime.keySet());
-            return new CoreBundle(buf.toByteArray(), Set.copyOf(boot.keySet()), Set.copyOf(all), Set.copyOf(parent),
-                    size);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** The classes {@code root} refers to, transitively, JDK classes excluded, not entering those {@code cut} names. */
-    private static Map<String, byte[]> closure(ClassFinder finder, String root, java.util.function.Predicate<String> cut) {
-        Map<String, byte[]> classes = new LinkedHashMap<>();
-        ArrayDeque<String> queue = new ArrayDeque<>();
-        queue.add(root);
-        while (!queue.isEmpty()) {
-            String name = queue.poll();
-            if (classes.containsKey(name) || cut.test(name)) continue;
-            ClassFinder.Found f = finder.find(name);
-            if (f == null || f.jdk()) continue;
-            classes.put(name, f.bytes());
-            for (String ref : ConstantPool.referencedClasses(f.bytes())) if (!classes.containsKey(ref)) queue.add(ref);
-        }
-        return classes;
-    }
 }

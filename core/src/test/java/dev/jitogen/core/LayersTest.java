@@ -35,16 +35,17 @@ class LayersTest {
     private static final String CORE = "dev.jitogen.core";
     private static final String SPI = CORE + ".spi";
     /**
-     * The master layer: the class service and its server, finder and policy, log printing, the id counter. A child
-     * gets its classes from its parent's relay, logs through its parent, and takes ids from blocks.
+     * The master layer: the class service and its server, finder and policy, log printing, the id counter, the
+     * bundle's build step. A child gets its classes from its parent's relay, logs through its parent, takes ids from
+     * blocks, and has the bundle it was started with.
      */
     private static final List<String> MASTER_ONLY = List.of(MasterLayer.class.getName(),
             ClassService.class.getName(), LogPrinter.class.getName(),
             MasterIdAllocator.class.getName(), ClassServer.class.getName(), ClassFinder.class.getName(),
-            ClassPolicy.class.getName());
+            ClassPolicy.class.getName(), BundleBuild.class.getName());
     /**
      * Classes shipped to children that may name master-only classes: the facade (the master's constructor and
-     * builder) and the bundle's own build step, which runs in the master or the build only.
+     * builder) and the bundle, which calls its build step ({@link BundleBuild}, run in the master or the build only).
      */
     private static final Set<String> SEAMS = Set.of(Router.class.getName(), Router.Builder.class.getName(),
             CoreBundle.class.getName());

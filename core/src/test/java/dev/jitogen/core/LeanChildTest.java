@@ -39,10 +39,10 @@ class LeanChildTest {
     @Test
     void theBundlePackedForTheNetworkUnpacksToTheSameBytesAndIsSmaller() throws Exception {
         for (CoreBundle b : List.of(CoreBundle.get(), CoreBundle.full())) {
-            byte[] packed = CoreBundle.pack(b.raw());
+            byte[] packed = BundlePacking.pack(b.raw());
             assertArrayEquals(b.raw(), dev.jitogen.bootstrap.Unpack.unpack(packed));
             // what the first stage reads: the unpacker's class file, then the bundle, packed only when deflated
-            byte[] unpacker = CoreBundle.unpacker();
+            byte[] unpacker = BundlePacking.unpacker();
             byte[] pipe = b.forPipe();
             assertEquals(unpacker.length, java.nio.ByteBuffer.wrap(pipe).getInt());
             assertArrayEquals(unpacker, java.util.Arrays.copyOfRange(pipe, 4, 4 + unpacker.length));
@@ -58,7 +58,7 @@ class LeanChildTest {
         byte[] bad = CoreBundle.get().raw().clone();
         int firstClass = 4 + 2 + java.nio.ByteBuffer.wrap(bad, 4, 2).getShort() + 4; // count, name, length
         bad[firstClass + 10] = 42;
-        assertThrows(IllegalStateException.class, () -> CoreBundle.pack(bad));
+        assertThrows(IllegalStateException.class, () -> BundlePacking.pack(bad));
     }
 
     private static int deflated(byte[] b) {
