@@ -33,6 +33,11 @@ import java.util.function.Consumer;
  * calling thread: the main thread of an in-process context and the threads it starts see theirs, every other thread
  * of a child JVM sees the JVM's. The class relay is built once, with the router's parent layer, on the thread that
  * starts a first child, under the monitor of {@code received} (held only for that).
+ *
+ * <p>Why this file is over 400 lines (about 330 of code): it is a boot class, and nearly all of it runs in every
+ * child, at start or on the parent stream's frames (calls, cancels, shutdown, class answers, the main thread's read
+ * loop; what only a context with children adds is a few delegations); each class split off would be one more class
+ * every child receives and loads before its first reply, a few hundred bytes deflated and a class definition each.
  */
 final class ChildRuntime implements Router.MessageHandler, ParentLink {
     private static final InheritableThreadLocal<ChildRuntime> CURRENT = new InheritableThreadLocal<>();

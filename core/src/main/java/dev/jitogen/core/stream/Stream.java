@@ -75,6 +75,10 @@ import java.util.concurrent.locks.LockSupport;
  * see {@link #markIoThread}) never wait. A write that makes no progress for the stall timeout, or a frame that
  * started arriving and then stopped for as long, closes the stream with a {@link StalledException} naming the
  * stream.
+ *
+ * <p>Why this file is about 590 lines (about 320 of code, the rest mostly the rules above and on each method): the
+ * read role, the reading, the writing's entry points and the stall watchdog share one stream's state, and it is a
+ * boot class: each class split off would be one more class every child receives and loads before its first reply.
  */
 public final class Stream {
     /**
