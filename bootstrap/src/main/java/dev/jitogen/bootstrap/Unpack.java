@@ -7,9 +7,10 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 
 /**
- * Unpacks the core bundle the master packed for the network ({@code CoreBundle.pack}). Its class file travels deflated
- * ahead of the bundle, and the first stage defines it from there: in the first stage it would travel in base64 in
- * the command line, a third larger than itself and not deflated. Compiled for Java 8, as the first stage is.
+ * Unpacks the core bundle the master packed for the network ({@code BundlePacking.pack}). Its class file travels
+ * deflated ahead of the bundle, and the first stage defines it from there: in the first stage it would travel in
+ * base64 in the command line, a third larger than itself and not deflated. Compiled for Java 8, as the first stage
+ * is.
  *
  * <p>Threads: stateless; any thread.
  */
@@ -21,7 +22,7 @@ public final class Unpack {
 
     /**
      * Bytes after a constant pool entry's tag (class file format), or 0 if there is no such tag: what the master's
-     * packing ({@code CoreBundle}) walks the constant pools with, so that both ends read them alike.
+     * packing ({@code BundlePacking}) walks the constant pools with, so that both ends read them alike.
      */
     public static int entryLength(int tag) {
         return tag >= 0 && tag < ENTRY.length ? ENTRY[tag] : 0;

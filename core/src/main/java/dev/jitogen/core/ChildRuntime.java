@@ -227,10 +227,7 @@ final class ChildRuntime implements Router.MessageHandler, ParentLink {
 
     @Override
     public void answerChild(int child, byte[] payload) {
-        Router r = router;
-        Stream s = r.core().routeOf(child);
-        if (s != null && s.crossesNetwork()) payload = dev.jitogen.core.classload.DeflatedAnswers.forNetwork(payload);
-        r.send(new Message(child, r.myId(), r.myId(), Handles.LOAD_CLASS, Handles.NO_REPLY, payload));
+        router.sendClasses(child, payload);
     }
 
     @Override

@@ -3,9 +3,7 @@ package dev.jitogen.core;
 import dev.jitogen.core.classload.ClassFinder;
 import dev.jitogen.core.classload.ClassRequests;
 import dev.jitogen.core.classload.ClassServer;
-import dev.jitogen.core.classload.DeflatedAnswers;
 import dev.jitogen.core.stream.Stream;
-import dev.jitogen.core.wire.Handles;
 import dev.jitogen.core.wire.Log;
 import dev.jitogen.core.wire.Message;
 
@@ -81,7 +79,7 @@ final class ClassService {
             }
             // queued before the lock is released: once a class counts as sent, another thread may answer "already
             // sent" for it, and that answer must not overtake the class itself (a relay would have no copy to pass on)
-            send(src, answer);
+            router.sendClasses(src, answer);
         }
     }
 
@@ -98,14 +96,7 @@ final class ClassService {
         synchronized (sentTo) {
             byte[] payload = server.push(className, sentTo, router.maxMessageSize());
             // queued before the lock is released, as in serve
-            if (payload != null) send(id, payload);
+            if (payload != null) router.sendClasses(id, payload);
         }
-    }
-
-    private void send(int dst, byte[] loadClass) {
-        int myId = router.myId();
-        Stream s = router.core().routeOf(dst);
-        if (s != null && s.crossesNetwork()) loadClass = DeflatedAnswers.forNetwork(loadClass);
-        router.send(new Message(dst, myId, myId, Handles.LOAD_CLASS, Handles.NO_REPLY, loadClass));
     }
 }

@@ -1,6 +1,7 @@
 package dev.jitogen.core;
 
 import dev.jitogen.core.classload.ClassFinder;
+import dev.jitogen.core.classload.DeflatedAnswers;
 import dev.jitogen.core.serial.Codec;
 import dev.jitogen.core.spi.ChildProcess;
 import dev.jitogen.core.spi.Launcher;
@@ -573,6 +574,17 @@ public final class Router implements AutoCloseable {
     /** Sends a message originating here. */
     void send(Message m) {
         core.route(m, null);
+    }
+
+    /**
+     * Sends context {@code dst} a LOAD_CLASS of {@code payload}, deflated when the stream it goes down crosses a
+     * network ({@link DeflatedAnswers}): the master's class service and a child's relay
+     * alike. Any thread (a service thread, a relay's reader thread); never blocks (frames are queued).
+     */
+    void sendClasses(int dst, byte[] payload) {
+        Stream s = core.routeOf(dst);
+        if (s != null && s.crossesNetwork()) payload = DeflatedAnswers.forNetwork(payload);
+        send(new Message(dst, myId, myId, Handles.LOAD_CLASS, Handles.NO_REPLY, payload));
     }
 
     /**
